@@ -1,0 +1,5 @@
+"""Allow ``python -m complaintctl``."""
+
+from complaintctl.cli import main
+
+main()

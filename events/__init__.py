@@ -1,0 +1,1 @@
+"""The write model: what can happen to a complaint, and the rules that refuse it."""
