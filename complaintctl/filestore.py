@@ -238,7 +238,11 @@ class _Log:
         db.execute("PRAGMA synchronous=OFF")
         db.executescript(
             """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
+            CREATE TABLE IF NOT EXISTS meta (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                format INTEGER, end INTEGER, last_line_start INTEGER,
+                last_hash TEXT, last_position INTEGER, lines INTEGER
+            );
             CREATE TABLE IF NOT EXISTS events (
                 position INTEGER PRIMARY KEY,
                 originator_id TEXT NOT NULL,
@@ -261,8 +265,11 @@ class _Log:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.index_path}{suffix}")
 
+    _META = ("format", "end", "last_line_start", "last_hash", "last_position", "lines")
+
     def _read_meta(self) -> dict[str, Any]:
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        row = self._db.execute(f"SELECT {', '.join(self._META)} FROM meta").fetchone()
+        return {} if row is None else dict(zip(self._META, row, strict=True))
 
     def _sync_tail_from_index(self) -> None:
         """Make the index current with the committed log (catch up or rebuild)."""
@@ -315,16 +322,17 @@ class _Log:
         return tail
 
     def _write_meta(self, tail: _Tail) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-            [
-                ("format", INDEX_FORMAT),
-                ("end", tail.end),
-                ("last_line_start", tail.last_line_start),
-                ("last_hash", tail.last_hash),
-                ("last_position", tail.last_position),
-                ("lines", tail.lines),
-            ],
+        self._db.execute(
+            f"INSERT OR REPLACE INTO meta (id, {', '.join(self._META)}) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?)",
+            (
+                INDEX_FORMAT,
+                tail.end,
+                tail.last_line_start,
+                tail.last_hash,
+                tail.last_position,
+                tail.lines,
+            ),
         )
 
     def _index_from(self, tail: _Tail, size: int) -> _Tail:
