@@ -1,0 +1,551 @@
+"""``ComplaintsApp``: the command methods (get -> check -> call -> save) and plain queries.
+
+Every command takes the actor's name, loads the case afresh, lets the
+aggregate check its rules, and saves. A save that meets a concurrent change
+(``IntegrityError``) is retried from the reload, so the rules are checked
+again against what the other writer did; after a few tries it gives up with
+:class:`ConcurrentChange`. A refused command raises before anything is saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from events.complaint import Complaint, case_id
+from events.customers import CustomerFile, customer_file_id, customer_key
+from events.errors import (
+    CaseNotFound,
+    ConcurrentChange,
+    GroupNotFound,
+    InvalidInput,
+    RuleRefused,
+)
+from events.groups import CaseGroup, group_id
+from events.numbering import CaseCounter, counter_id
+from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+_META = ("originator_id", "originator_version", "timestamp", "originator_topic")
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy: Decimal and datetimes become strings, tuples lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def event_data(ev: Any) -> dict[str, Any]:
+    """The payload of a stored event, without the library's bookkeeping fields."""
+    return {k: plain(v) for k, v in ev.__dict__.items() if k not in _META}
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a person states when a complaint is received."""
+
+    customer: str
+    contact: str
+    channel: str
+    category: str
+    summary: str
+    demand: str | None = None
+    demand_amount: Decimal | None = None
+    currency: str | None = None
+    account: str | None = None
+    severity: str | None = None
+    severity_reason: str | None = None
+    received_at: datetime | None = None
+    occurred_at: datetime | None = None
+    owner: str | None = None
+    vip: bool = False
+    mood: str | None = None
+    signed_by_customer: bool = False
+
+
+class ComplaintsApp(Application[UUID]):
+    """The write model's application; the persistence module comes from ``env``."""
+
+    name = "Complaints"
+    retries = 5
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.policy = policy or Policy()
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """Run a load-check-save attempt again when another writer got there first."""
+        for n in range(self.retries):
+            try:
+                return attempt()
+            except IntegrityError:
+                time.sleep(0.005 * (n + 1))
+        raise ConcurrentChange(
+            f"another writer kept changing the same records; gave up after {self.retries} tries"
+        )
+
+    def _load(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            agg = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(agg, cls)
+        return agg
+
+    def _case(self, ref: str) -> Complaint:
+        case = self._load(Complaint, case_id(ref))
+        if case is None:
+            raise CaseNotFound(ref.strip().upper())
+        return case
+
+    def _staff(self, actor: str) -> StaffMember:
+        return self.policy.staff_member(actor)
+
+    def _change(
+        self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]
+    ) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
+            staff = self._staff(actor)
+            case = self._case(ref)
+            act(case, staff)
+            self.save(case)
+            return self.case_view(case)
+
+        return self._retrying(attempt)
+
+    # -- receive -------------------------------------------------------------
+
+    def receive(self, new: NewCase, actor: str) -> dict[str, Any]:
+        """Record a new complaint, number it, and flag it major if the rules match."""
+        p = self.policy
+        staff = self._staff(actor)
+        p.check_channel(new.channel)
+        p.check_category(new.category)
+        if new.severity is not None and new.severity not in SEVERITIES:
+            raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        if (new.demand_amount is None) != (new.currency is None) and new.currency is not None:
+            raise InvalidInput("--currency needs --demand-amount")
+        if new.demand_amount is not None and new.demand_amount < 0:
+            raise InvalidInput("the demand amount must not be negative")
+        for text, what in ((new.customer, "customer"), (new.contact, "contact")):
+            if not text.strip():
+                raise InvalidInput(f"{what} must not be empty")
+        owner = new.owner or staff.name
+        if new.owner:
+            self._staff(new.owner)
+
+        def attempt() -> dict[str, Any]:
+            now = self.clock()
+            received_at = new.received_at or now
+            year = now.astimezone(p.zone).year
+            counter = self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year)
+            key = customer_key(new.customer, new.contact, new.account)
+            file = self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
+                key=key, customer=new.customer
+            )
+            reasons = self.major_reasons(new, file, received_at)
+            if reasons:
+                severity, severity_by = "major", "rule"
+            elif new.severity == "major":
+                severity, severity_by = "major", staff.name
+                reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
+            else:
+                severity, severity_by = "general", None
+            ref = counter.next_ref()
+            currency = new.currency or (p.currency if new.demand_amount is not None else None)
+            case = Complaint(
+                ref=ref,
+                customer=new.customer,
+                contact=new.contact,
+                account=new.account,
+                channel=new.channel,
+                category=new.category,
+                summary=new.summary,
+                demand=new.demand,
+                demand_amount=new.demand_amount,
+                currency=currency,
+                occurred_at=new.occurred_at,
+                received_at=received_at,
+                mood=new.mood,
+                signed_by_customer=new.signed_by_customer,
+                vip=new.vip,
+                owner=owner,
+                first_ask_owner=owner,
+                severity=severity,
+                severity_by=severity_by,
+                major_reasons=reasons,
+                decision_due=p.decision_deadline(received_at),
+                actor=staff.name,
+            )
+            file.add_case(ref, received_at)
+            self.save(counter, file, case)
+            return self.case_view(case)
+
+        return self._retrying(attempt)
+
+    def major_reasons(self, new: NewCase, file: CustomerFile, received_at: datetime) -> list[str]:
+        """Which of the config's major rules this complaint matches."""
+        rules = self.policy.major
+        reasons: list[str] = []
+        if new.vip or new.customer in rules.vip_customers:
+            reasons.append("VIP customer")
+        if new.channel in rules.channels:
+            reasons.append(f"channel {new.channel}")
+        threshold = rules.demand_threshold
+        if threshold is not None and new.demand_amount is not None:
+            currency = new.currency or self.policy.currency
+            if currency != self.policy.currency or new.demand_amount > threshold:
+                limit = f"{threshold} {self.policy.currency}"
+                reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
+        if rules.repeat_count:
+            n = file.count_since(received_at - timedelta(days=rules.repeat_days)) + 1
+            if n >= rules.repeat_count:
+                reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")
+        return reasons
+
+    # -- the rest of the life of a case ----------------------------------------
+
+    def acknowledge(
+        self,
+        ref: str,
+        actor: str,
+        reply_by: datetime | None = None,
+        message: str | None = None,
+    ) -> dict[str, Any]:
+        """Promise a reply time; by default the config's reply rule from now."""
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            due = reply_by or self.policy.reply_deadline(self.clock(), c.severity)
+            c.acknowledge(due, message, s.name)
+
+        return self._change(ref, actor, act)
+
+    def assign(self, ref: str, owner: str, actor: str) -> dict[str, Any]:
+        self._staff(owner)
+        return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
+
+    def transfer(
+        self,
+        ref: str,
+        department: str,
+        actor: str,
+        reason: str | None = None,
+        co_handle: bool = False,
+    ) -> dict[str, Any]:
+        self.policy.check_department(department)
+        return self._change(
+            ref, actor, lambda c, s: c.transfer(department, reason, co_handle, s.name)
+        )
+
+    def classify(
+        self,
+        ref: str,
+        actor: str,
+        category: str | None = None,
+        severity: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        if category is not None:
+            self.policy.check_category(category)
+        return self._change(ref, actor, lambda c, s: c.classify(category, severity, reason, s.name))
+
+    def note(self, ref: str, text: str, actor: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.note(text, s.name))
+
+    def contact(
+        self,
+        ref: str,
+        actor: str,
+        outcome: str,
+        channel: str | None = None,
+        summary: str | None = None,
+    ) -> dict[str, Any]:
+        return self._change(
+            ref, actor, lambda c, s: c.contact_customer(outcome, channel, summary, s.name)
+        )
+
+    def investigate(self, ref: str, finding: str, actor: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.investigate(finding, s.name))
+
+    def assess(
+        self,
+        ref: str,
+        actor: str,
+        valid: bool,
+        root_cause: str | None = None,
+        at_fault: list[str] | None = None,
+    ) -> dict[str, Any]:
+        return self._change(
+            ref, actor, lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name)
+        )
+
+    def escalate(self, ref: str, actor: str, tier: int, reason: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.escalate(tier, reason, s))
+
+    def propose(
+        self,
+        ref: str,
+        actor: str,
+        kind: str,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        detail: str | None = None,
+    ) -> dict[str, Any]:
+        """Offer a remedy; above the proposer's tier limit it needs approval first."""
+        p = self.policy
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            within = p.within_limit(s.tier, amount, currency)
+            c.propose(
+                kind, amount, currency, detail, s, not within, p.required_tier(amount, currency)
+            )
+
+        return self._change(ref, actor, act)
+
+    def approve(self, ref: str, actor: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.approve(s))
+
+    def accept(self, ref: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name))
+
+    def reject(self, ref: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.reject(reason, s.name))
+
+    def resolve(self, ref: str, actor: str, summary: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.resolve(summary, s.name))
+
+    def follow_up(
+        self,
+        ref: str,
+        actor: str,
+        outcome: str,
+        satisfaction: int | None = None,
+        leftover: str | None = None,
+        channel: str | None = None,
+    ) -> dict[str, Any]:
+        return self._change(
+            ref, actor, lambda c, s: c.follow_up(outcome, channel, satisfaction, leftover, s.name)
+        )
+
+    def reopen(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.reopen(reason, s))
+
+    def close_case(self, ref: str, actor: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.close(s.name))
+
+    def review(
+        self,
+        ref: str,
+        actor: str,
+        root_cause: str,
+        lesson: str,
+        action: str | None = None,
+        action_owner: str | None = None,
+    ) -> dict[str, Any]:
+        return self._change(
+            ref, actor, lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name)
+        )
+
+    def archive(self, ref: str, actor: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.archive(s.name))
+
+    def withdraw(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+        return self._change(ref, actor, lambda c, s: c.withdraw(reason, s.name))
+
+    def extend_decision(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+        """Move the regulatory decision date to the next extension of the config."""
+        p = self.policy
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            n = c.decision_extensions + 1
+            if p.decision_days is None or n > len(p.decision_extensions):
+                raise RuleRefused(
+                    "no-further-extension",
+                    "the config allows no (further) extension of the decision date",
+                )
+            due = p.decision_deadline(c.received_at, n)
+            assert due is not None
+            c.extend_decision(due, reason, s.name)
+
+        return self._change(ref, actor, act)
+
+    def attach(
+        self,
+        ref: str,
+        actor: str,
+        *,
+        name: str,
+        size: int,
+        media_type: str,
+        sha256: str,
+        kind: str = "document",
+    ) -> dict[str, Any]:
+        """Record evidence whose bytes the edge has stored by their SHA-256."""
+        if kind not in ATTACHMENT_KINDS:
+            raise InvalidInput(f"kind must be one of {', '.join(ATTACHMENT_KINDS)}")
+        return self._change(
+            ref, actor, lambda c, s: c.attach(name, size, media_type, sha256, kind, s.name)
+        )
+
+    def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
+        """Link cases to each other and, with a group name, to a group (created if new)."""
+        wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
+        if len(wanted) < (1 if group else 2):
+            raise InvalidInput("link needs two cases, or one case and --group")
+
+        def attempt() -> dict[str, Any]:
+            staff = self._staff(actor)
+            cases = [self._case(r) for r in wanted]
+            for c in cases:
+                c.link([o.ref for o in cases if o is not c], group, staff.name)
+            to_save: list[Aggregate] = list(cases)
+            if group:
+                g = self._load(CaseGroup, group_id(group)) or CaseGroup(
+                    name=group, actor=staff.name
+                )
+                g.add([c.ref for c in cases], staff.name)
+                to_save.append(g)
+            self.save(*to_save)
+            return {"linked": [c.ref for c in cases], "group": group}
+
+        return self._retrying(attempt)
+
+    # -- queries -------------------------------------------------------------
+
+    def get_case(self, ref: str) -> dict[str, Any]:
+        return self.case_view(self._case(ref))
+
+    def get_group(self, name: str) -> dict[str, Any]:
+        g = self._load(CaseGroup, group_id(name))
+        if g is None:
+            raise GroupNotFound(name)
+        return {"name": g.name, "members": list(g.members), "opened_by": g.opened_by}
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        """Every event of the case, oldest first: its number in the case, type, time, actor."""
+        self._case(ref)
+        out = []
+        for ev in self.events.get(case_id(ref)):
+            data = event_data(ev)
+            out.append(
+                {
+                    "position": ev.originator_version,
+                    "type": type(ev).__name__,
+                    "topic": getattr(type(ev), "TOPIC", None),
+                    "recorded_at": ev.timestamp.isoformat(),
+                    "actor": data.get("actor"),
+                    "data": data,
+                }
+            )
+        return out
+
+    def iter_attachments(self) -> Iterator[dict[str, Any]]:
+        """Every attachment recorded in the store, with its case's reference."""
+        refs: dict[UUID, str] = {}
+        start: int | None = None
+        while True:
+            batch = self.recorder.select_notifications(
+                start, 500, topics=["complaints:Attached"], inclusive_of_start=start is None
+            )
+            if not batch:
+                return
+            for n in batch:
+                ev = self.mapper.to_domain_event(n)
+                oid = ev.originator_id
+                if oid not in refs:
+                    refs[oid] = self._case_by_id(oid).ref
+                yield {"ref": refs[oid], **event_data(ev)}
+            start = batch[-1].id
+
+    def _case_by_id(self, oid: UUID) -> Complaint:
+        agg = self.repository.get(oid)
+        assert isinstance(agg, Complaint)
+        return agg
+
+    def case_view(self, c: Complaint) -> dict[str, Any]:
+        """The case as a plain, JSON-ready dict (the keys of ``show --json``)."""
+        pending = c.pending_proposal
+        return plain(
+            {
+                "ref": c.ref,
+                "status": c.status,
+                "customer": c.customer,
+                "contact": c.contact,
+                "account": c.account,
+                "channel": c.channel,
+                "category": c.category,
+                "severity": c.severity,
+                "severity_by": c.severity_by,
+                "major_reasons": c.major_reasons,
+                "owner": c.owner,
+                "first_ask_owner": c.first_ask_owner,
+                "received_by": c.received_by,
+                "tier": c.tier,
+                "summary": c.summary,
+                "demand": c.demand,
+                "demand_amount": c.demand_amount,
+                "demand_currency": c.demand_currency,
+                "mood": c.mood,
+                "vip": c.vip,
+                "signed_by_customer": c.signed_by_customer,
+                "occurred_at": c.occurred_at,
+                "received_at": c.received_at,
+                "acknowledged_at": c.acknowledged_at,
+                "reply_by": c.reply_by,
+                "decision_due": c.decision_due,
+                "decision_extensions": c.decision_extensions,
+                "departments": c.departments,
+                "valid": c.valid,
+                "root_cause": c.root_cause,
+                "at_fault": c.at_fault,
+                "findings": c.findings,
+                "notes": c.notes,
+                "contacts": c.contacts,
+                "escalations": c.escalations,
+                "proposals": c.proposals,
+                "pending_proposal": pending["number"] if pending else None,
+                "resolution": c.resolution,
+                "resolved_at": c.resolved_at,
+                "closed_at": c.closed_at,
+                "archived_at": c.archived_at,
+                "withdrawn_reason": c.withdrawn_reason,
+                "followups": c.followups,
+                "reviews": c.reviews,
+                "reopen_count": c.reopen_count,
+                "links": c.links,
+                "groups": c.groups,
+                "attachments": c.attachments,
+                "created_at": c.created_on,
+                "updated_at": c.modified_on,
+                "version": c.version,
+            }
+        )

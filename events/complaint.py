@@ -1,0 +1,707 @@
+"""The ``Complaint`` aggregate: one event per thing that can happen to a case.
+
+Public methods check the rules (raising :class:`RuleRefused`) and then call
+a private ``@event`` method, whose arguments are the stored payload and
+whose body only applies it. Every event carries ``actor``. Topics are
+explicit (``complaints:<Event>``) so that moving this code never breaks an
+old log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.errors import InvalidInput, RuleRefused
+from events.policy import (
+    CONTACT_OUTCOMES,
+    FOLLOWUP_OUTCOMES,
+    REMEDY_KINDS,
+    SEVERITIES,
+    TIERS,
+    StaffMember,
+)
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://complaintctl.invalid/")
+
+OPEN = ("received", "acknowledged", "in_progress", "awaiting_customer")
+STATUSES = (*OPEN, "resolved", "closed", "archived", "withdrawn")
+
+# What each status still allows; anything else is refused by a named rule.
+_OPEN_ACTIONS = frozenset(
+    {
+        "ack",
+        "assign",
+        "transfer",
+        "classify",
+        "note",
+        "contact",
+        "investigate",
+        "assess",
+        "escalate",
+        "propose",
+        "approve",
+        "accept",
+        "reject",
+        "resolve",
+        "withdraw",
+        "link",
+        "attach",
+        "extend",
+    }
+)
+ALLOWED: dict[str, frozenset[str]] = {
+    **{s: _OPEN_ACTIONS for s in OPEN},
+    "resolved": frozenset(
+        {"note", "attach", "contact", "followup", "close", "reopen", "review", "link", "assign"}
+    ),
+    "closed": frozenset({"note", "attach", "followup", "review", "archive", "reopen"}),
+    "archived": frozenset({"reopen"}),
+    "withdrawn": frozenset({"note", "attach", "review", "archive", "reopen", "link"}),
+}
+
+
+def case_id(ref: str) -> UUID:
+    """The aggregate id of a case, derived from its reference (case-insensitive)."""
+    return uuid5(NAMESPACE, "case:" + ref.strip().upper())
+
+
+def _refuse_status(action: str, status: str) -> RuleRefused:
+    if action == "close":
+        return RuleRefused("close-requires-resolved", f"a {status} case cannot be closed")
+    if action == "archive":
+        return RuleRefused("archive-requires-closed", f"a {status} case cannot be archived")
+    if action == "followup":
+        return RuleRefused(
+            "followup-requires-resolution", f"a {status} case cannot be followed up yet"
+        )
+    if action == "reopen":
+        return RuleRefused("reopen-requires-finished", f"a {status} case is still open")
+    if status == "archived":
+        return RuleRefused("archived-read-only", "an archived case takes only reopen, by a manager")
+    if status == "closed":
+        return RuleRefused(
+            "closed-case-limited",
+            "a closed case takes only note, attach, followup, review, archive and reopen",
+        )
+    if status == "withdrawn":
+        return RuleRefused(
+            "withdrawn-case-limited",
+            "a withdrawn case takes only note, attach, review, link, archive and reopen",
+        )
+    if status == "resolved":
+        return RuleRefused(
+            "resolved-case-limited",
+            f"a resolved case cannot take {action}; reopen it first",
+        )
+    return RuleRefused("lifecycle-order", f"a {status} case cannot take {action}")
+
+
+class Complaint(Aggregate):
+    """A customer complaint from receipt to archive."""
+
+    TOPIC = "complaints:Complaint"
+
+    class Event(Aggregate.Event):
+        TOPIC = "complaints:Complaint.Event"
+
+        def mutate(self, aggregate: Any) -> Any:
+            # The library sets ``modified_on`` only after applying; bodies need it before.
+            if aggregate is not None:
+                aggregate.event_time = self.timestamp
+            return super().mutate(aggregate)
+
+    @staticmethod
+    def create_id(ref: str) -> UUID:
+        return case_id(ref)
+
+    # -- receive ---------------------------------------------------------
+
+    @event("Received", topic="complaints:Received")
+    def __init__(
+        self,
+        *,
+        ref: str,
+        customer: str,
+        contact: str,
+        account: str | None,
+        channel: str,
+        category: str,
+        summary: str,
+        demand: str | None,
+        demand_amount: Decimal | None,
+        currency: str | None,
+        occurred_at: datetime | None,
+        received_at: datetime,
+        mood: str | None,
+        signed_by_customer: bool,
+        vip: bool,
+        owner: str,
+        first_ask_owner: str,
+        severity: str,
+        severity_by: str | None,
+        major_reasons: list[str],
+        decision_due: datetime | None,
+        actor: str,
+    ) -> None:
+        self.event_time: datetime = self.created_on
+        self.ref = ref
+        self.customer = customer
+        self.contact = contact
+        self.account = account
+        self.channel = channel
+        self.category = category
+        self.summary = summary
+        self.demand = demand
+        self.demand_amount = demand_amount
+        self.demand_currency = currency
+        self.occurred_at = occurred_at
+        self.received_at = received_at
+        self.mood = mood
+        self.signed_by_customer = signed_by_customer
+        self.vip = vip
+        self.owner = owner
+        self.first_ask_owner = first_ask_owner
+        self.severity = severity
+        self.severity_by = severity_by
+        self.major_reasons = list(major_reasons)
+        self.decision_due = decision_due
+        self.decision_extensions = 0
+        self.received_by = actor
+        self.status = "received"
+        self.tier = 1
+        self.reply_by: datetime | None = None
+        self.acknowledged_at: datetime | None = None
+        self.departments: list[dict[str, Any]] = []
+        self.valid: bool | None = None
+        self.root_cause: str | None = None
+        self.at_fault: list[str] = []
+        self.findings: list[str] = []
+        self.notes: list[dict[str, Any]] = []
+        self.contacts: list[dict[str, Any]] = []
+        self.proposals: list[dict[str, Any]] = []
+        self.resolution: str | None = None
+        self.resolved_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.archived_at: datetime | None = None
+        self.withdrawn_reason: str | None = None
+        self.followups: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.links: list[str] = []
+        self.groups: list[str] = []
+        self.attachments: list[dict[str, Any]] = []
+        self.reopen_count = 0
+        self.escalations = 0
+
+    # -- rule helpers ----------------------------------------------------
+
+    def check_allowed(self, action: str) -> None:
+        """Refuse an action the case's status does not take (the lifecycle order)."""
+        if action not in ALLOWED[self.status]:
+            raise _refuse_status(action, self.status)
+
+    @property
+    def pending_proposal(self) -> dict[str, Any] | None:
+        for p in reversed(self.proposals):
+            if p["state"] == "pending":
+                return p
+        return None
+
+    # -- acknowledge -----------------------------------------------------
+
+    def acknowledge(self, reply_by: datetime, message: str | None, actor: str) -> None:
+        self.check_allowed("ack")
+        self._acknowledged(reply_by=reply_by, message=message, actor=actor)
+
+    @event("Acknowledged", topic="complaints:Acknowledged")
+    def _acknowledged(self, reply_by: datetime, message: str | None, actor: str) -> None:
+        self.reply_by = reply_by
+        if self.acknowledged_at is None:
+            self.acknowledged_at = self.event_time
+        if self.status == "received":
+            self.status = "acknowledged"
+
+    def _start_work(self) -> None:
+        if self.status in ("received", "acknowledged"):
+            self.status = "in_progress"
+
+    # -- ownership -------------------------------------------------------
+
+    def assign(self, owner: str, actor: str) -> None:
+        self.check_allowed("assign")
+        if owner == self.owner:
+            raise RuleRefused("assign-changes-owner", f"{owner} already owns {self.ref}")
+        self._assigned(owner=owner, previous_owner=self.owner, actor=actor)
+
+    @event("Assigned", topic="complaints:Assigned")
+    def _assigned(self, owner: str, previous_owner: str, actor: str) -> None:
+        self.owner = owner
+
+    def transfer(self, department: str, reason: str | None, co_handle: bool, actor: str) -> None:
+        """Hand work to a department; the first-ask owner stays responsible."""
+        self.check_allowed("transfer")
+        if co_handle:
+            self._co_handled(department=department, reason=reason, actor=actor)
+        else:
+            self._transferred(department=department, reason=reason, actor=actor)
+
+    @event("Transferred", topic="complaints:Transferred")
+    def _transferred(self, department: str, reason: str | None, actor: str) -> None:
+        self.departments.append({"department": department, "mode": "transfer", "reason": reason})
+        self._start_work()
+
+    @event("CoHandled", topic="complaints:CoHandled")
+    def _co_handled(self, department: str, reason: str | None, actor: str) -> None:
+        self.departments.append({"department": department, "mode": "co-handle", "reason": reason})
+        self._start_work()
+
+    # -- judge -----------------------------------------------------------
+
+    def classify(
+        self, category: str | None, severity: str | None, reason: str | None, actor: str
+    ) -> None:
+        self.check_allowed("classify")
+        if category is None and severity is None:
+            raise InvalidInput("classify needs --category or --severity")
+        if severity is not None and severity not in SEVERITIES:
+            raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        if severity is not None and severity != self.severity and not reason:
+            raise RuleRefused(
+                "severity-change-needs-reason", "changing the severity needs --reason"
+            )
+        self._classified(
+            category=category or self.category,
+            severity=severity or self.severity,
+            reason=reason,
+            previous_category=self.category,
+            previous_severity=self.severity,
+            severity_by=actor if severity is not None else self.severity_by,
+            actor=actor,
+        )
+
+    @event("Classified", topic="complaints:Classified")
+    def _classified(
+        self,
+        category: str,
+        severity: str,
+        reason: str | None,
+        previous_category: str,
+        previous_severity: str,
+        severity_by: str | None,
+        actor: str,
+    ) -> None:
+        self.category = category
+        if severity != previous_severity:
+            self.severity_by = severity_by
+            if severity == "major" and reason:
+                self.major_reasons.append(reason)
+        self.severity = severity
+
+    def note(self, text: str, actor: str) -> None:
+        self.check_allowed("note")
+        if not text.strip():
+            raise InvalidInput("a note needs some text")
+        self._noted(text=text, actor=actor)
+
+    @event("Noted", topic="complaints:Noted")
+    def _noted(self, text: str, actor: str) -> None:
+        self.notes.append({"text": text, "by": actor, "at": self.event_time})
+
+    def contact_customer(
+        self, outcome: str, channel: str | None, summary: str | None, actor: str
+    ) -> None:
+        self.check_allowed("contact")
+        if outcome not in CONTACT_OUTCOMES:
+            raise InvalidInput(f"outcome must be one of {', '.join(CONTACT_OUTCOMES)}")
+        self._customer_contacted(outcome=outcome, channel=channel, summary=summary, actor=actor)
+
+    @event("CustomerContacted", topic="complaints:CustomerContacted")
+    def _customer_contacted(
+        self, outcome: str, channel: str | None, summary: str | None, actor: str
+    ) -> None:
+        self.contacts.append(
+            {"outcome": outcome, "channel": channel, "summary": summary, "at": self.event_time}
+        )
+        self._start_work()
+
+    def investigate(self, finding: str, actor: str) -> None:
+        self.check_allowed("investigate")
+        self._investigated(finding=finding, actor=actor)
+
+    @event("Investigated", topic="complaints:Investigated")
+    def _investigated(self, finding: str, actor: str) -> None:
+        self.findings.append(finding)
+        self._start_work()
+
+    def assess(self, valid: bool, root_cause: str | None, at_fault: list[str], actor: str) -> None:
+        self.check_allowed("assess")
+        self._assessed(valid=valid, root_cause=root_cause, at_fault=list(at_fault), actor=actor)
+
+    @event("Assessed", topic="complaints:Assessed")
+    def _assessed(
+        self, valid: bool, root_cause: str | None, at_fault: list[str], actor: str
+    ) -> None:
+        self.valid = valid
+        self.root_cause = root_cause
+        self.at_fault = list(at_fault)
+        self._start_work()
+
+    # -- escalate --------------------------------------------------------
+
+    def escalate(self, to_tier: int, reason: str, staff: StaffMember) -> None:
+        """Escalation goes up one or more tiers; only a manager lowers it."""
+        self.check_allowed("escalate")
+        if to_tier not in TIERS:
+            raise InvalidInput("tier must be 1, 2 or 3")
+        if to_tier == self.tier:
+            raise RuleRefused("escalation-goes-up", f"{self.ref} is already at tier {to_tier}")
+        if to_tier < self.tier:
+            if not staff.is_manager:
+                raise RuleRefused(
+                    "only-manager-lowers-tier",
+                    f"only a manager lowers a case from tier {self.tier} to {to_tier}",
+                )
+            self._deescalated(from_tier=self.tier, to_tier=to_tier, reason=reason, actor=staff.name)
+        else:
+            self._escalated(from_tier=self.tier, to_tier=to_tier, reason=reason, actor=staff.name)
+
+    @event("Escalated", topic="complaints:Escalated")
+    def _escalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
+        self.tier = to_tier
+        self.escalations += 1
+        self._start_work()
+
+    @event("Deescalated", topic="complaints:Deescalated")
+    def _deescalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
+        self.tier = to_tier
+
+    # -- remedy ----------------------------------------------------------
+
+    def propose(
+        self,
+        kind: str,
+        amount: Decimal | None,
+        currency: str | None,
+        detail: str | None,
+        staff: StaffMember,
+        needs_approval: bool,
+        required_tier: int,
+    ) -> None:
+        self.check_allowed("propose")
+        if kind not in REMEDY_KINDS:
+            raise InvalidInput(f"remedy must be one of {', '.join(REMEDY_KINDS)}")
+        if amount is not None and amount < 0:
+            raise InvalidInput("amount must not be negative")
+        if (amount is None) != (currency is None):
+            raise InvalidInput("--amount and --currency go together")
+        pending = self.pending_proposal
+        self._remedy_proposed(
+            proposal=len(self.proposals) + 1,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            detail=detail,
+            proposer_tier=staff.tier,
+            needs_approval=needs_approval,
+            required_tier=required_tier if needs_approval else None,
+            supersedes=pending["number"] if pending else None,
+            actor=staff.name,
+        )
+
+    @event("RemedyProposed", topic="complaints:RemedyProposed")
+    def _remedy_proposed(
+        self,
+        proposal: int,
+        kind: str,
+        amount: Decimal | None,
+        currency: str | None,
+        detail: str | None,
+        proposer_tier: int,
+        needs_approval: bool,
+        required_tier: int | None,
+        supersedes: int | None,
+        actor: str,
+    ) -> None:
+        for p in self.proposals:
+            if p["state"] == "pending":
+                p["state"] = "superseded"
+        self.proposals.append(
+            {
+                "number": proposal,
+                "kind": kind,
+                "amount": amount,
+                "currency": currency,
+                "detail": detail,
+                "proposed_by": actor,
+                "proposer_tier": proposer_tier,
+                "needs_approval": needs_approval,
+                "required_tier": required_tier,
+                "approved_by": None,
+                "state": "pending",
+                "answer_reason": None,
+            }
+        )
+        self.status = "awaiting_customer"
+
+    def _require_pending(self, rule: str) -> dict[str, Any]:
+        p = self.pending_proposal
+        if p is None:
+            raise RuleRefused(rule, f"{self.ref} has no pending remedy proposal")
+        return p
+
+    def approve(self, staff: StaffMember) -> None:
+        """A remedy above the proposer's limit needs someone of a higher tier."""
+        self.check_allowed("approve")
+        p = self._require_pending("approval-needs-pending-proposal")
+        if p["approved_by"] is not None:
+            raise RuleRefused(
+                "already-approved", f"proposal {p['number']} was approved by {p['approved_by']}"
+            )
+        if p["needs_approval"]:
+            needed = max(p["required_tier"] or 1, p["proposer_tier"] + 1)
+            if staff.tier < needed:
+                raise RuleRefused(
+                    "approval-needs-higher-tier",
+                    f"proposal {p['number']} needs approval by tier {needed} or above; "
+                    f"{staff.name} is tier {staff.tier}",
+                )
+        self._remedy_approved(proposal=p["number"], approver_tier=staff.tier, actor=staff.name)
+
+    @event("RemedyApproved", topic="complaints:RemedyApproved")
+    def _remedy_approved(self, proposal: int, approver_tier: int, actor: str) -> None:
+        self.proposals[proposal - 1]["approved_by"] = actor
+
+    def accept(self, reason: str | None, actor: str) -> None:
+        self.check_allowed("accept")
+        p = self._require_pending("acceptance-needs-pending-proposal")
+        if p["needs_approval"] and p["approved_by"] is None:
+            raise RuleRefused(
+                "remedy-needs-approval",
+                f"proposal {p['number']} is above the proposer's limit and is not approved yet",
+            )
+        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor)
+
+    @event("RemedyAccepted", topic="complaints:RemedyAccepted")
+    def _remedy_accepted(self, proposal: int, reason: str | None, actor: str) -> None:
+        p = self.proposals[proposal - 1]
+        p["state"], p["answer_reason"] = "accepted", reason
+        self.status = "in_progress"
+
+    def reject(self, reason: str | None, actor: str) -> None:
+        self.check_allowed("reject")
+        p = self._require_pending("rejection-needs-pending-proposal")
+        self._remedy_rejected(proposal=p["number"], reason=reason, actor=actor)
+
+    @event("RemedyRejected", topic="complaints:RemedyRejected")
+    def _remedy_rejected(self, proposal: int, reason: str | None, actor: str) -> None:
+        p = self.proposals[proposal - 1]
+        p["state"], p["answer_reason"] = "rejected", reason
+        self.status = "in_progress"
+
+    # -- resolve, follow up, close -----------------------------------------
+
+    def resolve(self, summary: str, actor: str) -> None:
+        self.check_allowed("resolve")
+        p = self.pending_proposal
+        if p is not None:
+            raise RuleRefused(
+                "resolve-with-pending-proposal",
+                f"the customer has not answered proposal {p['number']} yet",
+            )
+        self._resolved(summary=summary, actor=actor)
+
+    @event("Resolved", topic="complaints:Resolved")
+    def _resolved(self, summary: str, actor: str) -> None:
+        self.resolution = summary
+        self.resolved_at = self.event_time
+        self.status = "resolved"
+
+    def follow_up(
+        self,
+        outcome: str,
+        channel: str | None,
+        satisfaction: int | None,
+        leftover: str | None,
+        actor: str,
+    ) -> None:
+        """A follow-up that reports a leftover problem reopens the case."""
+        self.check_allowed("followup")
+        if outcome not in FOLLOWUP_OUTCOMES:
+            raise InvalidInput(f"outcome must be one of {', '.join(FOLLOWUP_OUTCOMES)}")
+        if satisfaction is not None and not 1 <= satisfaction <= 5:
+            raise InvalidInput("satisfaction must be 1 to 5")
+        if outcome != "reached" and (satisfaction is not None or leftover):
+            raise InvalidInput("satisfaction and leftover need outcome 'reached'")
+        self._followed_up(
+            outcome=outcome,
+            channel=channel,
+            satisfaction=satisfaction,
+            leftover=leftover or None,
+            actor=actor,
+        )
+        if leftover:
+            self._reopened(
+                reason=f"leftover problem at follow-up: {leftover}",
+                from_status=self.status,
+                trigger="followup",
+                actor=actor,
+            )
+
+    @event("FollowedUp", topic="complaints:FollowedUp")
+    def _followed_up(
+        self,
+        outcome: str,
+        channel: str | None,
+        satisfaction: int | None,
+        leftover: str | None,
+        actor: str,
+    ) -> None:
+        self.followups.append(
+            {
+                "outcome": outcome,
+                "channel": channel,
+                "satisfaction": satisfaction,
+                "leftover": leftover,
+                "by": actor,
+                "at": self.event_time,
+            }
+        )
+
+    def reopen(self, reason: str, staff: StaffMember) -> None:
+        self.check_allowed("reopen")
+        if self.status == "archived" and not staff.is_manager:
+            raise RuleRefused(
+                "archived-reopen-needs-manager", "only a manager reopens an archived case"
+            )
+        self._reopened(reason=reason, from_status=self.status, trigger="person", actor=staff.name)
+
+    @event("Reopened", topic="complaints:Reopened")
+    def _reopened(self, reason: str, from_status: str, trigger: str, actor: str) -> None:
+        self.status = "in_progress"
+        self.reopen_count += 1
+        self.resolved_at = None
+        self.closed_at = None
+        self.archived_at = None
+
+    def close(self, actor: str) -> None:
+        self.check_allowed("close")
+        self._closed(actor=actor)
+
+    @event("Closed", topic="complaints:Closed")
+    def _closed(self, actor: str) -> None:
+        self.status = "closed"
+        self.closed_at = self.event_time
+
+    def review(
+        self,
+        root_cause: str,
+        lesson: str,
+        action: str | None,
+        action_owner: str | None,
+        actor: str,
+    ) -> None:
+        self.check_allowed("review")
+        if action_owner and not action:
+            raise InvalidInput("--action-owner needs --action")
+        self._reviewed(
+            root_cause=root_cause,
+            lesson=lesson,
+            action=action,
+            action_owner=action_owner,
+            actor=actor,
+        )
+
+    @event("Reviewed", topic="complaints:Reviewed")
+    def _reviewed(
+        self,
+        root_cause: str,
+        lesson: str,
+        action: str | None,
+        action_owner: str | None,
+        actor: str,
+    ) -> None:
+        self.reviews.append(
+            {
+                "root_cause": root_cause,
+                "lesson": lesson,
+                "action": action,
+                "action_owner": action_owner,
+                "by": actor,
+            }
+        )
+
+    def archive(self, actor: str) -> None:
+        self.check_allowed("archive")
+        self._archived(actor=actor)
+
+    @event("Archived", topic="complaints:Archived")
+    def _archived(self, actor: str) -> None:
+        self.status = "archived"
+        self.archived_at = self.event_time
+
+    def withdraw(self, reason: str, actor: str) -> None:
+        self.check_allowed("withdraw")
+        self._withdrawn(reason=reason, actor=actor)
+
+    @event("Withdrawn", topic="complaints:Withdrawn")
+    def _withdrawn(self, reason: str, actor: str) -> None:
+        self.status = "withdrawn"
+        self.withdrawn_reason = reason
+
+    # -- around the case ---------------------------------------------------
+
+    def link(self, refs: list[str], group: str | None, actor: str) -> None:
+        self.check_allowed("link")
+        self._linked(refs=list(refs), group=group, actor=actor)
+
+    @event("Linked", topic="complaints:Linked")
+    def _linked(self, refs: list[str], group: str | None, actor: str) -> None:
+        for r in refs:
+            if r not in self.links:
+                self.links.append(r)
+        if group and group not in self.groups:
+            self.groups.append(group)
+
+    def attach(
+        self, name: str, size: int, media_type: str, sha256: str, kind: str, actor: str
+    ) -> None:
+        self.check_allowed("attach")
+        self._attached(
+            name=name, size=size, media_type=media_type, sha256=sha256, kind=kind, actor=actor
+        )
+
+    @event("Attached", topic="complaints:Attached")
+    def _attached(
+        self, name: str, size: int, media_type: str, sha256: str, kind: str, actor: str
+    ) -> None:
+        self.attachments.append(
+            {
+                "name": name,
+                "size": size,
+                "media_type": media_type,
+                "sha256": sha256,
+                "kind": kind,
+                "by": actor,
+                "at": self.event_time,
+            }
+        )
+
+    def extend_decision(self, decision_due: datetime, reason: str, actor: str) -> None:
+        self.check_allowed("extend")
+        self._decision_extended(
+            extension=self.decision_extensions + 1,
+            decision_due=decision_due,
+            reason=reason,
+            actor=actor,
+        )
+
+    @event("DecisionExtended", topic="complaints:DecisionExtended")
+    def _decision_extended(
+        self, extension: int, decision_due: datetime, reason: str, actor: str
+    ) -> None:
+        self.decision_extensions = extension
+        self.decision_due = decision_due

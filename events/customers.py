@@ -1,0 +1,58 @@
+"""A customer's file: the cases one customer brought, for the repeat-complaint rule.
+
+Kept in the write model (not a projection) because the rule that flags the
+Nth complaint within M days must see it at the moment the case is received,
+in the same atomic save.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.complaint import NAMESPACE
+
+
+def customer_key(customer: str, contact: str, account: str | None) -> str:
+    """The same customer: by account if given, else by contact, ignoring case and spaces."""
+    basis = account if account else contact
+    return "".join(basis.split()).casefold() or customer.strip().casefold()
+
+
+def customer_file_id(key: str) -> UUID:
+    return uuid5(NAMESPACE, "customer:" + key)
+
+
+class CustomerFile(Aggregate):
+    """Every case of one customer, oldest first."""
+
+    TOPIC = "complaints:CustomerFile"
+
+    class Event(Aggregate.Event):
+        TOPIC = "complaints:CustomerFile.Event"
+
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return customer_file_id(key)
+
+    @event("CustomerFileOpened", topic="complaints:CustomerFileOpened")
+    def __init__(self, key: str, customer: str) -> None:
+        self.key = key
+        self.customer = customer
+        self.cases: list[dict[str, object]] = []
+
+    def count_since(self, since: datetime) -> int:
+        return sum(
+            1
+            for c in self.cases
+            if isinstance(c["received_at"], datetime) and c["received_at"] >= since
+        )
+
+    def add_case(self, ref: str, received_at: datetime) -> None:
+        self._case_added(ref=ref, received_at=received_at)
+
+    @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
+    def _case_added(self, ref: str, received_at: datetime) -> None:
+        self.cases.append({"ref": ref, "received_at": received_at})

@@ -1,0 +1,42 @@
+"""Groups of related cases (群体性投诉): many customers, one cause, one plan."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.complaint import NAMESPACE
+
+
+def group_id(name: str) -> UUID:
+    """Group names are matched case-insensitively and without outer spaces."""
+    return uuid5(NAMESPACE, "group:" + name.strip().casefold())
+
+
+class CaseGroup(Aggregate):
+    """A named set of cases handled together."""
+
+    TOPIC = "complaints:CaseGroup"
+
+    class Event(Aggregate.Event):
+        TOPIC = "complaints:CaseGroup.Event"
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return group_id(name)
+
+    @event("GroupOpened", topic="complaints:GroupOpened")
+    def __init__(self, name: str, actor: str) -> None:
+        self.name = name
+        self.opened_by = actor
+        self.members: list[str] = []
+
+    def add(self, refs: list[str], actor: str) -> None:
+        new = [r for r in refs if r not in self.members]
+        if new:
+            self._members_added(refs=new, actor=actor)
+
+    @event("GroupMembersAdded", topic="complaints:GroupMembersAdded")
+    def _members_added(self, refs: list[str], actor: str) -> None:
+        self.members.extend(refs)

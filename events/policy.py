@@ -1,0 +1,212 @@
+"""The shop's rules as plain data: what the write model checks, nothing about files.
+
+``complaintctl.config`` builds a :class:`Policy` from ``complaintctl.toml``;
+tests build one directly. Keeping it here lets the rules be tested without
+the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from events.errors import InvalidInput, RuleRefused
+
+SEVERITIES = ("general", "major")
+ROLES = ("agent", "supervisor", "manager")
+REMEDY_KINDS = (
+    "repair",
+    "refund",
+    "fee-waiver",
+    "replacement",
+    "gift",
+    "free-service",
+    "apology-visit",
+    "compensation",
+)
+CONTACT_OUTCOMES = ("reached", "no-answer", "refused")
+FOLLOWUP_OUTCOMES = ("reached", "unreachable", "refused")
+ATTACHMENT_KINDS = ("recording", "photo", "signed-form", "document")
+TIERS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person who may act: their tier decides remedy limits and approvals."""
+
+    name: str
+    tier: int = 1
+    role: str = "agent"
+    department: str = ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """An escalation tier; ``remedy_limit`` None means no limit."""
+
+    number: int
+    title: str
+    remedy_limit: Decimal | None
+
+
+@dataclass(frozen=True)
+class MajorRules:
+    """When a new complaint is flagged major by rule rather than by a person."""
+
+    vip_customers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ("media", "regulator", "consumer-association")
+    demand_threshold: Decimal | None = None
+    repeat_count: int | None = 3
+    repeat_days: int = 90
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything configurable that a rule reads."""
+
+    categories: tuple[str, ...] = (
+        "product-quality",
+        "service-attitude",
+        "technical-fault",
+        "billing",
+        "appointment",
+        "repair-quality",
+        "delivery",
+        "other",
+    )
+    channels: tuple[str, ...] = (
+        "walk-in",
+        "phone",
+        "letter",
+        "email",
+        "web",
+        "follow-up-call",
+        "consumer-association",
+        "regulator",
+        "media",
+    )
+    departments: tuple[str, ...] = ()
+    currency: str = "CNY"
+    reply_hours: int = 24
+    reply_hours_major: int | None = None
+    reply_basis: str = "calendar"  # or "working": only working days count
+    timezone: str = "UTC"
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekday numbers
+    holidays: tuple[date, ...] = ()
+    tiers: dict[int, Tier] = field(
+        default_factory=lambda: {
+            1: Tier(1, "front line", Decimal("500")),
+            2: Tier(2, "department manager", Decimal("5000")),
+            3: Tier(3, "general manager", None),
+        }
+    )
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+    allow_unknown_staff: bool = True
+    major: MajorRules = field(default_factory=MajorRules)
+    decision_days: int | None = None
+    decision_extensions: tuple[int, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    # -- people ----------------------------------------------------------
+
+    def staff_member(self, actor: str) -> StaffMember:
+        """The actor as staff; unknown actors are tier-1 agents if the shop allows them."""
+        member = self.staff.get(actor)
+        if member is not None:
+            return member
+        if self.allow_unknown_staff:
+            return StaffMember(name=actor)
+        raise RuleRefused(
+            "staff-only", f"{actor!r} is not in the staff list and unknown staff are not allowed"
+        )
+
+    # -- remedies --------------------------------------------------------
+
+    def remedy_limit(self, tier: int) -> Decimal | None:
+        t = self.tiers.get(tier)
+        return t.remedy_limit if t is not None else None
+
+    def within_limit(self, tier: int, amount: Decimal | None, currency: str | None) -> bool:
+        """True if someone of ``tier`` may offer this remedy without approval.
+
+        Limits are in the policy's currency; an amount in another currency
+        is within no limit except an unlimited one.
+        """
+        if amount is None:
+            return True
+        limit = self.remedy_limit(tier)
+        if limit is None:
+            return True
+        if currency is not None and currency != self.currency:
+            return False
+        return amount <= limit
+
+    def required_tier(self, amount: Decimal | None, currency: str | None) -> int:
+        """The lowest tier whose limit covers the amount."""
+        for number in sorted(self.tiers):
+            if self.within_limit(number, amount, currency):
+                return number
+        return max(self.tiers) if self.tiers else 3
+
+    # -- validation of values a person typed ------------------------------
+
+    def check_channel(self, channel: str) -> None:
+        if channel not in self.channels:
+            raise InvalidInput(
+                f"unknown channel {channel!r}; the config knows: {', '.join(self.channels)}"
+            )
+
+    def check_category(self, category: str) -> None:
+        if category not in self.categories:
+            raise InvalidInput(
+                f"unknown category {category!r}; the config knows: {', '.join(self.categories)}"
+            )
+
+    def check_department(self, department: str) -> None:
+        if self.departments and department not in self.departments:
+            raise InvalidInput(
+                f"unknown department {department!r}; "
+                f"the config knows: {', '.join(self.departments)}"
+            )
+
+    # -- time ------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        return day.isoweekday() in self.working_days and day not in self.holidays
+
+    def reply_deadline(self, start: datetime, severity: str) -> datetime:
+        """When the customer must hear back, from the shop's reply-time rule."""
+        hours = self.reply_hours
+        if severity == "major" and self.reply_hours_major is not None:
+            hours = self.reply_hours_major
+        return self.add_hours(start, hours)
+
+    def add_hours(self, start: datetime, hours: int) -> datetime:
+        """Add calendar hours, or (``reply_basis = "working"``) hours of working days only."""
+        if self.reply_basis != "working":
+            return start + timedelta(hours=hours)
+        local = start.astimezone(self.zone)
+        remaining = hours
+        guard = 0
+        while remaining > 0 and guard < 24 * 400:
+            local = local + timedelta(hours=1)
+            if self.is_working_day(local.date()):
+                remaining -= 1
+            guard += 1
+        return local
+
+    def decision_deadline(self, received_at: datetime, extension: int = 0) -> datetime | None:
+        """The regulatory decision date: ``decision_days``, or the n-th extension of it."""
+        if self.decision_days is None:
+            return None
+        days = self.decision_days if extension == 0 else self.decision_extensions[extension - 1]
+        return received_at + timedelta(days=days)
