@@ -1,0 +1,44 @@
+"""The one place that opens the application on a store (the persistence env is built here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from events.application import ComplaintsApp
+from events.policy import Policy
+
+# The default plain-file store; "sqlite" and "postgres" use the library's own modules.
+FILE_MODULE = "complaintctl.filestore"
+
+
+def persistence_env(store: Path, backend: str, settings: dict[str, Any]) -> dict[str, str]:
+    """The library's environment for a backend; settings come from the config's [store]."""
+    if backend == "file":
+        return {"PERSISTENCE_MODULE": FILE_MODULE, "FILESTORE_PATH": str(store)}
+    if backend == "sqlite":
+        dbname = settings.get("sqlite_dbname") or os.environ.get("SQLITE_DBNAME")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(dbname or store / "events.sqlite"),
+        }
+    if backend == "postgres":
+        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+        for key in ("host", "port", "dbname", "user", "password", "schema"):
+            if key in settings:
+                env[f"POSTGRES_{key.upper()}"] = str(settings[key])
+        return env
+    raise ValueError(f"unknown backend {backend!r}")
+
+
+def open_app(
+    store: Path,
+    *,
+    policy: Policy | None = None,
+    backend: str = "file",
+    settings: dict[str, Any] | None = None,
+) -> ComplaintsApp:
+    """Open the write model on a store directory (created if missing)."""
+    store.mkdir(parents=True, exist_ok=True)
+    return ComplaintsApp(persistence_env(store, backend, settings or {}), policy=policy)

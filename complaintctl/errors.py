@@ -1,0 +1,89 @@
+"""Exit codes of CLI.md, in one place: every expected failure is a ClickException here."""
+
+from __future__ import annotations
+
+import click
+
+from complaintctl.config import ConfigError
+from events.errors import (
+    CaseNotFound,
+    ConcurrentChange,
+    DomainError,
+    GroupNotFound,
+    InvalidInput,
+    RuleRefused,
+)
+
+OK = 0
+UNEXPECTED = 1
+USAGE = 2
+NOT_FOUND = 3
+REFUSED = 4
+CONFLICT = 5
+VERIFY_FAILED = 6
+UNAVAILABLE = 7
+
+
+class CliError(click.ClickException):
+    """An expected failure with its exit code; click prints "Error: ..." to stderr."""
+
+    exit_code = UNEXPECTED
+
+    def format_message(self) -> str:
+        from complaintctl.render import safe
+
+        return safe(self.message)
+
+
+class UsageProblem(CliError):
+    exit_code = USAGE
+
+
+class NotFound(CliError):
+    exit_code = NOT_FOUND
+
+
+class Refused(CliError):
+    exit_code = REFUSED
+
+
+class Conflict(CliError):
+    exit_code = CONFLICT
+
+
+class VerifyFailed(CliError):
+    exit_code = VERIFY_FAILED
+
+
+class StoreUnavailable(CliError):
+    exit_code = UNAVAILABLE
+
+
+class Bug(CliError):
+    exit_code = UNEXPECTED
+
+
+def translate(exc: BaseException) -> CliError | None:
+    """The CLI error for an exception from below, or None if it is not an expected one."""
+    from eventsourcing.persistence import IntegrityError, OperationalError
+
+    if isinstance(exc, ConfigError):
+        return UsageProblem(f"invalid config: {exc}")
+    if isinstance(exc, CaseNotFound | GroupNotFound):
+        return NotFound(str(exc))
+    if isinstance(exc, RuleRefused):
+        return Refused(str(exc))
+    if isinstance(exc, InvalidInput):
+        return UsageProblem(str(exc))
+    if isinstance(exc, ConcurrentChange | IntegrityError):
+        return Conflict(f"conflict: {exc}")
+    if isinstance(exc, DomainError):
+        return Bug(f"unexpected domain error: {exc}")
+    if isinstance(exc, OperationalError | PermissionError):
+        return StoreUnavailable(f"store unavailable: {exc}")
+    if isinstance(exc, OSError) and exc.errno is not None:
+        import errno
+
+        if exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+            return StoreUnavailable(f"store unavailable: {exc.strerror}")
+    return None

@@ -1,0 +1,37 @@
+"""Times a person types: ISO 8601 with or without zone, a date, or relative (``+24h``).
+
+A time without a zone is in the shop's zone; every result is timezone-aware.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+_RELATIVE = re.compile(r"^([+-])(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """Parse TIME; raise ValueError with a message a person understands."""
+    s = text.strip()
+    if s.lower() == "now":
+        return now
+    m = _RELATIVE.match(s.lower())
+    if m:
+        sign, amount, unit = m.groups()
+        delta = timedelta(**{_UNITS[unit]: int(amount)})
+        return now + delta if sign == "+" else now - delta
+    try:
+        value = datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError(
+            f"not a time: {text!r} (use ISO 8601 such as 2026-11-23T10:00 or 2026-11-23, "
+            "or a relative time such as +24h, +2d)"
+        ) from None
+    if len(s) == 10:  # a date alone: the start of that day
+        value = datetime.combine(value.date(), time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
