@@ -202,12 +202,21 @@ class _Log:
         self.lock_timeout = lock_timeout
         self.uuid_ids = uuid_ids
         self._thread_lock = threading.RLock()
+        self.read_only = False
         _ensure_dir(directory)
         try:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
-            raise StoreUnavailableError(f"cannot open {self.path}: {e.strerror}") from e
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or not self.path.exists():
+                raise StoreUnavailableError(f"cannot open {self.path}: {_os_reason(e)}") from e
+            # An auditor's read-only copy: reads work, writes are refused.
+            self.read_only = True
+            try:
+                self._fd = os.open(self.path, os.O_RDONLY)
+            except OSError as e2:
+                raise StoreUnavailableError(f"cannot read {self.path}: {_os_reason(e2)}") from e2
+            self._lock_fd = -1
         self._db = self._open_index()
         self._tail = _Tail()
         self._synced = False
@@ -217,6 +226,8 @@ class _Log:
     # -- index -------------------------------------------------------------
 
     def _open_index(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_index(":memory:")  # built from the log, kept in memory
         try:
             db = self._connect_index()
         except sqlite3.DatabaseError:
@@ -225,9 +236,9 @@ class _Log:
             db = self._connect_index()
         return db
 
-    def _connect_index(self) -> sqlite3.Connection:
+    def _connect_index(self, where: str | None = None) -> sqlite3.Connection:
         db = sqlite3.connect(
-            self.index_path,
+            where or self.index_path,
             timeout=max(self.lock_timeout, 1.0),
             check_same_thread=False,
             isolation_level=None,
@@ -272,10 +283,29 @@ class _Log:
         return {} if row is None else dict(zip(self._META, row, strict=True))
 
     def _sync_tail_from_index(self) -> None:
-        """Make the index current with the committed log (catch up or rebuild)."""
+        """Make the index current with the committed log (catch up or rebuild).
+
+        A damaged index (it is only a cache) is thrown away and rebuilt.
+        """
         size = os.fstat(self._fd).st_size
         if size == self._tail.end and self._synced:
             return
+        try:
+            self._catch_up(size)
+        except sqlite3.OperationalError as e:
+            # Busy past the timeout, disk full, no permission: not damage.
+            raise StoreUnavailableError(f"index {self.index_path}: {e}") from e
+        except sqlite3.DatabaseError as e:
+            if self.read_only:
+                raise
+            log.warning("index %s is damaged (%s): rebuilding it", self.index_path, e)
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._remove_index_files()
+            self._db = self._connect_index()
+            self._catch_up(size)
+
+    def _catch_up(self, size: int) -> None:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             tail = self._validated_index_tail()
@@ -436,6 +466,8 @@ class _Log:
         """Append one batch atomically; return the notification ids."""
         if not events and tracking is None:
             return []
+        if self.read_only:
+            raise StoreUnavailableError(f"{self.path} is read-only here: nothing can be written")
         with self.locked():
             self._sync_tail_from_index()
             self._quarantine_tail()
@@ -692,7 +724,8 @@ class _Log:
             self._closed = True
             self._db.close()
             os.close(self._fd)
-            os.close(self._lock_fd)
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
 
 
 def _iter_lines(fd: int, start: int, end: int) -> Iterator[tuple[int, bytes]]:
