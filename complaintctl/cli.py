@@ -26,6 +26,7 @@ from complaintctl.app import open_app
 from complaintctl.attachments import check_blob, store_file
 from complaintctl.errors import (
     Bug,
+    StoreUnavailable,
     UsageProblem,
     VerifyFailed,
     translate,
@@ -75,12 +76,15 @@ class Ctx:
     def app(self) -> ComplaintsApp:
         if self._app is None:
             cfg = self.config()
-            self._app = open_app(
-                self.store,
-                policy=cfg.policy,
-                backend=self.backend or cfg.backend,
-                settings=cfg.store,
-            )
+            try:
+                self._app = open_app(
+                    self.store,
+                    policy=cfg.policy,
+                    backend=self.backend or cfg.backend,
+                    settings=cfg.store,
+                )
+            except OSError as e:
+                raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
             click.get_current_context().call_on_close(self._app.close)
         return self._app
 
@@ -469,7 +473,7 @@ def note(obj: Ctx, ref: str, text: str) -> None:
         echo "长备注" | complaintctl note C-2026-00001 -
     """
     if text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read().rstrip("\n")
     case = obj.app().note(ref, text, obj.actor)
     obj.done(case, f"{case['ref']} noted")
 

@@ -65,7 +65,7 @@ class Bug(CliError):
 
 def translate(exc: BaseException) -> CliError | None:
     """The CLI error for an exception from below, or None if it is not an expected one."""
-    from eventsourcing.persistence import IntegrityError, OperationalError
+    from eventsourcing.persistence import DataError, IntegrityError, OperationalError
 
     if isinstance(exc, ConfigError):
         return UsageProblem(f"invalid config: {exc}")
@@ -79,6 +79,8 @@ def translate(exc: BaseException) -> CliError | None:
         return Conflict(f"conflict: {exc}")
     if isinstance(exc, DomainError):
         return Bug(f"unexpected domain error: {exc}")
+    if isinstance(exc, DataError):
+        return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
     if isinstance(exc, OperationalError | PermissionError):
         return StoreUnavailable(f"store unavailable: {exc}")
     if isinstance(exc, OSError) and exc.errno is not None:

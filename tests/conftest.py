@@ -1,0 +1,132 @@
+"""Shared fixtures: a real store in ``tmp_path``, driven through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from complaintctl import config as configuration
+from complaintctl.app import open_app
+from complaintctl.cli import main
+
+MANAGER = "陈总"  # runs init: a manager, tier 3
+ADVISER = "张伟"  # car-service preset: tier-1 agent
+DIRECTOR = "李娜"  # car-service preset: tier-1 supervisor (customer-service director)
+SERVICE_MANAGER = "王强"  # car-service preset: tier 2
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting of the developer's shell leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith(("COMPLAINTCTL_", "COMPLAINTS_")) or key in (
+            "PERSISTENCE_MODULE",
+            "FILESTORE_PATH",
+            "SQLITE_DBNAME",
+        ):
+            monkeypatch.delenv(key, raising=False)
+
+
+class Store:
+    """A store directory plus helpers to run commands on it as someone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.runner = CliRunner()
+
+    def invoke(self, *args: str, actor: str = ADVISER, input: str | None = None) -> Result:
+        return self.runner.invoke(
+            main,
+            ["--store", str(self.path), "--actor", actor, *args],
+            input=input,
+            catch_exceptions=False,
+        )
+
+    def ok(self, *args: str, actor: str = ADVISER, input: str | None = None) -> Result:
+        """Run a command that must succeed."""
+        r = self.invoke(*args, actor=actor, input=input)
+        assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
+        return r
+
+    def json(self, *args: str, actor: str = ADVISER) -> Any:
+        return json.loads(self.ok(*args, "--json", actor=actor).stdout)
+
+    def new(self, *extra: str, actor: str = ADVISER, **fields: str) -> str:
+        """Receive a complaint; keyword fields override sensible defaults."""
+        values = {
+            "customer": "王先生",
+            "contact": "13800000000",
+            "channel": "walk-in",
+            "category": "misquote",
+            "summary": "报价错误",
+        } | fields
+        args: list[str] = ["new"]
+        for key, value in values.items():
+            args += [f"--{key.replace('_', '-')}", value]
+        ref = self.ok(*args, *extra, actor=actor).stdout.strip()
+        assert ref.startswith("C-")
+        return ref
+
+    def show(self, ref: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.json("show", ref)
+        return result
+
+    def event_count(self) -> int:
+        """How many events the store holds, read through the library's recorder."""
+        cfg = configuration.load(self.path / configuration.CONFIG_NAME)
+        app = open_app(self.path, policy=cfg.policy, backend=cfg.backend)
+        try:
+            return app.recorder.max_notification_id() or 0
+        finally:
+            app.close()
+
+    def refused(self, *args: str, actor: str = ADVISER, code: int = 4, rule: str = "") -> Result:
+        """Run a command that must fail with ``code`` and write nothing."""
+        before = self.event_count()
+        r = self.invoke(*args, actor=actor)
+        assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr)
+        assert rule in r.stderr
+        assert r.stdout == "" or code != 4
+        assert self.event_count() == before, "a refused command wrote an event"
+        return r
+
+
+def make_store(path: Path, preset: str = "car-service") -> Store:
+    s = Store(path)
+    s.ok("init", "--preset", preset, actor=MANAGER)
+    return s
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh store set up with the car-service preset, 陈总 as manager."""
+    return make_store(tmp_path / "store")
+
+
+@pytest.fixture
+def store_factory(tmp_path: Path) -> Iterator[Any]:
+    def factory(preset: str) -> Store:
+        return make_store(tmp_path / preset, preset)
+
+    yield factory
+
+
+def run_cli(store: Path, *args: str, actor: str = ADVISER) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m complaintctl`` in a fresh process (where a fresh process matters)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    return subprocess.run(
+        [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", actor, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
