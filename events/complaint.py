@@ -71,6 +71,8 @@ def case_id(ref: str) -> UUID:
 
 
 def _refuse_status(action: str, status: str) -> RuleRefused:
+    if status == "archived":
+        return RuleRefused("archived-read-only", "an archived case takes only reopen, by a manager")
     if action == "close":
         return RuleRefused("close-requires-resolved", f"a {status} case cannot be closed")
     if action == "archive":
