@@ -1,0 +1,112 @@
+"""Many OS processes writing to one file store at once (issue 2, point 3).
+
+Six writer processes (real processes from a fork server, each with its own
+file descriptors, flock and index connection) start together on a barrier
+and save to one shared aggregate and to aggregates of their own. The log is
+then judged from the file itself: nothing lost, nothing twice, positions
+1..N, every save whole and not interleaved, and the losers of a version race
+got the library's ``IntegrityError``.
+"""
+
+from __future__ import annotations
+
+import queue
+import uuid
+from pathlib import Path
+from typing import Any
+
+from filestore_checks import check_log, read_log
+from filestore_workers import factory, lockstep_writer, mp_context, race_writer
+
+from complaintctl import filestore as fs
+
+WRITERS = 6
+
+
+def run_processes(target: Any, *args: Any) -> list[dict[str, Any]]:
+    """Run ``target(worker, barrier, results, *args)`` in ``WRITERS`` processes at once."""
+    ctx = mp_context()
+    barrier = ctx.Barrier(WRITERS)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=target, args=(args[0], w, barrier, results, *args[1:]))
+        for w in range(WRITERS)
+    ]
+    for p in procs:
+        p.start()
+    out = []
+    try:
+        for _ in procs:
+            out.append(results.get(timeout=120))
+    except queue.Empty:
+        raise AssertionError(f"a writer hung or died: got {len(out)} of {WRITERS}") from None
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+    assert [p.exitcode for p in procs] == [0] * WRITERS
+    for r in out:
+        assert r["error"] is None, r
+    return out
+
+
+def test_many_processes_same_and_different_aggregates(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shared_id, first_id = str(uuid.uuid4()), str(uuid.uuid4())
+    results = run_processes(race_writer, str(store), shared_id, first_id, 25, 8)
+
+    # A version race: one winner, every loser got the library's IntegrityError.
+    firsts = sorted(r["first"] for r in results)
+    assert firsts.count("won") == 1, firsts
+    assert firsts.count("eventsourcing.persistence.IntegrityError") == WRITERS - 1, firsts
+
+    contents = read_log(store / "events.jsonl")
+    assert contents.tail == b""
+    check_log(contents)
+
+    # Every save that returned is in the log under the ids it was given,
+    # and nothing is there that no writer saved.
+    returned = {save_id: ids for r in results for save_id, ids in r["saves"]}
+    assert len(returned) == WRITERS * 33
+    logged = {
+        save_id: [contents.lines[i]["position"] for i in idxs]
+        for save_id, idxs in contents.saves.items()
+        if not save_id.startswith("first-")
+    }
+    assert logged == returned
+
+    # The shared aggregate got every successful save, in one unbroken sequence.
+    shared = [r for r in contents.lines if r.get("originator_id") == shared_id]
+    assert [r["version"] for r in shared] == list(range(1, len(shared) + 1))
+    shared_saves = {r["data"]["save"] for r in shared}
+    assert len(shared_saves) == WRITERS * 8
+
+    # The store's own reader agrees with the file, and the chain verifies.
+    f = factory(store)
+    try:
+        rec = f.application_recorder()
+        assert rec.max_notification_id() == len(contents.lines)
+        assert len(rec.select_events(uuid.UUID(shared_id))) == len(shared)
+        notes = rec.select_notifications(start=1, limit=len(contents.lines) + 10)
+        assert [n.id for n in notes] == [r["position"] for r in contents.lines]
+    finally:
+        f.close()
+    reports = fs.verify_store(store)
+    assert reports and all(r.ok for r in reports), [r.to_dict() for r in reports]
+    assert reports[0].events == len(contents.lines)
+
+
+def test_version_races_in_lockstep(tmp_path: Path) -> None:
+    """Every round, all writers append the same next version: one wins, the rest fail."""
+    store = tmp_path / "store"
+    shared_id, rounds = str(uuid.uuid4()), 15
+    results = run_processes(lockstep_writer, str(store), shared_id, rounds)
+    won = [s for r in results for s in r["won"]]
+    lost = [e for r in results for e in r["lost"]]
+    assert len(won) == rounds
+    assert lost == ["eventsourcing.persistence.IntegrityError"] * rounds * (WRITERS - 1)
+    contents = read_log(store / "events.jsonl")
+    check_log(contents)
+    # Only the winners' saves are there, in the order they won; the losers left no line.
+    assert list(contents.saves) == sorted(won, key=lambda s: int(s.split("-r")[1]))
+    assert {r["originator_id"] for r in contents.lines} == {shared_id}
+    assert all(r.ok for r in fs.verify_store(store))
