@@ -9,6 +9,7 @@ again against what the other writer did; after a few tries it gives up with
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ class ComplaintsApp(Application[UUID]):
     """The write model's application; the persistence module comes from ``env``."""
 
     name = "Complaints"
-    retries = 5
+    retries = 8
 
     def __init__(
         self,
@@ -108,7 +109,7 @@ class ComplaintsApp(Application[UUID]):
             try:
                 return attempt()
             except IntegrityError:
-                time.sleep(0.005 * (n + 1))
+                time.sleep(random.uniform(0, 0.01 * (n + 1)))  # jitter: writers drift apart
         raise ConcurrentChange(
             f"another writer kept changing the same records; gave up after {self.retries} tries"
         )
