@@ -154,7 +154,7 @@ def json_option(f: F) -> F:
     )(f)
 
 
-class DecimalType(click.ParamType):
+class DecimalType(click.ParamType[Decimal]):
     """Money as Decimal, never float; refuses NaN and infinities."""
 
     name = "DECIMAL"
@@ -173,7 +173,7 @@ class DecimalType(click.ParamType):
         return d
 
 
-class CurrencyType(click.ParamType):
+class CurrencyType(click.ParamType[str]):
     name = "CODE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -888,21 +888,18 @@ def verify(obj: Ctx) -> None:
     app = obj.app()
     logs: list[dict[str, Any]] = []
     if (obj.backend or obj.config().backend) == "file":
-        try:
-            from complaintctl.filestore import verify_store
-        except ImportError:  # the store module may not provide it yet
-            verify_store = None
-        if verify_store is not None:
-            for report in verify_store(obj.store):
-                logs.append(
-                    {
-                        "file": report.file,
-                        "ok": report.ok,
-                        "line": report.line,
-                        "problem": report.problem,
-                        "events": report.events,
-                    }
-                )
+        from complaintctl.filestore import verify_store
+
+        for report in verify_store(obj.store):
+            logs.append(
+                {
+                    "file": report.file,
+                    "ok": report.ok,
+                    "line": report.line,
+                    "problem": report.problem,
+                    "events": report.events,
+                }
+            )
     attachments = []
     for a in app.iter_attachments():
         problem = check_blob(obj.store, a["sha256"], a["size"])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -116,7 +116,7 @@ class ComplaintsApp(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            agg = self.repository.get(aggregate_id)
+            agg: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(agg, cls)
@@ -462,7 +462,7 @@ class ComplaintsApp(Application[UUID]):
                     "position": ev.originator_version,
                     "type": type(ev).__name__,
                     "topic": getattr(type(ev), "TOPIC", None),
-                    "recorded_at": ev.timestamp.isoformat(),
+                    "recorded_at": cast(Any, ev).timestamp.isoformat(),
                     "actor": data.get("actor"),
                     "data": data,
                 }
@@ -488,14 +488,14 @@ class ComplaintsApp(Application[UUID]):
             start = batch[-1].id
 
     def _case_by_id(self, oid: UUID) -> Complaint:
-        agg = self.repository.get(oid)
+        agg: object = self.repository.get(oid)
         assert isinstance(agg, Complaint)
         return agg
 
     def case_view(self, c: Complaint) -> dict[str, Any]:
         """The case as a plain, JSON-ready dict (the keys of ``show --json``)."""
         pending = c.pending_proposal
-        return plain(
+        view: dict[str, Any] = plain(
             {
                 "ref": c.ref,
                 "status": c.status,
@@ -550,3 +550,4 @@ class ComplaintsApp(Application[UUID]):
                 "version": c.version,
             }
         )
+        return view

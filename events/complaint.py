@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -210,7 +210,7 @@ class Complaint(Aggregate):
     def pending_proposal(self) -> dict[str, Any] | None:
         for p in reversed(self.proposals):
             if p["state"] == "pending":
-                return p
+                return cast(dict[str, Any], p)
         return None
 
     # -- acknowledge -----------------------------------------------------
