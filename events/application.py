@@ -164,6 +164,9 @@ class ComplaintsApp(Application[UUID]):
         if new.owner:
             self._staff(new.owner)
 
+        if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
+            raise InvalidInput("the received time is in the future")
+
         def attempt() -> dict[str, Any]:
             now = self.clock()
             received_at = new.received_at or now

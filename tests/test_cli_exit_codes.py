@@ -55,6 +55,8 @@ def test_new_with_unknown_channel_or_missing_option_exits_2(store: Store) -> Non
     assert "--channel" in r.stderr
     store.refused(*base, "--channel", "phone", "--received-at", "soon", code=2)
     store.refused(*base, "--channel", "phone", "--currency", "CNY", code=2)
+    r = store.refused(*base, "--channel", "phone", "--received-at", "+2d", code=2)
+    assert "in the future" in r.stderr
 
 
 def test_invalid_config_exits_2_naming_the_key(store: Store) -> None:
