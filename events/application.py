@@ -171,10 +171,12 @@ class ComplaintsApp(Application[UUID]):
             now = self.clock()
             received_at = new.received_at or now
             year = now.astimezone(p.zone).year
-            counter = self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year)
+            counter = self._load(CaseCounter, counter_id(year)) or CaseCounter(
+                year=year, actor=staff.name
+            )
             key = customer_key(new.customer, new.contact, new.account)
             file = self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
-                key=key, customer=new.customer
+                key=key, customer=new.customer, actor=staff.name
             )
             reasons = self.major_reasons(new, file, received_at)
             if reasons:
@@ -184,7 +186,7 @@ class ComplaintsApp(Application[UUID]):
                 reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
             else:
                 severity, severity_by = "general", None
-            ref = counter.next_ref()
+            ref = counter.next_ref(staff.name)
             currency = new.currency or (p.currency if new.demand_amount is not None else None)
             case = Complaint(
                 ref=ref,
@@ -210,7 +212,7 @@ class ComplaintsApp(Application[UUID]):
                 decision_due=p.decision_deadline(received_at),
                 actor=staff.name,
             )
-            file.add_case(ref, received_at)
+            file.add_case(ref, received_at, staff.name)
             self.save(counter, file, case)
             return self.case_view(case)
 

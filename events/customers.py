@@ -38,7 +38,7 @@ class CustomerFile(Aggregate):
         return customer_file_id(key)
 
     @event("CustomerFileOpened", topic="complaints:CustomerFileOpened")
-    def __init__(self, key: str, customer: str) -> None:
+    def __init__(self, key: str, customer: str, actor: str) -> None:
         self.key = key
         self.customer = customer
         self.cases: list[dict[str, object]] = []
@@ -50,9 +50,9 @@ class CustomerFile(Aggregate):
             if isinstance(c["received_at"], datetime) and c["received_at"] >= since
         )
 
-    def add_case(self, ref: str, received_at: datetime) -> None:
-        self._case_added(ref=ref, received_at=received_at)
+    def add_case(self, ref: str, received_at: datetime, actor: str) -> None:
+        self._case_added(ref=ref, received_at=received_at, actor=actor)
 
     @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
-    def _case_added(self, ref: str, received_at: datetime) -> None:
+    def _case_added(self, ref: str, received_at: datetime, actor: str) -> None:
         self.cases.append({"ref": ref, "received_at": received_at})

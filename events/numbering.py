@@ -36,17 +36,17 @@ class CaseCounter(Aggregate):
         return counter_id(year)
 
     @event("CounterStarted", topic="complaints:CounterStarted")
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int, actor: str) -> None:
         self.year = year
         self.last = 0
 
-    def next_ref(self) -> str:
+    def next_ref(self, actor: str) -> str:
         """Allocate the next reference of the year."""
         number = self.last + 1
         ref = format_ref(self.year, number)
-        self._allocated(number=number, ref=ref)
+        self._allocated(number=number, ref=ref, actor=actor)
         return ref
 
     @event("NumberAllocated", topic="complaints:NumberAllocated")
-    def _allocated(self, number: int, ref: str) -> None:
+    def _allocated(self, number: int, ref: str, actor: str) -> None:
         self.last = number
