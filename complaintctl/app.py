@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,23 @@ from events.policy import Policy
 FILE_MODULE = "complaintctl.filestore"
 
 
-def persistence_env(store: Path, backend: str, settings: dict[str, Any]) -> dict[str, str]:
-    """The library's environment for a backend; settings come from the config's [store]."""
+def persistence_env(
+    store: Path,
+    backend: str,
+    settings: dict[str, Any],
+    *,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, str]:
+    """The library's environment for a backend; settings come from the config's [store].
+
+    The library's own variables in ``environ`` (``POSTGRES_HOST``, ``SQLITE_DBNAME``...)
+    override the config, as a flag overrides a file; pass ``environ={}`` where the
+    settings must win (a ``migrate --target``).
+    """
     if backend == "file":
         return {"PERSISTENCE_MODULE": FILE_MODULE, "FILESTORE_PATH": str(store)}
     if backend == "sqlite":
-        dbname = settings.get("sqlite_dbname") or os.environ.get("SQLITE_DBNAME")
+        dbname = environ.get("SQLITE_DBNAME") or settings.get("sqlite_dbname")
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(dbname or store / "events.sqlite"),
@@ -26,8 +38,13 @@ def persistence_env(store: Path, backend: str, settings: dict[str, Any]) -> dict
     if backend == "postgres":
         env = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
         for key in ("host", "port", "dbname", "user", "password", "schema"):
-            if key in settings:
-                env[f"POSTGRES_{key.upper()}"] = str(settings[key])
+            var = f"POSTGRES_{key.upper()}"
+            if var in environ:
+                env[var] = environ[var]
+            elif key in settings:
+                env[var] = str(settings[key])
+        # The library insists on a password; trust and peer authentication need none.
+        env.setdefault("POSTGRES_PASSWORD", environ.get("POSTGRES_PASSWORD", ""))
         return env
     raise ValueError(f"unknown backend {backend!r}")
 

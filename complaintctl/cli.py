@@ -974,3 +974,10 @@ def demo(ctx: click.Context, directory: Path) -> None:
     obj = ctx.find_object(Ctx)
     as_json = bool(obj and obj.json)
     run_demo(directory, as_json=as_json, echo=click.echo)
+
+
+# -- moving data (complaintctl.datacmds) ------------------------------------------
+
+from complaintctl import datacmds  # noqa: E402  (needs the group and Ctx above)
+
+datacmds.register(main)
