@@ -34,10 +34,12 @@ def mp_context() -> multiprocessing.context.BaseContext:
 
     ``fork`` from a threaded pytest process is unsafe, and ``spawn`` costs
     a fresh interpreter (about half a second) per writer; the fork server
-    pays the imports once.
+    pays the imports once. Python 3.11's fork server does not apply the
+    parent's ``sys.path``, so it cannot preload this module from ``tests/``:
+    it preloads the installed packages this module needs, which is what costs.
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
+    ctx.set_forkserver_preload(["complaintctl.filestore", "eventsourcing.persistence", __name__])
     return ctx
 
 
@@ -194,9 +196,10 @@ def crash_writer(store: str, reports: str, round_no: int, worker: int, seed: int
     so that a SIGKILL can land inside the kernel's copy of one ``write`` and
     leave a torn tail). About a third go through the process recorder with
     a tracking record ``("up-<worker>", round_no * 10000 + k)``, a few carry
-    a tracking record and no events. After each save returns, its id is
-    appended (fsync) to ``reports``; a kill between the two only means a
-    save is present but unreported, which the test allows.
+    a tracking record and no events. After each save returns, the line
+    ``"<save id> <events> <tracking id or 0>"`` is appended (fsync) to
+    ``reports``; a kill between the two only means a save is present but
+    unreported, which the test allows.
     """
     rng = random.Random(seed)
     f = factory(store)
@@ -219,4 +222,19 @@ def crash_writer(store: str, reports: str, round_no: int, worker: int, seed: int
         if not events or rng.random() < 0.35:
             tracking = Tracking(f"up-{worker}", round_no * 10000 + k)
         rec.insert_events(events, tracking=tracking)
-        report_done(report_path, save_id)
+        nid = tracking.notification_id if tracking else 0
+        report_done(report_path, f"{save_id} {len(events)} {nid}")
+
+
+def huge_writer(store: str, reports: str, round_no: int, events: int) -> None:
+    """Make one save of ``events`` big events (tens of MB in one ``write``).
+
+    The test watches the log grow and kills this writer as soon as the
+    write has begun, so that the kill lands while the kernel is still
+    copying the batch: the real way a torn tail comes about.
+    """
+    f = factory(store)
+    rec = f.process_recorder()
+    save_id = f"r{round_no}-huge"
+    rec.insert_events(save_events(save_id, [(uuid.uuid4(), events)], pad=2000))
+    report_done(Path(reports), f"{save_id} {events} 0")
