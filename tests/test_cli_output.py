@@ -159,3 +159,11 @@ def test_demo_runs_twice_in_a_row(tmp_path: Path) -> None:
     assert second["ref"].endswith("00002") and second["case"]["status"] == "archived"
     s = Store(tmp_path / "demo")
     assert s.json("verify", actor=MANAGER)["ok"] is True
+
+
+def test_the_config_example_in_the_docs_is_valid() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "config.md").read_text("utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert block is not None
+    cfg = parse(tomllib.loads(block.group(1)))
+    assert cfg.policy.decision_extensions == (30, 60)
