@@ -345,10 +345,7 @@ def new(
             --category misquote --summary "鼓风机报价200元,实际1000多元" \\
             --demand "按原报价维修" --demand-amount 800 --signed --mood angry
     """
-    if currency and demand_amount is None:
-        raise UsageProblem("--currency needs --demand-amount")
-    app = obj.app()
-    case = app.receive(
+    case = obj.app().receive(
         NewCase(
             customer=customer,
             contact=contact,
@@ -453,8 +450,6 @@ def classify(
     Example:
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
     """
-    if category is None and severity is None:
-        raise UsageProblem("classify needs --category or --severity")
     case = obj.app().classify(ref, obj.actor, category, severity, reason)
     obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
 
@@ -576,12 +571,7 @@ def propose(
         complaintctl propose C-2026-00001 --remedy fee-waiver --amount 800 \\
             --currency CNY --detail "差价由店方承担"
     """
-    if currency and amount is None:
-        raise UsageProblem("--currency needs --amount")
-    app = obj.app()
-    if amount is not None and currency is None:
-        currency = app.policy.currency
-    case = app.propose(ref, obj.actor, remedy, amount, currency, detail)
+    case = obj.app().propose(ref, obj.actor, remedy, amount, currency, detail)
     p = case["proposals"][-1]
     extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
     obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")

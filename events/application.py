@@ -29,7 +29,6 @@ from events.errors import (
     ConcurrentChange,
     GroupNotFound,
     InvalidInput,
-    RuleRefused,
 )
 from events.groups import CaseGroup, group_id
 from events.numbering import CaseCounter, counter_id
@@ -153,7 +152,7 @@ class ComplaintsApp(Application[UUID]):
         p.check_category(new.category)
         if new.severity is not None and new.severity not in SEVERITIES:
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
-        if (new.demand_amount is None) != (new.currency is None) and new.currency is not None:
+        if new.currency is not None and new.demand_amount is None:
             raise InvalidInput("--currency needs --demand-amount")
         if new.demand_amount is not None and new.demand_amount < 0:
             raise InvalidInput("the demand amount must not be negative")
@@ -329,6 +328,11 @@ class ComplaintsApp(Application[UUID]):
         """Offer a remedy; above the proposer's tier limit it needs approval first."""
         p = self.policy
 
+        if currency is not None and amount is None:
+            raise InvalidInput("--currency needs --amount")
+        if amount is not None and currency is None:
+            currency = p.currency  # amounts are in the shop's currency unless stated
+
         def act(c: Complaint, s: StaffMember) -> None:
             within = p.within_limit(s.tier, amount, currency)
             c.propose(
@@ -393,13 +397,8 @@ class ComplaintsApp(Application[UUID]):
 
         def act(c: Complaint, s: StaffMember) -> None:
             n = c.decision_extensions + 1
-            if p.decision_days is None or n > len(p.decision_extensions):
-                raise RuleRefused(
-                    "no-further-extension",
-                    "the config allows no (further) extension of the decision date",
-                )
-            due = p.decision_deadline(c.received_at, n)
-            assert due is not None
+            has_step = p.decision_days is not None and n <= len(p.decision_extensions)
+            due = p.decision_deadline(c.received_at, n) if has_step else None
             c.extend_decision(due, reason, s.name)
 
         return self._change(ref, actor, act)

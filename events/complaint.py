@@ -692,8 +692,14 @@ class Complaint(Aggregate):
             }
         )
 
-    def extend_decision(self, decision_due: datetime, reason: str, actor: str) -> None:
+    def extend_decision(self, decision_due: datetime | None, reason: str, actor: str) -> None:
+        """``decision_due`` is the policy's next step, None if the policy has no further one."""
         self.check_allowed("extend")
+        if decision_due is None:
+            raise RuleRefused(
+                "no-further-extension",
+                "the config allows no (further) extension of the decision date",
+            )
         self._decision_extended(
             extension=self.decision_extensions + 1,
             decision_due=decision_due,
