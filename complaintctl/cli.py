@@ -122,13 +122,10 @@ class ComplaintGroup(click.Group):
             raise click.exceptions.Exit(0) from None
         except Exception as e:
             err = translate(e)
-            obj = ctx.find_object(Ctx)
-            debug = obj.debug if obj else False
             if err is not None:
-                if debug:
-                    raise
                 raise err from None
-            if debug:
+            obj = ctx.find_object(Ctx)
+            if obj is not None and obj.debug:
                 raise
             raise Bug(
                 f"unexpected failure, this is a bug (rerun with --debug for the traceback): "
