@@ -37,9 +37,23 @@ def safe(value: Any, *, multiline: bool = False) -> str:
     return (_UNSAFE_MULTILINE if multiline else _UNSAFE).sub(_escape, text)
 
 
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def to_json(data: Any) -> str:
+    """Readable UTF-8 JSON in which no character can act on a terminal.
+
+    The characters escaped can only occur inside strings, so the escapes
+    decode to exactly the stored value.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def emit_json(data: Any) -> None:
     """One JSON document on stdout, nothing else."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+    click.echo(to_json(data))
 
 
 def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:

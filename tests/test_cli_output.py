@@ -33,6 +33,10 @@ def test_hostile_text_is_stored_verbatim_and_shown_safely(store: Store) -> None:
         for raw in ("\x1b", "\x07", "\x00", "\x9b", "\u202e"):
             assert raw not in out, (args, raw)
         assert "\\x1b[2J" in out  # visible, not executed
+    raw = store.ok("show", ref, "--json").stdout
+    for c in ("\x1b", "\x07", "\x00", "\x9b", "\u202e"):
+        assert c not in raw
+    assert json.loads(raw)["summary"] == HOSTILE
 
 
 def test_hostile_text_in_an_error_message_is_neutralised(store: Store) -> None:
