@@ -309,8 +309,11 @@ class ComplaintsApp(Application[UUID]):
         root_cause: str | None = None,
         at_fault: list[str] | None = None,
     ) -> dict[str, Any]:
+        depts = self.policy.department_names()
         return self._change(
-            ref, actor, lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name)
+            ref,
+            actor,
+            lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name, depts),
         )
 
     def escalate(self, ref: str, actor: str, tier: int, reason: str) -> dict[str, Any]:
@@ -532,6 +535,8 @@ class ComplaintsApp(Application[UUID]):
                 "valid": c.valid,
                 "root_cause": c.root_cause,
                 "at_fault": c.at_fault,
+                "at_fault_staff": c.at_fault_staff,
+                "at_fault_departments": c.at_fault_departments,
                 "findings": c.findings,
                 "notes": c.notes,
                 "contacts": c.contacts,

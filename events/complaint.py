@@ -182,6 +182,8 @@ class Complaint(Aggregate):
         self.valid: bool | None = None
         self.root_cause: str | None = None
         self.at_fault: list[str] = []
+        self.at_fault_staff: list[str] = []
+        self.at_fault_departments: list[str] = []
         self.findings: list[str] = []
         self.notes: list[dict[str, Any]] = []
         self.contacts: list[dict[str, Any]] = []
@@ -339,17 +341,41 @@ class Complaint(Aggregate):
         self.findings.append(finding)
         self._start_work()
 
-    def assess(self, valid: bool, root_cause: str | None, at_fault: list[str], actor: str) -> None:
+    def assess(
+        self,
+        valid: bool,
+        root_cause: str | None,
+        at_fault: list[str],
+        actor: str,
+        departments: frozenset[str] = frozenset(),
+    ) -> None:
+        """Judge the case; ``departments`` tells which at-fault names are departments."""
         self.check_allowed("assess")
-        self._assessed(valid=valid, root_cause=root_cause, at_fault=list(at_fault), actor=actor)
+        names = list(dict.fromkeys(at_fault))
+        self._assessed(
+            valid=valid,
+            root_cause=root_cause,
+            at_fault=names,
+            actor=actor,
+            at_fault_staff=[n for n in names if n not in departments],
+            at_fault_departments=[n for n in names if n in departments],
+        )
 
     @event("Assessed", topic="complaints:Assessed")
     def _assessed(
-        self, valid: bool, root_cause: str | None, at_fault: list[str], actor: str
+        self,
+        valid: bool,
+        root_cause: str | None,
+        at_fault: list[str],
+        actor: str,
+        at_fault_staff: list[str] | None = None,
+        at_fault_departments: list[str] | None = None,
     ) -> None:
         self.valid = valid
         self.root_cause = root_cause
         self.at_fault = list(at_fault)
+        self.at_fault_staff = list(at_fault_staff or [])
+        self.at_fault_departments = list(at_fault_departments or [])
         self._start_work()
 
     # -- escalate --------------------------------------------------------

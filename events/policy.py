@@ -171,6 +171,12 @@ class Policy:
                 f"unknown category {category!r}; the config knows: {', '.join(self.categories)}"
             )
 
+    def department_names(self) -> frozenset[str]:
+        """Departments the config names, in its list or as a staff member's department."""
+        return frozenset(self.departments) | {
+            m.department for m in self.staff.values() if m.department
+        }
+
     def check_department(self, department: str) -> None:
         if self.departments and department not in self.departments:
             raise InvalidInput(

@@ -6,8 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from conftest import ADVISER, MANAGER, SERVICE_MANAGER, Store, make_store, run_cli
+from eventsourcing.persistence import StoredEvent
+
+from complaintctl.app import open_app
+from events import NewCase, case_id
 
 EVENT_TYPES = [
     "Received",
@@ -128,3 +133,26 @@ def test_values_come_back_exactly(written: dict[str, Any]) -> None:
     other = written["fresh"][b]["show"]
     assert other["summary"] == "多行\n文本\t和 \x1b[31m 转义"
     assert other["attachments"][0]["size"] == 256
+
+
+def test_an_assessed_event_from_before_the_staff_department_split_still_loads(
+    tmp_path: Path,
+) -> None:
+    """Old logs stay readable: fields added later have defaults."""
+    app = open_app(tmp_path)
+    ref = app.receive(
+        NewCase(customer="a", contact="b", channel="phone", category="other", summary="s"), "w"
+    )["ref"]
+    old_payload = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-02T03:04:05+00:00"},
+        "valid": True,
+        "root_cause": "old",
+        "at_fault": ["张伟"],
+        "actor": "w",
+    }
+    app.recorder.insert_events(
+        [StoredEvent(case_id(ref), 2, "complaints:Assessed", orjson.dumps(old_payload))]
+    )
+    case = app.get_case(ref)
+    assert case["at_fault"] == ["张伟"] and case["at_fault_staff"] == []
+    assert case["valid"] is True and case["version"] == 2

@@ -64,6 +64,7 @@ def test_misquoted_blower_motor(store: Store) -> None:
     case = store.show(ref)
     assert case["status"] == "archived"
     assert case["owner"] == ADVISER and case["departments"][0]["mode"] == "co-handle"
+    assert case["at_fault_staff"] == [ADVISER] and case["at_fault_departments"] == ["service"]
     assert case["proposals"][0]["approved_by"] == SERVICE_MANAGER
     assert case["proposals"][0]["amount"] == "800" and case["proposals"][0]["state"] == "accepted"
     assert case["followups"][0]["satisfaction"] == 5
