@@ -181,6 +181,28 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
                 ["at", "outcome", "satisfaction", "leftover"],
             )
         )
+    if case.get("contacts"):
+        parts.append("\nContacts")
+        parts.append(
+            table(
+                [
+                    [local_time(c["at"], zone), c["outcome"], c.get("channel"), c.get("summary")]
+                    for c in case["contacts"]
+                ],
+                ["at", "outcome", "channel", "what was said"],
+            )
+        )
+    if case.get("reviews"):
+        parts.append("\nReviews")
+        parts.append(
+            table(
+                [
+                    [r["by"], r["root_cause"], r["lesson"], r.get("action"), r.get("action_owner")]
+                    for r in case["reviews"]
+                ],
+                ["by", "root cause", "lesson", "action", "action owner"],
+            )
+        )
     if case.get("notes"):
         parts.append("\nNotes")
         parts.append(
