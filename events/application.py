@@ -165,6 +165,8 @@ class ComplaintsApp(Application[UUID]):
 
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
             raise InvalidInput("the received time is in the future")
+        if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
+            raise InvalidInput("the problem cannot have occurred after it was received")
 
         def attempt() -> dict[str, Any]:
             now = self.clock()
@@ -250,6 +252,8 @@ class ComplaintsApp(Application[UUID]):
 
         def act(c: Complaint, s: StaffMember) -> None:
             due = reply_by or self.policy.reply_deadline(self.clock(), c.severity)
+            if due < c.received_at:
+                raise InvalidInput("the promised reply time is before the complaint was received")
             c.acknowledge(due, message, s.name)
 
         return self._change(ref, actor, act)

@@ -57,6 +57,12 @@ def test_new_with_unknown_channel_or_missing_option_exits_2(store: Store) -> Non
     store.refused(*base, "--channel", "phone", "--currency", "CNY", code=2)
     r = store.refused(*base, "--channel", "phone", "--received-at", "+2d", code=2)
     assert "in the future" in r.stderr
+    r = store.refused(*base, "--channel", "phone", "--received-at", "2026-11-01",
+                      "--occurred-at", "2026-11-02", code=2)  # fmt: skip
+    assert "occurred after" in r.stderr
+    ref = store.new(received_at="2026-11-01T10:00")
+    r = store.refused("ack", ref, "--reply-by", "2026-11-01T09:00", code=2)
+    assert "before the complaint was received" in r.stderr
 
 
 def test_invalid_config_exits_2_naming_the_key(store: Store) -> None:
