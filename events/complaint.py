@@ -83,8 +83,6 @@ def _refuse_status(action: str, status: str) -> RuleRefused:
         )
     if action == "reopen":
         return RuleRefused("reopen-requires-finished", f"a {status} case is still open")
-    if status == "archived":
-        return RuleRefused("archived-read-only", "an archived case takes only reopen, by a manager")
     if status == "closed":
         return RuleRefused(
             "closed-case-limited",
