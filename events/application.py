@@ -431,23 +431,28 @@ class ComplaintsApp(Application[UUID]):
     def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
         """Link cases to each other and, with a group name, to a group (created if new)."""
         wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
+        if group is not None and not group.strip():
+            raise InvalidInput("the group name must not be empty")
         if len(wanted) < (1 if group else 2):
             raise InvalidInput("link needs two cases, or one case and --group")
 
         def attempt() -> dict[str, Any]:
             staff = self._staff(actor)
             cases = [self._case(r) for r in wanted]
-            for c in cases:
-                c.link([o.ref for o in cases if o is not c], group, staff.name)
-            to_save: list[Aggregate] = list(cases)
+            g: CaseGroup | None = None
             if group:
                 g = self._load(CaseGroup, group_id(group)) or CaseGroup(
-                    name=group, actor=staff.name
+                    name=group.strip(), actor=staff.name
                 )
+            name = g.name if g else None  # the name the group was opened with
+            for c in cases:
+                c.link([o.ref for o in cases if o is not c], name, staff.name)
+            to_save: list[Aggregate] = list(cases)
+            if g is not None:
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
             self.save(*to_save)
-            return {"linked": [c.ref for c in cases], "group": group}
+            return {"linked": [c.ref for c in cases], "group": name}
 
         return self._retrying(attempt)
 

@@ -79,6 +79,7 @@ def test_groups_collect_members_once(app: ComplaintsApp) -> None:
     app.link([b.lower(), c], "agent", group="同批破损 ")
     assert app.get_group("同批破损")["members"] == [a, b, c]
     assert app.get_case(b)["links"] == [a, c]
+    assert app.get_case(c)["groups"] == ["同批破损"]
     with pytest.raises(GroupNotFound):
         app.get_group("nothing")
 
