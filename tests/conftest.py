@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from click.testing import CliRunner, Result
+from pgsupport import pg_schema  # noqa: F401  (a fixture, used by any_store)
 
 from complaintctl import config as configuration
 from complaintctl.app import open_app
@@ -82,7 +85,7 @@ class Store:
     def event_count(self) -> int:
         """How many events the store holds, read through the library's recorder."""
         cfg = configuration.load(self.path / configuration.CONFIG_NAME)
-        app = open_app(self.path, policy=cfg.policy, backend=cfg.backend)
+        app = open_app(self.path, policy=cfg.policy, backend=cfg.backend, settings=cfg.store)
         try:
             return app.recorder.max_notification_id() or 0
         finally:
@@ -99,10 +102,27 @@ class Store:
         return r
 
 
-def make_store(path: Path, preset: str = "car-service") -> Store:
+def make_store(
+    path: Path, preset: str = "car-service", backend: str = "file", **settings: Any
+) -> Store:
+    """``init`` a store; for PostgreSQL, ``settings`` become the config's [store] table."""
     s = Store(path)
-    s.ok("init", "--preset", preset, actor=MANAGER)
+    s.ok("--backend", backend, "init", "--preset", preset, actor=MANAGER)
+    if settings:
+        cfg = s.path / configuration.CONFIG_NAME
+        data = tomllib.loads(cfg.read_text("utf-8"))
+        data["store"] |= settings
+        cfg.write_text(tomli_w.dumps(data), "utf-8")
     return s
+
+
+@pytest.fixture(params=["file", "sqlite", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The same store on each backend the CLI offers (PostgreSQL: a schema of its own)."""
+    settings: dict[str, Any] = {}
+    if request.param == "postgres":
+        settings = dict(request.getfixturevalue("pg_schema"))
+    return make_store(tmp_path / "store", backend=request.param, **settings)
 
 
 @pytest.fixture

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import ADVISER, DIRECTOR, MANAGER, SERVICE_MANAGER, Store
+from conftest import ADVISER, DIRECTOR, MANAGER, SERVICE_MANAGER, Store, make_store
+
+
+@pytest.fixture(params=["file", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """Every rule is checked on the file store and on SQLite (PostgreSQL: the stories)."""
+    return make_store(tmp_path / "store", backend=request.param)
 
 
 def resolved_case(store: Store) -> str:

@@ -6,7 +6,14 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import pytest
 from conftest import ADVISER, DIRECTOR, MANAGER, SERVICE_MANAGER, Store
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """The car-service stories run on every backend: file, SQLite and PostgreSQL."""
+    return any_store
 
 
 def types(store: Store, ref: str) -> list[str]:
