@@ -9,6 +9,7 @@ again against what the other writer did; after a few tries it gives up with
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from events.complaint import Complaint, case_id
 from events.customers import CustomerFile, customer_file_id, customer_key
@@ -33,6 +34,8 @@ from events.errors import (
 from events.groups import CaseGroup, group_id
 from events.numbering import CaseCounter, counter_id
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -88,6 +91,10 @@ class ComplaintsApp(Application[UUID]):
 
     name = "Complaints"
     retries = 8
+    # The year's counter gains an event per case: a snapshot every so often keeps
+    # `new` from replaying the whole year (snapshots are a cache, never history).
+    is_snapshotting_enabled = True
+    snapshot_every = 100
 
     def __init__(
         self,
@@ -112,6 +119,13 @@ class ComplaintsApp(Application[UUID]):
         raise ConcurrentChange(
             f"another writer kept changing the same records; gave up after {self.retries} tries"
         )
+
+    def _snapshot(self, aggregate_id: UUID) -> None:
+        """Take a snapshot; failing to is harmless (the events are saved already)."""
+        try:
+            self.take_snapshot(aggregate_id)
+        except (IntegrityError, OperationalError) as e:
+            log.warning("no snapshot of %s: %s", aggregate_id, e)
 
     def _load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
@@ -215,6 +229,8 @@ class ComplaintsApp(Application[UUID]):
             )
             file.add_case(ref, received_at, staff.name)
             self.save(counter, file, case)
+            if counter.version % self.snapshot_every == 0:
+                self._snapshot(counter.id)
             return self.case_view(case)
 
         return self._retrying(attempt)
@@ -452,6 +468,8 @@ class ComplaintsApp(Application[UUID]):
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
             self.save(*to_save)
+            if g is not None and g.version % self.snapshot_every == 0:
+                self._snapshot(g.id)
             return {"linked": [c.ref for c in cases], "group": name}
 
         return self._retrying(attempt)

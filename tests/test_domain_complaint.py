@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from events import (
     case_id,
 )
 from events.customers import customer_key
+from events.numbering import counter_id
 
 STAFF = {
     "agent": StaffMember("agent", 1, "agent"),
@@ -106,3 +108,15 @@ def test_a_follow_up_without_reaching_the_customer_has_no_satisfaction(
         app.follow_up(ref, "agent", "unreachable", satisfaction=3)
     case = app.follow_up(ref, "agent", "refused")
     assert case["status"] == "resolved" and case["followups"][0]["outcome"] == "refused"
+
+
+def test_the_counter_is_snapshotted_and_numbering_carries_on(tmp_path: Path) -> None:
+    env = {"PERSISTENCE_MODULE": "complaintctl.filestore", "FILESTORE_PATH": str(tmp_path)}
+    app = ComplaintsApp(env)
+    app.snapshot_every = 3
+    refs = [_new(app, contact=str(i)) for i in range(7)]
+    year = int(refs[0].split("-")[1])
+    assert app.snapshots is not None
+    assert [s.originator_version for s in app.snapshots.get(counter_id(year))] == [3, 6]
+    fresh = ComplaintsApp(env)  # loads the counter from its latest snapshot
+    assert _new(fresh, contact="x") == refs[-1][:-5] + "00008"
