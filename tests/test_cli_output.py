@@ -12,11 +12,12 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import ADVISER, MANAGER, Store, run_cli
+from wcwidth import wcswidth
 
 from complaintctl import presets
 from complaintctl.cli import main
 from complaintctl.config import parse
-from complaintctl.render import safe
+from complaintctl.render import safe, table
 
 HOSTILE = "正常\x1b[2J\x1b]0;pwned\x07\x1b[31m红\u202eevil\x00\x9b end"
 
@@ -171,3 +172,9 @@ def test_the_config_example_in_the_docs_is_valid() -> None:
     assert block is not None
     cfg = parse(tomllib.loads(block.group(1)))
     assert cfg.policy.decision_extensions == (30, 60)
+
+
+def test_tables_line_up_with_chinese_text() -> None:
+    lines = table([["王先生", "x"], ["ab", "y"]], ["名字", "v"]).splitlines()
+    starts = {wcswidth(line[: line.rindex(" ") + 1]) for line in lines if line.strip("- ")}
+    assert len(starts) == 1, lines
