@@ -166,6 +166,22 @@ def _chain_hash(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + body).hexdigest()
 
 
+def _read_line(raw: bytes) -> tuple[dict[str, Any], bytes | None]:
+    """Header and payload of one committed line (without newline), for bulk readers.
+
+    The lines a reader reaches were chain-checked when they were indexed, so
+    this skips :func:`_decode_line`'s hash bookkeeping (about half its cost
+    when paging through a whole log). Malformed input still raises ValueError.
+    """
+    i = raw.find(b',"data')
+    if i == -1:
+        return orjson.loads(raw), None
+    header = orjson.loads(raw[:i] + b"}")
+    if raw.startswith(_DATA, i):
+        return header, raw[i + len(_DATA) : -1]
+    return header, base64.b64decode(raw[i + len(_DATA_B64) : -2], validate=True)
+
+
 # ---------------------------------------------------------------------------
 # The log: one file, its lock, its index
 
@@ -672,27 +688,42 @@ class _Log:
                 "SELECT offset FROM events WHERE position >= ? ORDER BY position LIMIT 1",
                 (start,),
             ).fetchone()
+            if row is not None and not topics and limit > 0:
+                # Without a topic filter the page's last line is known: read
+                # up to it, not a whole chunk past it.
+                last = start + limit - 1 if stop is None else min(start + limit - 1, stop)
+                bound = self._db.execute(
+                    "SELECT offset + length FROM events WHERE position <= ? "
+                    "ORDER BY position DESC LIMIT 1",
+                    (last,),
+                ).fetchone()
+                if bound is not None:
+                    end = min(end, bound[0])
         if row is None or limit <= 0:
             return []
         topic_set = set(topics)
         result: list[Notification] = []
         convert = self._convert_id
+        ids: dict[str, UUID | str] = {}  # a case's events often share a page
         for _offset, raw in _iter_lines(self._fd, row[0], end):
-            line = _decode_line(raw[:-1])
-            h = line.header
+            h, state = _read_line(raw[:-1])
             if "position" not in h:
                 continue
             if stop is not None and h["position"] > stop:
                 break
             if topic_set and h["topic"] not in topic_set:
                 continue
+            oid = h["originator_id"]
+            originator_id = ids.get(oid)
+            if originator_id is None:
+                originator_id = ids[oid] = convert(oid)
             result.append(
                 Notification(
                     id=h["position"],
-                    originator_id=convert(h["originator_id"]),
+                    originator_id=originator_id,
                     originator_version=h["version"],
                     topic=h["topic"],
-                    state=line.state or b"",
+                    state=state or b"",
                 )
             )
             if len(result) >= limit:
