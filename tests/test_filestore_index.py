@@ -351,3 +351,42 @@ def test_files_are_0600_and_directories_0700(tmp_path: Path, umask: int) -> None
         if mode != (0o700 if (tmp_path / name).is_dir() else 0o600)
     }
     assert wrong == {}
+
+
+def test_paging_through_notifications_with_tracking_lines_between(tmp_path: Path) -> None:
+    """Pages of any size, with ``stop`` and topics, agree with one full read.
+
+    Guards the page reader's byte-range bound: tracking lines sit between
+    event lines, and the page must end exactly at its last event.
+    """
+    f = factory(tmp_path)
+    try:
+        rec = f.process_recorder()
+        for k in range(40):
+            events = [
+                StoredEvent(uuid.uuid4(), 1, f"t{(k + j) % 3}", payload(f"s{k}", j, 3))
+                for j in range(3)
+            ]
+            rec.insert_events(events, tracking=Tracking("up", k + 1) if k % 2 else None)
+        full = rec.select_notifications(None, 1000)
+        assert [n.id for n in full] == list(range(1, 121))
+        for size in (1, 2, 7, 50, 119, 120, 500):
+            got, start = [], 1
+            while page := rec.select_notifications(start, size):
+                assert len(page) <= size
+                got += page
+                start = page[-1].id + 1
+            assert got == full, size
+        assert rec.select_notifications(5, 10, stop=8) == full[4:8]
+        assert rec.select_notifications(5, 3, stop=80) == full[4:7]
+        assert rec.select_notifications(9, 10, stop=8) == []
+        assert rec.select_notifications(118, 10) == full[117:]
+        assert rec.select_notifications(121, 10) == []
+        t1 = [n for n in full if n.topic == "t1"]
+        assert rec.select_notifications(1, 5, topics=["t1"]) == t1[:5]
+        assert rec.select_notifications(3, 1000, stop=100, topics=["t1"]) == [
+            n for n in t1 if 3 <= n.id <= 100
+        ]
+        assert rec.select_notifications(1, 10, inclusive_of_start=False) == full[1:11]
+    finally:
+        f.close()
