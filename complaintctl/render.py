@@ -214,13 +214,15 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
     return "\n".join(parts)
 
 
-def change_summary(data: dict[str, Any]) -> str:
-    """What an event changed, in one line: its payload less the actor."""
+def change_summary(data: dict[str, Any], zone: ZoneInfo) -> str:
+    """What an event changed, in one line: its payload less the actor, times in the shop's zone."""
     bits = []
     for key, value in data.items():
         if key == "actor" or value is None or value == [] or value == "":
             continue
-        if isinstance(value, list):
+        if key in _TIME_KEYS and isinstance(value, str):
+            value = local_time(value, zone)
+        elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         bits.append(f"{key}={value}")
     return "; ".join(bits)
@@ -234,7 +236,7 @@ def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
                 local_time(e["recorded_at"], zone),
                 e["actor"],
                 e["type"],
-                change_summary(e["data"]),
+                change_summary(e["data"], zone),
             ]
             for e in events
         ],
