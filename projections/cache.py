@@ -1,0 +1,542 @@
+"""The checkpointed read model: a SQLite cache under ``<store>/cache/``, caught up from the log.
+
+``<store>/cache/projections.sqlite`` holds:
+
+- ``meta``: the checkpoint (``position``, and for the file store the byte
+  ``offset``, ``last_line_start`` and ``last_hash`` of the last line read),
+  the ``format`` version, the ``settings`` fingerprint (time zone, calendar,
+  targets: the stored deadlines depend on them) and the log's ``identity``
+  (the hash of its first line).
+- ``cases``: one row per case, with indexed columns for the filters of
+  ``list`` and the deadlines of ``overdue``/``followups``, and the case's
+  whole state as a JSON document (``doc``, the fold's output).
+- ``activity``: one row per dated happening that reports count (received,
+  acknowledged, resolved, closed, escalated, reopened, followed up), indexed
+  by time, so ``report daily`` reads one day, not the whole history.
+- ``groups`` and ``handovers``: the group complaints and shift handovers.
+
+Every reading command first catches up from the checkpoint (cost
+proportional to the new events only) in one transaction that also moves the
+checkpoint, so the cache is always the fold of a prefix of the log. A missing
+cache, another ``FORMAT`` or settings fingerprint, or a log that no longer
+matches the checkpoint rebuilds from position 0 into a new file that replaces
+the old one atomically; a corrupt cache is rebuilt with a warning. A rebuild
+keeps memory bounded: it holds at most ``max_cached`` case states and flushes
+in chunks.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from projections.fold import CASE_TOPICS, HANDLERS, Case, epoch, new_case, val
+from projections.sla import Clock
+from projections.source import Checkpoint, Source, SourceMoved
+
+FORMAT = 1
+CACHE_DIR = "cache"
+CACHE_NAME = "projections.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    owner TEXT,
+    category TEXT,
+    severity TEXT,
+    channel TEXT,
+    customer TEXT,
+    contact TEXT,
+    groups TEXT,
+    received REAL,
+    due REAL,
+    followup_due REAL,
+    updated REAL,
+    doc BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS activity (
+    ts REAL NOT NULL,
+    case_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS groups (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    opened_by TEXT,
+    opened_at TEXT,
+    members TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS handovers (
+    id TEXT PRIMARY KEY,
+    shift TEXT NOT NULL,
+    recorded_by TEXT,
+    recorded_at REAL,
+    accepted_by TEXT,
+    accepted_at REAL,
+    doc BLOB NOT NULL
+);
+"""
+
+# Created after the bulk load of a rebuild (an index built once is faster than kept up).
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS cases_status ON cases (status, received);
+CREATE INDEX IF NOT EXISTS cases_received ON cases (received);
+CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
+CREATE INDEX IF NOT EXISTS cases_customer ON cases (customer);
+CREATE INDEX IF NOT EXISTS cases_contact ON cases (contact);
+CREATE INDEX IF NOT EXISTS cases_due ON cases (due) WHERE due IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_followup ON cases (followup_due) WHERE followup_due IS NOT NULL;
+CREATE INDEX IF NOT EXISTS activity_ts ON activity (ts);
+"""
+
+#: Which events leave a dated row in ``activity`` (the kind it is counted as).
+_ACTIVITY = {
+    "complaints:Received": "received",
+    "complaints:Acknowledged": "acknowledged",
+    "complaints:Resolved": "resolved",
+    "complaints:Closed": "closed",
+    "complaints:Escalated": "escalated",
+    "complaints:Reopened": "reopened",
+    "complaints:FollowedUp": "followed_up",
+    "complaints:Withdrawn": "withdrawn",
+}
+
+HANDOVER_TOPICS = ("complaints:HandoverRecorded", "complaints:HandoverAccepted")
+GROUP_TOPICS = ("complaints:GroupOpened", "complaints:GroupMembersAdded")
+
+
+def warn(message: str) -> None:
+    print(f"Warning: {message}", file=sys.stderr)
+
+
+def cache_path(store: Path) -> Path:
+    return store / CACHE_DIR / CACHE_NAME
+
+
+def _row(case: Case, clock: Clock) -> tuple[Any, ...]:
+    """The cases row of a state: filter columns, deadlines, and the JSON document."""
+    due = clock.next_due(case)
+    fdue = clock.followup_due(case)
+    return (
+        case["_"]["id"],
+        case["ref"],
+        case["status"],
+        case["owner"],
+        case["category"],
+        case["severity"],
+        case["channel"],
+        case["customer"],
+        case["contact"],
+        "|" + "|".join(g.strip().casefold() for g in case["groups"]) + "|"
+        if case["groups"]
+        else None,
+        epoch(case["received_at"]),
+        due.timestamp() if due else None,
+        fdue.timestamp() if fdue else None,
+        epoch(case["updated_at"]),
+        orjson.dumps(case),
+    )
+
+
+# A replaced row gets a new ``seq`` at the end of the table: rows (and their large
+# documents) are written in order instead of into random pages of a uuid-keyed tree.
+_UPSERT = (
+    "INSERT OR REPLACE INTO cases (id, ref, status, owner, category, severity, channel,"
+    " customer, contact, groups, received, due, followup_due, updated, doc)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+class Projector:
+    """Folds the log into the cache; ``catch_up`` before every read, ``rebuild`` on demand."""
+
+    def __init__(
+        self,
+        store: Path,
+        source: Source,
+        clock: Clock,
+        fingerprint: str,
+        *,
+        max_cached: int = 20_000,
+        flush_every: int = 50_000,
+    ) -> None:
+        self.path = cache_path(store)
+        self.source = source
+        self.clock = clock
+        self.fingerprint = fingerprint
+        self.max_cached = max_cached
+        self.flush_every = flush_every
+        self.db: sqlite3.Connection | None = None
+
+    # -- opening -------------------------------------------------------------
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_INDEXES)  # no-ops unless a rebuild was cut short
+        return db
+
+    def _meta(self, db: sqlite3.Connection) -> dict[str, str]:
+        return dict(db.execute("SELECT key, value FROM meta").fetchall())
+
+    def _checkpoint(self, meta: dict[str, str]) -> Checkpoint:
+        return Checkpoint(
+            int(meta.get("position", 0)),
+            int(meta.get("offset", 0)),
+            int(meta.get("last_line_start", -1)),
+            meta.get("last_hash", "0" * 64),
+        )
+
+    def _stale_reason(self, meta: dict[str, str]) -> str | None:
+        if meta.get("format") != str(FORMAT):
+            return f"cache format {meta.get('format')} is not {FORMAT}"
+        if meta.get("settings") != self.fingerprint:
+            return "the config's calendar or targets changed"
+        if meta.get("source") != self.source.kind:
+            return "the store's backend changed"
+        ident = self.source.identity()
+        if meta.get("position", "0") != "0" and meta.get("identity", "") != ident:
+            return "the log is not the one the cache was built from"
+        try:
+            self.source.check(self._checkpoint(meta))
+        except SourceMoved as e:
+            return str(e)
+        return None
+
+    def open(self, progress: Callable[[int, int], None] | None = None) -> sqlite3.Connection:
+        """The cache, caught up with the log (rebuilt first if missing, stale or corrupt)."""
+        if self.db is not None:
+            return self.db
+        if self.path.exists():
+            try:
+                db = self._connect(self.path)
+                meta = self._meta(db)
+                reason = self._stale_reason(meta)
+            except sqlite3.DatabaseError as e:
+                warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
+                with suppress(Exception):
+                    db.close()
+                reason = "corrupt"
+            if reason is None:
+                self.db = db
+                self.catch_up()
+                return db
+            if reason != "corrupt":
+                db.close()
+                if not reason.startswith("cache format") and "calendar" not in reason:
+                    warn(f"rebuilding the read-model cache: {reason}")
+        self.rebuild(progress)
+        assert self.db is not None
+        return self.db
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # -- folding -------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Fold the events after the checkpoint into the cache; return how many."""
+        db = self.db
+        assert db is not None
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cp = self._checkpoint(self._meta(db))  # another process may have moved it
+            n = self._fold(db, cp, load=True)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return n
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Fold the whole log into a fresh cache file, then put it in place."""
+        self.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+        for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            p.unlink(missing_ok=True)
+        db = sqlite3.connect(tmp, isolation_level=None)
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(_SCHEMA)
+        base = {
+            "format": str(FORMAT),
+            "settings": self.fingerprint,
+            "source": self.source.kind,
+            "identity": self.source.identity(),
+        }
+        db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
+        total = self.source.last_position() if progress else 0
+        db.execute("BEGIN")
+        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total)
+        db.executescript(_INDEXES)  # commits
+
+        db.close()
+        os.replace(tmp, self.path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self.db = self._connect(self.path)
+        return n
+
+    def _fold(
+        self,
+        db: sqlite3.Connection,
+        cp: Checkpoint,
+        *,
+        load: bool,
+        progress: Callable[[int, int], None] | None = None,
+        total: int = 0,
+    ) -> int:
+        """Apply events after ``cp``; flush changed states, activity and the checkpoint.
+
+        ``load``: states of cases not seen in this run are read from the
+        cache (catch-up); in a rebuild a case evicted from memory is read
+        back from what was flushed.
+        """
+        gc_was_on = gc.isenabled()
+        gc.disable()  # the states hold no cycles; collections would rescan them all, often
+        try:
+            return self._fold_events(db, cp, load=load, progress=progress, total=total)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _fold_events(
+        self,
+        db: sqlite3.Connection,
+        cp: Checkpoint,
+        *,
+        load: bool,
+        progress: Callable[[int, int], None] | None,
+        total: int,
+    ) -> int:
+        states: dict[str, Case] = {}
+        touched: dict[str, int] = {}  # case id -> the chunk in which it last changed
+        dirty: set[str] = set()
+        activity: list[tuple[Any, ...]] = []
+        groups: dict[str, dict[str, Any]] = {}
+        handovers: dict[str, dict[str, Any]] = {}
+        evicted_any = False
+        n = 0
+        since_flush = 0
+        chunk = 0
+        last = cp
+        handlers = HANDLERS
+        activity_kinds = _ACTIVITY
+        wanted = CASE_TOPICS | frozenset(GROUP_TOPICS) | frozenset(HANDOVER_TOPICS)
+        received = "complaints:Received"
+        # The fold of ``projections.fold.apply``, inlined: a rebuild runs this a million times.
+        for batch, after in self.source.read(cp, topics=wanted):
+            for ev in batch:
+                topic = ev["topic"]
+                handler = handlers.get(topic)
+                if handler is not None:
+                    oid = ev["originator_id"]
+                    data = ev["data"]
+                    ts = data["timestamp"]
+                    if type(ts) is dict:
+                        ts = ts["_data_"]
+                    if topic == received:
+                        state = new_case(oid, data, ts)
+                        states[oid] = state
+                    else:
+                        known = states.get(oid)
+                        if known is None:
+                            if not (load or evicted_any):
+                                continue
+                            known = self._load(db, oid)
+                            if known is None:
+                                continue  # a case whose receipt is not in this log
+                            states[oid] = known
+                        state = known
+                        handler(state, data, ts)
+                        state["updated_at"] = ts
+                        state["version"] = ev["version"]
+                    dirty.add(oid)
+                    touched[oid] = chunk
+                    kind = activity_kinds.get(topic)
+                    if kind is not None:
+                        detail = str(data["to_tier"]) if kind == "escalated" else None
+                        activity.append((epoch(ts), oid, kind, data.get("actor"), detail))
+                elif topic in GROUP_TOPICS:
+                    self._group(db, groups, ev["originator_id"], topic, ev["data"])
+                elif topic in HANDOVER_TOPICS:
+                    self._handover(db, handovers, ev["originator_id"], topic, ev["data"])
+            n += len(batch)
+            since_flush += len(batch)
+            last = after
+            if since_flush >= self.flush_every:
+                chunk += 1
+                stale = [k for k, c in touched.items() if c < chunk - 1]
+                if load:
+                    self._flush(db, states, dirty, activity, groups, handovers, last)
+                else:
+                    # A rebuild writes a case when it leaves memory or at the end: once.
+                    write = dirty.intersection(stale)
+                    dirty.difference_update(write)
+                    self._flush(db, states, write, activity, groups, handovers, last)
+                since_flush = 0
+                activity = []
+                if len(states) > self.max_cached // 2:
+                    # Cases are worked on near their receipt: forget those left alone for
+                    # two chunks (they are in the cache, and read back if touched again).
+                    for oid in stale:
+                        del states[oid]
+                        del touched[oid]
+                        evicted_any = True
+                if progress:
+                    progress(last.position, total)
+        self._flush(db, states, dirty, activity, groups, handovers, last)
+        if progress:
+            progress(last.position, total)
+        return n
+
+    def _load(self, db: sqlite3.Connection, oid: str) -> Case | None:
+        row = db.execute("SELECT doc FROM cases WHERE id = ?", (oid,)).fetchone()
+        if row is None:
+            return None
+        state: Case = orjson.loads(row[0])
+        return state
+
+    def _group(
+        self,
+        db: sqlite3.Connection,
+        groups: dict[str, dict[str, Any]],
+        oid: str,
+        topic: str,
+        data: dict[str, Any],
+    ) -> None:
+        g = groups.get(oid)
+        if g is None:
+            row = db.execute(
+                "SELECT name, opened_by, opened_at, members FROM groups WHERE key = ?", (oid,)
+            ).fetchone()
+            if row is not None:
+                g = {
+                    "name": row[0],
+                    "opened_by": row[1],
+                    "opened_at": row[2],
+                    "members": orjson.loads(row[3]),
+                }
+        if topic == "complaints:GroupOpened":
+            g = {
+                "name": data["name"],
+                "opened_by": data.get("actor"),
+                "opened_at": val(data["timestamp"]),
+                "members": [],
+            }
+        elif g is not None:
+            g["members"].extend(r for r in data.get("refs", []) if r not in g["members"])
+        if g is not None:
+            groups[oid] = g
+
+    def _handover(
+        self,
+        db: sqlite3.Connection,
+        handovers: dict[str, dict[str, Any]],
+        oid: str,
+        topic: str,
+        data: dict[str, Any],
+    ) -> None:
+        h = handovers.get(oid)
+        if h is None:
+            row = db.execute("SELECT doc FROM handovers WHERE id = ?", (oid,)).fetchone()
+            if row is not None:
+                h = orjson.loads(row[0])
+        ts = val(data["timestamp"])
+        if topic == "complaints:HandoverRecorded":
+            h = {
+                "id": oid,
+                "shift": data["shift"],
+                "recorded_by": data.get("actor"),
+                "recorded_at": ts,
+                "note": data.get("note"),
+                "items": data.get("items", []),
+                "accepted_by": None,
+                "accepted_at": None,
+            }
+        elif h is not None:
+            h["accepted_by"] = data.get("actor")
+            h["accepted_at"] = ts
+        if h is not None:
+            handovers[oid] = h
+
+    def _flush(
+        self,
+        db: sqlite3.Connection,
+        states: dict[str, Case],
+        dirty: set[str],
+        activity: list[tuple[Any, ...]],
+        groups: dict[str, dict[str, Any]],
+        handovers: dict[str, dict[str, Any]],
+        cp: Checkpoint,
+    ) -> None:
+        clock = self.clock
+        db.executemany(_UPSERT, [_row(states[oid], clock) for oid in dirty])
+        dirty.clear()
+        db.executemany("INSERT INTO activity VALUES (?,?,?,?,?)", activity)
+        db.executemany(
+            "INSERT OR REPLACE INTO groups VALUES (?,?,?,?,?)",
+            [
+                (k, g["name"], g["opened_by"], g["opened_at"], orjson.dumps(g["members"]))
+                for k, g in groups.items()
+            ],
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO handovers VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    k,
+                    h["shift"],
+                    h["recorded_by"],
+                    epoch(h["recorded_at"]),
+                    h["accepted_by"],
+                    epoch(h["accepted_at"]),
+                    orjson.dumps(h),
+                )
+                for k, h in handovers.items()
+            ],
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [
+                ("position", str(cp.position)),
+                ("offset", str(cp.offset)),
+                ("last_line_start", str(cp.last_line_start)),
+                ("last_hash", cp.last_hash),
+                ("built_at", datetime.now(UTC).isoformat()),
+                ("identity", self.source.identity() if cp.position else ""),
+            ],
+        )
+
+    # -- reading -------------------------------------------------------------
+
+    def cases(self, sql: str = "", params: tuple[Any, ...] = ()) -> Iterator[Case]:
+        """Case states from the cache: ``sql`` is the part after ``FROM cases``."""
+        db = self.open()
+        with closing(db.execute(f"SELECT doc FROM cases {sql}", params)) as cur:
+            for (doc,) in cur:
+                yield orjson.loads(doc)
+
+    def position(self) -> int:
+        db = self.open()
+        row = db.execute("SELECT value FROM meta WHERE key = 'position'").fetchone()
+        return int(row[0]) if row else 0
