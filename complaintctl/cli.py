@@ -828,15 +828,21 @@ def extend(obj: Ctx, ref: str, reason: str) -> None:
 
 @main.command()
 @click.argument("ref")
+@click.option("--as-of", "as_of", help="The case as it was at TIME (readcmds.show_as_of).")
 @json_option
 @pass_ctx
-def show(obj: Ctx, ref: str) -> None:
+def show(obj: Ctx, ref: str, as_of: str | None = None) -> None:
     """Show one case: its fields, proposals, attachments, follow-ups and notes.
 
     \b
     Example:
         complaintctl show c-2026-00001 --json
+        complaintctl show C-2026-00001 --as-of 2026-11-20T18:00
     """
+    if as_of is not None:
+        from complaintctl.readcmds import show_as_of
+
+        return show_as_of(obj, ref, as_of)
     case = obj.app().get_case(ref)
     if obj.json:
         render.emit_json(case)
@@ -968,3 +974,9 @@ def demo(ctx: click.Context, directory: Path) -> None:
 from complaintctl import datacmds  # noqa: E402  (needs the group and Ctx above)
 
 datacmds.register(main)
+
+# -- reading commands (complaintctl.readcmds, read models in projections/) ----------
+
+from complaintctl import readcmds  # noqa: E402  (needs the group and Ctx above)
+
+readcmds.register(main)
