@@ -32,6 +32,7 @@ from events.errors import (
     InvalidInput,
 )
 from events.groups import CaseGroup, group_id
+from events.imports import ImportedRow, import_marker_id
 from events.numbering import CaseCounter, counter_id
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
 
@@ -61,6 +62,15 @@ def plain(value: Any) -> Any:
 def event_data(ev: Any) -> dict[str, Any]:
     """The payload of a stored event, without the library's bookkeeping fields."""
     return {k: plain(v) for k, v in ev.__dict__.items() if k not in _META}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One checked row of an import file: the case, its content hash, its line."""
+
+    new: NewCase
+    key: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -158,8 +168,8 @@ class ComplaintsApp(Application[UUID]):
 
     # -- receive -------------------------------------------------------------
 
-    def receive(self, new: NewCase, actor: str) -> dict[str, Any]:
-        """Record a new complaint, number it, and flag it major if the rules match."""
+    def check_new(self, new: NewCase, actor: str) -> StaffMember:
+        """Refuse a complaint that cannot be received as stated; nothing is loaded."""
         p = self.policy
         staff = self._staff(actor)
         p.check_channel(new.channel)
@@ -173,65 +183,135 @@ class ComplaintsApp(Application[UUID]):
         for text, what in ((new.customer, "customer"), (new.contact, "contact")):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
-        owner = new.owner or staff.name
         if new.owner:
             self._staff(new.owner)
-
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
             raise InvalidInput("the received time is in the future")
         if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
             raise InvalidInput("the problem cannot have occurred after it was received")
+        return staff
+
+    def _new_case(
+        self,
+        new: NewCase,
+        staff: StaffMember,
+        counter: CaseCounter,
+        file: CustomerFile,
+        now: datetime,
+    ) -> Complaint:
+        """Number a checked complaint, flag it major if the rules match, file it."""
+        p = self.policy
+        received_at = new.received_at or now
+        owner = new.owner or staff.name
+        reasons = self.major_reasons(new, file, received_at)
+        if reasons:
+            severity, severity_by = "major", "rule"
+        elif new.severity == "major":
+            severity, severity_by = "major", staff.name
+            reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
+        else:
+            severity, severity_by = "general", None
+        ref = counter.next_ref(staff.name)
+        currency = new.currency or (p.currency if new.demand_amount is not None else None)
+        case = Complaint(
+            ref=ref,
+            customer=new.customer,
+            contact=new.contact,
+            account=new.account,
+            channel=new.channel,
+            category=new.category,
+            summary=new.summary,
+            demand=new.demand,
+            demand_amount=new.demand_amount,
+            currency=currency,
+            occurred_at=new.occurred_at,
+            received_at=received_at,
+            mood=new.mood,
+            signed_by_customer=new.signed_by_customer,
+            vip=new.vip,
+            owner=owner,
+            first_ask_owner=owner,
+            severity=severity,
+            severity_by=severity_by,
+            major_reasons=reasons,
+            decision_due=p.decision_deadline(received_at),
+            actor=staff.name,
+        )
+        file.add_case(ref, received_at, staff.name)
+        return case
+
+    def _counter(self, now: datetime, actor: str) -> CaseCounter:
+        year = now.astimezone(self.policy.zone).year
+        return self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year, actor=actor)
+
+    def _customer_file(self, new: NewCase, actor: str) -> CustomerFile:
+        key = customer_key(new.customer, new.contact, new.account)
+        return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
+            key=key, customer=new.customer, actor=actor
+        )
+
+    def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
+        if counter.version // self.snapshot_every != before // self.snapshot_every:
+            self._snapshot(counter.id)
+
+    def receive(self, new: NewCase, actor: str) -> dict[str, Any]:
+        """Record a new complaint, number it, and flag it major if the rules match."""
+        staff = self.check_new(new, actor)
 
         def attempt() -> dict[str, Any]:
             now = self.clock()
-            received_at = new.received_at or now
-            year = now.astimezone(p.zone).year
-            counter = self._load(CaseCounter, counter_id(year)) or CaseCounter(
-                year=year, actor=staff.name
-            )
-            key = customer_key(new.customer, new.contact, new.account)
-            file = self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
-                key=key, customer=new.customer, actor=staff.name
-            )
-            reasons = self.major_reasons(new, file, received_at)
-            if reasons:
-                severity, severity_by = "major", "rule"
-            elif new.severity == "major":
-                severity, severity_by = "major", staff.name
-                reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
-            else:
-                severity, severity_by = "general", None
-            ref = counter.next_ref(staff.name)
-            currency = new.currency or (p.currency if new.demand_amount is not None else None)
-            case = Complaint(
-                ref=ref,
-                customer=new.customer,
-                contact=new.contact,
-                account=new.account,
-                channel=new.channel,
-                category=new.category,
-                summary=new.summary,
-                demand=new.demand,
-                demand_amount=new.demand_amount,
-                currency=currency,
-                occurred_at=new.occurred_at,
-                received_at=received_at,
-                mood=new.mood,
-                signed_by_customer=new.signed_by_customer,
-                vip=new.vip,
-                owner=owner,
-                first_ask_owner=owner,
-                severity=severity,
-                severity_by=severity_by,
-                major_reasons=reasons,
-                decision_due=p.decision_deadline(received_at),
-                actor=staff.name,
-            )
-            file.add_case(ref, received_at, staff.name)
+            counter = self._counter(now, staff.name)
+            before = counter.version
+            file = self._customer_file(new, staff.name)
+            case = self._new_case(new, staff, counter, file, now)
             self.save(counter, file, case)
-            if counter.version % self.snapshot_every == 0:
-                self._snapshot(counter.id)
+            self._snapshot_if_due(counter, before)
             return self.case_view(case)
+
+        return self._retrying(attempt)
+
+    def receive_many(
+        self, rows: list[ImportRow], actor: str, source: str
+    ) -> list[tuple[ImportRow, str, bool]]:
+        """Receive a batch of checked complaints in one atomic save (one fsync).
+
+        A row whose content was imported before (its marker exists) is not
+        received again: the result says which case it became. Returns
+        ``(row, ref, created)`` per row, in order.
+        """
+        staff = self._staff(actor)
+
+        def attempt() -> list[tuple[ImportRow, str, bool]]:
+            now = self.clock()
+            counter = self._counter(now, staff.name)
+            before = counter.version
+            files: dict[UUID, CustomerFile] = {}
+            new_aggregates: list[Aggregate] = []
+            results: list[tuple[ImportRow, str, bool]] = []
+            for row in rows:
+                marker = self._load(ImportedRow, import_marker_id(row.key))
+                if marker is not None:
+                    results.append((row, marker.ref, False))
+                    continue
+                key = customer_key(row.new.customer, row.new.contact, row.new.account)
+                file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
+                files[file.id] = file
+                case = self._new_case(row.new, staff, counter, file, now)
+                new_aggregates.append(case)
+                new_aggregates.append(
+                    ImportedRow(
+                        row_key=row.key,
+                        ref=case.ref,
+                        source=source,
+                        line=row.line,
+                        actor=staff.name,
+                    )
+                )
+                results.append((row, case.ref, True))
+            if new_aggregates:
+                self.save(counter, *files.values(), *new_aggregates)
+                self._snapshot_if_due(counter, before)
+            return results
 
         return self._retrying(attempt)
 

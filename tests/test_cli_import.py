@@ -1,0 +1,187 @@
+"""``complaintctl import``: real-world files in, each row once, bad rows named by line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import MANAGER, Store
+
+HEADER = "customer,contact,channel,category,summary,demand,received_at\n"
+ROWS = [
+    "王先生,13800000001,walk-in,misquote,鼓风机报价200实际1000多,按原价,2026-11-20T09:00\n",
+    "李女士,13800000002,phone,service-attitude,接待人员争吵,道歉,2026-11-20T10:30\n",
+    "Mr Smith,smith@example.com,email,repair-quality,Noise after repair,,2026-11-21\n",
+]
+
+
+def lines(store: Store, marker: bytes) -> int:
+    """Lines of the log that contain ``marker`` (0 before the first write)."""
+    log = store.path / "events.jsonl"
+    if not log.exists():
+        return 0
+    with open(log, "rb") as f:
+        return sum(1 for line in f if marker in line)
+
+
+def commits(store: Store) -> int:
+    return lines(store, b'"commit":true')
+
+
+def received(store: Store) -> int:
+    return lines(store, b'"topic":"complaints:Received"')
+
+
+def test_csv_with_bom_and_blank_lines(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "cases.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROWS[0] + "\n,,,,,,\n" + ROWS[1] + ROWS[2]).encode())
+    r = store.ok("import", str(f))
+    refs = r.stdout.split()
+    assert len(refs) == 3 and all(ref.startswith("C-") for ref in refs)
+    case = store.show(refs[0])
+    assert case["customer"] == "王先生" and case["channel"] == "walk-in"
+    assert case["received_at"].startswith("2026-11-20T09:00")
+
+
+def test_gbk_needs_its_encoding(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "gbk.csv"
+    f.write_bytes((HEADER + ROWS[0] + ROWS[1]).encode("gbk"))
+    before = store.event_count()
+    r = store.invoke("import", str(f))
+    assert r.exit_code == 2 and "line 2" in r.stderr and "gbk" in r.stderr
+    assert store.event_count() == before
+    out = store.json("import", str(f), "--encoding", "gbk")
+    assert out["imported"] == 2
+    assert store.show(out["cases"][1]["ref"])["customer"] == "李女士"
+
+
+def test_bad_rows_fail_the_import_by_default_and_are_named(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text(
+        HEADER
+        + ROWS[0]
+        + "没有联系方式,,phone,misquote,x,,\n"  # line 3: contact missing
+        + "赵先生,139,telepathy,misquote,x,,\n"  # line 4: unknown channel
+        + "钱先生,139,phone,misquote,x,,not-a-date\n"  # line 5: bad time
+        + ROWS[1],
+        encoding="utf-8",
+    )
+    before = store.event_count()
+    r = store.invoke("import", str(f))
+    assert r.exit_code == 2, r.stderr
+    for line in ("bad.csv:3:", "bad.csv:4:", "bad.csv:5:"):
+        assert line in r.stderr
+    assert "contact" in r.stderr and "telepathy" in r.stderr
+    assert store.event_count() == before, "a failed import wrote something"
+
+    out = store.json("import", str(f), "--on-error", "skip")
+    assert out["imported"] == 2
+    assert [b["line"] for b in out["bad"]] == [3, 4, 5]
+
+
+def test_importing_the_same_file_again_creates_nothing(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "cases.csv"
+    f.write_text(HEADER + "".join(ROWS) + ROWS[0], encoding="utf-8")  # last row repeats line 2
+    first = store.json("import", str(f))
+    assert first["imported"] == 3
+    assert first["duplicates_in_file"] == [{"line": 5, "problem": "same as line 2"}]
+    count = store.event_count()
+    again = store.json("import", str(f))
+    assert again["imported"] == 0 and again["already_imported"] == 3
+    assert [e["ref"] for e in again["existing"]] == [c["ref"] for c in first["cases"]]
+    assert store.event_count() == count
+
+
+def test_jsonl_with_blank_lines_and_a_broken_line(store: Store, tmp_path: Path) -> None:
+    rows = [
+        {
+            "customer": "孙女士",
+            "contact": "136",
+            "channel": "web",
+            "category": "billing",
+            "summary": "多收费",
+            "demand_amount": "59.90",
+            "currency": "cny",
+        },
+        {
+            "customer": "周先生",
+            "contact": "135",
+            "channel": "phone",
+            "category": "billing",
+            "summary": "\x1b[2J清屏",
+            "vip": True,
+        },
+    ]
+    f = tmp_path / "cases.jsonl"
+    f.write_text(
+        json.dumps(rows[0], ensure_ascii=False)
+        + "\n\n{broken\n"
+        + json.dumps(rows[1], ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = store.json("import", str(f), "--on-error", "skip")
+    assert out["imported"] == 2 and out["bad"][0]["line"] == 3
+    vip = store.show(out["cases"][1]["ref"])
+    assert vip["severity"] == "major" and vip["summary"] == "\x1b[2J清屏"
+
+
+def test_unknown_columns_are_refused_before_anything(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "x.csv"
+    f.write_text("customer,contact,channel,category,summary,colour\n", encoding="utf-8")
+    r = store.invoke("import", str(f))
+    assert r.exit_code == 2 and "colour" in r.stderr
+
+
+def test_one_atomic_write_per_batch(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "many.csv"
+    f.write_text(
+        HEADER + "".join(f"客户{i},1390000{i:04d},phone,misquote,问题{i},,\n" for i in range(10)),
+        encoding="utf-8",
+    )
+    before = commits(store)
+    store.ok("import", str(f), "--batch-size", "4")
+    assert commits(store) - before == 3  # 4 + 4 + 2 rows, one commit (one fsync) each
+    assert received(store) == 10
+
+
+def test_killed_import_completes_when_run_again(store: Store, tmp_path: Path) -> None:
+    n = 400
+    f = tmp_path / "big.csv"
+    f.write_text(
+        HEADER + "".join(f"客户{i},1380000{i:04d},phone,misquote,问题{i},,\n" for i in range(n)),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    args = [sys.executable, "-m", "complaintctl", "--store", str(store.path), "--actor", MANAGER]
+    proc = subprocess.Popen(
+        [*args, "import", str(f), "--batch-size", "5"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while received(store) < 20 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = received(store)
+    assert 0 < partial < n, partial
+    r = subprocess.run(
+        [*args, "import", str(f), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["imported"] + out["already_imported"] == n
+    assert received(store) == n
+    assert store.json("verify")["ok"] is True
