@@ -11,12 +11,22 @@ got the library's ``IntegrityError``.
 from __future__ import annotations
 
 import queue
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from filestore_checks import check_log, read_log
-from filestore_workers import factory, lockstep_writer, mp_context, race_writer
+from filestore_workers import (
+    TOPIC,
+    factory,
+    lockstep_writer,
+    mp_context,
+    payload,
+    race_writer,
+    save_events,
+)
 
 from complaintctl import filestore as fs
 
@@ -110,3 +120,76 @@ def test_version_races_in_lockstep(tmp_path: Path) -> None:
     assert list(contents.saves) == sorted(won, key=lambda s: int(s.split("-r")[1]))
     assert {r["originator_id"] for r in contents.lines} == {shared_id}
     assert all(r.ok for r in fs.verify_store(store))
+
+
+# ---------------------------------------------------------------------------
+# Threads of one process: their saves are written in groups (one fsync)
+
+
+def test_threads_group_commit_keeps_each_save_whole_and_checked(tmp_path: Path) -> None:
+    """Eight threads on one recorder, in lockstep so that their saves meet in one group.
+
+    Each round every thread appends the same next version of a shared
+    aggregate (one wins, seven get ``IntegrityError``), a save of its own,
+    and a tracking record of one shared application name with the same id
+    (one wins): conflicts inside a group fail only their own save.
+    """
+    threads, rounds = 8, 12
+    f = factory(tmp_path)
+    rec = f.process_recorder()
+    barrier = threading.Barrier(threads)
+    shared = uuid.uuid4()
+    outcomes: list[tuple[str, str]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(w: int) -> None:
+        try:
+            for r in range(rounds):
+                barrier.wait()
+                current = rec.select_events(shared, desc=True, limit=1)
+                start = current[0].originator_version if current else 0
+                barrier.wait()
+                jobs = [
+                    ("shared", [StoredEvent(shared, start + 1, TOPIC, payload(f"w{w}r{r}", 0, 1))]),
+                    ("own", save_events(f"own-w{w}r{r}", [(uuid.uuid4(), 3)])),
+                ]
+                for kind, events in jobs:
+                    try:
+                        rec.insert_events(events)
+                        result = "won"
+                    except IntegrityError:
+                        result = "lost"
+                    with lock:
+                        outcomes.append((kind, result))
+                try:
+                    rec.insert_events([], tracking=Tracking("shared-app", r + 1))
+                    result = "won"
+                except IntegrityError:
+                    result = "lost"
+                with lock:
+                    outcomes.append(("tracking", result))
+        except BaseException as e:
+            errors.append(e)
+            barrier.abort()
+
+    pool = [threading.Thread(target=worker, args=(w,)) for w in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=120)
+    try:
+        assert errors == []
+        assert outcomes.count(("shared", "won")) == rounds
+        assert outcomes.count(("shared", "lost")) == rounds * (threads - 1)
+        assert outcomes.count(("own", "won")) == rounds * threads
+        assert outcomes.count(("tracking", "won")) == rounds
+        assert rec.max_tracking_id("shared-app") == rounds
+    finally:
+        f.close()
+    contents = read_log(tmp_path / "events.jsonl")
+    check_log(contents)
+    assert len(contents.saves) == rounds + rounds * threads
+    tracking = [r["notification_id"] for r in contents.lines if "tracking" in r]
+    assert tracking == list(range(1, rounds + 1))
+    assert all(r.ok for r in fs.verify_store(tmp_path))
