@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 
 from events.application import ComplaintsApp
 from events.policy import Policy
@@ -56,6 +60,19 @@ def open_app(
     backend: str = "file",
     settings: dict[str, Any] | None = None,
 ) -> ComplaintsApp:
-    """Open the write model on a store directory (created if missing)."""
+    """Open the write model on a store directory (created if missing).
+
+    On PostgreSQL the library creates its tables when it opens; two processes
+    doing so at once can collide in the catalogue ("tuple concurrently
+    updated"), so opening is tried again a few times.
+    """
     store.mkdir(parents=True, exist_ok=True)
-    return ComplaintsApp(persistence_env(store, backend, settings or {}), policy=policy)
+    env = persistence_env(store, backend, settings or {})
+    for attempt in range(5):
+        try:
+            return ComplaintsApp(env, policy=policy)
+        except (InternalError, IntegrityError, ProgrammingError):
+            if backend != "postgres" or attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")
