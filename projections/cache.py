@@ -174,8 +174,9 @@ class Projector:
         *,
         max_cached: int = 20_000,
         flush_every: int = 50_000,
+        path: Path | None = None,
     ) -> None:
-        self.path = cache_path(store)
+        self.path = path or cache_path(store)
         self.source = source
         self.clock = clock
         self.fingerprint = fingerprint
@@ -252,22 +253,25 @@ class Projector:
 
     # -- folding -------------------------------------------------------------
 
-    def catch_up(self) -> int:
-        """Fold the events after the checkpoint into the cache; return how many."""
+    def catch_up(self, upto: int | None = None) -> int:
+        """Fold the events after the checkpoint (up to position ``upto``); return how many."""
         db = self.db
-        assert db is not None
+        if db is None:
+            db = self.open()
         db.execute("BEGIN IMMEDIATE")
         try:
             cp = self._checkpoint(self._meta(db))  # another process may have moved it
-            n = self._fold(db, cp, load=True)
+            n = self._fold(db, cp, load=True, upto=upto)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return n
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Fold the whole log into a fresh cache file, then put it in place."""
+    def rebuild(
+        self, progress: Callable[[int, int], None] | None = None, upto: int | None = None
+    ) -> int:
+        """Fold the whole log (or up to ``upto``) into a fresh cache file, then put it in place."""
         self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
@@ -286,7 +290,7 @@ class Projector:
         db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
         total = self.source.last_position() if progress else 0
         db.execute("BEGIN")
-        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total)
+        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
         db.executescript(_INDEXES)  # commits
 
         db.close()
@@ -304,6 +308,7 @@ class Projector:
         load: bool,
         progress: Callable[[int, int], None] | None = None,
         total: int = 0,
+        upto: int | None = None,
     ) -> int:
         """Apply events after ``cp``; flush changed states, activity and the checkpoint.
 
@@ -314,7 +319,7 @@ class Projector:
         gc_was_on = gc.isenabled()
         gc.disable()  # the states hold no cycles; collections would rescan them all, often
         try:
-            return self._fold_events(db, cp, load=load, progress=progress, total=total)
+            return self._fold_events(db, cp, load=load, progress=progress, total=total, upto=upto)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -327,6 +332,7 @@ class Projector:
         load: bool,
         progress: Callable[[int, int], None] | None,
         total: int,
+        upto: int | None,
     ) -> int:
         states: dict[str, Case] = {}
         touched: dict[str, int] = {}  # case id -> the chunk in which it last changed
@@ -344,7 +350,7 @@ class Projector:
         wanted = CASE_TOPICS | frozenset(GROUP_TOPICS) | frozenset(HANDOVER_TOPICS)
         received = "complaints:Received"
         # The fold of ``projections.fold.apply``, inlined: a rebuild runs this a million times.
-        for batch, after in self.source.read(cp, topics=wanted):
+        for batch, after in self.source.read(cp, upto, topics=wanted):
             for ev in batch:
                 topic = ev["topic"]
                 handler = handlers.get(topic)

@@ -117,6 +117,8 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str) -> Case:
         "valid": None,
         "root_cause": None,
         "at_fault": [],
+        "at_fault_staff": [],
+        "at_fault_departments": [],
         "findings": [],
         "notes": [],
         "contacts": [],
@@ -242,6 +244,9 @@ def _assessed(c: Case, d: dict[str, Any], ts: str) -> None:
     c["valid"] = d["valid"]
     c["root_cause"] = d.get("root_cause")
     c["at_fault"] = list(d.get("at_fault") or [])
+    # Logs written before the split carry only ``at_fault`` (the aggregate's defaults).
+    c["at_fault_staff"] = list(d.get("at_fault_staff") or [])
+    c["at_fault_departments"] = list(d.get("at_fault_departments") or [])
     _start_work(c, ts)
 
 

@@ -56,8 +56,10 @@ class Calendar:
         return day.isoweekday() in self.working_days and day not in self.holidays
 
     def _day_bounds(self, day: date) -> tuple[datetime, datetime]:
-        start = datetime.combine(day, time(0), self.zone)
-        end = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+        """A local day as UTC times (arithmetic on aware times of one zone is wall-clock
+        arithmetic in Python, wrong across a daylight-saving change)."""
+        start = datetime.combine(day, time(0), self.zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(0), self.zone).astimezone(UTC)
         return start, end
 
     def elapsed(self, start: datetime, end: datetime) -> float:
@@ -65,7 +67,7 @@ class Calendar:
         if end <= start:
             return 0.0
         if self.basis != "working":
-            return (end - start).total_seconds()
+            return end.timestamp() - start.timestamp()
         total = 0.0
         day = start.astimezone(self.zone).date()
         last = end.astimezone(self.zone).date()
@@ -74,21 +76,21 @@ class Calendar:
                 lo, hi = self._day_bounds(day)
                 a, b = max(lo, start), min(hi, end)
                 if b > a:
-                    total += (b - a).total_seconds()
+                    total += b.timestamp() - a.timestamp()
             day += timedelta(days=1)
         return total
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The time when ``seconds`` have run on the clock from ``start``."""
         if self.basis != "working":
-            return start + timedelta(seconds=seconds)
+            return (start.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
         remaining = seconds
-        cur = start
+        cur = start.astimezone(UTC)
         for _ in range(_GUARD_DAYS):
             day = cur.astimezone(self.zone).date()
             _lo, hi = self._day_bounds(day)
             if self.is_working_day(day):
-                available = (hi - cur).total_seconds()
+                available = hi.timestamp() - cur.timestamp()
                 if remaining <= available:
                     return (cur + timedelta(seconds=remaining)).astimezone(start.tzinfo)
                 remaining -= available

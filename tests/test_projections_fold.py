@@ -1,0 +1,283 @@
+"""The fold against the write model, and rebuild against incremental catch-up.
+
+One store of varied histories (played through ``ComplaintsApp`` on the real
+file store) is built once for the module:
+
+- every case folded from the log equals the aggregate's own ``case_view``;
+- ``case_as_of`` at every event boundary of a case equals the aggregate at
+  that version;
+- a property test (hypothesis) folds the log in catch-up steps split at
+  random points, with tiny flush and memory limits so that eviction and
+  reloading happen, and gets the same read models as one rebuild.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sqlite3
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from complaintctl.app import open_app
+from events.application import ComplaintsApp, NewCase
+from events.complaint import case_id
+from events.errors import DomainError
+from events.handovers import accept_handover, record_handover
+from events.policy import Policy, StaffMember
+from projections.cache import Projector
+from projections.fold import public
+from projections.models import ReadModels
+from projections.settings import ReadSettings, fingerprint
+from projections.sla import Clock
+from projections.source import Checkpoint, source_for
+
+STAFF = {
+    "张伟": StaffMember("张伟", 1, "agent", "service"),
+    "李娜": StaffMember("李娜", 1, "supervisor", "customer-service"),
+    "王强": StaffMember("王强", 2, "supervisor", "service"),
+    "陈总": StaffMember("陈总", 3, "manager", "management"),
+}
+POLICY = Policy(
+    timezone="Asia/Shanghai",
+    staff=STAFF,
+    departments=("service", "parts", "workshop"),
+    decision_days=15,
+    decision_extensions=(30, 60),
+    reply_hours_major=4,
+)
+
+
+def _try(action: Any) -> None:
+    with contextlib.suppress(DomainError):  # refused by a rule: part of a realistic history
+        action()
+
+
+def play(app: ComplaintsApp, rng: random.Random, n: int) -> None:
+    """One case taken along a random path through its life."""
+    who = rng.choice(["张伟", "李娜"])
+    ref = app.receive(
+        NewCase(
+            customer=rng.choice(["王先生", "李女士", "Smith"]),
+            contact=rng.choice(["13800000001", "13800000002", f"1390000{n:04d}"]),
+            channel=rng.choice(["walk-in", "phone", "media"]),
+            category=rng.choice(["billing", "delivery"]),
+            summary="鼓风机报价200元,实际1000多元",
+            demand_amount=rng.choice([None, Decimal("800")]),
+            vip=rng.random() < 0.1,
+            owner=who,
+        ),
+        who,
+    )["ref"]
+    steps: list[Any] = [
+        lambda: app.acknowledge(ref, who, message="已致歉"),
+        lambda: app.note(ref, "客户来电\x1b[31m", who),
+        lambda: app.assign(ref, rng.choice(["张伟", "李娜", "王强"]), "陈总"),
+        lambda: app.transfer(ref, "parts", who, reason="核实", co_handle=rng.random() < 0.5),
+        lambda: app.classify(ref, who, category="delivery", severity="major", reason="媒体"),
+        lambda: app.contact(ref, who, "reached", channel="phone"),
+        lambda: app.investigate(ref, "报价单有误", who),
+        lambda: app.assess(ref, who, rng.random() < 0.7, "报价流程无复核", ["张伟"]),
+        lambda: app.escalate(ref, "王强", rng.choice([2, 3]), "客户多次来电"),
+        lambda: app.escalate(ref, "陈总", 1, "降级"),
+        lambda: app.propose(ref, "张伟", "compensation", Decimal("800"), "CNY"),
+        lambda: app.approve(ref, "王强"),
+        lambda: app.propose(ref, "陈总", "refund", Decimal("300"), "CNY"),
+        lambda: app.reject(ref, who, "太少"),
+        lambda: app.accept(ref, who),
+        lambda: app.extend_decision(ref, who, "需要鉴定"),
+        lambda: app.resolve(ref, who, "已退款"),
+        lambda: app.follow_up(
+            ref,
+            "李娜",
+            "reached",
+            satisfaction=rng.randint(1, 5),
+            leftover="仍有异响" if rng.random() < 0.3 else None,
+        ),
+        lambda: app.close_case(ref, who),
+        lambda: app.review(ref, "陈总", "报价流程无复核", "报价前查系统", "双人复核", "王强"),
+        lambda: app.reopen(ref, "陈总", "客户再次投诉"),
+        lambda: app.archive(ref, who),
+        lambda: app.withdraw(ref, who, "客户撤回"),
+        lambda: app.link([ref], who, group="11月运输破损"),
+    ]
+    for _ in range(rng.randint(0, 14)):
+        _try(rng.choice(steps))
+    # Walk the main path as far as the dice say, so that many cases finish.
+    for step in steps[:: rng.choice([1, 2])][: rng.randint(0, len(steps))]:
+        _try(step)
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    store = tmp_path_factory.mktemp("fold") / "store"
+    app = open_app(store, policy=POLICY)
+    rng = random.Random(7)
+    try:
+        for n in range(40):
+            play(app, rng, n)
+        h = record_handover(app, "night", "张伟", [{"kind": "open", "ref": "C-x"}], "交接")
+        accept_handover(app, h["id"], "李娜")
+        refs = sorted({c for c in _refs(app)})
+    finally:
+        app.close()
+    return store, refs
+
+
+def _refs(app: ComplaintsApp) -> list[str]:
+    out = []
+    start = None
+    while True:
+        page = app.recorder.select_notifications(
+            start, 500, topics=["complaints:Received"], inclusive_of_start=start is None
+        )
+        if not page:
+            return out
+        for n in page:
+            out.append(app.mapper.to_domain_event(n).ref)  # type: ignore[attr-defined]
+        start = page[-1].id
+
+
+def _models(store: Path, app: ComplaintsApp) -> ReadModels:
+    return ReadModels(app, store, POLICY, ReadSettings())
+
+
+def test_the_fold_equals_the_aggregate_for_every_case(played: tuple[Path, list[str]]) -> None:
+    store, refs = played
+    app = open_app(store, policy=POLICY)
+    rm = _models(store, app)
+    try:
+        rm.rebuild()
+        assert len(refs) == 40
+        statuses = set()
+        for ref in refs:
+            folded = public(rm.case(ref))
+            assert folded == app.get_case(ref), ref
+            statuses.add(folded["status"])
+        # The story reaches most of the life of a case.
+        assert {"closed", "in_progress", "withdrawn"} <= statuses and len(statuses) >= 5
+    finally:
+        rm.close()
+        app.close()
+
+
+def test_as_of_every_event_boundary_equals_the_aggregate_at_that_version(
+    played: tuple[Path, list[str]],
+) -> None:
+    store, refs = played
+    app = open_app(store, policy=POLICY)
+    rm = _models(store, app)
+    try:
+        for ref in refs[:12]:
+            events = list(app.events.get(case_id(ref)))
+            for ev in events:
+                at = ev.timestamp
+                then = app.repository.get(case_id(ref), version=ev.originator_version)
+                expected = app.case_view(then)  # type: ignore[arg-type]
+                assert public(rm.case_as_of(ref, at)) == expected
+                before = at - timedelta(microseconds=1)
+                if ev.originator_version == 1:
+                    with pytest.raises(DomainError):
+                        rm.case_as_of(ref, before)
+                else:
+                    earlier = app.repository.get(case_id(ref), version=ev.originator_version - 1)
+                    assert public(rm.case_as_of(ref, before)) == app.case_view(earlier)  # type: ignore[arg-type]
+    finally:
+        rm.close()
+        app.close()
+
+
+def _dump(path: Path) -> dict[str, Any]:
+    """Everything a read model holds, in a comparable form (not the checkpoint's time)."""
+    db = sqlite3.connect(path)
+    try:
+        cases = db.execute(
+            "SELECT id, ref, status, owner, category, severity, channel, customer, contact,"
+            " groups, received, due, followup_due, updated, doc FROM cases ORDER BY ref"
+        ).fetchall()
+        return {
+            "cases": cases,
+            "activity": sorted(db.execute("SELECT * FROM activity").fetchall()),
+            "groups": sorted(db.execute("SELECT * FROM groups").fetchall()),
+            "handovers": sorted(db.execute("SELECT * FROM handovers").fetchall()),
+            "meta": dict(
+                db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('position', 'offset', 'last_hash')"
+                ).fetchall()
+            ),
+        }
+    finally:
+        db.close()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=6),
+    flush_every=st.integers(min_value=1, max_value=200),
+    max_cached=st.integers(min_value=2, max_value=50),
+)
+def test_rebuild_equals_incremental_catch_up(
+    played: tuple[Path, list[str]],
+    tmp_path: Path,
+    cuts: list[int],
+    flush_every: int,
+    max_cached: int,
+) -> None:
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    settings_ = ReadSettings()
+    clock = Clock.of(POLICY, settings_)
+    fp = fingerprint(POLICY, settings_)
+    source = source_for(app)
+    last = source.last_position()
+    try:
+        whole = Projector(store, source, clock, fp, path=tmp_path / f"whole-{id(cuts)}.sqlite")
+        whole.rebuild()
+        whole.close()
+        steps = sorted(c % (last + 1) for c in cuts)
+        stepped = Projector(
+            store,
+            source,
+            clock,
+            fp,
+            max_cached=max_cached,
+            flush_every=flush_every,
+            path=tmp_path / f"steps-{id(cuts)}.sqlite",
+        )
+        stepped.rebuild(upto=steps[0] if steps else 0)
+        for cut in steps[1:]:
+            stepped.catch_up(upto=cut)
+        stepped.catch_up()
+        stepped.close()
+        assert _dump(stepped.path) == _dump(whole.path)
+    finally:
+        app.close()
+
+
+def test_the_file_reader_and_the_recorder_reader_agree(played: tuple[Path, list[str]]) -> None:
+    """The fast path (events.jsonl read directly) gives what the library's recorder gives."""
+    from projections.source import FileSource, RecorderSource
+
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    try:
+        fast = source_for(app)
+        assert isinstance(fast, FileSource)
+        slow = RecorderSource(app)
+        keys = ("position", "originator_id", "version", "topic", "data")
+        a = [tuple(e[k] for k in keys) for b, _ in fast.read(Checkpoint()) for e in b]
+        b = [tuple(e[k] for k in keys) for b2, _ in slow.read(Checkpoint()) for e in b2]
+        assert a == b
+        assert fast.last_position() == slow.last_position() == len(a)
+    finally:
+        app.close()
