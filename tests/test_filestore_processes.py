@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from filestore_checks import check_log, read_log
 from filestore_workers import (
@@ -193,3 +194,31 @@ def test_threads_group_commit_keeps_each_save_whole_and_checked(tmp_path: Path) 
     tracking = [r["notification_id"] for r in contents.lines if "tracking" in r]
     assert tracking == list(range(1, rounds + 1))
     assert all(r.ok for r in fs.verify_store(tmp_path))
+
+
+def test_conflict_anywhere_in_a_big_save_fails_all_of_it(tmp_path: Path) -> None:
+    """The uniqueness check queries many (case, version) pairs at once, in chunks.
+
+    A recorded version at any place of a big save, in any chunk, fails the
+    whole save and writes nothing; so does a version twice in one save.
+    """
+    f = factory(tmp_path)
+    try:
+        rec = f.application_recorder()
+        old = [uuid.uuid4() for _ in range(100)]
+        rec.insert_events(save_events("old", [(oid, 10) for oid in old]))
+        size = (tmp_path / "events.jsonl").stat().st_size
+        for at in (0, 399, 400, 401, 850, 999):
+            events = save_events("new", [(uuid.uuid4(), 10) for _ in range(100)])
+            clash = old[at % 100]
+            events[at] = StoredEvent(clash, 1 + at % 10, TOPIC, payload("new", at, 1000))
+            with pytest.raises(IntegrityError):
+                rec.insert_events(events)
+            events = save_events("new", [(uuid.uuid4(), 10) for _ in range(100)])
+            events[at] = events[(at + 1) % 1000]
+            with pytest.raises(IntegrityError):
+                rec.insert_events(events)
+        assert (tmp_path / "events.jsonl").stat().st_size == size
+        assert rec.max_notification_id() == 1000
+    finally:
+        f.close()
