@@ -127,7 +127,26 @@ def _play(app: ComplaintsApp, rng: random.Random, n: int) -> None:
         app.archive(ref, actor)
 
 
-def make_templates(count: int, seed: int) -> list[list[tuple[str, int, str, dict[str, Any]]]]:
+Templates = list[list[tuple[str, int, str, dict[str, Any]]]]
+#: One payload of each bookkeeping event (numbering, customer files), as the write
+#: model wrote it: replicas copy it and change only the values that differ, so the
+#: payloads keep whatever fields the aggregates have.
+SAMPLES: dict[str, dict[str, Any]] = {}
+_BOOKKEEPING = (
+    "complaints:CounterStarted",
+    "complaints:NumberAllocated",
+    "complaints:CustomerFileOpened",
+    "complaints:CustomerCaseAdded",
+)
+
+
+def _like(topic: str, **values: Any) -> dict[str, Any]:
+    state = dict(SAMPLES[topic])
+    state.update(values)
+    return state
+
+
+def make_templates(count: int, seed: int) -> Templates:
     """Play ``count`` histories and return each case's events: (topic, version, id, state)."""
     cfg = configuration.parse(_config())
     app = ComplaintsApp({"PERSISTENCE_MODULE": "eventsourcing.popo"}, policy=cfg.policy)
@@ -141,15 +160,13 @@ def make_templates(count: int, seed: int) -> list[list[tuple[str, int, str, dict
         if not page:
             break
         for note in page:
-            if note.topic.startswith("complaints:") and "Counter" not in note.topic:
-                state = orjson.loads(note.state)
-                if note.topic in ("complaints:CustomerFileOpened", "complaints:CustomerCaseAdded"):
-                    continue  # regenerated per replica
-                if note.topic == "complaints:NumberAllocated":
-                    continue
-                histories.setdefault(str(note.originator_id), []).append(
-                    (note.topic, note.originator_version, str(note.originator_id), state)
-                )
+            state = orjson.loads(note.state)
+            if note.topic in _BOOKKEEPING:
+                SAMPLES.setdefault(note.topic, state)  # regenerated per replica
+                continue
+            histories.setdefault(str(note.originator_id), []).append(
+                (note.topic, note.originator_version, str(note.originator_id), state)
+            )
         start = page[-1].id
     app.close()
     return list(histories.values())
@@ -160,7 +177,7 @@ def _dt(value: datetime) -> dict[str, str]:
 
 
 def replicate(
-    templates: list[list[tuple[str, int, str, dict[str, Any]]]],
+    templates: Templates,
     total: int,
     seed: int,
     now: datetime,
@@ -209,11 +226,7 @@ def replicate(
                     counter,
                     1,
                     "complaints:CounterStarted",
-                    {
-                        "timestamp": _dt(t),
-                        "originator_topic": "complaints:CaseCounter",
-                        "year": year,
-                    },
+                    _like("complaints:CounterStarted", timestamp=_dt(t), year=year),
                 )
             )
         batch.append(
@@ -221,7 +234,7 @@ def replicate(
                 counter,
                 number + 1,
                 "complaints:NumberAllocated",
-                {"timestamp": _dt(t), "number": number, "ref": ref},
+                _like("complaints:NumberAllocated", timestamp=_dt(t), number=number, ref=ref),
             )
         )
         # About one case in five comes from a returning customer.
@@ -236,12 +249,12 @@ def replicate(
                     cf,
                     1,
                     "complaints:CustomerFileOpened",
-                    {
-                        "timestamp": _dt(t),
-                        "originator_topic": "complaints:CustomerFile",
-                        "key": key,
-                        "customer": customer,
-                    },
+                    _like(
+                        "complaints:CustomerFileOpened",
+                        timestamp=_dt(t),
+                        key=key,
+                        customer=customer,
+                    ),
                 )
             )
         version += 1
@@ -251,7 +264,9 @@ def replicate(
                 cf,
                 version,
                 "complaints:CustomerCaseAdded",
-                {"timestamp": _dt(t), "ref": ref, "received_at": _dt(t)},
+                _like(
+                    "complaints:CustomerCaseAdded", timestamp=_dt(t), ref=ref, received_at=_dt(t)
+                ),
             )
         )
         when = t

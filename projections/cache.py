@@ -43,7 +43,7 @@ from projections.fold import CASE_TOPICS, HANDLERS, Case, epoch, new_case, val
 from projections.sla import Clock
 from projections.source import Checkpoint, Source, SourceMoved
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR = "cache"
 CACHE_NAME = "projections.sqlite"
 
@@ -381,7 +381,10 @@ class Projector:
                     kind = activity_kinds.get(topic)
                     if kind is not None:
                         detail = str(data["to_tier"]) if kind == "escalated" else None
-                        activity.append((epoch(ts), oid, kind, data.get("actor"), detail))
+                        # A case counts as received when the customer complained (a
+                        # business time, which may be earlier than its recording).
+                        when = state["received_at"] if kind == "received" else ts
+                        activity.append((epoch(when), oid, kind, data.get("actor"), detail))
                 elif topic in GROUP_TOPICS:
                     self._group(db, groups, ev["originator_id"], topic, ev["data"])
                 elif topic in HANDOVER_TOPICS:

@@ -479,19 +479,19 @@ class ReadModels:
         """Valid complaints caused by each staff member, and by each department."""
         staff: Counter[str] = Counter()
         depts: Counter[str] = Counter()
+        known = set(self.policy.departments)
         for c in cases:
             if not c["valid"]:
                 continue
-            seen: set[str] = set()
-            for name in c["at_fault"]:
+            names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
+            faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
+            for name in names:
                 staff[name] += 1
                 member = self.policy.staff.get(name)
-                dept = member.department if member and member.department else None
-                if dept is None and name in self.policy.departments:
-                    dept = name
-                if dept and dept not in seen:
-                    seen.add(dept)
-                    depts[dept] += 1
+                if member and member.department:
+                    faulty.add(member.department)  # a staff member's error is their department's
+            for dept in faulty:
+                depts[dept] += 1
         rows = [{"kind": "staff", "key": k, "valid_complaints": v} for k, v in staff.most_common()]
         rows += [
             {"kind": "department", "key": k, "valid_complaints": v} for k, v in depts.most_common()
@@ -587,10 +587,12 @@ class ReadModels:
     def report_daily(self, day: date) -> dict[str, Any]:
         """The day's counts by category and channel, the backlog, overdue by owner, follow-ups.
 
-        Counts of the day's happenings are exact for any day. The backlog,
-        overdue cases and follow-ups due are the cases as they stand at the
-        end of the day, or now if the day is today (use ``list --as-of`` for
-        the full state of an earlier day).
+        Counts of the day's happenings are exact for any day (received counts
+        by the business time of receipt). ``overdue`` counts the open cases
+        past a deadline; they, the backlog and the follow-ups due are the
+        cases as they stand now, measured at the end of the day or now if
+        the day is today (``list --as-of`` gives the full state of an
+        earlier day).
         """
         db = self.projector.open()
         start, end = self.day_bounds(day)
@@ -611,12 +613,11 @@ class ReadModels:
             totals[kind] += 1
             by_cat[category][kind] += 1
             by_chan[channel][kind] += 1
-        # Became overdue during the day and still open.
-        became = db.execute(
-            "SELECT category, channel FROM cases WHERE due >= ? AND due < ?",
-            (start.timestamp(), at.timestamp()),
+        # Open and past a deadline at the end of the day (or now).
+        late = db.execute(
+            "SELECT category, channel FROM cases WHERE due < ?", (at.timestamp(),)
         ).fetchall()
-        for category, channel in became:
+        for category, channel in late:
             totals["overdue"] += 1
             by_cat[category]["overdue"] += 1
             by_chan[channel]["overdue"] += 1
