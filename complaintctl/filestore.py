@@ -478,7 +478,7 @@ class _Log:
                             f"gave up after {self.lock_timeout:g} s"
                         ) from None
                     time.sleep(delay)
-                    delay = min(delay * 2, 0.05)
+                    delay = min(delay * 2, 0.002)
             try:
                 with contextlib.suppress(OSError):
                     os.pwrite(self._lock_fd, f"{os.getpid()}\n".encode().ljust(16), 0)
