@@ -1,0 +1,502 @@
+"""Benchmark the file store against the library's SQLite (file database) and POPO stores.
+
+    .venv/bin/python bench/store.py [--events 1000000] [--quick] [--dir DIR] [--keep]
+
+Every measurement of issue 2 is taken side by side in one run, through the
+library's recorder interface, with the same events for every store:
+
+* durable single-event insert (the shape of the library's ``test_performance``:
+  one event of a new aggregate per ``insert_events``), microseconds each;
+* 4 concurrent writers (the shape of ``test_concurrent_throughput``: 4 threads,
+  jobs of 50 events of a new aggregate), events per second;
+* (no goal, for the record) the same with 4 writer processes instead of threads;
+* bulk append in batches of 1,000 (100 aggregates x 10 events), events per
+  second; this is also how the big logs are built;
+* reading one aggregate's 10 events in a fresh process (open the store, read,
+  timed inside the child; interpreter start and imports are not counted),
+  on a log of 1,000 events and on the big log;
+* reading all notifications of the big log in pages of 1,000.
+
+Payloads are ~250 bytes of JSON shaped like the application's events. The
+stores live in a temporary directory on the same disk as ``/tmp`` (or
+``--dir``); fsync is on for the file store, and the library's SQLite runs in
+WAL mode with its default ``synchronous=FULL``. The OS page cache is warm for
+every read (nothing here can drop it). Timed goals are reported, never
+asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InfrastructureFactory,
+    StoredEvent,
+)
+from tabulate import tabulate
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STORES = ("file", "sqlite", "popo")
+TOPIC = "complaints:Noted"
+BATCH = 1000
+PER_AGGREGATE = 10
+PAGE = 1000
+
+
+def env_for(store: str, where: Path) -> dict[str, str]:
+    """The persistence settings of one store kept under ``where``."""
+    if store == "file":
+        return {
+            "PERSISTENCE_MODULE": "complaintctl.filestore",
+            "FILESTORE_PATH": str(where / "filestore"),
+            "FILESTORE_FSYNC": "yes",
+        }
+    if store == "sqlite":
+        where.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(where / "db")}
+    return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def open_store(env: dict[str, str]) -> tuple[InfrastructureFactory[Any], ApplicationRecorder]:
+    factory = InfrastructureFactory.construct(env)
+    return factory, factory.application_recorder()
+
+
+def state(n: int) -> bytes:
+    """A payload shaped like the application's (library JSON transcoder output)."""
+    return orjson.dumps(
+        {
+            "timestamp": {"_type_": "datetime_iso", "_data_": "2026-11-23T10:04:05.123456+00:00"},
+            "originator_topic": "events.complaint:Complaint",
+            "actor": "李娜",
+            "text": f"客户来电询问维修进度, 已告知预计完成时间 (note {n})",
+            "channel": "phone",
+        }
+    )
+
+
+def one_event_insert(recorder: ApplicationRecorder) -> None:
+    recorder.insert_events([StoredEvent(uuid.uuid4(), 1, TOPIC, state(1))])
+
+
+def job_of(n: int) -> list[StoredEvent]:
+    oid = uuid.uuid4()
+    return [StoredEvent(oid, v, TOPIC, state(v)) for v in range(n)]
+
+
+def bulk_batch() -> tuple[list[StoredEvent], list[uuid.UUID]]:
+    ids = [uuid.uuid4() for _ in range(BATCH // PER_AGGREGATE)]
+    events = [
+        StoredEvent(oid, v, TOPIC, state(v)) for oid in ids for v in range(1, PER_AGGREGATE + 1)
+    ]
+    return events, ids
+
+
+# ---------------------------------------------------------------------------
+# Measurements
+
+
+def measure_single_insert(store: str, where: Path, number: int, repeats: int = 3) -> float:
+    """Median microseconds per durable one-event insert (after 10 warm-up inserts)."""
+    factory, recorder = open_store(env_for(store, where))
+    try:
+        for _ in range(10):
+            one_event_insert(recorder)
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for _ in range(number):
+                one_event_insert(recorder)
+            runs.append((time.perf_counter() - started) / number * 1e6)
+        return statistics.median(runs)
+    finally:
+        factory.close()
+
+
+def measure_concurrent(store: str, where: Path, jobs: int, repeats: int = 3) -> float:
+    """Median events per second: 4 threads, jobs of 50 events each, one recorder."""
+    factory, recorder = open_store(env_for(store, where))
+    errors: list[BaseException] = []
+
+    def insert() -> None:
+        try:
+            recorder.insert_events(job_of(50))
+        except BaseException as e:  # counted: a benchmark with errors is void
+            errors.append(e)
+
+    def run(n: int) -> float:
+        with ThreadPoolExecutor(max_workers=4) as ex:
+            started = time.perf_counter()
+            for f in [ex.submit(insert) for _ in range(n)]:
+                f.result()
+            return time.perf_counter() - started
+
+    try:
+        run(4)  # warm up
+        rates = [jobs * 50 / run(jobs) for _ in range(repeats)]
+        if errors:
+            raise RuntimeError(f"{store}: {len(errors)} errors, first {errors[0]!r}")
+        return statistics.median(rates)
+    finally:
+        factory.close()
+
+
+def _process_writer(env: dict[str, str], jobs: int, barrier: Any, results: Any) -> None:
+    """One of the writer processes: build its jobs, wait for the others, save them."""
+    factory, recorder = open_store(env)
+    work = [job_of(50) for _ in range(jobs)]
+    barrier.wait()
+    started = time.time()
+    for events in work:
+        recorder.insert_events(events)
+    results.put((started, time.time()))
+    factory.close()
+
+
+def measure_processes(store: str, where: Path, jobs: int, repeats: int = 3) -> float:
+    """Median events per second: 4 OS processes, each saving ``jobs`` jobs of 50 events.
+
+    Not one of the issue's goals (the library's throughput test uses
+    threads), but the store is meant for cron jobs and scripts writing at
+    once; wall time runs from the first writer's start to the last one's end.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    env = env_for(store, where)
+    InfrastructureFactory.construct(env).close()  # create the store once, not in a race
+    rates = []
+    for _ in range(repeats):
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [
+            ctx.Process(target=_process_writer, args=(env, jobs, barrier, results))
+            for _ in range(4)
+        ]
+        for p in procs:
+            p.start()
+        spans = [results.get(timeout=600) for _ in procs]
+        for p in procs:
+            p.join()
+        wall = max(end for _, end in spans) - min(start for start, _ in spans)
+        rates.append(4 * jobs * 50 / wall)
+    return statistics.median(rates)
+
+
+def bulk_fill(store: str, where: Path, events: int) -> tuple[float, list[uuid.UUID], Any]:
+    """Append ``events`` in batches of 1,000; return (events/s, aggregate ids, store).
+
+    The POPO store lives in memory, so its factory is returned open for the
+    later reads; the others are closed (the reads open them afresh).
+    """
+    factory, recorder = open_store(env_for(store, where))
+    ids: list[uuid.UUID] = []
+    spent = 0.0
+    for _ in range(events // BATCH):
+        batch, batch_ids = bulk_batch()  # built outside the timed part
+        started = time.perf_counter()
+        recorder.insert_events(batch)
+        spent += time.perf_counter() - started
+        ids.extend(batch_ids)
+    if store == "popo":
+        return events / spent, ids, (factory, recorder)
+    factory.close()
+    return events / spent, ids, None
+
+
+def measure_read_all(store: str, where: Path, popo: Any, expected: int) -> float:
+    """Seconds to read every notification in pages of 1,000 (fresh recorder)."""
+    if popo is not None:
+        factory, recorder = None, popo[1]
+    else:
+        factory, recorder = open_store(env_for(store, where))
+    try:
+        started = time.perf_counter()
+        count, start = 0, 1
+        while True:
+            page = recorder.select_notifications(start, PAGE)
+            if not page:
+                break
+            count += len(page)
+            start = page[-1].id + 1
+        elapsed = time.perf_counter() - started
+        if count != expected:
+            raise RuntimeError(f"{store}: read {count} notifications, expected {expected}")
+        return elapsed
+    finally:
+        if factory is not None:
+            factory.close()
+
+
+def measure_fresh_read(store: str, where: Path, ids: list[uuid.UUID], runs: int) -> float:
+    """Median seconds to open the store and read one aggregate, in a new process each."""
+    times = []
+    step = max(1, len(ids) // runs)
+    for oid in ids[::step][:runs]:
+        env = os.environ | env_for(store, where)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child-read", str(oid)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout)
+        if result["events"] != PER_AGGREGATE:
+            raise RuntimeError(f"{store}: read {result['events']} events of {oid}")
+        times.append(result["seconds"])
+    return statistics.median(times)
+
+
+def child_read(oid: str) -> None:
+    """In the fresh process: open the store named in the environment and read one aggregate.
+
+    The persistence module is imported before the clock starts: import time
+    is the same for any log size and would only blur the comparison.
+    """
+    importlib.import_module(os.environ["PERSISTENCE_MODULE"])
+    started = time.perf_counter()
+    factory = InfrastructureFactory.construct(dict(os.environ))
+    recorder = factory.application_recorder()
+    events = recorder.select_events(uuid.UUID(oid))
+    elapsed = time.perf_counter() - started
+    factory.close()
+    print(json.dumps({"seconds": elapsed, "events": len(events)}))
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def machine() -> dict[str, str]:
+    def run(*cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return "?"
+
+    cpu = "?"
+    with open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "nproc": run("nproc"),
+        "memory": run("free", "-h"),
+        "disk": run("df", "-h", tempfile.gettempdir()),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="size of the big log")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--dir", type=Path, default=None, help="where to put the stores")
+    parser.add_argument("--keep", action="store_true", help="keep the stores afterwards")
+    parser.add_argument("--child-read", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_read:
+        child_read(args.child_read)
+        return
+    if args.quick:
+        args.events = min(args.events, 50_000)
+    events = args.events - args.events % BATCH
+    singles, jobs, fresh_runs = (100, 40, 5) if args.quick else (300, 200, 9)
+
+    base = Path(tempfile.mkdtemp(prefix="bench-store-", dir=args.dir))
+    results: dict[str, dict[str, float | None]] = {s: {} for s in STORES}
+    print(f"stores in {base}; big log {events:,} events", file=sys.stderr)
+
+    def step(name: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        value = fn()
+        print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return value
+
+    try:
+        for s in STORES:
+            results[s]["single"] = step(
+                f"{s} single inserts",
+                lambda s=s: measure_single_insert(s, base / f"single-{s}", singles),
+            )
+        for s in STORES:
+            results[s]["concurrent"] = step(
+                f"{s} 4 writers",
+                lambda s=s: measure_concurrent(s, base / f"concurrent-{s}", jobs),
+            )
+        for s in ("file", "sqlite"):
+            results[s]["processes"] = step(
+                f"{s} 4 writer processes",
+                lambda s=s: measure_processes(s, base / f"processes-{s}", jobs // 4),
+            )
+        small_ids: dict[str, list[uuid.UUID]] = {}
+        big_ids: dict[str, list[uuid.UUID]] = {}
+        popo: Any = None
+        for s in STORES:
+            _, small_ids[s], _ = bulk_fill(s, base / f"small-{s}", 1000)
+            rate, big_ids[s], kept = step(
+                f"{s} bulk {events:,}", lambda s=s: bulk_fill(s, base / f"big-{s}", events)
+            )
+            results[s]["bulk"] = rate
+            if s == "popo":
+                popo = kept
+        for s in ("file", "sqlite"):
+            results[s]["fresh_small"] = step(
+                f"{s} fresh read (1k log)",
+                lambda s=s: measure_fresh_read(s, base / f"small-{s}", small_ids[s], fresh_runs),
+            )
+            results[s]["fresh_big"] = step(
+                f"{s} fresh read ({events:,} log)",
+                lambda s=s: measure_fresh_read(s, base / f"big-{s}", big_ids[s], fresh_runs),
+            )
+        for s in STORES:
+            results[s]["read_all"] = step(
+                f"{s} read all",
+                lambda s=s: measure_read_all(
+                    s, base / f"big-{s}", popo if s == "popo" else None, events
+                ),
+            )
+        if popo is not None:
+            popo[0].close()
+    finally:
+        if args.keep:
+            print(f"kept {base}", file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+    print(render(results, events, machine(), " ".join(sys.argv[1:])))
+
+
+def render(r: dict[str, dict[str, float | None]], events: int, m: dict[str, str], cmd: str) -> str:
+    f, q, p = r["file"], r["sqlite"], r["popo"]
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None or b == 0 else a / b
+
+    big = f"{events:,}"
+    fresh_file = ratio(f.get("fresh_big"), f.get("fresh_small"))
+    fresh_sqlite = ratio(q.get("fresh_big"), q.get("fresh_small"))
+    rows: list[list[str]] = []
+
+    def row(
+        what: str,
+        key: str,
+        digits: int,
+        goal: str,
+        met: bool | None,
+        scale: float = 1.0,
+        vs: float | None = None,
+    ) -> None:
+        def get(d: dict[str, float | None]) -> float | None:
+            v = d.get(key)
+            return None if v is None else v * scale
+
+        rows.append(
+            [
+                what,
+                fmt(get(f), digits),
+                fmt(get(q), digits),
+                fmt(get(p), digits),
+                fmt(vs if vs is not None else ratio(get(f), get(q)), 2) + "x",
+                goal,
+                "—" if met is None else ("met" if met else "MISSED"),
+            ]
+        )
+
+    single = ratio(f.get("single"), q.get("single"))
+    conc = ratio(f.get("concurrent"), q.get("concurrent"))
+    bulk = f.get("bulk")
+    read_all = ratio(f.get("read_all"), q.get("read_all"))
+    row(
+        "durable single insert (µs)",
+        "single",
+        0,
+        "≤ 0.5x SQLite",
+        single is not None and single <= 0.5,
+    )
+    row(
+        "4 concurrent writers, threads (events/s)",
+        "concurrent",
+        0,
+        "≥ 1.5x SQLite",
+        conc is not None and conc >= 1.5,
+    )
+    row(
+        "4 concurrent writer processes (events/s)",
+        "processes",
+        0,
+        "(no goal)",
+        None,
+    )
+    row(
+        "bulk append, batches of 1,000 (events/s)",
+        "bulk",
+        0,
+        "≥ 100,000/s",
+        bulk is not None and bulk >= 100_000,
+    )
+    row("fresh process: open + read 10 events, log of 1,000 (ms)", "fresh_small", 2, "", None, 1000)
+    row(f"fresh process: open + read 10 events, log of {big} (ms)", "fresh_big", 2, "", None, 1000)
+    rows.append(
+        [
+            f"  ratio {big} / 1,000 (same store)",
+            fmt(fresh_file, 2) + "x",
+            fmt(fresh_sqlite, 2) + "x",
+            "—",
+            "",
+            "≤ 1.2x",
+            "met" if fresh_file is not None and fresh_file <= 1.2 else "MISSED",
+        ]
+    )
+    row(
+        f"read all {big} notifications, pages of 1,000 (s)",
+        "read_all",
+        2,
+        "≤ 1.0x SQLite",
+        read_all is not None and read_all <= 1.0,
+    )
+    table = tabulate(
+        rows,
+        headers=["measurement", "file store", "sqlite", "popo", "file / sqlite", "goal", ""],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    head = (
+        f"date: {m['date']}\ncommand: .venv/bin/python bench/store.py {cmd}\n"
+        f"cpu: {m['cpu']} x {m['nproc']}; python {m['python']}; kernel {m['kernel']}\n"
+        f"memory:\n{m['memory']}\ndisk:\n{m['disk']}\n"
+    )
+    return head + "\n" + table
+
+
+if __name__ == "__main__":
+    main()
