@@ -71,7 +71,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _DATA = b',"data":'
 _DATA_B64 = b',"data_b64":"'
 _HASH_MEMBER_LEN = len(b',"hash":"') + 64 + 1
@@ -207,6 +207,9 @@ class _Tail:
     last_hash: str = GENESIS
     last_position: int = 0
     lines: int = 0
+    mtime_ns: int = 0  # the log's mtime when a writer last saw it whole
+    damaged_line: int = 0  # first damaged line found, 0 if none
+    damage: str = ""
 
 
 class _Log:
@@ -250,6 +253,7 @@ class _Log:
         self._db = self._open_index()
         self._tail = _Tail()
         self._synced = False
+        self._warned = False
         self._closed = False
         self._sync_tail_from_index()
 
@@ -260,6 +264,9 @@ class _Log:
             return self._connect_index(":memory:")  # built from the log, kept in memory
         try:
             db = self._connect_index()
+        except sqlite3.OperationalError as e:
+            # Disk full, size limit, I/O error, busy: the index is not damaged; keep it.
+            raise StoreUnavailableError(f"index {self.index_path}: {e}") from e
         except sqlite3.DatabaseError:
             log.warning("index %s is unreadable: rebuilding it", self.index_path)
             self._remove_index_files()
@@ -282,7 +289,8 @@ class _Log:
             CREATE TABLE IF NOT EXISTS meta (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
                 format INTEGER, end INTEGER, last_line_start INTEGER,
-                last_hash TEXT, last_position INTEGER, lines INTEGER
+                last_hash TEXT, last_position INTEGER, lines INTEGER,
+                mtime_ns INTEGER, damaged_line INTEGER, damage TEXT
             );
             CREATE TABLE IF NOT EXISTS events (
                 position INTEGER PRIMARY KEY,
@@ -306,22 +314,40 @@ class _Log:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.index_path}{suffix}")
 
-    _META = ("format", "end", "last_line_start", "last_hash", "last_position", "lines")
+    _META = (
+        "format",
+        "end",
+        "last_line_start",
+        "last_hash",
+        "last_position",
+        "lines",
+        "mtime_ns",
+        "damaged_line",
+        "damage",
+    )
 
     def _read_meta(self) -> dict[str, Any]:
         row = self._db.execute(f"SELECT {', '.join(self._META)} FROM meta").fetchone()
         return {} if row is None else dict(zip(self._META, row, strict=True))
 
-    def _sync_tail_from_index(self) -> None:
+    def _sync_tail_from_index(self, *, for_write: bool = False) -> None:
         """Make the index current with the committed log (catch up or rebuild).
 
-        A damaged index (it is only a cache) is thrown away and rebuilt.
+        A damaged index (it is only a cache) is thrown away and rebuilt. A
+        writer (``for_write``, holding the lock) also notices a log changed
+        other than by appending (its mtime moved but no writer recorded it)
+        and then checks the whole chain before it appends.
         """
-        size = os.fstat(self._fd).st_size
-        if size == self._tail.end and self._synced:
+        st = os.fstat(self._fd)
+        size = st.st_size
+        if (
+            size == self._tail.end
+            and self._synced
+            and (not for_write or st.st_mtime_ns == self._tail.mtime_ns)
+        ):
             return
         try:
-            self._catch_up(size)
+            self._catch_up(size, st.st_mtime_ns if for_write else None)
         except sqlite3.OperationalError as e:
             # Busy past the timeout, disk full, no permission: not damage.
             raise StoreUnavailableError(f"index {self.index_path}: {e}") from e
@@ -333,17 +359,32 @@ class _Log:
                 self._db.close()
             self._remove_index_files()
             self._db = self._connect_index()
-            self._catch_up(size)
+            self._catch_up(size, st.st_mtime_ns if for_write else None)
+        if self._tail.damaged_line and not self._warned:
+            self._warned = True
+            log.warning(
+                "%s line %d is damaged (%s): reads go on, writes are refused; "
+                "run 'complaintctl verify'",
+                self.path,
+                self._tail.damaged_line,
+                self._tail.damage,
+            )
 
-    def _catch_up(self, size: int) -> None:
+    def _catch_up(self, size: int, mtime_ns: int | None) -> None:
+        """Index what is new; ``mtime_ns`` (writers only) checks the log is only appended to."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             tail = self._validated_index_tail()
+            rebuilt = tail is None
             if tail is None:
                 tail = _Tail()
                 self._db.execute("DELETE FROM events")
                 self._db.execute("DELETE FROM tracking")
             tail = self._index_from(tail, size)
+            if mtime_ns is not None and tail.mtime_ns != mtime_ns:
+                if not rebuilt:
+                    self._check_whole_chain(tail)
+                tail.mtime_ns = mtime_ns
             self._write_meta(tail)
             self._db.execute("COMMIT")
         except BaseException:
@@ -351,6 +392,15 @@ class _Log:
             raise
         self._tail = tail
         self._synced = True
+
+    def _check_whole_chain(self, tail: _Tail) -> None:
+        """Walk the committed log from line 1 and record (or clear) damage."""
+        report = VerifyReport(file=str(self.path))
+        _verify_fd(self._fd, self.path, report, end=tail.end)
+        if report.ok:
+            tail.damaged_line, tail.damage = 0, ""
+        else:
+            tail.damaged_line, tail.damage = report.line or 1, report.problem or "damaged"
 
     def _validated_index_tail(self) -> _Tail | None:
         """The index's idea of the log end, if it still matches the log."""
@@ -366,6 +416,9 @@ class _Log:
             last_hash=str(meta["last_hash"]),
             last_position=int(meta["last_position"]),
             lines=int(meta["lines"]),
+            mtime_ns=int(meta["mtime_ns"] or 0),
+            damaged_line=int(meta["damaged_line"] or 0),
+            damage=str(meta["damage"] or ""),
         )
         if tail.end == 0:
             return tail
@@ -384,7 +437,7 @@ class _Log:
     def _write_meta(self, tail: _Tail) -> None:
         self._db.execute(
             f"INSERT OR REPLACE INTO meta (id, {', '.join(self._META)}) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?)",
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 INDEX_FORMAT,
                 tail.end,
@@ -392,20 +445,39 @@ class _Log:
                 tail.last_hash,
                 tail.last_position,
                 tail.lines,
+                tail.mtime_ns,
+                tail.damaged_line,
+                tail.damage,
             ),
         )
 
     def _index_from(self, tail: _Tail, size: int) -> _Tail:
         """Index committed batches in ``[tail.end, size)``; return the new tail.
 
-        Lines are checked (JSON, chain, positions) as they are indexed, so a
-        writer never appends onto a damaged log. An uncommitted or torn
-        remainder is left alone here: only a writer holding the lock may
-        quarantine it.
+        Lines are checked (JSON, chain, positions) as they are indexed. A
+        damaged line is recorded in the tail (so writers refuse to append,
+        and readers warn) and indexing goes on past it, so reads still work:
+        an unreadable line is skipped, a line whose chain or position is
+        wrong is still indexed. An uncommitted or torn remainder is left
+        alone here: only a writer holding the lock may quarantine it.
         """
         if size <= tail.end:
             return tail
-        new = _Tail(tail.end, tail.last_line_start, tail.last_hash, tail.last_position, tail.lines)
+        new = _Tail(
+            tail.end,
+            tail.last_line_start,
+            tail.last_hash,
+            tail.last_position,
+            tail.lines,
+            tail.mtime_ns,
+            tail.damaged_line,
+            tail.damage,
+        )
+
+        def damaged(lineno: int, why: str) -> None:
+            if not new.damaged_line:
+                new.damaged_line, new.damage = lineno, why
+
         pending_events: list[tuple[int, str, int, int, int]] = []
         pending_tracking: dict[str, int] = {}
         batch_events: list[tuple[int, str, int, int, int]] = []
@@ -417,18 +489,28 @@ class _Log:
             lineno += 1
             try:
                 line = _decode_line(raw[:-1])
+                h = line.header
+                if "position" in h and not (
+                    isinstance(h["position"], int)
+                    and isinstance(h.get("originator_id"), str)
+                    and isinstance(h.get("version"), int)
+                    and isinstance(h.get("topic"), str)
+                ):
+                    raise ValueError("malformed event header")
             except ValueError as e:
-                raise LogCorruptedError(f"{self.path}: line {lineno}: {e}") from None
-            if _chain_hash(prev_hash, line.body_hash_input) != line.hash:
-                raise LogCorruptedError(f"{self.path}: line {lineno}: broken hash chain")
+                damaged(lineno, f"unreadable line ({e})")
+                prev_hash = ""  # unknown: the next line starts the chain again
+                continue
+            if prev_hash and _chain_hash(prev_hash, line.body_hash_input) != line.hash:
+                damaged(lineno, "broken hash chain")
             prev_hash = line.hash
-            h = line.header
             if "position" in h:
-                position += 1
-                if h["position"] != position:
-                    raise LogCorruptedError(
-                        f"{self.path}: line {lineno}: position {h['position']}, expected {position}"
-                    )
+                if h["position"] <= position:
+                    damaged(lineno, f"position {h['position']} out of order")
+                    continue
+                if h["position"] != position + 1:
+                    damaged(lineno, f"gap in positions before {h['position']}")
+                position = h["position"]
                 batch_events.append((position, h["originator_id"], h["version"], offset, len(raw)))
             elif "tracking" in h:
                 batch_tracking[h["tracking"]] = h["notification_id"]
@@ -441,16 +523,14 @@ class _Log:
                 new.last_hash = line.hash
                 new.last_position = position
                 new.lines = lineno
-        try:
-            self._db.executemany(
-                "INSERT INTO events (position, originator_id, version, offset, length) "
-                "VALUES (?, ?, ?, ?, ?)",
-                pending_events,
-            )
-        except sqlite3.IntegrityError:
-            raise LogCorruptedError(
-                f"{self.path}: an aggregate version is recorded twice"
-            ) from None
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT OR IGNORE INTO events (position, originator_id, version, offset, length) "
+            "VALUES (?, ?, ?, ?, ?)",
+            pending_events,
+        )
+        if self._db.total_changes - before != len(pending_events):
+            damaged(new.lines, "an aggregate version is recorded twice")
         self._db.executemany(
             "INSERT OR REPLACE INTO tracking (application_name, notification_id) VALUES (?, ?)",
             pending_tracking.items(),
@@ -529,7 +609,13 @@ class _Log:
     def _append_group(self, group: list[_Save]) -> None:
         """Write the queued saves (caller holds the lock); mark every one done."""
         try:
-            self._sync_tail_from_index()
+            self._sync_tail_from_index(for_write=True)
+            if self._tail.damaged_line:
+                raise LogCorruptedError(
+                    f"{self.path} line {self._tail.damaged_line} is damaged "
+                    f"({self._tail.damage}); nothing is appended to a broken chain "
+                    "(run 'complaintctl verify'; restore the log from a backup)"
+                )
             self._quarantine_tail()
             start = self._tail
             recorded_at = datetime.now(UTC).isoformat()
@@ -588,7 +674,8 @@ class _Log:
                 written.append((save, first_row))
             if written:
                 self._write_durably(b"".join(parts), start.end)
-                new = _Tail(offset, last_line_start, prev_hash, position, lines)
+                mtime_ns = os.fstat(self._fd).st_mtime_ns
+                new = _Tail(offset, last_line_start, prev_hash, position, lines, mtime_ns)
                 self._record_in_index(start, new, rows, trackings)
             ends = [first for _, first in written[1:]] + [len(rows)]
             for (save, first), end in zip(written, ends, strict=True):
@@ -641,6 +728,9 @@ class _Log:
                     [(t.application_name, t.notification_id) for t in trackings],
                 )
                 self._write_meta(new)
+            elif meta.get("end") == new.end:
+                # A reader indexed this very batch first; the mtime is still ours to record.
+                self._db.execute("UPDATE meta SET mtime_ns = ?", (new.mtime_ns,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -763,7 +853,11 @@ class _Log:
             rows = self._db.execute(sql, params).fetchall()
             result = []
             for _version, offset, length in rows:
-                line = _decode_line(os.pread(self._fd, length, offset)[:-1])
+                try:
+                    line = _decode_line(os.pread(self._fd, length, offset)[:-1])
+                except ValueError:
+                    self._unreadable(offset)
+                    continue
                 h = line.header
                 result.append(
                     StoredEvent(originator_id, h["version"], h["topic"], line.state or b"")
@@ -801,8 +895,12 @@ class _Log:
         result: list[Notification] = []
         convert = self._convert_id
         ids: dict[str, UUID | str] = {}  # a case's events often share a page
-        for _offset, raw in _iter_lines(self._fd, row[0], end):
-            h, state = _read_line(raw[:-1])
+        for offset, raw in _iter_lines(self._fd, row[0], end):
+            try:
+                h, state = _read_line(raw[:-1])
+            except ValueError:
+                self._unreadable(offset)
+                continue
             if "position" not in h:
                 continue
             if stop is not None and h["position"] > stop:
@@ -825,6 +923,18 @@ class _Log:
             if len(result) >= limit:
                 break
         return result
+
+    def _unreadable(self, offset: int) -> None:
+        """A committed line no longer parses (changed after it was indexed): skip it, warn.
+
+        Writers notice too: the log's mtime moved without a writer recording
+        it, so the next writer checks the whole chain and refuses to append.
+        """
+        log.warning(
+            "%s: the line at byte %d is damaged and was skipped; run 'complaintctl verify'",
+            self.path,
+            offset,
+        )
 
     def _convert_id(self, value: str) -> UUID | str:
         if self.uuid_ids:
@@ -1158,13 +1268,14 @@ def verify_log(path: Path) -> VerifyReport:
     return report
 
 
-def _verify_fd(fd: int, path: Path, report: VerifyReport) -> None:
+def _verify_fd(fd: int, path: Path, report: VerifyReport, end: int | None = None) -> None:
+    """Walk the log (up to ``end`` if given: a writer checking what is committed)."""
     prev_hash = GENESIS
     position = 0
     versions: dict[str, int] = {}
     uncommitted_from: int | None = None  # line number where an open batch began
     offset = 0
-    size = os.fstat(fd).st_size
+    size = os.fstat(fd).st_size if end is None else end
     lock_checked = False
     while True:
         for off, raw in _iter_lines(fd, offset, size):
@@ -1207,6 +1318,8 @@ def _verify_fd(fd: int, path: Path, report: VerifyReport) -> None:
                 uncommitted_from = lineno
         else:
             offset = size
+        if end is not None:
+            return None  # a writer's check of the committed part: the tail is its business
         new_size = os.fstat(fd).st_size
         if offset >= new_size and uncommitted_from is None:
             return None
