@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from complaintctl import render
 from complaintctl.app import persistence_env
@@ -26,9 +27,13 @@ from complaintctl.migrate import (
     redact_url,
     target_settings,
 )
+from complaintctl.readcmds import emit_rows, models
+from complaintctl.redact import Redactor, load_secret
 from complaintctl.timeparse import parse_time
 from events.application import ImportRow, NewCase
 from events.errors import InvalidInput, RuleRefused
+from projections.fold import public
+from projections.models import Filters
 
 
 @contextmanager
@@ -45,6 +50,11 @@ def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], Non
 def source_env(obj: Ctx) -> dict[str, str]:
     cfg = obj.config()
     return persistence_env(obj.store, obj.backend or cfg.backend, cfg.store)
+
+
+def _location(env: dict[str, str]) -> dict[str, str]:
+    """Where an env points, without tuning (a lock timeout) that does not change the store."""
+    return {k: v for k, v in env.items() if k != "FILESTORE_LOCK_TIMEOUT"}
 
 
 @click.command("migrate")
@@ -74,6 +84,7 @@ def migrate_cmd(obj: Ctx, to: str, target: str) -> None:
         complaintctl migrate --to postgres --target postgresql://shop@127.0.0.1:5432/complaints
         complaintctl migrate --to sqlite --target ./complaints.db
     """
+    obj.config().policy.require_role(obj.actor, ("manager",), "migrate-needs-manager", "migrate")
     try:
         settings = target_settings(to, target)
     except ValueError as e:
@@ -81,7 +92,7 @@ def migrate_cmd(obj: Ctx, to: str, target: str) -> None:
     target_path = Path(settings.get("path", obj.store))
     tgt_env = persistence_env(target_path, to, settings, environ={})
     src_env = source_env(obj)
-    if tgt_env == src_env:
+    if _location(tgt_env) == _location(src_env):
         raise UsageProblem("--target is the current store")
     shown = redact_url(target)
     try:
@@ -149,7 +160,7 @@ def import_cmd(
         complaintctl import cases.csv --encoding gbk --on-error skip
     """
     app = obj.app()
-    app.policy.staff_member(obj.actor)  # an actor who may not act is refused before reading
+    app.policy.writer(obj.actor)  # an actor who may not write is refused before reading
     now = app.clock()
     try:
         parsed = parse_file(
@@ -206,7 +217,83 @@ def import_cmd(
     )
 
 
+EXPORT_CASE_COLUMNS = (
+    "ref",
+    "status",
+    "received_at",
+    "customer",
+    "contact",
+    "account",
+    "channel",
+    "category",
+    "severity",
+    "owner",
+    "first_ask_owner",
+    "tier",
+    "summary",
+    "demand",
+    "valid",
+    "root_cause",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "version",
+)
+EXPORT_EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines (whole objects) or CSV (main columns).",
+)
+@click.option(
+    "--what",
+    type=click.Choice(["cases", "events"]),
+    default="cases",
+    show_default=True,
+    help="The current cases, or every event (the audit trail).",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Replace names, contacts and account numbers with stable pseudonyms.",
+)
+@json_option
+@pass_ctx
+def export_cmd(obj: Ctx, fmt: str, what: str, redact: bool) -> None:
+    """Write every case (or every event) to stdout, for spreadsheets and other systems.
+
+    \b
+    Examples:
+        complaintctl export --format csv > cases.csv
+        complaintctl export --what events --redact > audit.jsonl
+    """
+    rm = models(obj)
+    redactor = Redactor(load_secret(obj.store)) if redact else None
+    rows: list[dict[str, Any]]
+    if what == "cases":
+        rows = [public(c) for c in rm.find(Filters())]
+        if redactor:
+            rows = [redactor.case(c) for c in rows]
+        columns: tuple[str, ...] = EXPORT_CASE_COLUMNS
+    else:
+        rows = list(rm.log())
+        if redactor:
+            rows = [redactor.event(e) for e in rows]
+        if fmt == "csv":
+            rows = [{**e, "data": orjson.dumps(e["data"]).decode()} for e in rows]
+        columns = EXPORT_EVENT_COLUMNS
+    emit_rows(obj, rows, columns, fmt)
+
+
 def register(group: click.Group) -> None:
     """Add these commands to the main group."""
     group.add_command(migrate_cmd)
     group.add_command(import_cmd)
+    group.add_command(export_cmd)
