@@ -76,6 +76,8 @@ class Ctx:
     def app(self) -> ComplaintsApp:
         if self._app is None:
             cfg = self.config()
+            # An actor the shop does not know is refused for reading too (exit 4, staff-only).
+            cfg.policy.staff_member(self.actor)
             try:
                 self._app = open_app(
                     self.store,

@@ -152,7 +152,8 @@ class ComplaintsApp(Application[UUID]):
         return case
 
     def _staff(self, actor: str) -> StaffMember:
-        return self.policy.staff_member(actor)
+        """The acting staff member of a writing command (auditors are refused here)."""
+        return self.policy.writer(actor)
 
     def _change(
         self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]
@@ -184,7 +185,7 @@ class ComplaintsApp(Application[UUID]):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
         if new.owner:
-            self._staff(new.owner)
+            self.policy.owner(new.owner)
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
             raise InvalidInput("the received time is in the future")
         if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
@@ -355,7 +356,7 @@ class ComplaintsApp(Application[UUID]):
         return self._change(ref, actor, act)
 
     def assign(self, ref: str, owner: str, actor: str) -> dict[str, Any]:
-        self._staff(owner)
+        self.policy.owner(owner)
         return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
 
     def transfer(

@@ -393,6 +393,12 @@ class Complaint(Aggregate):
                 )
             self._deescalated(from_tier=self.tier, to_tier=to_tier, reason=reason, actor=staff.name)
         else:
+            if to_tier == 3 and not staff.is_supervisor:
+                # Tier 3 calls in the general manager: a supervisor's or manager's call.
+                raise RuleRefused(
+                    "tier-3-needs-supervisor",
+                    "only a supervisor or a manager escalates a case to tier 3 (general manager)",
+                )
             self._escalated(from_tier=self.tier, to_tier=to_tier, reason=reason, actor=staff.name)
 
     @event("Escalated", topic="complaints:Escalated")
@@ -602,6 +608,11 @@ class Complaint(Aggregate):
         if self.status == "archived" and not staff.is_manager:
             raise RuleRefused(
                 "archived-reopen-needs-manager", "only a manager reopens an archived case"
+            )
+        if self.status == "closed" and not staff.is_supervisor:
+            raise RuleRefused(
+                "closed-reopen-needs-supervisor",
+                "only a supervisor or a manager reopens a closed case",
             )
         self._reopened(reason=reason, from_status=self.status, trigger="person", actor=staff.name)
 

@@ -26,7 +26,7 @@ def record_handover(
     """Record that ``actor`` hands over ``shift`` with these items; return its id."""
     if not shift.strip():
         raise InvalidInput("a handover needs a shift name")
-    staff = app.policy.staff_member(actor)
+    staff = app.policy.writer(actor)
     h = Handover(shift=shift, note=note, items=items, actor=staff.name)
     app.save(h)
     return {"id": str(h.id), "shift": shift, "recorded_by": staff.name, "items": len(items)}
@@ -38,7 +38,7 @@ def accept_handover(app: ComplaintsApp, handover_id: str, actor: str) -> dict[st
         hid = UUID(handover_id)
     except ValueError:
         raise InvalidInput(f"not a handover id: {handover_id!r}") from None
-    staff = app.policy.staff_member(actor)
+    staff = app.policy.writer(actor)
     try:
         h: object = app.repository.get(hid)
     except AggregateNotFoundError:

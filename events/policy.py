@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from events.errors import InvalidInput, RuleRefused
 
 SEVERITIES = ("general", "major")
-ROLES = ("agent", "supervisor", "manager")
+ROLES = ("agent", "supervisor", "manager", "auditor")
 REMEDY_KINDS = (
     "repair",
     "refund",
@@ -44,6 +44,16 @@ class StaffMember:
     @property
     def is_manager(self) -> bool:
         return self.role == "manager"
+
+    @property
+    def is_supervisor(self) -> bool:
+        """A supervisor or a manager: may reopen closed cases and call in the general manager."""
+        return self.role in ("supervisor", "manager")
+
+    @property
+    def is_auditor(self) -> bool:
+        """Auditors read everything and write nothing (DOMAIN.md: they must trust the log)."""
+        return self.role == "auditor"
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ class Policy:
     major: MajorRules = field(default_factory=MajorRules)
     decision_days: int | None = None
     decision_extensions: tuple[int, ...] = ()
+    retention_days: int | None = None  # closed cases older than this are purge candidates
 
     @property
     def zone(self) -> ZoneInfo:
@@ -128,6 +139,39 @@ class Policy:
         raise RuleRefused(
             "staff-only", f"{actor!r} is not in the staff list and unknown staff are not allowed"
         )
+
+    def writer(self, actor: str) -> StaffMember:
+        """The actor as staff who may change the store: auditors are refused.
+
+        Every writing command goes through this (never through ``staff_member``
+        alone), so an auditor's read-only role cannot be forgotten by one command.
+        """
+        member = self.staff_member(actor)
+        if member.is_auditor:
+            raise RuleRefused(
+                "auditor-read-only", f"{actor!r} is an auditor: auditors read and never write"
+            )
+        return member
+
+    def owner(self, name: str) -> StaffMember:
+        """A person a case may be given to: known (or unknown allowed), and not an auditor."""
+        member = self.staff_member(name)
+        if member.is_auditor:
+            raise RuleRefused("auditor-read-only", f"{name!r} is an auditor and cannot own a case")
+        return member
+
+    def require_role(self, actor: str, roles: tuple[str, ...], rule: str, what: str) -> StaffMember:
+        """The actor as a writer with one of ``roles``, else refused by ``rule``.
+
+        For store-wide acts that are not about one case (``migrate``,
+        ``forget``): the case rules live on the aggregate instead.
+        """
+        member = self.writer(actor)
+        if member.role not in roles:
+            raise RuleRefused(
+                rule, f"{what} needs the role {' or '.join(roles)}; {actor!r} is {member.role}"
+            )
+        return member
 
     # -- remedies --------------------------------------------------------
 

@@ -61,7 +61,7 @@ def _life(store: Store, evidence: Path) -> list[str]:
     store.ok("contact", a, "--outcome", "no-answer", "--channel", "sms", "--summary", "未接")
     store.ok("investigate", a, "零件号错误")
     store.ok("assess", a, "--valid", "--root-cause", "rc", "--at-fault", "A", "--at-fault", "B")
-    store.ok("escalate", a, "--tier", "3", "--reason", "升级")
+    store.ok("escalate", a, "--tier", "3", "--reason", "升级", actor=SERVICE_MANAGER)
     store.ok("escalate", a, "--tier", "2", "--reason", "降级", actor=MANAGER)
     store.ok("propose", a, "--remedy", "compensation", "--amount", "9999.99", "--detail", "d")
     store.ok("approve", a, actor=MANAGER)

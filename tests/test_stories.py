@@ -274,7 +274,7 @@ def test_insurance_surrender_with_regulatory_clock(store_factory: Callable[[str]
         "assess", ref, "--not-valid", "--root-cause", "客户自行提前退保,条款已告知",
         actor="claims-manager",
     )  # fmt: skip
-    store.ok("escalate", ref, "--tier", "3", "--reason", "威胁媒体曝光", actor="agent-01")
+    store.ok("escalate", ref, "--tier", "3", "--reason", "威胁媒体曝光", actor="claims-manager")
     store.ok(
         "propose", ref, "--remedy", "apology-visit", "--detail", "解释条款", actor="compliance-head"
     )
