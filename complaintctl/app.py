@@ -32,7 +32,11 @@ def persistence_env(
     settings must win (a ``migrate --target``).
     """
     if backend == "file":
-        return {"PERSISTENCE_MODULE": FILE_MODULE, "FILESTORE_PATH": str(store)}
+        env = {"PERSISTENCE_MODULE": FILE_MODULE, "FILESTORE_PATH": str(store)}
+        timeout = environ.get("FILESTORE_LOCK_TIMEOUT") or settings.get("lock_timeout")
+        if timeout is not None:
+            env["FILESTORE_LOCK_TIMEOUT"] = str(timeout)
+        return env
     if backend == "sqlite":
         dbname = environ.get("SQLITE_DBNAME") or settings.get("sqlite_dbname")
         return {

@@ -192,7 +192,8 @@ CURRENCY = CurrencyType()
     envvar="COMPLAINTCTL_STORE",
     default="./complaints",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    # Not readable=True: a store this user may not read is "unavailable" (exit 7), not usage.
+    type=click.Path(file_okay=False, readable=False, path_type=Path),
     help="The store directory (env COMPLAINTCTL_STORE).",
 )
 @click.option(

@@ -44,6 +44,10 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+class ConfigUnreadable(ConfigError):
+    """The file is there but this user may not read it: no permission, not a bad file (exit 7)."""
+
+
 @dataclass(frozen=True)
 class Config:
     """The parsed file: the policy the rules read, plus store settings for the edge."""
@@ -147,6 +151,14 @@ def parse(data: dict[str, Any]) -> Config:
     backend = _str(store, "backend", "store.", "file")
     if backend not in BACKENDS:
         raise ConfigError("store.backend", f"must be one of {', '.join(BACKENDS)}")
+    # How long a writer waits for another one's lock before exit 7 (seconds).
+    timeout = store.get("lock_timeout", 10)
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 <= timeout <= 86_400
+    ):
+        raise ConfigError("store.lock_timeout", "must be a number of seconds from 0 to 86400")
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)
@@ -253,6 +265,8 @@ def load(path: Path) -> Config:
         raise ConfigError(
             str(path), "no configuration here; run `complaintctl init` first"
         ) from None
+    except PermissionError as e:
+        raise ConfigUnreadable(str(path), f"cannot read: {e.strerror}") from None
     except OSError as e:
         raise ConfigError(str(path), f"cannot read: {e.strerror}") from None
     try:

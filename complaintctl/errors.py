@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from complaintctl.config import ConfigError
+from complaintctl.config import ConfigError, ConfigUnreadable
 from events.errors import (
     CaseNotFound,
     ConcurrentChange,
@@ -67,6 +67,8 @@ def translate(exc: BaseException) -> CliError | None:
     """The CLI error for an exception from below, or None if it is not an expected one."""
     from eventsourcing.persistence import DataError, IntegrityError, OperationalError
 
+    if isinstance(exc, ConfigUnreadable):
+        return StoreUnavailable(f"store unavailable: config {exc}")
     if isinstance(exc, ConfigError):
         return UsageProblem(f"invalid config: {exc}")
     if isinstance(exc, CaseNotFound | GroupNotFound):

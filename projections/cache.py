@@ -224,6 +224,8 @@ class Projector:
         """The cache, caught up with the log (rebuilt first if missing, stale or corrupt)."""
         if self.db is not None:
             return self.db
+        if not self._writable():
+            self._use_private_cache()
         if self.path.exists():
             try:
                 db = self._connect(self.path)
@@ -245,6 +247,32 @@ class Projector:
         self.rebuild(progress)
         assert self.db is not None
         return self.db
+
+    def _writable(self) -> bool:
+        """Whether the cache can live beside the store (not so on an auditor's read-only copy)."""
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return False
+        if not os.access(directory, os.W_OK | os.X_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.R_OK | os.W_OK)
+
+    def _use_private_cache(self) -> None:
+        """Build the read models in a temporary directory, removed when this object goes.
+
+        Reading a store that this user may not write (a read-only mount, a copy
+        for an auditor) must still work; it only costs a rebuild per command.
+        """
+        import shutil
+        import tempfile
+        import weakref
+
+        tmp = tempfile.mkdtemp(prefix="complaintctl-cache-")
+        weakref.finalize(self, shutil.rmtree, tmp, True)
+        warn(f"{self.path.parent} is not writable here: read models are built in a temporary cache")
+        self.path = Path(tmp) / CACHE_NAME
 
     def close(self) -> None:
         if self.db is not None:
