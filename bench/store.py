@@ -117,49 +117,59 @@ def bulk_batch() -> tuple[list[StoredEvent], list[uuid.UUID]]:
 # Measurements
 
 
-def measure_single_insert(store: str, where: Path, number: int, repeats: int = 3) -> float:
-    """Median microseconds per durable one-event insert (after 10 warm-up inserts)."""
-    factory, recorder = open_store(env_for(store, where))
-    try:
-        for _ in range(10):
-            one_event_insert(recorder)
-        runs = []
-        for _ in range(repeats):
+def median_by_store(samples: dict[str, list[float]]) -> dict[str, float]:
+    return {s: statistics.median(v) for s, v in samples.items() if v}
+
+
+def measure_single_insert(
+    recorders: dict[str, ApplicationRecorder], number: int, rounds: int
+) -> dict[str, float]:
+    """Median microseconds per durable one-event insert; the stores take turns each round.
+
+    Taking turns matters on a shared VM disk, whose fsync time drifts by 2x
+    within minutes: every store sees the same weather.
+    """
+    for rec in recorders.values():
+        for _ in range(10):  # warm up
+            one_event_insert(rec)
+    samples: dict[str, list[float]] = {s: [] for s in recorders}
+    for _ in range(rounds):
+        for s, rec in recorders.items():
             started = time.perf_counter()
             for _ in range(number):
-                one_event_insert(recorder)
-            runs.append((time.perf_counter() - started) / number * 1e6)
-        return statistics.median(runs)
-    finally:
-        factory.close()
+                one_event_insert(rec)
+            samples[s].append((time.perf_counter() - started) / number * 1e6)
+    return median_by_store(samples)
 
 
-def measure_concurrent(store: str, where: Path, jobs: int, repeats: int = 3) -> float:
-    """Median events per second: 4 threads, jobs of 50 events each, one recorder."""
-    factory, recorder = open_store(env_for(store, where))
+def measure_concurrent(
+    recorders: dict[str, ApplicationRecorder], jobs: int, rounds: int
+) -> dict[str, float]:
+    """Median events per second: 4 threads, jobs of 50 events each, one recorder per store."""
     errors: list[BaseException] = []
 
-    def insert() -> None:
-        try:
-            recorder.insert_events(job_of(50))
-        except BaseException as e:  # counted: a benchmark with errors is void
-            errors.append(e)
+    def run(recorder: ApplicationRecorder, n: int) -> float:
+        def insert() -> None:
+            try:
+                recorder.insert_events(job_of(50))
+            except BaseException as e:  # counted: a benchmark with errors is void
+                errors.append(e)
 
-    def run(n: int) -> float:
         with ThreadPoolExecutor(max_workers=4) as ex:
             started = time.perf_counter()
             for f in [ex.submit(insert) for _ in range(n)]:
                 f.result()
             return time.perf_counter() - started
 
-    try:
-        run(4)  # warm up
-        rates = [jobs * 50 / run(jobs) for _ in range(repeats)]
-        if errors:
-            raise RuntimeError(f"{store}: {len(errors)} errors, first {errors[0]!r}")
-        return statistics.median(rates)
-    finally:
-        factory.close()
+    for rec in recorders.values():
+        run(rec, 4)  # warm up
+    samples: dict[str, list[float]] = {s: [] for s in recorders}
+    for _ in range(rounds):
+        for s, rec in recorders.items():
+            samples[s].append(jobs * 50 / run(rec, jobs))
+    if errors:
+        raise RuntimeError(f"{len(errors)} errors, first {errors[0]!r}")
+    return median_by_store(samples)
 
 
 def _process_writer(env: dict[str, str], jobs: int, barrier: Any, results: Any) -> None:
@@ -174,96 +184,79 @@ def _process_writer(env: dict[str, str], jobs: int, barrier: Any, results: Any) 
     factory.close()
 
 
-def measure_processes(store: str, where: Path, jobs: int, repeats: int = 3) -> float:
-    """Median events per second: 4 OS processes, each saving ``jobs`` jobs of 50 events.
+def processes_once(env: dict[str, str], jobs: int) -> float:
+    """Events per second of 4 OS processes, each saving ``jobs`` jobs of 50 events.
 
     Not one of the issue's goals (the library's throughput test uses
     threads), but the store is meant for cron jobs and scripts writing at
     once; wall time runs from the first writer's start to the last one's end.
     """
     ctx = multiprocessing.get_context("spawn")
-    env = env_for(store, where)
-    InfrastructureFactory.construct(env).close()  # create the store once, not in a race
-    rates = []
-    for _ in range(repeats):
-        barrier, results = ctx.Barrier(4), ctx.Queue()
-        procs = [
-            ctx.Process(target=_process_writer, args=(env, jobs, barrier, results))
-            for _ in range(4)
-        ]
-        for p in procs:
-            p.start()
-        spans = [results.get(timeout=600) for _ in procs]
-        for p in procs:
-            p.join()
-        wall = max(end for _, end in spans) - min(start for start, _ in spans)
-        rates.append(4 * jobs * 50 / wall)
-    return statistics.median(rates)
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    procs = [
+        ctx.Process(target=_process_writer, args=(env, jobs, barrier, results)) for _ in range(4)
+    ]
+    for p in procs:
+        p.start()
+    spans = [results.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    return 4 * jobs * 50 / wall
 
 
-def bulk_fill(store: str, where: Path, events: int) -> tuple[float, list[uuid.UUID], Any]:
-    """Append ``events`` in batches of 1,000; return (events/s, aggregate ids, store).
+def bulk_fill(
+    recorders: dict[str, ApplicationRecorder], events: int
+) -> tuple[dict[str, float], list[uuid.UUID]]:
+    """Append the same batches of 1,000 to every store, in turns; return events/s and ids.
 
-    The POPO store lives in memory, so its factory is returned open for the
-    later reads; the others are closed (the reads open them afresh).
+    Each batch is built once, outside the timed part, and saved to each
+    store in turn (the order alternates), so the stores are built side by
+    side under the same conditions. This is also how the big logs are made.
     """
-    factory, recorder = open_store(env_for(store, where))
+    spent = dict.fromkeys(recorders, 0.0)
     ids: list[uuid.UUID] = []
-    spent = 0.0
-    for _ in range(events // BATCH):
-        batch, batch_ids = bulk_batch()  # built outside the timed part
-        started = time.perf_counter()
-        recorder.insert_events(batch)
-        spent += time.perf_counter() - started
+    order = list(recorders)
+    for n in range(events // BATCH):
+        batch, batch_ids = bulk_batch()
+        for s in order if n % 2 else reversed(order):
+            started = time.perf_counter()
+            recorders[s].insert_events(batch)
+            spent[s] += time.perf_counter() - started
         ids.extend(batch_ids)
-    if store == "popo":
-        return events / spent, ids, (factory, recorder)
-    factory.close()
-    return events / spent, ids, None
+    return {s: events / t for s, t in spent.items()}, ids
 
 
-def measure_read_all(store: str, where: Path, popo: Any, expected: int) -> float:
-    """Seconds to read every notification in pages of 1,000 (fresh recorder)."""
-    if popo is not None:
-        factory, recorder = None, popo[1]
-    else:
-        factory, recorder = open_store(env_for(store, where))
-    try:
-        started = time.perf_counter()
-        count, start = 0, 1
-        while True:
-            page = recorder.select_notifications(start, PAGE)
-            if not page:
-                break
-            count += len(page)
-            start = page[-1].id + 1
-        elapsed = time.perf_counter() - started
-        if count != expected:
-            raise RuntimeError(f"{store}: read {count} notifications, expected {expected}")
-        return elapsed
-    finally:
-        if factory is not None:
-            factory.close()
+def read_all(recorder: ApplicationRecorder, expected: int) -> float:
+    """Seconds to read every notification in pages of 1,000."""
+    started = time.perf_counter()
+    count, start = 0, 1
+    while True:
+        page = recorder.select_notifications(start, PAGE)
+        if not page:
+            break
+        count += len(page)
+        start = page[-1].id + 1
+    elapsed = time.perf_counter() - started
+    if count != expected:
+        raise RuntimeError(f"read {count} notifications, expected {expected}")
+    return elapsed
 
 
-def measure_fresh_read(store: str, where: Path, ids: list[uuid.UUID], runs: int) -> float:
-    """Median seconds to open the store and read one aggregate, in a new process each."""
-    times = []
-    step = max(1, len(ids) // runs)
-    for oid in ids[::step][:runs]:
-        env = os.environ | env_for(store, where)
-        out = subprocess.run(
-            [sys.executable, __file__, "--child-read", str(oid)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout)
-        if result["events"] != PER_AGGREGATE:
-            raise RuntimeError(f"{store}: read {result['events']} events of {oid}")
-        times.append(result["seconds"])
-    return statistics.median(times)
+def fresh_read_once(store: str, where: Path, oid: uuid.UUID) -> float:
+    """Seconds to open the store and read one aggregate, in a new process."""
+    env = os.environ | env_for(store, where)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-read", str(oid)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    if result["events"] != PER_AGGREGATE:
+        raise RuntimeError(f"{store}: read {result['events']} events of {oid}")
+    return float(result["seconds"])
 
 
 def child_read(oid: str) -> None:
@@ -330,7 +323,8 @@ def main() -> None:
     if args.quick:
         args.events = min(args.events, 50_000)
     events = args.events - args.events % BATCH
-    singles, jobs, fresh_runs = (100, 40, 5) if args.quick else (300, 200, 9)
+    singles, jobs, fresh_runs = (100, 40, 5) if args.quick else (200, 200, 9)
+    rounds, read_rounds = (3, 1) if args.quick else (7, 3)
 
     base = Path(tempfile.mkdtemp(prefix="bench-store-", dir=args.dir))
     results: dict[str, dict[str, float | None]] = {s: {} for s in STORES}
@@ -342,52 +336,82 @@ def main() -> None:
         print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
         return value
 
+    opened: list[tuple[str, InfrastructureFactory[Any]]] = []
+
+    def open_all(name: str, stores: tuple[str, ...] = STORES) -> dict[str, ApplicationRecorder]:
+        recorders = {}
+        for s in stores:
+            factory, recorders[s] = open_store(env_for(s, base / f"{name}-{s}"))
+            opened.append((s, factory))
+        return recorders
+
+    def put(key: str, values: dict[str, float]) -> None:
+        for s, v in values.items():
+            results[s][key] = v
+
     try:
-        for s in STORES:
-            results[s]["single"] = step(
-                f"{s} single inserts",
-                lambda s=s: measure_single_insert(s, base / f"single-{s}", singles),
-            )
-        for s in STORES:
-            results[s]["concurrent"] = step(
-                f"{s} 4 writers",
-                lambda s=s: measure_concurrent(s, base / f"concurrent-{s}", jobs),
-            )
+        put(
+            "single",
+            step(
+                "single inserts", lambda: measure_single_insert(open_all("single"), singles, rounds)
+            ),
+        )
+        put(
+            "concurrent",
+            step(
+                "4 writer threads", lambda: measure_concurrent(open_all("concurrent"), jobs, rounds)
+            ),
+        )
+        samples: dict[str, list[float]] = {"file": [], "sqlite": []}
+        for s in samples:
+            InfrastructureFactory.construct(env_for(s, base / f"processes-{s}")).close()
+        for _ in range(max(3, rounds // 2)):
+            for s in samples:
+                samples[s].append(processes_once(env_for(s, base / f"processes-{s}"), jobs // 4))
+        put("processes", median_by_store(samples))
+        print("  4 writer processes: done", file=sys.stderr)
+
+        small = open_all("small")
+        _, small_ids = bulk_fill(small, 1000)
+        big = open_all("big")
+        rates, big_ids = step(f"bulk {events:,}", lambda: bulk_fill(big, events))
+        put("bulk", rates)
+        for store_name, f in opened[:]:
+            if store_name != "popo":  # quiescent stores for the reads (popo lives in memory)
+                f.close()
+                opened.remove((store_name, f))
+        samples = {"file_small": [], "file_big": [], "sqlite_small": [], "sqlite_big": []}
+        step_small = max(1, len(small_ids) // fresh_runs)
+        step_big = max(1, len(big_ids) // fresh_runs)
+        for n in range(fresh_runs):
+            for s in ("file", "sqlite"):
+                samples[f"{s}_small"].append(
+                    fresh_read_once(s, base / f"small-{s}", small_ids[n * step_small])
+                )
+                samples[f"{s}_big"].append(
+                    fresh_read_once(s, base / f"big-{s}", big_ids[n * step_big])
+                )
         for s in ("file", "sqlite"):
-            results[s]["processes"] = step(
-                f"{s} 4 writer processes",
-                lambda s=s: measure_processes(s, base / f"processes-{s}", jobs // 4),
-            )
-        small_ids: dict[str, list[uuid.UUID]] = {}
-        big_ids: dict[str, list[uuid.UUID]] = {}
-        popo: Any = None
-        for s in STORES:
-            _, small_ids[s], _ = bulk_fill(s, base / f"small-{s}", 1000)
-            rate, big_ids[s], kept = step(
-                f"{s} bulk {events:,}", lambda s=s: bulk_fill(s, base / f"big-{s}", events)
-            )
-            results[s]["bulk"] = rate
-            if s == "popo":
-                popo = kept
-        for s in ("file", "sqlite"):
-            results[s]["fresh_small"] = step(
-                f"{s} fresh read (1k log)",
-                lambda s=s: measure_fresh_read(s, base / f"small-{s}", small_ids[s], fresh_runs),
-            )
-            results[s]["fresh_big"] = step(
-                f"{s} fresh read ({events:,} log)",
-                lambda s=s: measure_fresh_read(s, base / f"big-{s}", big_ids[s], fresh_runs),
-            )
-        for s in STORES:
-            results[s]["read_all"] = step(
-                f"{s} read all",
-                lambda s=s: measure_read_all(
-                    s, base / f"big-{s}", popo if s == "popo" else None, events
-                ),
-            )
-        if popo is not None:
-            popo[0].close()
+            results[s]["fresh_small"] = statistics.median(samples[f"{s}_small"])
+            results[s]["fresh_big"] = statistics.median(samples[f"{s}_big"])
+        print("  fresh reads: done", file=sys.stderr)
+
+        samples = {s: [] for s in STORES}
+        for _ in range(read_rounds):
+            for s in STORES:
+                if s == "popo":
+                    samples[s].append(read_all(big["popo"], events))
+                    continue
+                factory, recorder = open_store(env_for(s, base / f"big-{s}"))
+                try:
+                    samples[s].append(read_all(recorder, events))
+                finally:
+                    factory.close()
+        put("read_all", median_by_store(samples))
+        print("  read all: done", file=sys.stderr)
     finally:
+        for _, f in opened:
+            f.close()
         if args.keep:
             print(f"kept {base}", file=sys.stderr)
         else:
