@@ -1,17 +1,19 @@
 """Checks of a file store log read straight from the file (not through our reader).
 
 Shared by the multi-process and crash tests: they must judge the log by what
-is on disk, line by line, so that a bug in the store's own reader cannot hide
-a bug in its writer.
+is on disk, line by line (with plain ``orjson``, not the store's line
+decoder), so that a bug in the store's own reader cannot hide a bug in its
+writer.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 
 @dataclass
@@ -25,7 +27,7 @@ class LogContents:
 
 
 def read_log(path: Path) -> LogContents:
-    """Parse every line with the standard ``json`` module; group events by save."""
+    """Parse every committed line as JSON; group events by save."""
     data = path.read_bytes() if path.exists() else b""
     out = LogContents()
     pending: list[dict[str, Any]] = []
@@ -34,8 +36,8 @@ def read_log(path: Path) -> LogContents:
         if not raw.endswith(b"\n"):
             break
         try:
-            rec = json.loads(raw)
-        except ValueError:
+            rec = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             break
         offset += len(raw)
         pending.append(rec)

@@ -39,7 +39,12 @@ def mp_context() -> multiprocessing.context.BaseContext:
     it preloads the installed packages this module needs, which is what costs.
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["complaintctl.filestore", "eventsourcing.persistence", __name__])
+    # ``__main__`` too: otherwise every child imports the parent's main
+    # script again, which under pytest means importing pytest (slow on a
+    # loaded machine, where writers were killed before their first save).
+    ctx.set_forkserver_preload(
+        ["__main__", "complaintctl.filestore", "eventsourcing.persistence", __name__]
+    )
     return ctx
 
 
@@ -192,9 +197,8 @@ def lockstep_writer(
 def crash_writer(store: str, reports: str, round_no: int, worker: int, seed: int) -> None:
     """Save until killed: multi-event saves, some with a tracking record.
 
-    Saves are of 1-3 new aggregates; now and then a big one (hundreds of KB,
-    so that a SIGKILL can land inside the kernel's copy of one ``write`` and
-    leave a torn tail). About a third go through the process recorder with
+    Saves are of 1-3 new aggregates; now and then a bigger one (up to
+    ~150 KB in one ``write``). About a third go through the process recorder with
     a tracking record ``("up-<worker>", round_no * 10000 + k)``, a few carry
     a tracking record and no events. After each save returns, the line
     ``"<save id> <events> <tracking id or 0>"`` is appended (fsync) to
@@ -205,15 +209,16 @@ def crash_writer(store: str, reports: str, round_no: int, worker: int, seed: int
     f = factory(store)
     rec = f.process_recorder()
     report_path = Path(reports)
+    Path(f"{reports}.ready").touch()  # the store is open: saves begin now
     k = 0
     while True:
         k += 1
         save_id = f"r{round_no}-w{worker}-s{k}"
         roll = rng.random()
-        if roll < 0.08:
-            aggs = [(uuid.uuid4(), rng.randint(200, 600))]
+        if roll < 0.04:
+            aggs = [(uuid.uuid4(), rng.randint(100, 300))]
             events = save_events(save_id, aggs, pad=400)
-        elif roll < 0.12:
+        elif roll < 0.08:
             events = []
         else:
             aggs = [(uuid.uuid4(), rng.randint(1, 12)) for _ in range(rng.randint(1, 3))]
@@ -227,7 +232,7 @@ def crash_writer(store: str, reports: str, round_no: int, worker: int, seed: int
 
 
 def huge_writer(store: str, reports: str, round_no: int, events: int) -> None:
-    """Make one save of ``events`` big events (tens of MB in one ``write``).
+    """Make one save of ``events`` big events (megabytes in one ``write``).
 
     The test watches the log grow and kills this writer as soon as the
     write has begun, so that the kill lands while the kernel is still

@@ -39,13 +39,23 @@ from filestore_workers import (
 from complaintctl import filestore as fs
 
 SLOW = os.environ.get("COMPLAINTCTL_SLOW") == "1"
-ROUNDS = 200 if SLOW else 32  # two kills per round, one in every fourth
+ROUNDS = 200 if SLOW else 36  # two kills per round, one in every fourth
 WRITERS_PER_ROUND = 2
 
 
-def quarantine_files(store: Path) -> dict[str, bytes]:
+def quarantine_files(
+    store: Path, known: set[str] | frozenset[str] = frozenset()
+) -> dict[str, bytes]:
+    """Files in ``quarantine/`` not in ``known``, with their bytes."""
     q = store / "quarantine"
-    return {p.name: p.read_bytes() for p in q.iterdir()} if q.is_dir() else {}
+    if not q.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in q.iterdir() if p.name not in known}
+
+
+def quarantine_names(store: Path) -> set[str]:
+    q = store / "quarantine"
+    return {p.name for p in q.iterdir()} if q.is_dir() else set()
 
 
 def read_reports(path: Path) -> list[tuple[str, int, int]]:
@@ -89,23 +99,27 @@ def assert_no_committed_line(data: bytes, where: str) -> None:
             assert b'"commit":true' not in raw, f"{where}: a committed line was quarantined"
 
 
-def kill_mid_write(store: Path, reports: Path, round_no: int) -> bool:
-    """Start a writer of one ~20 MB save; SIGKILL it once the log starts growing.
+def kill_mid_write(store: Path, reports: Path, round_no: int) -> tuple[bool, bool]:
+    """Start a writer of one ~13 MB save; SIGKILL it once the log starts growing.
 
-    Returns whether the kill left a torn batch (the write had not finished).
+    Returns whether it was killed (on a busy machine the writer may finish
+    before the test looks again, which is not a failure) and whether the
+    kill left a torn batch (the write had not finished).
     """
     log = store / "events.jsonl"
     base = log.stat().st_size if log.exists() else 0
-    p = mp_context().Process(target=huge_writer, args=(str(store), str(reports), round_no, 9000))
+    p = mp_context().Process(target=huge_writer, args=(str(store), str(reports), round_no, 6000))
     p.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and p.is_alive():
         if log.exists() and log.stat().st_size > base:
             break
+        time.sleep(0.0002)  # the write takes milliseconds; leave the CPU to the writer
     os.kill(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
     p.join(timeout=30)
-    assert p.exitcode == -signal.SIGKILL, ("writer finished before the kill", round_no)
-    return not read_reports(reports) and read_log(log).tail != b""
+    killed = p.exitcode == -signal.SIGKILL
+    assert killed or p.exitcode == 0, (round_no, p.exitcode)
+    return killed, killed and not read_reports(reports) and read_log(log).tail != b""
 
 
 def test_sigkill_at_random_moments(tmp_path: Path) -> None:
@@ -117,13 +131,14 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     reported: dict[str, tuple[int, int]] = {}
     kills = torn_tails = torn_by_kill = quarantined_by_writers = 0
     for round_no in range(1, ROUNDS + 1):
-        before = quarantine_files(store)
+        before = quarantine_names(store)
         if round_no % 4 == 0:
-            kills += 1
-            torn_by_kill += kill_mid_write(store, tmp_path / f"reports-{round_no}-huge", round_no)
-            _ = reported.update(
-                (s, (n, nid)) for s, n, nid in read_reports(tmp_path / f"reports-{round_no}-huge")
-            )
+            huge_reports = tmp_path / f"reports-{round_no}-huge"
+            killed, torn = kill_mid_write(store, huge_reports, round_no)
+            kills += killed
+            torn_by_kill += torn
+            for save_id, n, nid in read_reports(huge_reports):
+                reported[save_id] = (n, nid)
         procs = []
         for w in range(WRITERS_PER_ROUND if round_no % 4 else 0):
             reports = tmp_path / f"reports-{round_no}-{w}"
@@ -133,8 +148,16 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
             )
             p.start()
             procs.append(p)
-        for p in procs:
-            time.sleep(rng.uniform(0.0, 0.08))
+        for w, p in enumerate(procs):
+            # Most kills land while the writer saves (timed from when its
+            # store is open, so a slow start on a busy machine does not
+            # turn them all into kills at start-up); some land at any moment.
+            if rng.random() < 0.8:
+                ready = tmp_path / f"reports-{round_no}-{w}.ready"
+                deadline = time.monotonic() + 20
+                while not ready.exists() and time.monotonic() < deadline and p.is_alive():
+                    time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.06))
             os.kill(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
             kills += 1
         for p in procs:
@@ -145,7 +168,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
                 reported[save_id] = (n, nid)
 
         # What the writers moved aside during the round held no finished save.
-        during = {k: v for k, v in quarantine_files(store).items() if k not in before}
+        during = quarantine_files(store, before)
         quarantined_by_writers += len(during)
         for name, data in during.items():
             assert_no_committed_line(data, f"seed {seed} round {round_no} {name}")
@@ -164,7 +187,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
         torn_tails += bool(contents.tail)
 
         # The store opens and the next write moves the tail, byte for byte.
-        before = quarantine_files(store)
+        before = quarantine_names(store)
         f = factory(store)
         try:
             rec = f.process_recorder()
@@ -175,7 +198,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
             assert [e.originator_version for e in rec.select_events(oid)] == [1, 2]
         finally:
             f.close()
-        new = {k: v for k, v in quarantine_files(store).items() if k not in before}
+        new = quarantine_files(store, before)
         if contents.tail:
             assert list(new.values()) == [contents.tail], (seed, round_no)
             (name,) = new
@@ -184,8 +207,9 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
             assert new == {}, (seed, round_no)
         after = read_log(store / "events.jsonl")
         assert after.tail == b""
-        reports = fs.verify_store(store)
-        assert all(r.ok for r in reports), (seed, round_no, [r.to_dict() for r in reports])
+        if round_no % 4 == 0 or round_no == ROUNDS:  # the log grows: not every round
+            reports = fs.verify_store(store)
+            assert all(r.ok for r in reports), (seed, round_no, [r.to_dict() for r in reports])
 
     assert kills >= 50
     final = read_log(store / "events.jsonl")
