@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import random
 import time
@@ -11,6 +13,8 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 
+from complaintctl.config import ConfigError
+from complaintctl.keyring import FileKeyring
 from events.application import ComplaintsApp
 from events.policy import Policy
 
@@ -19,6 +23,56 @@ FILE_MODULE = "complaintctl.filestore"
 
 
 def persistence_env(
+    store: Path,
+    backend: str,
+    settings: dict[str, Any],
+    *,
+    environ: Mapping[str, str] = os.environ,
+    key_file: Path | None = None,
+) -> dict[str, str]:
+    """The library's environment for a backend, with the cipher when ``[store] encrypt``.
+
+    Encryption at rest uses the library's own cipher (``CIPHER_TOPIC`` =
+    ``eventsourcing.cipher:AESCipher``, ``CIPHER_KEY``); the key comes from
+    ``key_file`` (``--key-file``), else ``COMPLAINTCTL_KEY_FILE``, else
+    ``COMPLAINTCTL_CIPHER_KEY``, else the file named by ``[store] key_file``,
+    never from the config file itself.
+    """
+    env = _backend_env(store, backend, settings, environ=environ)
+    if settings.get("encrypt"):
+        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_KEY"] = cipher_key(settings, environ, key_file)
+    return env
+
+
+def cipher_key(
+    settings: Mapping[str, Any], environ: Mapping[str, str], key_file: Path | None = None
+) -> str:
+    """The store's AES key (base64 of 16, 24 or 32 bytes); ConfigError if none or bad."""
+    path = key_file or environ.get("COMPLAINTCTL_KEY_FILE")
+    text = None if path else environ.get("COMPLAINTCTL_CIPHER_KEY")
+    path = path or (None if text else settings.get("key_file"))
+    if path:
+        try:
+            text = Path(path).read_text("ascii").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError("key file", f"cannot read {path}: {e}") from None
+    if not text:
+        raise ConfigError(
+            "store.encrypt",
+            "is true but no key was given: set COMPLAINTCTL_CIPHER_KEY or use --key-file "
+            "(COMPLAINTCTL_KEY_FILE); make one with `complaintctl keygen`",
+        )
+    try:
+        size = len(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error):
+        size = -1
+    if size not in (16, 24, 32):
+        raise ConfigError("cipher key", "must be base64 of 16, 24 or 32 random bytes")
+    return text
+
+
+def _backend_env(
     store: Path,
     backend: str,
     settings: dict[str, Any],
@@ -63,6 +117,8 @@ def open_app(
     policy: Policy | None = None,
     backend: str = "file",
     settings: dict[str, Any] | None = None,
+    encrypt_personal: bool = False,
+    key_file: Path | None = None,
 ) -> ComplaintsApp:
     """Open the write model on a store directory (created if missing).
 
@@ -70,11 +126,15 @@ def open_app(
     doing so at once can collide in the catalogue ("tuple concurrently
     updated"), so opening is tried again a few times.
     """
-    store.mkdir(parents=True, exist_ok=True)
-    env = persistence_env(store, backend, settings or {})
+    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    env = persistence_env(store, backend, settings or {}, key_file=key_file)
+    # Personal fields are sealed once the config says so, and stay readable
+    # (and sealed) as long as the store has keys, whatever the config says later.
+    keys = FileKeyring(store)
+    keyring = keys if encrypt_personal or keys.exists() else None
     for attempt in range(5):
         try:
-            return ComplaintsApp(env, policy=policy)
+            return ComplaintsApp(env, policy=policy, keyring=keyring)
         except (InternalError, IntegrityError, ProgrammingError):
             if backend != "postgres" or attempt == 4:
                 raise

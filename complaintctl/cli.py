@@ -61,6 +61,7 @@ class Ctx:
     backend: str | None
     debug: bool = False
     json: bool = False
+    key_file: Path | None = None
     _config: configuration.Config | None = field(default=None, repr=False)
     _app: ComplaintsApp | None = field(default=None, repr=False)
 
@@ -84,6 +85,8 @@ class Ctx:
                     policy=cfg.policy,
                     backend=self.backend or cfg.backend,
                     settings=cfg.store,
+                    encrypt_personal=cfg.encrypt_personal,
+                    key_file=self.key_file,
                 )
             except OSError as e:
                 raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
@@ -111,6 +114,14 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 class ComplaintGroup(click.Group):
     """Maps every exception from below to its exit code, in one place."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # A process cannot receive a NUL byte in argv; a caller in Python can, and
+        # paths and the OS calls below would fail with ValueError (exit 1).
+        for arg in args:
+            if "\x00" in arg:
+                raise click.UsageError(f"NUL byte in the argument {render.safe(arg)!r}", ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -215,6 +226,12 @@ CURRENCY = CurrencyType()
     type=click.Choice(configuration.BACKENDS),
     help="Storage backend (env COMPLAINTCTL_BACKEND; default: the config's, else file).",
 )
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The encryption-at-rest key (env COMPLAINTCTL_KEY_FILE, or the key itself in "
+    "COMPLAINTCTL_CIPHER_KEY); used when the config says [store] encrypt = true.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected failures.")
 @click.version_option(package_name="complaintctl")
@@ -225,6 +242,7 @@ def main(
     actor: str,
     config_path: Path | None,
     backend: str | None,
+    key_file: Path | None,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -238,6 +256,9 @@ def main(
 
     Shell completion: eval "$(complaintctl completion bash)" (or zsh, fish).
     """
+    # Everything this process creates (store, logs, indexes, cache, keys, attachments,
+    # the config) is for the store's owner only: directories 0700, files 0600.
+    os.umask(0o077)
     actor = actor.strip()
     if not actor:
         raise UsageProblem("--actor must not be empty")
@@ -248,6 +269,7 @@ def main(
         backend=backend,
         debug=debug,
         json=as_json,
+        key_file=key_file,
     )
 
 
@@ -281,9 +303,12 @@ def init(obj: Ctx, preset: str, force: bool) -> None:
     data = presets.preset(preset)
     data["shop"]["preset"] = preset
     data["staff"][obj.actor] = {"tier": 3, "role": "manager", "department": "management"}
+    # New stores seal customers' personal data per customer, so `forget` can shred it.
+    data.setdefault("privacy", {"encrypt_personal": True, "retention_days": 1095})
     if obj.backend:
         data["store"]["backend"] = obj.backend
-    obj.store.mkdir(parents=True, exist_ok=True)
+    obj.store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    obj.store.chmod(0o700)
     configuration.write(path, data)
     result = {"config": str(path), "store": str(obj.store), "preset": preset, "manager": obj.actor}
     if obj.json:
@@ -983,3 +1008,9 @@ datacmds.register(main)
 from complaintctl import readcmds  # noqa: E402  (needs the group and Ctx above)
 
 readcmds.register(main)
+
+# -- privacy: forget, purge-candidates, keygen (complaintctl.privacycmds) --------------
+
+from complaintctl import privacycmds  # noqa: E402  (needs the group and Ctx above)
+
+privacycmds.register(main)

@@ -32,7 +32,10 @@ _TOP_KEYS = {
     "tiers",
     "staff",
     "major",
+    "privacy",
 }
+#: Keys that would put an encryption key in the config file: refused, never read.
+_KEY_NAMES = ("key", "cipher_key", "encryption_key", "secret")
 
 
 class ConfigError(Exception):
@@ -56,6 +59,8 @@ class Config:
     backend: str = "file"
     store: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Customers' names, contacts and accounts sealed per customer (events.personal).
+    encrypt_personal: bool = False
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -159,6 +164,22 @@ def parse(data: dict[str, Any]) -> Config:
         or not 0 <= timeout <= 86_400
     ):
         raise ConfigError("store.lock_timeout", "must be a number of seconds from 0 to 86400")
+    privacy = _table(data, "privacy", "")
+    for where, table in (("store.", store), ("privacy.", privacy)):
+        for name in _KEY_NAMES:
+            if name in table:
+                raise ConfigError(
+                    f"{where}{name}",
+                    "an encryption key never goes in the config file: set "
+                    "COMPLAINTCTL_CIPHER_KEY or use --key-file / COMPLAINTCTL_KEY_FILE",
+                )
+    _bool(store, "encrypt", "store.", False)
+    if "key_file" in store and not isinstance(store["key_file"], str):
+        raise ConfigError("store.key_file", "must be a path")
+    unknown_privacy = sorted(set(privacy) - {"encrypt_personal", "retention_days"})
+    if unknown_privacy:
+        raise ConfigError(f"privacy.{unknown_privacy[0]}", "unknown key")
+    retention = _int(privacy, "retention_days", "privacy.", None, lo=1)
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)
@@ -253,8 +274,15 @@ def parse(data: dict[str, Any]) -> Config:
         major=rules,
         decision_days=decision_days,
         decision_extensions=tuple(ext),
+        retention_days=retention,
     )
-    return Config(policy=policy, backend=backend, store=dict(store), raw=data)
+    return Config(
+        policy=policy,
+        backend=backend,
+        store=dict(store),
+        raw=data,
+        encrypt_personal=_bool(privacy, "encrypt_personal", "privacy.", False),
+    )
 
 
 def load(path: Path) -> Config:

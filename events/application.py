@@ -21,7 +21,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
 from events.complaint import Complaint, case_id
 from events.customers import CustomerFile, customer_file_id, customer_key
@@ -34,6 +34,7 @@ from events.errors import (
 from events.groups import CaseGroup, group_id
 from events.imports import ImportedRow, import_marker_id
 from events.numbering import CaseCounter, counter_id
+from events.personal import Keyring, PersonalMapper, PersonalTranscoding, activate
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
 
 log = logging.getLogger(__name__)
@@ -112,10 +113,36 @@ class ComplaintsApp(Application[UUID]):
         *,
         policy: Policy | None = None,
         clock: Callable[[], datetime] | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
+        # With a keyring, customers' personal fields are sealed per customer
+        # (events.personal); the mapper is built in super().__init__, so first.
+        self.keyring = keyring
+        activate(keyring)
         super().__init__(env)
         self.policy = policy or Policy()
         self.clock = clock or (lambda: datetime.now(UTC))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, or with a keyring one that seals personal fields."""
+        if self.keyring is None:
+            return super().construct_mapper()
+        mapper = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PersonalMapper
+        )
+        assert isinstance(mapper, PersonalMapper)
+        mapper.keyring = self.keyring
+        return mapper
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        # Registered even without a keyring: sealed values then read as "[encrypted]".
+        transcoder.register(PersonalTranscoding(self.keyring))
+
+    def customer_file_key(self, new: NewCase) -> str:
+        """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
+        key = customer_key(new.customer, new.contact, new.account)
+        return self.keyring.pseudonym(key) if self.keyring is not None else key
 
     # -- plumbing ----------------------------------------------------------
 
@@ -246,7 +273,7 @@ class ComplaintsApp(Application[UUID]):
         return self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year, actor=actor)
 
     def _customer_file(self, new: NewCase, actor: str) -> CustomerFile:
-        key = customer_key(new.customer, new.contact, new.account)
+        key = self.customer_file_key(new)
         return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
             key=key, customer=new.customer, actor=actor
         )
@@ -294,7 +321,7 @@ class ComplaintsApp(Application[UUID]):
                 if marker is not None:
                     results.append((row, marker.ref, False))
                     continue
-                key = customer_key(row.new.customer, row.new.contact, row.new.account)
+                key = self.customer_file_key(row.new)
                 file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
                 files[file.id] = file
                 case = self._new_case(row.new, staff, counter, file, now)

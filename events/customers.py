@@ -56,3 +56,16 @@ class CustomerFile(Aggregate):
     @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
     def _case_added(self, ref: str, received_at: datetime, actor: str) -> None:
         self.cases.append({"ref": ref, "received_at": received_at})
+
+    def forget(self, actor: str) -> None:
+        """Record, for auditors, that this customer's personal data was crypto-shredded.
+
+        The event holds no personal data; the cases stay counted (the repeat rule
+        still sees them), only the key that opened the names and contacts is gone.
+        """
+        self._forgotten(actor=actor)
+
+    @event("CustomerForgotten", topic="complaints:CustomerForgotten")
+    def _forgotten(self, actor: str) -> None:
+        self.customer = "[forgotten]"
+        self.forgotten_by = actor

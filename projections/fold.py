@@ -26,6 +26,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from events.personal import reveal
+
 Case = dict[str, Any]
 Meta = dict[str, Any]
 
@@ -71,6 +73,8 @@ def val(value: Any) -> Any:
         data = value["_data_"]
         if value["_type_"] == "uuid_hex":
             return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+        if value["_type_"] == "personal":  # sealed per customer: plain text or "[forgotten]"
+            return reveal(data)
         return data
     return value
 
@@ -88,9 +92,9 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str) -> Case:
     return {
         "ref": data["ref"],
         "status": "received",
-        "customer": data["customer"],
-        "contact": data["contact"],
-        "account": data.get("account"),
+        "customer": val(data["customer"]),
+        "contact": val(data["contact"]),
+        "account": val(data.get("account")),
         "channel": data["channel"],
         "category": data["category"],
         "severity": data["severity"],

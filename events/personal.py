@@ -1,0 +1,202 @@
+"""Personal data sealed per customer, so that one customer can be forgotten (crypto-shredding).
+
+The event log is append-only and hash-chained: a customer's name, contact
+and account number cannot be erased from it without breaking the chain that
+auditors check. So they never reach it in plain text. Before an event that
+carries them is stored, each personal field is sealed with AES-GCM under a key
+of that customer's own (the *subject*), kept outside the log by a
+:class:`Keyring`. Forgetting a customer deletes that key: the sealed values
+stay in the log, byte for byte (the chain still verifies), but nobody can open
+them any more, and every reader shows :data:`FORGOTTEN` instead.
+
+How it plugs into the library:
+
+- :class:`PersonalMapper` (a ``Mapper`` subclass) wraps the known personal
+  fields of the known event topics (:data:`PERSONAL_FIELDS`) in a
+  :class:`Personal` value just before encoding; nothing in the domain model
+  changes, aggregates keep plain strings.
+- :class:`PersonalTranscoding` (a ``JSONTranscoding`` for :class:`Personal`)
+  seals on encode and, on decode, opens the value or yields ``"[forgotten]"``.
+  The stored JSON is ``{"_type_": "personal", "_data_": {"s": subject,
+  "k": key id, "v": base64(nonce | tag | ciphertext)}}``.
+- The read side decodes raw payloads with orjson, not through the mapper; it
+  calls :func:`reveal` on such values (``projections.fold.val`` does).
+
+The subject of a customer is a keyed hash (HMAC) of the customer key of
+``events.customers.customer_key`` (account, else contact), made by the
+keyring with a secret of the store's own: the same customer gets the same
+subject (and customer file), but the subject cannot be turned back into a
+phone number by hashing a phone book. This module knows nothing of files:
+``complaintctl.keyring`` keeps keys and the secret in the store directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from Crypto.Cipher import AES
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import DataError, Mapper, StoredEvent, Transcoding
+from eventsourcing.utils import get_topic
+
+from events.customers import customer_key
+
+#: What a reader shows for a personal value whose customer was forgotten.
+FORGOTTEN = "[forgotten]"
+#: What a reader shows for a sealed value when no keyring is at hand at all.
+SEALED = "[encrypted]"
+TYPE_NAME = "personal"
+
+#: The personal fields of each event topic that carries any (sealed when stored).
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "complaints:Received": ("customer", "contact", "account"),
+    "complaints:CustomerFileOpened": ("customer",),
+}
+
+
+class Keyring(Protocol):
+    """Where per-customer keys live, outside the log; deleting a key forgets a customer."""
+
+    def pseudonym(self, basis: str) -> str:
+        """A stable keyed hash of a customer key: the subject id (hex)."""
+
+    def key(self, subject: str) -> bytes | None:
+        """The subject's key, or None when it was forgotten (or never made)."""
+
+    def create_key(self, subject: str) -> bytes:
+        """The subject's key, made (durably) if it does not exist yet."""
+
+    def forget(self, subject: str) -> bool:
+        """Delete the subject's key; True if there was one."""
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A personal value on its way into the log, with the customer it belongs to."""
+
+    subject: str
+    text: str
+
+
+def key_id(key: bytes) -> str:
+    """A short fingerprint of a key: a value sealed under an earlier key (since forgotten
+    and made again for a returning customer) is recognised as forgotten, not as damage."""
+    return hashlib.sha256(b"complaintctl-key-id:" + key).hexdigest()[:16]
+
+
+def seal(text: str, subject: str, key: bytes) -> dict[str, str]:
+    """Encrypt one value with AES-GCM; the subject is bound in as associated data."""
+    nonce = os.urandom(12)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+    cipher.update(subject.encode())
+    ciphertext, tag = cipher.encrypt_and_digest(text.encode("utf-8"))
+    return {
+        "s": subject,
+        "k": key_id(key),
+        "v": base64.b64encode(nonce + tag + ciphertext).decode("ascii"),
+    }
+
+
+def is_sealed(value: Any) -> bool:
+    return type(value) is dict and set(value) == {"s", "k", "v"}
+
+
+def unseal(data: dict[str, str], keyring: Keyring | None) -> str:
+    """The plain value, or FORGOTTEN when its key is gone; DataError if it was tampered with."""
+    if keyring is None:
+        return SEALED
+    key = keyring.key(data["s"])
+    if key is None or key_id(key) != data["k"]:
+        return FORGOTTEN
+    raw = base64.b64decode(data["v"])
+    cipher = AES.new(key, AES.MODE_GCM, nonce=raw[:12])
+    cipher.update(data["s"].encode())
+    try:
+        return cipher.decrypt_and_verify(raw[28:], raw[12:28]).decode("utf-8")
+    except ValueError:
+        raise DataError(f"a sealed personal value of subject {data['s']} is damaged") from None
+
+
+class PersonalTranscoding(Transcoding):
+    """Seals :class:`Personal` values on encode; opens them (or says forgotten) on decode."""
+
+    type = Personal
+    name = TYPE_NAME
+
+    def __init__(self, keyring: Keyring | None) -> None:
+        self.keyring = keyring
+
+    def encode(self, obj: Personal) -> dict[str, str]:
+        if self.keyring is None:
+            raise TypeError("personal values are sealed only with a keyring")
+        return seal(obj.text, obj.subject, self.keyring.create_key(obj.subject))
+
+    def decode(self, data: dict[str, str]) -> str:
+        return unseal(data, self.keyring)
+
+
+def subject_of(topic: str, state: dict[str, Any], keyring: Keyring) -> str:
+    """Whose personal data an event carries (the customer file's key is the subject)."""
+    if topic == "complaints:CustomerFileOpened":
+        return str(state["key"])
+    return keyring.pseudonym(customer_key(state["customer"], state["contact"], state["account"]))
+
+
+class PersonalMapper(Mapper[UUID]):
+    """The library's mapper, with the personal fields wrapped for sealing before encoding."""
+
+    keyring: Keyring | None = None
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        topic = get_topic(type(domain_event))
+        fields = PERSONAL_FIELDS.get(topic)
+        if fields and self.keyring is not None:
+            state = vars(domain_event)
+            subject = subject_of(topic, state, self.keyring)
+            sealed = copy.copy(domain_event)  # the aggregate keeps its plain strings
+            for name in fields:
+                value = state.get(name)
+                if isinstance(value, str):
+                    object.__setattr__(sealed, name, Personal(subject, value))
+            domain_event = sealed
+        return super().to_stored_event(domain_event)
+
+
+# -- the read side -------------------------------------------------------------
+
+_active: Keyring | None = None
+
+
+def activate(keyring: Keyring | None) -> None:
+    """Make ``keyring`` the one :func:`reveal` uses when it is given none.
+
+    The read side's fold is a set of pure functions called once per event in
+    tight loops; the application sets its keyring here when it opens, rather
+    than every fold function taking one more argument.
+    """
+    global _active
+    _active = keyring
+
+
+def active_keyring() -> Keyring | None:
+    """The keyring :func:`reveal` uses; a helper process of a rebuild is handed it (pickled)."""
+    return _active
+
+
+def reveal(value: Any, keyring: Keyring | None = None) -> Any:
+    """A raw payload value as a reader shows it: sealed values opened (or FORGOTTEN).
+
+    ``value`` is either the transcoded wrapper (``{"_type_": "personal", ...}``)
+    or its ``_data_``; anything else is returned as it is.
+    """
+    if type(value) is dict and value.get("_type_") == TYPE_NAME:
+        value = value["_data_"]
+    if is_sealed(value):
+        return unseal(value, keyring if keyring is not None else _active)
+    return value
