@@ -202,7 +202,7 @@ def processes_once(env: dict[str, str], jobs: int) -> float:
     for p in procs:
         p.join()
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
-    return 4 * jobs * 50 / wall
+    return float(4 * jobs * 50 / wall)
 
 
 def bulk_fill(

@@ -29,7 +29,7 @@ from complaintctl import filestore as fs
 TOPIC = "tests:Saved"
 
 
-def mp_context() -> multiprocessing.context.BaseContext:
+def mp_context() -> multiprocessing.context.ForkServerContext:
     """A ``forkserver`` context whose server has this module preloaded.
 
     ``fork`` from a threaded pytest process is unsafe, and ``spawn`` costs
@@ -39,6 +39,7 @@ def mp_context() -> multiprocessing.context.BaseContext:
     it preloads the installed packages this module needs, which is what costs.
     """
     ctx = multiprocessing.get_context("forkserver")
+    assert isinstance(ctx, multiprocessing.context.ForkServerContext)
     # ``__main__`` too: otherwise every child imports the parent's main
     # script again, which under pytest means importing pytest (slow on a
     # loaded machine, where writers were killed before their first save).

@@ -115,7 +115,8 @@ def kill_mid_write(store: Path, reports: Path, round_no: int) -> tuple[bool, boo
         if log.exists() and log.stat().st_size > base:
             break
         time.sleep(0.0002)  # the write takes milliseconds; leave the CPU to the writer
-    os.kill(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    assert p.pid is not None
+    os.kill(p.pid, signal.SIGKILL)
     p.join(timeout=30)
     killed = p.exitcode == -signal.SIGKILL
     assert killed or p.exitcode == 0, (round_no, p.exitcode)
@@ -158,7 +159,8 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
                 while not ready.exists() and time.monotonic() < deadline and p.is_alive():
                     time.sleep(0.001)
             time.sleep(rng.uniform(0.0, 0.06))
-            os.kill(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            assert p.pid is not None
+            os.kill(p.pid, signal.SIGKILL)
             kills += 1
         for p in procs:
             p.join(timeout=30)
@@ -208,8 +210,8 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
         after = read_log(store / "events.jsonl")
         assert after.tail == b""
         if round_no % 4 == 0 or round_no == ROUNDS:  # the log grows: not every round
-            reports = fs.verify_store(store)
-            assert all(r.ok for r in reports), (seed, round_no, [r.to_dict() for r in reports])
+            verdicts = fs.verify_store(store)
+            assert all(r.ok for r in verdicts), (seed, round_no, [r.to_dict() for r in verdicts])
 
     assert kills >= 50
     final = read_log(store / "events.jsonl")

@@ -27,7 +27,7 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.cipher import AESCipher
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
 from filestore_workers import TOPIC, factory, payload, save_events
 
 from complaintctl import filestore as fs
@@ -268,7 +268,7 @@ def lines_of(path: Path) -> list[dict[str, Any]]:
 
 
 def test_payload_is_plain_json_without_a_cipher(tmp_path: Path) -> None:
-    app: Application = Application(env=app_env(tmp_path))
+    app: Application[Any] = Application(env=app_env(tmp_path))
     t = Ticket("刹车异响")
     t.note("客户来电")
     app.save(t)
@@ -298,7 +298,7 @@ def test_payload_is_base64_with_a_cipher_or_compressor(
 ) -> None:
     if "CIPHER_TOPIC" in extra:
         extra = extra | {"CIPHER_KEY": AESCipher.create_key(16)}
-    app: Application = Application(env=app_env(tmp_path, **extra))
+    app: Application[Any] = Application(env=app_env(tmp_path, **extra))
     t = Ticket("secret title")
     t.note("secret note")
     app.save(t)
@@ -309,7 +309,7 @@ def test_payload_is_base64_with_a_cipher_or_compressor(
     assert all("data" not in r and isinstance(r["data_b64"], str) for r in records)
     app = Application(env=app_env(tmp_path, **extra))
     try:
-        again = app.repository.get(t.id)
+        again: Ticket = app.repository.get(t.id)
         assert (again.title, again.notes) == ("secret title", ["secret note"])
     finally:
         app.close()
@@ -371,7 +371,8 @@ def test_paging_through_notifications_with_tracking_lines_between(tmp_path: Path
         full = rec.select_notifications(None, 1000)
         assert [n.id for n in full] == list(range(1, 121))
         for size in (1, 2, 7, 50, 119, 120, 500):
-            got, start = [], 1
+            got: list[Notification] = []
+            start = 1
             while page := rec.select_notifications(start, size):
                 assert len(page) <= size
                 got += page
