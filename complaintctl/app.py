@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InternalError,
+    MapperDeserialisationError,
+    ProgrammingError,
+    StoredEvent,
+)
 
 from complaintctl.config import ConfigError
 from complaintctl.keyring import FileKeyring
@@ -134,9 +140,39 @@ def open_app(
     keyring = keys if encrypt_personal or keys.exists() else None
     for attempt in range(5):
         try:
-            return ComplaintsApp(env, policy=policy, keyring=keyring)
+            app = ComplaintsApp(env, policy=policy, keyring=keyring)
         except (InternalError, IntegrityError, ProgrammingError):
             if backend != "postgres" or attempt == 4:
                 raise
             time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+            continue
+        if "CIPHER_KEY" in env:
+            try:
+                check_key(app)
+            except BaseException:
+                app.close()
+                raise
+        return app
     raise AssertionError("unreachable")
+
+
+def check_key(app: ComplaintsApp) -> None:
+    """Refuse a wrong key at once (exit 2), not as a damaged event deep in a command.
+
+    Decrypting the first event tells: AES-GCM authenticates, so a wrong key (or
+    a store that was never encrypted) fails its check. One event: cheap.
+    """
+    first = app.recorder.select_notifications(None, 1)
+    if not first:
+        return
+    n = first[0]
+    try:
+        app.mapper.to_domain_event(
+            StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+        )
+    except MapperDeserialisationError:
+        raise ConfigError(
+            "cipher key",
+            "does not open this store (a wrong key, or a store that was not written "
+            "encrypted: [store] encrypt cannot be switched on for an existing store)",
+        ) from None

@@ -49,12 +49,13 @@ def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], Non
 
 def source_env(obj: Ctx) -> dict[str, str]:
     cfg = obj.config()
-    return persistence_env(obj.store, obj.backend or cfg.backend, cfg.store)
+    return persistence_env(obj.store, obj.backend or cfg.backend, cfg.store, key_file=obj.key_file)
 
 
 def _location(env: dict[str, str]) -> dict[str, str]:
     """Where an env points, without tuning (a lock timeout) that does not change the store."""
-    return {k: v for k, v in env.items() if k != "FILESTORE_LOCK_TIMEOUT"}
+    tuning = ("FILESTORE_LOCK_TIMEOUT", "CIPHER_TOPIC", "CIPHER_KEY")  # the cipher: how, not where
+    return {k: v for k, v in env.items() if k not in tuning}
 
 
 @click.command("migrate")
@@ -117,6 +118,10 @@ def migrate_cmd(obj: Ctx, to: str, target: str) -> None:
         click.echo(render.safe(f"copied {report.copied} event(s) to {shown}{resumed}"), err=True)
     if not report.ok:
         raise VerifyFailed("the copy does not match: " + "; ".join(report.problems()))
+    if to == "file":  # personal fields are sealed with keys kept beside the log
+        from complaintctl.keyring import copy_keys
+
+        copy_keys(obj.store, target_path)
     if not obj.json:
         click.echo(
             render.safe(f'proved complete; to use it set [store] backend = "{to}" in the config'),

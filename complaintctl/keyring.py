@@ -131,3 +131,23 @@ class FileKeyring:
     def exists(self) -> bool:
         """Whether this store has ever sealed personal data (its secret exists)."""
         return (self.directory / SECRET_NAME).exists()
+
+
+def copy_keys(source: Path, target: Path) -> int:
+    """Copy a store's ``keys/`` into another store directory (``migrate --to file``).
+
+    A file-store copy of the log without the keys would read every customer
+    as forgotten. Existing keys in the target are kept (never overwritten);
+    returns how many files were copied.
+    """
+    src = source / KEYS_DIR
+    if not src.is_dir():
+        return 0
+    n = 0
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            dst = target / KEYS_DIR / path.relative_to(src)
+            if not dst.exists():
+                _write_new(dst, path.read_bytes())
+                n += 1
+    return n

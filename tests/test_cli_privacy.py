@@ -194,6 +194,12 @@ def test_encryption_at_rest_needs_a_key_and_never_from_the_config(
     monkeypatch.setenv("COMPLAINTCTL_CIPHER_KEY", "bm90IGEga2V5")
     r = store.invoke("list")
     assert r.exit_code == 2 and "cipher key" in r.stderr and "bm90" not in r.stderr
+    monkeypatch.setenv("COMPLAINTCTL_CIPHER_KEY", store.json("keygen")["key"])
+    store.ok("list")  # an empty store opens with any key
+    store.new(**LI)
+    monkeypatch.setenv("COMPLAINTCTL_CIPHER_KEY", store.json("keygen")["key"])
+    r = store.invoke("list")
+    assert r.exit_code == 2 and "does not open this store" in r.stderr
     for table, name in (("store", "cipher_key"), ("privacy", "key"), ("store", "key")):
         edit_config(store, lambda d, t=table, n=name: d.setdefault(t, {}).__setitem__(n, "x"))
         r = store.invoke("list")
@@ -264,3 +270,15 @@ def test_retention_days_is_checked(store: Store) -> None:
     edit_config(store, lambda d: d["privacy"].__setitem__("retention_days", "forever"))
     r = store.invoke("purge-candidates", actor=ADVISER)
     assert r.exit_code == 2 and "privacy.retention_days" in r.stderr
+
+
+def test_a_file_store_copy_takes_the_keys_along(store: Store, tmp_path: Path) -> None:
+    ref = store.new(**WANG)
+    copy = tmp_path / "copy"
+    store.ok("migrate", "--to", "file", "--target", str(copy), actor=MANAGER)
+    (copy / "complaintctl.toml").write_bytes((store.path / "complaintctl.toml").read_bytes())
+    assert Store(copy).show(ref)["contact"] == WANG["contact"]
+    assert all(
+        stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600)
+        for p in (copy / "keys").rglob("*")
+    )
