@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
+import resource
 import sqlite3
+import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +42,10 @@ from typing import Any
 
 import orjson
 
+from events.personal import activate, active_keyring
 from projections.fold import CASE_TOPICS, HANDLERS, Case, epoch, new_case, val
 from projections.sla import Clock
-from projections.source import Checkpoint, Source, SourceMoved
+from projections.source import Checkpoint, Event, FileSource, Source, SourceMoved
 
 FORMAT = 2
 CACHE_DIR = "cache"
@@ -155,11 +159,91 @@ def _row(case: Case, clock: Clock) -> tuple[Any, ...]:
 
 # A replaced row gets a new ``seq`` at the end of the table: rows (and their large
 # documents) are written in order instead of into random pages of a uuid-keyed tree.
-_UPSERT = (
-    "INSERT OR REPLACE INTO cases (id, ref, status, owner, category, severity, channel,"
-    " customer, contact, groups, received, due, followup_due, updated, doc)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_CASE_COLUMNS = (
+    "id, ref, status, owner, category, severity, channel,"
+    " customer, contact, groups, received, due, followup_due, updated, doc"
 )
+_UPSERT = f"INSERT OR REPLACE INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def _bulk_db(path: Path) -> sqlite3.Connection:
+    """A cache file being built: no journal, no fsync (it is renamed into place when done)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(_SCHEMA)
+    return db
+
+
+def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
+    """Start a helper process for one part of a parallel rebuild.
+
+    A plain child interpreter rather than ``multiprocessing``: spawning through
+    it re-imports the caller's main module (a script, pytest, the CLI), and
+    forking a process that may run threads (the file store's group commit)
+    is unsafe.
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from projections.cache import _part_main; _part_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(pickle.dumps(args))
+    proc.stdin.close()
+    proc.stdin = None  # written: communicate() must not touch it again
+    return proc
+
+
+def _part_main() -> None:
+    """The helper's entry: arguments pickled on stdin, the event count pickled on stdout."""
+    args = pickle.loads(sys.stdin.buffer.read())
+    n = _fold_part(*args)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stdout.buffer.write(pickle.dumps((n, peak_kb)))
+
+
+def _fold_part(
+    log: str,
+    path: str,
+    end: Checkpoint,
+    part: int,
+    parts: int,
+    clock: Clock,
+    max_cached: int,
+    flush_every: int,
+    keyring: Any = None,
+) -> int:
+    """A worker of a parallel rebuild: fold one bucket of aggregates into a file of its own."""
+    activate(keyring)  # sealed personal fields open in this process too (events.personal)
+    source = FileSource(Path(log))
+    target = Path(path)
+    p = Projector(
+        target.parent,
+        source,
+        clock,
+        "",
+        max_cached=max_cached,
+        flush_every=flush_every,
+        path=target,
+    )
+    target.unlink(missing_ok=True)
+    db = _bulk_db(target)
+    db.execute("BEGIN")
+    n = p._fold(
+        db,
+        Checkpoint(),
+        load=False,
+        batches=((b, end) for b in source.read_part(end, part, parts)),
+    )
+    db.execute("COMMIT")
+    db.close()
+    return n
 
 
 class Projector:
@@ -183,6 +267,8 @@ class Projector:
         self.max_cached = max_cached
         self.flush_every = flush_every
         self.db: sqlite3.Connection | None = None
+        #: Peak memory of the helper processes of the last parallel rebuild (their sum).
+        self.helpers_peak_kb = 0
 
     # -- opening -------------------------------------------------------------
 
@@ -297,18 +383,41 @@ class Projector:
         return n
 
     def rebuild(
-        self, progress: Callable[[int, int], None] | None = None, upto: int | None = None
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        upto: int | None = None,
+        workers: int | None = None,
     ) -> int:
-        """Fold the whole log (or up to ``upto``) into a fresh cache file, then put it in place."""
+        """Fold the whole log (or up to ``upto``) into a fresh cache file, then put it in place.
+
+        On the file store a whole rebuild runs on ``workers`` processes (default:
+        two where there are two cores): cases are independent, so each process
+        folds the aggregates of its bucket into a file of its own, and the parts
+        are merged in SQLite.
+        """
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1)
+        if workers > 1 and upto is None and isinstance(self.source, FileSource):
+            end = self.source.end()
+            if end.position > 0:
+                return self._rebuild_parallel(end, workers, progress)
+        tmp, db = self._fresh()
+        total = self.source.last_position() if progress else 0
+        db.execute("BEGIN")
+        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
+        db.executescript(_INDEXES)  # commits
+        db.close()
+        self._install(tmp)
+        return n
+
+    def _fresh(self) -> tuple[Path, sqlite3.Connection]:
+        """A new cache file beside the live one, with the schema and the base metadata."""
         self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             p.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp, isolation_level=None)
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.executescript(_SCHEMA)
+        db = _bulk_db(tmp)
         base = {
             "format": str(FORMAT),
             "settings": self.fingerprint,
@@ -316,17 +425,96 @@ class Projector:
             "identity": self.source.identity(),
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
-        total = self.source.last_position() if progress else 0
-        db.execute("BEGIN")
-        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
-        db.executescript(_INDEXES)  # commits
+        return tmp, db
 
+    def _rebuild_parallel(
+        self,
+        end: Checkpoint,
+        workers: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        source = self.source
+        assert isinstance(source, FileSource)
+        self.helpers_peak_kb = 0
+        tmp, db = self._fresh()
+        parts = [tmp.with_name(f"{tmp.name}.part{k}") for k in range(1, workers)]
+        total = end.position
+        helpers = [
+            _start_part(
+                (
+                    str(source.path),
+                    str(part),
+                    end,
+                    k + 1,
+                    workers,
+                    self.clock,
+                    self.max_cached,
+                    self.flush_every,
+                    active_keyring(),
+                )
+            )
+            for k, part in enumerate(parts)
+        ]
+
+        def mine() -> Iterator[tuple[list[Event], Checkpoint]]:
+            for batch in source.read_part(end, 0, workers):
+                if progress and batch:
+                    progress(batch[-1]["position"], total)
+                yield batch, end
+
+        try:
+            db.execute("BEGIN")
+            n = self._fold(db, Checkpoint(), load=False, batches=mine())
+            db.execute("COMMIT")
+        except BaseException:
+            for h in helpers:
+                h.kill()
+                h.wait()
+            raise
+        for h in helpers:
+            out, err = h.communicate()
+            if h.returncode != 0:
+                raise RuntimeError(f"a rebuild helper failed: {err.decode()[-2000:]}")
+            count, peak_kb = pickle.loads(out)
+            n += int(count)
+            self.helpers_peak_kb += int(peak_kb)
+        for part in parts:
+            db.execute("ATTACH DATABASE ? AS part", (str(part),))
+            db.execute("BEGIN")
+            db.execute(
+                f"INSERT INTO cases ({_CASE_COLUMNS}) SELECT {_CASE_COLUMNS} FROM part.cases"
+            )
+            for table in ("activity", "groups", "handovers"):
+                db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
+            db.execute("COMMIT")
+            db.execute("DETACH DATABASE part")
+            part.unlink()
+        self._write_checkpoint(db, end)
+        db.executescript(_INDEXES)
         db.close()
+        self._install(tmp)
+        if progress:
+            progress(total, total)
+        return n
+
+    def _install(self, tmp: Path) -> None:
         os.replace(tmp, self.path)
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self.db = self._connect(self.path)
-        return n
+
+    def _write_checkpoint(self, db: sqlite3.Connection, cp: Checkpoint) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [
+                ("position", str(cp.position)),
+                ("offset", str(cp.offset)),
+                ("last_line_start", str(cp.last_line_start)),
+                ("last_hash", cp.last_hash),
+                ("built_at", datetime.now(UTC).isoformat()),
+                ("identity", self.source.identity() if cp.position else ""),
+            ],
+        )
 
     def _fold(
         self,
@@ -337,8 +525,9 @@ class Projector:
         progress: Callable[[int, int], None] | None = None,
         total: int = 0,
         upto: int | None = None,
+        batches: Iterable[tuple[list[Event], Checkpoint]] | None = None,
     ) -> int:
-        """Apply events after ``cp``; flush changed states, activity and the checkpoint.
+        """Apply events after ``cp`` (or the given batches); flush states, activity, checkpoint.
 
         ``load``: states of cases not seen in this run are read from the
         cache (catch-up); in a rebuild a case evicted from memory is read
@@ -347,7 +536,12 @@ class Projector:
         gc_was_on = gc.isenabled()
         gc.disable()  # the states hold no cycles; collections would rescan them all, often
         try:
-            return self._fold_events(db, cp, load=load, progress=progress, total=total, upto=upto)
+            if batches is None:
+                wanted = CASE_TOPICS | frozenset(GROUP_TOPICS) | frozenset(HANDOVER_TOPICS)
+                batches = self.source.read(cp, upto, topics=wanted)
+            return self._fold_events(
+                db, cp, load=load, progress=progress, total=total, batches=batches
+            )
         finally:
             if gc_was_on:
                 gc.enable()
@@ -360,7 +554,7 @@ class Projector:
         load: bool,
         progress: Callable[[int, int], None] | None,
         total: int,
-        upto: int | None,
+        batches: Iterable[tuple[list[Event], Checkpoint]],
     ) -> int:
         states: dict[str, Case] = {}
         touched: dict[str, int] = {}  # case id -> the chunk in which it last changed
@@ -375,10 +569,9 @@ class Projector:
         last = cp
         handlers = HANDLERS
         activity_kinds = _ACTIVITY
-        wanted = CASE_TOPICS | frozenset(GROUP_TOPICS) | frozenset(HANDOVER_TOPICS)
         received = "complaints:Received"
         # The fold of ``projections.fold.apply``, inlined: a rebuild runs this a million times.
-        for batch, after in self.source.read(cp, upto, topics=wanted):
+        for batch, after in batches:
             for ev in batch:
                 topic = ev["topic"]
                 handler = handlers.get(topic)
@@ -552,17 +745,7 @@ class Projector:
                 for k, h in handovers.items()
             ],
         )
-        db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-            [
-                ("position", str(cp.position)),
-                ("offset", str(cp.offset)),
-                ("last_line_start", str(cp.last_line_start)),
-                ("last_hash", cp.last_hash),
-                ("built_at", datetime.now(UTC).isoformat()),
-                ("identity", self.source.identity() if cp.position else ""),
-            ],
-        )
+        self._write_checkpoint(db, cp)
 
     # -- reading -------------------------------------------------------------
 

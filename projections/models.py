@@ -10,6 +10,7 @@ method, and render.
 
 from __future__ import annotations
 
+import resource
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -166,7 +167,14 @@ class ReadModels:
         n = self.projector.rebuild(progress)
         db = self.projector.open()
         cases = db.execute("SELECT count(*) FROM cases").fetchone()[0]
-        return {"events": n, "cases": cases, "position": self.projector.position()}
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {
+            "events": n,
+            "cases": cases,
+            "position": self.projector.position(),
+            # This process and its helpers together (each one's own peak, summed).
+            "peak_memory_mb": round((own + self.projector.helpers_peak_kb) / 1024),
+        }
 
     def catch_up(self) -> None:
         self.projector.open()

@@ -216,6 +216,49 @@ def _dump(path: Path) -> dict[str, Any]:
         db.close()
 
 
+def _projector(store: Path, app: ComplaintsApp, path: Path, **kw: Any) -> Projector:
+    settings_ = ReadSettings()
+    return Projector(
+        store,
+        source_for(app),
+        Clock.of(POLICY, settings_),
+        fingerprint(POLICY, settings_),
+        path=path,
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def whole(
+    played: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """One rebuild of the whole log on two processes (the default on two cores)."""
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    try:
+        p = _projector(store, app, tmp_path_factory.mktemp("whole") / "whole.sqlite")
+        p.rebuild(workers=2)
+        p.close()
+        return _dump(p.path)
+    finally:
+        app.close()
+
+
+def test_a_parallel_rebuild_equals_a_single_process_one(
+    played: tuple[Path, list[str]], tmp_path: Path, whole: dict[str, Any]
+) -> None:
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    try:
+        p = _projector(store, app, tmp_path / "single.sqlite", max_cached=4, flush_every=9)
+        p.rebuild(workers=1)
+        p.close()
+        assert _dump(p.path) == whole
+        assert len(whole["cases"]) == 40 and whole["handovers"]
+    finally:
+        app.close()
+
+
 @settings(
     max_examples=15,
     deadline=None,
@@ -228,6 +271,7 @@ def _dump(path: Path) -> dict[str, Any]:
 )
 def test_rebuild_equals_incremental_catch_up(
     played: tuple[Path, list[str]],
+    whole: dict[str, Any],
     tmp_path: Path,
     cuts: list[int],
     flush_every: int,
@@ -235,31 +279,22 @@ def test_rebuild_equals_incremental_catch_up(
 ) -> None:
     store, _refs = played
     app = open_app(store, policy=POLICY)
-    settings_ = ReadSettings()
-    clock = Clock.of(POLICY, settings_)
-    fp = fingerprint(POLICY, settings_)
-    source = source_for(app)
-    last = source.last_position()
+    last = source_for(app).last_position()
     try:
-        whole = Projector(store, source, clock, fp, path=tmp_path / f"whole-{id(cuts)}.sqlite")
-        whole.rebuild()
-        whole.close()
         steps = sorted(c % (last + 1) for c in cuts)
-        stepped = Projector(
+        stepped = _projector(
             store,
-            source,
-            clock,
-            fp,
+            app,
+            tmp_path / f"steps-{id(cuts)}.sqlite",
             max_cached=max_cached,
             flush_every=flush_every,
-            path=tmp_path / f"steps-{id(cuts)}.sqlite",
         )
         stepped.rebuild(upto=steps[0] if steps else 0)
         for cut in steps[1:]:
             stepped.catch_up(upto=cut)
         stepped.catch_up()
         stepped.close()
-        assert _dump(stepped.path) == _dump(whole.path)
+        assert _dump(stepped.path) == whole
     finally:
         app.close()
 
