@@ -18,7 +18,7 @@ import click
 
 from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
-from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.errors import NotFound, Refused, UsageProblem
 from events.personal import FORGOTTEN
 from events.privacy import check_forget, forget_customers, subject_of_case
 from projections.fold import public
@@ -64,6 +64,24 @@ def forget_cmd(obj: Ctx, customer: str, yes: bool) -> None:
     if not subjects:
         raise NotFound(f"every customer matching {customer!r} is forgotten already")
     err = sys.stderr
+    keyring = app.keyring
+    assert keyring is not None  # check_forget
+    plain = [e for s, e in subjects.items() if keyring.key(s) is None]
+    for e in plain:
+        # Written before [privacy] encrypt_personal was on: the log holds it in plain text.
+        click.echo(
+            render.safe(
+                f"cannot forget {'/'.join(sorted(e['names']))} ({', '.join(e['cases'])}): "
+                "recorded in plain text, before personal data was sealed"
+            ),
+            file=err,
+        )
+        del subjects[e["subject"]]
+    if not subjects:
+        raise Refused(
+            "refused by rule forget-needs-sealed-data: the matching customers' personal "
+            "data is in the log in plain text and cannot be shredded"
+        )
     for e in subjects.values():
         click.echo(
             render.safe(

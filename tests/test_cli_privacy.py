@@ -75,8 +75,10 @@ def test_forget_a_customer_everything_still_works(store: Store) -> None:
     assert received["customer"] == "[forgotten]" and received["summary"] == "报价错误"
     listed = {c["ref"]: c for c in store.json("list")}
     assert listed[wang]["contact"] == "[forgotten]" and listed[li]["contact"] == LI["contact"]
+    assert store.json("show", wang, "--as-of", "+1h")["customer"] == "[forgotten]"
     assert store.json("stats")
     assert store.ok("report", "daily").exit_code == 0
+    assert store.ok("handover", "--shift", "day").exit_code == 0
     log = [json.loads(line) for line in store.ok("log").stdout.splitlines()]
     assert any(e["type"] == "CustomerForgotten" and e["actor"] == MANAGER for e in log)
     assert store.json("verify")["ok"] is True
@@ -135,6 +137,16 @@ def test_a_plain_text_store_cannot_forget(tmp_path: Path) -> None:
     assert not (store.path / "keys").exists()
     assert store.show(ref)["contact"] == LI["contact"]
     store.refused("forget", LI["contact"], "--yes", actor=MANAGER, rule="forget-needs-sealed-data")
+    # Switched on later: what is already in the log stays plain and is not claimed forgotten.
+    edit_config(store, lambda d: d.__setitem__("privacy", {"encrypt_personal": True}))
+    later = store.new(**WANG)
+    r = store.refused(
+        "forget", LI["contact"], "--yes", actor=MANAGER, rule="forget-needs-sealed-data"
+    )
+    assert "plain text" in r.stderr
+    store.ok("forget", WANG["contact"], "--yes", actor=MANAGER)
+    assert store.show(later)["contact"] == "[forgotten]"
+    assert store.show(ref)["contact"] == LI["contact"]
 
 
 # -- permissions ----------------------------------------------------------------------------
