@@ -3,9 +3,9 @@
 The event log is append-only and hash-chained: a customer's name, contact
 and account number cannot be erased from it without breaking the chain that
 auditors check. So they never reach it in plain text. Before an event that
-carries them is stored, each personal field is sealed with AES-GCM under a key
-of that customer's own (the *subject*), kept outside the log by a
-:class:`Keyring`. Forgetting a customer deletes that key: the sealed values
+carries them is stored, each personal field is sealed (AES-256-CTR, then
+HMAC-SHA-256) under a key of that customer's own (the *subject*), kept
+outside the log by a :class:`Keyring`. Forgetting a customer deletes that key: the sealed values
 stay in the log, byte for byte (the chain still verifies), but nobody can open
 them any more, and every reader shows :data:`FORGOTTEN` instead.
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -90,12 +91,36 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"complaintctl-key-id:" + key).hexdigest()[:16]
 
 
+_derived: dict[bytes, tuple[bytes, bytes]] = {}
+
+
+def _keys(key: bytes) -> tuple[bytes, bytes]:
+    """The encryption and MAC keys derived from a customer's key (cached: a rebuild
+    opens every case's fields, and most customers have a few cases)."""
+    pair = _derived.get(key)
+    if pair is None:
+        if len(_derived) > 100_000:
+            _derived.clear()
+        pair = (
+            hmac.new(key, b"complaintctl-personal-enc", hashlib.sha256).digest(),
+            hmac.new(key, b"complaintctl-personal-mac", hashlib.sha256).digest(),
+        )
+        _derived[key] = pair
+    return pair
+
+
 def seal(text: str, subject: str, key: bytes) -> dict[str, str]:
-    """Encrypt one value with AES-GCM; the subject is bound in as associated data."""
+    """Encrypt one value: AES-256-CTR, then HMAC-SHA-256 over subject, nonce and ciphertext.
+
+    Encrypt-then-MAC with pycryptodome's AES rather than AES-GCM: pycryptodome
+    sets a GCM object up in about 50 microseconds, and a rebuild opens three
+    fields per case (a million cases: minutes); this is about six times faster,
+    with the same guarantees (confidentiality, and any change is detected).
+    """
+    enc, mac = _keys(key)
     nonce = os.urandom(12)
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(subject.encode())
-    ciphertext, tag = cipher.encrypt_and_digest(text.encode("utf-8"))
+    ciphertext = AES.new(enc, AES.MODE_CTR, nonce=nonce).encrypt(text.encode("utf-8"))
+    tag = hmac.new(mac, subject.encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
     return {
         "s": subject,
         "k": key_id(key),
@@ -114,13 +139,13 @@ def unseal(data: dict[str, str], keyring: Keyring | None) -> str:
     key = keyring.key(data["s"])
     if key is None or key_id(key) != data["k"]:
         return FORGOTTEN
+    enc, mac = _keys(key)
     raw = base64.b64decode(data["v"])
-    cipher = AES.new(key, AES.MODE_GCM, nonce=raw[:12])
-    cipher.update(data["s"].encode())
-    try:
-        return cipher.decrypt_and_verify(raw[28:], raw[12:28]).decode("utf-8")
-    except ValueError:
-        raise DataError(f"a sealed personal value of subject {data['s']} is damaged") from None
+    nonce, tag, ciphertext = raw[:12], raw[12:28], raw[28:]
+    want = hmac.new(mac, data["s"].encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
+    if not hmac.compare_digest(tag, want):
+        raise DataError(f"a sealed personal value of subject {data['s']} is damaged")
+    return AES.new(enc, AES.MODE_CTR, nonce=nonce).decrypt(ciphertext).decode("utf-8")
 
 
 class PersonalTranscoding(Transcoding):

@@ -1,0 +1,82 @@
+"""The sealing of personal fields on its own (``events.personal``), with a keyring in memory.
+
+The write model knows nothing of files: any :class:`Keyring` will do, so these
+tests run on the library's in-memory store (``eventsourcing.popo``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+import orjson
+import pytest
+from eventsourcing.persistence import DataError
+
+from events.application import ComplaintsApp, NewCase
+from events.customers import customer_key
+from events.personal import FORGOTTEN, reveal, seal, unseal
+from events.policy import Policy
+
+
+class MemoryKeyring:
+    """A keyring in a dict: enough for the write model."""
+
+    def __init__(self) -> None:
+        self.secret = os.urandom(32)
+        self.keys: dict[str, bytes] = {}
+
+    def pseudonym(self, basis: str) -> str:
+        return hmac.new(self.secret, basis.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def key(self, subject: str) -> bytes | None:
+        return self.keys.get(subject)
+
+    def create_key(self, subject: str) -> bytes:
+        return self.keys.setdefault(subject, os.urandom(32))
+
+    def forget(self, subject: str) -> bool:
+        return self.keys.pop(subject, None) is not None
+
+
+def test_seal_round_trip_forgotten_and_tampered() -> None:
+    ring = MemoryKeyring()
+    subject = "ab" * 16
+    sealed = seal("王先生", subject, ring.create_key(subject))
+    assert "王先生" not in orjson.dumps(sealed).decode()
+    assert unseal(sealed, ring) == "王先生"
+    assert reveal({"_type_": "personal", "_data_": sealed}, ring) == "王先生"
+    assert reveal("plain", ring) == "plain" and reveal(None, ring) is None
+    raw = bytearray(base64.b64decode(sealed["v"]))
+    raw[-1] ^= 1
+    with pytest.raises(DataError):
+        unseal({**sealed, "v": base64.b64encode(bytes(raw)).decode()}, ring)
+    with pytest.raises(DataError):  # moved to another customer's subject
+        other = "cd" * 16
+        ring.keys[other] = ring.keys[subject]
+        unseal({**sealed, "s": other}, ring)
+    ring.forget(subject)
+    assert unseal(sealed, ring) == FORGOTTEN
+    ring.create_key(subject)  # the customer came back: a new key does not open old values
+    assert unseal(sealed, ring) == FORGOTTEN
+
+
+def test_the_write_model_stores_sealed_fields_and_reads_them_back() -> None:
+    ring = MemoryKeyring()
+    app = ComplaintsApp({"PERSISTENCE_MODULE": "eventsourcing.popo"}, policy=Policy(), keyring=ring)
+    new = NewCase(
+        customer="李女士", contact="li@example.com", channel="phone", category="other",
+        summary="包间被占", account="VIP-7",
+    )  # fmt: skip
+    case = app.receive(new, "张伟")
+    stored = [n.state for n in app.recorder.select_notifications(None, 10)]
+    assert all(b"li@example.com" not in s and "李女士".encode() not in s for s in stored)
+    subject = ring.pseudonym(customer_key("李女士", "li@example.com", "VIP-7"))
+    assert subject.encode() in stored[-1]  # the customer file's key is the subject
+    assert app.get_case(case["ref"])["contact"] == "li@example.com"
+    ring.forget(subject)
+    view = app.get_case(case["ref"])  # replayed from the log (no aggregate cache)
+    assert view["customer"] == FORGOTTEN and view["account"] == FORGOTTEN
+    assert view["summary"] == "包间被占"
