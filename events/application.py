@@ -139,6 +139,21 @@ class ComplaintsApp(Application[UUID]):
         # Registered even without a keyring: sealed values then read as "[encrypted]".
         transcoder.register(PersonalTranscoding(self.keyring))
 
+    def close(self) -> None:
+        super().close()
+        close = getattr(self.keyring, "close", None)
+        if close is not None:
+            close()
+
+    def _make_keys(self, files: list[CustomerFile]) -> None:
+        """Make the new customers' keys before the save that seals with them, all at once.
+
+        A key must be on disk before any event sealed with it; made here, a batch of
+        new customers costs one durable write, not one each as the mapper meets them.
+        """
+        if self.keyring is not None:
+            self.keyring.create_keys([f.key for f in files])
+
     def customer_file_key(self, new: NewCase) -> str:
         """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
         key = customer_key(new.customer, new.contact, new.account)
@@ -292,6 +307,7 @@ class ComplaintsApp(Application[UUID]):
             before = counter.version
             file = self._customer_file(new, staff.name)
             case = self._new_case(new, staff, counter, file, now)
+            self._make_keys([file])
             self.save(counter, file, case)
             self._snapshot_if_due(counter, before)
             return self.case_view(case)
@@ -337,6 +353,7 @@ class ComplaintsApp(Application[UUID]):
                 )
                 results.append((row, case.ref, True))
             if new_aggregates:
+                self._make_keys(list(files.values()))
                 self.save(counter, *files.values(), *new_aggregates)
                 self._snapshot_if_due(counter, before)
             return results

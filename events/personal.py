@@ -73,6 +73,9 @@ class Keyring(Protocol):
     def create_key(self, subject: str) -> bytes:
         """The subject's key, made (durably) if it does not exist yet."""
 
+    def create_keys(self, subjects: list[str]) -> None:
+        """Make the missing keys of several subjects at once (one durable write per save)."""
+
     def forget(self, subject: str) -> bool:
         """Delete the subject's key; True if there was one."""
 

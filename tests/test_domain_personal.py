@@ -37,6 +37,10 @@ class MemoryKeyring:
     def create_key(self, subject: str) -> bytes:
         return self.keys.setdefault(subject, os.urandom(32))
 
+    def create_keys(self, subjects: list[str]) -> None:
+        for s in subjects:
+            self.create_key(s)
+
     def forget(self, subject: str) -> bool:
         return self.keys.pop(subject, None) is not None
 
