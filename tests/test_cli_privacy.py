@@ -294,3 +294,17 @@ def test_a_file_store_copy_takes_the_keys_along(store: Store, tmp_path: Path) ->
         stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600)
         for p in (copy / "keys").rglob("*")
     )
+
+
+def test_forget_on_every_backend(any_store: Store) -> None:
+    """With SQLite or PostgreSQL the events are in the database, the keys in the store dir."""
+    ref = any_store.new(**WANG)
+    other = any_store.new(**LI)
+    assert any_store.show(ref)["contact"] == WANG["contact"]
+    assert (any_store.path / "keys" / "keys.sqlite").exists()
+    any_store.ok("forget", WANG["customer"], "--yes", actor=MANAGER)
+    assert any_store.show(ref)["contact"] == "[forgotten]"
+    assert any_store.json("history", ref)[0]["data"]["account"] == "[forgotten]"
+    listed = {c["ref"]: c["customer"] for c in any_store.json("list")}
+    assert listed == {ref: "[forgotten]", other: LI["customer"]}
+    assert any_store.json("verify")["ok"] is True
