@@ -16,8 +16,8 @@ times slower). It holds:
 - ``keys``: one random 32-byte key per subject.
 
 Forgetting deletes the row with ``secure_delete`` on (SQLite overwrites the
-freed content with zeros) and checkpoints the write-ahead log into the main
-file and truncates it. On copy-on-write or journalling file systems and SSDs
+freed content with zeros). The rollback journal that briefly holds the old
+page is deleted at commit, not overwritten. On copy-on-write or journalling file systems and SSDs
 old blocks may survive on the device: SECURITY.md says so. Backups of
 ``keys/`` keep forgotten customers readable: they must be rotated too.
 """
@@ -63,7 +63,9 @@ class FileKeyring:
         if self._db is None:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            # A rollback journal, not WAL: the main file always holds every committed key,
+            # so a read-only copy (opened immutable, which ignores a WAL) misses none.
+            db.execute("PRAGMA journal_mode=DELETE")
             db.execute("PRAGMA synchronous=FULL")  # a key is on disk before its events
             db.execute("PRAGMA secure_delete=ON")
             db.executescript(_SCHEMA)
@@ -131,9 +133,8 @@ class FileKeyring:
         if not self.exists():
             return False
         db = self._open()
+        # secure_delete: the freed bytes are overwritten with zeros in the main file.
         deleted = db.execute("DELETE FROM keys WHERE subject = ?", (subject,)).rowcount
-        # The old page is overwritten in the main file, and the log of changes emptied.
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted > 0
 
 

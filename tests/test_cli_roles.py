@@ -70,6 +70,7 @@ WRITES = [
     ("attach", "{ref}", __file__),
     ("handover", "--shift", "day", "--record"),
     ("migrate", "--to", "sqlite", "--target", "{tmp}/copy.sqlite"),
+    ("forget", "王先生", "--yes"),
 ]  # fmt: skip
 
 
