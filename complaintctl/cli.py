@@ -116,17 +116,27 @@ class ComplaintGroup(click.Group):
     """Maps every exception from below to its exit code, in one place."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # A process cannot receive a NUL byte in argv; a caller in Python can, and
-        # paths and the OS calls below would fail with ValueError (exit 1).
-        for arg in args:
-            if "\x00" in arg:
-                raise click.UsageError(f"NUL byte in the argument {render.safe(arg)!r}", ctx)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as e:
+            # "No such option: <typed>": no escape reaches the terminal raw.
+            e.message = render.safe(e.message, multiline=True)  # type: ignore[misc]
+            raise
+        except ValueError as e:
+            # A NUL byte in --store or --config (only a caller in Python can pass one).
+            err = translate(e)
+            if err is None:
+                raise
+            raise err from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as e:
+            # click's own messages quote what was typed: no escape reaches the terminal raw.
+            e.message = render.safe(e.message, multiline=True)  # type: ignore[misc]
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             # The reader went away (``| head``): stop quietly, as other tools do.

@@ -143,6 +143,8 @@ def parse(data: dict[str, Any]) -> Config:
     ):
         raise ConfigError("shop.working_days", "must be a list of ISO weekdays 1 (Monday) to 7")
     holidays: list[date] = []
+    if not isinstance(shop.get("holidays", []), list):
+        raise ConfigError("shop.holidays", "must be a list of dates")
     for i, h in enumerate(shop.get("holidays", [])):
         if isinstance(h, date):
             holidays.append(h)

@@ -65,7 +65,12 @@ class Bug(CliError):
 
 def translate(exc: BaseException) -> CliError | None:
     """The CLI error for an exception from below, or None if it is not an expected one."""
-    from eventsourcing.persistence import DataError, IntegrityError, OperationalError
+    from eventsourcing.persistence import (
+        DataError,
+        IntegrityError,
+        InterfaceError,
+        OperationalError,
+    )
 
     if isinstance(exc, ConfigUnreadable):
         return StoreUnavailable(f"store unavailable: config {exc}")
@@ -83,11 +88,22 @@ def translate(exc: BaseException) -> CliError | None:
         return Bug(f"unexpected domain error: {exc}")
     if isinstance(exc, DataError):
         return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
-    if isinstance(exc, OperationalError | PermissionError):
+    # InterfaceError: the database cannot be opened or reached (a directory given as a
+    # SQLite file, a server that refuses): unavailable, like a locked or full store.
+    if isinstance(exc, OperationalError | InterfaceError | PermissionError):
         return StoreUnavailable(f"store unavailable: {exc}")
+    if isinstance(exc, ValueError) and "null byte" in str(exc):
+        # os and pathlib refuse NUL in a path; only a caller in Python can pass one.
+        return UsageProblem("a NUL byte in a file name or path")
     if isinstance(exc, OSError) and exc.errno is not None:
         import errno
 
-        if exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+        if exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG):
             return StoreUnavailable(f"store unavailable: {exc.strerror}")
+        # A path the user named that cannot be one (too long, a directory, missing parent).
+        bad_path = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.EEXIST,
+                    errno.ELOOP, errno.EINVAL)  # fmt: skip
+        if exc.errno in bad_path:
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            return UsageProblem(f"{where}{exc.strerror}")
     return None

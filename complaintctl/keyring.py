@@ -31,6 +31,7 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 KEYS_DIR = "keys"
 KEYS_DB = "keys.sqlite"
@@ -60,6 +61,11 @@ class FileKeyring:
         return self.path.exists()
 
     def _open(self) -> sqlite3.Connection:
+        if self._db is None and self.path.exists() and not os.access(self.directory, os.W_OK):
+            # A store this user may only read (an auditor's copy, a read-only mount):
+            # keys are read, never written, and SQLite must not try to make a journal.
+            uri = f"file:{quote(str(self.path))}?immutable=1"
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
         if self._db is None:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -81,8 +87,11 @@ class FileKeyring:
     def secret(self) -> bytes:
         if self._secret is None:
             db = self._open()
-            db.execute("INSERT OR IGNORE INTO secret VALUES (1, ?)", (os.urandom(32),))
-            self._secret = bytes(db.execute("SELECT value FROM secret").fetchone()[0])
+            row = db.execute("SELECT value FROM secret").fetchone()
+            if row is None:  # read first: a read-only store has its secret already
+                db.execute("INSERT OR IGNORE INTO secret VALUES (1, ?)", (os.urandom(32),))
+                row = db.execute("SELECT value FROM secret").fetchone()
+            self._secret = bytes(row[0])
         return self._secret
 
     def pseudonym(self, basis: str) -> str:

@@ -87,7 +87,7 @@ def emit_rows(
     elif fmt == "jsonl":
         out = sys.stdout
         for r in rows:
-            click.echo(orjson.dumps(r).decode(), file=out)
+            click.echo(render.json_safe(orjson.dumps(r).decode()), file=out)
     elif fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -113,6 +113,8 @@ def _csv_cell(value: Any) -> Any:
         value = "; ".join(str(v) for v in value)
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = render.safe(value, multiline=True)  # no raw terminal escapes in the file
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
         return "'" + value
     return value
@@ -708,7 +710,7 @@ def log_cmd(obj: Ctx, since: str | None, until: str | None) -> None:
     out = sys.stdout
     write = out.write
     for e in events:
-        write(orjson.dumps(e).decode() + "\n")
+        write(render.json_safe(orjson.dumps(e).decode()) + "\n")
     out.flush()
 
 

@@ -47,7 +47,15 @@ def to_json(data: Any) -> str:
     The characters escaped can only occur inside strings, so the escapes
     decode to exactly the stored value.
     """
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from any encoder) with the characters a terminal acts on written as escapes.
+
+    JSON encoders escape only U+0000-U+001F; C1 controls (U+009B starts an escape
+    sequence on many terminals) and direction marks pass raw without this.
+    """
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

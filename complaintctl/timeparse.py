@@ -6,7 +6,7 @@ A time without a zone is in the shop's zone; every result is timezone-aware.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _RELATIVE = re.compile(r"^([+-])(\d+)\s*([mhdw])$")
@@ -21,8 +21,11 @@ def parse_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     m = _RELATIVE.match(s.lower())
     if m:
         sign, amount, unit = m.groups()
-        delta = timedelta(**{_UNITS[unit]: int(amount)})
-        return now + delta if sign == "+" else now - delta
+        try:
+            delta = timedelta(**{_UNITS[unit]: int(amount)})
+            return now + delta if sign == "+" else now - delta
+        except OverflowError:
+            raise ValueError(f"out of range: {text!r}") from None
     try:
         value = datetime.fromisoformat(s)
     except ValueError:
@@ -34,4 +37,8 @@ def parse_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         value = datetime.combine(value.date(), time(0))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
+    try:
+        value.astimezone(UTC)  # stored in UTC: 0001-01-01 east of Greenwich is not a time
+    except OverflowError:
+        raise ValueError(f"out of range: {text!r}") from None
     return value

@@ -23,7 +23,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
-from events.complaint import Complaint, case_id
+from events.complaint import Complaint, case_id, check_amount
 from events.customers import CustomerFile, customer_file_id, customer_key
 from events.errors import (
     CaseNotFound,
@@ -221,8 +221,7 @@ class ComplaintsApp(Application[UUID]):
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
         if new.currency is not None and new.demand_amount is None:
             raise InvalidInput("--currency needs --demand-amount")
-        if new.demand_amount is not None and new.demand_amount < 0:
-            raise InvalidInput("the demand amount must not be negative")
+        check_amount(new.demand_amount, "the demand amount")
         for text, what in ((new.customer, "customer"), (new.contact, "contact")):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
