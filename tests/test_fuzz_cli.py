@@ -40,7 +40,7 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 from conftest import ADVISER, DIRECTOR, MANAGER, SERVICE_MANAGER, Store, make_store
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from complaintctl.cli import DecimalType, main
@@ -487,6 +487,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         ref = store.new(customer="赵先生", contact="赵@example.com", channel="phone")
         store.ok("ack", ref)
         store.ok("propose", ref, "--remedy", "refund", "--amount", "800", actor=SERVICE_MANAGER)
+        store.ok("note", ref, "C1 \x9b31m红\x9b0m and \u202e")
         refs.append(ref)
         (work / "a-file").write_text("not a directory")
         (work / "evidence.bin").write_bytes(bytes(range(256)))
@@ -534,48 +535,81 @@ def verify(env: Env) -> None:
     assert r.exit_code == 0, r.output
 
 
+# -- regressions: every bug the fuzz found, kept as an explicit example ---------------------
+
+_NEW = ["new", "--customer", "周", "--contact", "1", "--channel", "phone", "--category", "misquote",
+        "--summary", "s"]  # fmt: skip
+HOLIDAYS_NOT_A_LIST = "[shop]\nholidays = 0\n"
+
+# (the fuzz test that keeps it, arguments after --store/--actor, hostile config text)
+REGRESSIONS: list[tuple[str, list[str], str | None]] = [
+    # a NUL byte in --store: ValueError from os.stat (exit 1)
+    ("every", ["--store", "\x00", "init"], None),
+    # 1E+999999999 is a finite Decimal: recorded, then stats overflowed summing it
+    ("writing", ["propose", "C-2026-00003", "--remedy", "refund", "--amount", "1E+99999"], None),
+    ("new", [*_NEW, "--demand-amount", "1E+999999999"], None),
+    # a relative or ISO time out of datetime's range: OverflowError
+    ("reading", ["log", "--since", "+99999999999999999999999999h"], None),
+    ("reading", ["show", "c-2026-00001", "--as-of", "+99999999999999999999999999h"], None),
+    ("reading", ["list", "--since", "0001-01-01"], None),
+    # shop.holidays = 0 in the config: TypeError while parsing it
+    ("writing", ["ack", "c-2026-00001", "--reply-by", "2026-11-23T10:00"], HOLIDAYS_NOT_A_LIST),
+    # a directory as a SQLite target: the library's InterfaceError
+    ("every", ["migrate", "--to", "sqlite", "--target", "{work}"], None),
+    # a file name too long for the file system: OSError ENAMETOOLONG
+    ("every", ["keygen", "--out", "\x80" * 200], None),
+    # C1 controls (\x9b) in stored text reached the terminal raw in JSON Lines and CSV
+    ("reading", ["export"], None),
+    ("reading", ["export", "--format", "csv"], None),
+    ("reading", ["log"], None),
+    # click's "No such option" quoted a typed escape sequence raw
+    ("writing", ["note", "--\x1b[2J", "x"], None),
+]
+
+
+def with_regressions(test: Any, env: Env, name: str) -> Any:
+    """Attach the regressions of one fuzz test as explicit ``@example``s."""
+    for which, args, config in REGRESSIONS:
+        if which != name:
+            continue
+        head = ["--store", str(env.store.path), "--actor", MANAGER]
+        if config is not None:
+            head += ["--config", str(env.work / "hostile.toml")]
+        if args[0] == "--store":
+            head, args = ["--actor", MANAGER, *args[:2]], args[2:]
+        inv = Invocation([*head, *(a.format(work=env.work) for a in args)], config=config)
+        test = example(inv)(test)
+    return test
+
+
 # -- the tests: each a quarter of the invocations ------------------------------------------
 
 
-def test_fuzz_writing_commands(env: Env) -> None:
+def _fuzz(env: Env, name: str, commands: list[tuple[list[str], click.Command]]) -> None:
     @FUZZ_SETTINGS
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        run(env, data.draw(invocation(env, WRITING)))
+    @given(invocation(env, commands))
+    def check(inv: Invocation) -> None:
+        run(env, inv)
 
-    check()
+    with_regressions(check, env, name)()
     verify(env)
+
+
+def test_fuzz_writing_commands(env: Env) -> None:
+    _fuzz(env, "writing", WRITING)
 
 
 def test_fuzz_every_command(env: Env) -> None:
-    @FUZZ_SETTINGS
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        run(env, data.draw(invocation(env, COMMANDS)))
-
-    check()
-    verify(env)
+    _fuzz(env, "every", COMMANDS)
 
 
 def test_fuzz_new(env: Env) -> None:
-    new = [c for c in COMMANDS if c[0] == ["new"]]
-
-    @FUZZ_SETTINGS
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        run(env, data.draw(invocation(env, new)))
-
-    check()
-    verify(env)
+    _fuzz(env, "new", [c for c in COMMANDS if c[0] == ["new"]])
 
 
 def test_fuzz_reading_and_data_commands(env: Env) -> None:
-    reading = [c for c in COMMANDS if c not in WRITING]
+    _fuzz(env, "reading", [c for c in COMMANDS if c not in WRITING])
 
-    @FUZZ_SETTINGS
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        run(env, data.draw(invocation(env, reading)))
 
-    check()
-    verify(env)
+def test_every_regression_is_kept() -> None:
+    assert {r[0] for r in REGRESSIONS} <= {"every", "writing", "new", "reading"}
