@@ -17,6 +17,11 @@ library's recorder interface, with the same events for every store:
   on a log of 1,000 events and on the big log;
 * reading all notifications of the big log in pages of 1,000.
 
+The stores take turns in every measurement (the same batches, alternating
+order; medians of several rounds): on a shared VM disk the cost of one fsync
+drifts severalfold within minutes, and taking turns gives every store the
+same conditions.
+
 Payloads are ~250 bytes of JSON shaped like the application's events. The
 stores live in a temporary directory on the same disk as ``/tmp`` (or
 ``--dir``); fsync is on for the file store, and the library's SQLite runs in
