@@ -308,3 +308,23 @@ def test_forget_on_every_backend(any_store: Store) -> None:
     listed = {c["ref"]: c["customer"] for c in any_store.json("list")}
     assert listed == {ref: "[forgotten]", other: LI["customer"]}
     assert any_store.json("verify")["ok"] is True
+
+
+def test_an_encrypted_store_migrates_to_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """migrate copies the encrypted payloads as they are: the copy needs the same key."""
+    store = encrypted_store(tmp_path)
+    key_file = tmp_path / "store.key"
+    store.ok("keygen", "--out", str(key_file))
+    monkeypatch.setenv("COMPLAINTCTL_KEY_FILE", str(key_file))
+    ref = store.new(**WANG)
+    target = tmp_path / "copy.sqlite"
+    store.ok("migrate", "--to", "sqlite", "--target", str(target), actor=MANAGER)
+    edit_config(
+        store,
+        lambda d: d["store"].update(backend="sqlite", sqlite_dbname=str(target)),
+    )
+    case = store.show(ref)
+    assert case["contact"] == WANG["contact"] and case["status"] == "received"
+    assert WANG["customer"].encode() not in target.read_bytes()
