@@ -13,7 +13,7 @@ import os
 
 import orjson
 import pytest
-from eventsourcing.persistence import DataError
+from eventsourcing.persistence import DataError, StoredEvent
 
 from events.application import ComplaintsApp, NewCase
 from events.customers import customer_key
@@ -84,3 +84,24 @@ def test_the_write_model_stores_sealed_fields_and_reads_them_back() -> None:
     view = app.get_case(case["ref"])  # replayed from the log (no aggregate cache)
     assert view["customer"] == FORGOTTEN and view["account"] == FORGOTTEN
     assert view["summary"] == "包间被占"
+
+
+def test_a_damaged_sealed_value_is_a_data_error_not_a_bug() -> None:
+    ring = MemoryKeyring()
+    app = ComplaintsApp({"PERSISTENCE_MODULE": "eventsourcing.popo"}, policy=Policy(), keyring=ring)
+    app.receive(
+        NewCase(customer="王先生", contact="138", channel="phone", category="other", summary="s"),
+        "张伟",
+    )
+    received = next(
+        n for n in app.recorder.select_notifications(None, 10) if n.topic == "complaints:Received"
+    )
+    data = orjson.loads(received.state)
+    raw = bytearray(base64.b64decode(data["contact"]["_data_"]["v"]))
+    raw[-1] ^= 1
+    data["contact"]["_data_"]["v"] = base64.b64encode(bytes(raw)).decode()
+    damaged = StoredEvent(
+        received.originator_id, received.originator_version, received.topic, orjson.dumps(data)
+    )
+    with pytest.raises(DataError, match="damaged"):
+        app.mapper.to_domain_event(damaged)
