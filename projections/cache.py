@@ -48,6 +48,8 @@ from projections.sla import Clock
 from projections.source import Checkpoint, Event, FileSource, Source, SourceMoved
 
 FORMAT = 2
+#: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
+PARALLEL_BYTES = 64 << 20
 CACHE_DIR = "cache"
 CACHE_NAME = "projections.sqlite"
 
@@ -391,15 +393,18 @@ class Projector:
         """Fold the whole log (or up to ``upto``) into a fresh cache file, then put it in place.
 
         On the file store a whole rebuild runs on ``workers`` processes (default:
-        two where there are two cores): cases are independent, so each process
-        folds the aggregates of its bucket into a file of its own, and the parts
-        are merged in SQLite.
+        two for a log of ``PARALLEL_BYTES`` or more, where there are two cores):
+        cases are independent, so each process folds the aggregates of its
+        bucket into a file of its own, and the parts are merged in SQLite.
         """
-        if workers is None:
-            workers = min(2, os.cpu_count() or 1)
-        if workers > 1 and upto is None and isinstance(self.source, FileSource):
+        if upto is None and isinstance(self.source, FileSource):
             end = self.source.end()
-            if end.position > 0:
+            if workers is None:
+                # A helper process costs a fresh interpreter (about half a second):
+                # worth it only for a big log.
+                big = end.offset >= PARALLEL_BYTES
+                workers = min(2, os.cpu_count() or 1) if big else 1
+            if workers > 1 and end.position > 0:
                 return self._rebuild_parallel(end, workers, progress)
         tmp, db = self._fresh()
         total = self.source.last_position() if progress else 0
