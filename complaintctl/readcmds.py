@@ -144,6 +144,53 @@ def show_as_of(obj: Ctx, ref: str, as_of: str) -> None:
         click.echo(render.case_text(case, obj.zone))
 
 
+# -- the SLA clock of one case -----------------------------------------------------------
+
+
+@click.command("sla")
+@click.argument("ref")
+@click.option("--as-of", "as_of", help="The clock as it stood at TIME.")
+@json_option
+@pass_ctx
+def sla_cmd(obj: Ctx, ref: str, as_of: str | None) -> None:
+    """The SLA clock of one case: time to acknowledge and to resolve, each promised reply
+    kept or missed, the deadlines still open, and the time paused waiting on the customer.
+
+    Hours count on the config's reply.basis clock (calendar or working days,
+    with holidays), paused in reply.pause_statuses.
+
+    \b
+    Example:
+        complaintctl sla C-2026-00001
+        complaintctl sla C-2026-00001 --as-of 2026-11-20T18:00 --json
+    """
+    c = models(obj).clock_of(ref, obj.time(as_of, "--as-of"))
+    if obj.json:
+        render.emit_json(c)
+        return
+    z = obj.zone
+
+    def hours(value: float | None, within: bool | None) -> str:
+        if value is None:
+            return "-"
+        return f"{value} h" + ("" if within is None else (" (in target)" if within else " (LATE)"))
+
+    rows = [
+        ["case", f"{c['ref']} ({c['status']}, {c['severity']})"],
+        ["clock", f"{c['basis']} hours; paused {c['paused_hours']} h"],
+        ["to acknowledge", hours(c["hours_to_acknowledge"], c["acknowledged_within_target"])],
+        ["to resolve", hours(c["hours_to_resolve"], c["resolved_within_target"])],
+    ]
+    for p in c["promises"]:
+        rows.append(["reply promised by", f"{render.local_time(p['reply_by'], z)}: {p['state']}"])
+    for d in c["deadlines"]:
+        late = " OVERDUE" if d["overdue"] else ""
+        rows.append([f"{d['kind']} due", render.local_time(d["due"], z) + late])
+    if c["followup_due"]:
+        rows.append(["follow-up due", render.local_time(c["followup_due"], z)])
+    click.echo(render.table(rows))
+
+
 # -- list -----------------------------------------------------------------------------
 
 
@@ -212,6 +259,9 @@ def list_cmd(
 # -- customer -----------------------------------------------------------------------
 
 
+MAX_QUERY = 1000  # characters: a name, a phone number, an address
+
+
 @click.command("customer")
 @click.argument("query")
 @format_option
@@ -225,6 +275,8 @@ def customer_cmd(obj: Ctx, query: str, fmt: str) -> None:
         complaintctl customer 13800000000
         complaintctl customer 王先生 --json
     """
+    if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
+        raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
     try:
         result = models(obj).customer(query)
     except CustomerNotFound:
@@ -768,6 +820,7 @@ def rebuild_cmd(obj: Ctx) -> None:
 def register(group: click.Group) -> None:
     """Add the reading commands to the main group (``show --as-of`` is wired in ``show``)."""
     for cmd in (
+        sla_cmd,
         list_cmd,
         customer_cmd,
         overdue_cmd,

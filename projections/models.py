@@ -221,10 +221,24 @@ class ReadModels:
             raise CaseNotFound(f"{ref.strip().upper()} (not received by {at.isoformat()})")
         return state
 
-    def view(self, case: Case) -> Case:
-        """The case as commands show it: public keys plus its SLA figures."""
-        out = public(case)
-        out["sla"] = self.sla.measures(case, self.now())
+    def clock_of(self, ref: str, as_of: datetime | None = None) -> dict[str, Any]:
+        """One case's SLA clock now (or as of a time): measures and open deadlines."""
+        case = self.case(ref) if as_of is None else self.case_as_of(ref, as_of)
+        now = as_of or self.now()
+        out: dict[str, Any] = {
+            "ref": case["ref"],
+            "status": case["status"],
+            "severity": case["severity"],
+            "received_at": case["received_at"],
+            "as_of": now.isoformat(),
+            **self.sla.measures(case, now),
+        }
+        out["deadlines"] = [
+            {"kind": k, "due": d.astimezone(UTC).isoformat(), "overdue": d < now}
+            for k, d in self.sla.deadlines(case)
+        ]
+        followup = self.sla.followup_due(case)
+        out["followup_due"] = followup.astimezone(UTC).isoformat() if followup else None
         return out
 
     # -- lists ---------------------------------------------------------------

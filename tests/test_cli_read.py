@@ -329,6 +329,7 @@ def test_every_reading_command_has_help_with_an_example(store: Store) -> None:
         ["log"],
         ["rebuild"],
         ["show"],
+        ["sla"],
     ):
         out = store.ok(*cmd, "--help").stdout
         assert "Example" in out, cmd
@@ -360,3 +361,24 @@ def test_the_reading_commands_on_the_sqlite_backend(
         prev = hashlib.sha256(prev.encode() + head + state).hexdigest()
         assert line["hash"] == prev
     assert s.json("rebuild")["cases"] == 2
+
+
+def test_the_sla_clock_of_one_case(store: Store, story: dict[str, str]) -> None:
+    c1 = store.json("sla", story["c1"])
+    assert c1["hours_to_acknowledge"] is None
+    kinds = {d["kind"]: d["overdue"] for d in c1["deadlines"]}
+    assert kinds == {"acknowledge": True, "resolve": False}  # 80 h of 24 and of 168
+    c2 = store.json("sla", story["c2"])
+    assert c2["deadlines"] == [] and c2["acknowledged_within_target"] is True
+    assert [p["state"] for p in c2["promises"]] == ["kept"]  # the proposal reached the customer
+    assert c2["hours_to_resolve"] is not None and c2["resolved_within_target"] is True
+    assert c2["paused_hours"] >= 0 and c2["followup_due"] is not None
+    received = store.json("history", story["c2"])[0]["recorded_at"]
+    early = store.json("sla", story["c2"], "--as-of", received)
+    assert early["promises"] == [] and [d["kind"] for d in early["deadlines"]] == [
+        "acknowledge",
+        "resolve",
+    ]
+    text = store.ok("sla", story["c1"]).stdout
+    assert "OVERDUE" in text and "to acknowledge" in text
+    assert store.invoke("sla", "C-2026-99999").exit_code == 3
