@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,10 @@ def purge_candidates_cmd(obj: Ctx, days: int | None, as_of: str | None) -> None:
     if days is None:
         raise UsageProblem("give --older-than DAYS, or set [privacy] retention_days in the config")
     now = obj.time(as_of, "--as-of") or obj.app().clock()
-    cutoff = now - timedelta(days=days)
+    try:
+        cutoff = now - timedelta(days=days)
+    except OverflowError:  # further back than the calendar goes: nothing is that old
+        cutoff = datetime.min.replace(tzinfo=UTC)
     rows: list[dict[str, Any]] = []
     for case in models(obj).find(Filters(status=("closed", "archived"))):
         finished = _finished_at(case)
