@@ -237,6 +237,8 @@ def list_cmd(
         complaintctl list --owner 张伟 --overdue --format csv > overdue.csv
         complaintctl list --status open --as-of 2026-11-01 --json
     """
+    if group is not None and len(group) > MAX_QUERY:  # a LIKE pattern: SQLite's limit
+        raise UsageProblem(f"--group is too long (at most {MAX_QUERY} characters)")
     statuses: list[str] = []
     for s in status:
         statuses.extend(OPEN if s == "open" else (s,))
@@ -262,6 +264,9 @@ def list_cmd(
 MAX_QUERY = 1000  # characters: a name, a phone number, an address
 
 
+MAX_QUERY = 1000  # characters: a name, a phone number, an address
+
+
 @click.command("customer")
 @click.argument("query")
 @format_option
@@ -275,6 +280,8 @@ def customer_cmd(obj: Ctx, query: str, fmt: str) -> None:
         complaintctl customer 13800000000
         complaintctl customer 王先生 --json
     """
+    if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
+        raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
     if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
         raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
     try:
