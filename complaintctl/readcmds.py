@@ -264,9 +264,6 @@ def list_cmd(
 MAX_QUERY = 1000  # characters: a name, a phone number, an address
 
 
-MAX_QUERY = 1000  # characters: a name, a phone number, an address
-
-
 @click.command("customer")
 @click.argument("query")
 @format_option
@@ -280,8 +277,6 @@ def customer_cmd(obj: Ctx, query: str, fmt: str) -> None:
         complaintctl customer 13800000000
         complaintctl customer 王先生 --json
     """
-    if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
-        raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
     if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
         raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
     try:
