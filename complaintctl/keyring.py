@@ -101,6 +101,8 @@ class FileKeyring:
         if subject in self._keys:
             return self._keys[subject]
         key: bytes | None = None
+        if len(self._keys) > 200_000:  # a rebuild meets every customer: bound the memory
+            self._keys.clear()
         if _SUBJECT.fullmatch(subject) and self.exists():
             row = self._open().execute("SELECT key FROM keys WHERE subject = ?", (subject,))
             found = row.fetchone()

@@ -100,22 +100,48 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"complaintctl-key-id:" + key).hexdigest()[:16]
 
 
-_derived: dict[bytes, tuple[bytes, bytes]] = {}
+@dataclass(frozen=True)
+class _Derived:
+    """What sealing with one customer's key needs, made once per key."""
+
+    block: Any  # AES-256-ECB under the derived encryption key: the CTR keystream's blocks
+    mac: bytes  # the derived MAC key
+    kid: str  # key_id(key)
 
 
-def _keys(key: bytes) -> tuple[bytes, bytes]:
-    """The encryption and MAC keys derived from a customer's key (cached: a rebuild
-    opens every case's fields, and most customers have a few cases)."""
-    pair = _derived.get(key)
-    if pair is None:
+_derived: dict[bytes, _Derived] = {}
+
+
+def _keys(key: bytes) -> _Derived:
+    """The keys derived from a customer's key (cached: a rebuild opens every case's
+    three fields, and setting up an AES object costs more than using it)."""
+    d = _derived.get(key)
+    if d is None:
         if len(_derived) > 100_000:
             _derived.clear()
-        pair = (
-            hmac.new(key, b"complaintctl-personal-enc", hashlib.sha256).digest(),
-            hmac.new(key, b"complaintctl-personal-mac", hashlib.sha256).digest(),
+        enc = hmac.new(key, b"complaintctl-personal-enc", hashlib.sha256).digest()
+        d = _Derived(
+            block=AES.new(enc, AES.MODE_ECB),
+            mac=hmac.new(key, b"complaintctl-personal-mac", hashlib.sha256).digest(),
+            kid=key_id(key),
         )
-        _derived[key] = pair
-    return pair
+        _derived[key] = d
+    return d
+
+
+def _ctr(block: Any, nonce: bytes, data: bytes) -> bytes:
+    """AES-CTR as NIST SP 800-38A and pycryptodome's ``MODE_CTR`` with a 12-byte nonce:
+    counter blocks ``nonce || 32-bit big-endian counter`` from 0, encrypted, XORed in.
+
+    Made from one cached ECB object rather than a new CTR object per value (about
+    half the cost); tests check it against ``MODE_CTR`` byte for byte.
+    """
+    n = len(data)
+    if n == 0:
+        return b""
+    counters = b"".join(nonce + i.to_bytes(4, "big") for i in range((n + 15) // 16))
+    stream = block.encrypt(counters)[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
 
 
 def seal(text: str, subject: str, key: bytes) -> dict[str, str]:
@@ -123,16 +149,16 @@ def seal(text: str, subject: str, key: bytes) -> dict[str, str]:
 
     Encrypt-then-MAC with pycryptodome's AES rather than AES-GCM: pycryptodome
     sets a GCM object up in about 50 microseconds, and a rebuild opens three
-    fields per case (a million cases: minutes); this is about six times faster,
+    fields per case (a million cases: minutes); this is several times faster,
     with the same guarantees (confidentiality, and any change is detected).
     """
-    enc, mac = _keys(key)
+    d = _keys(key)
     nonce = os.urandom(12)
-    ciphertext = AES.new(enc, AES.MODE_CTR, nonce=nonce).encrypt(text.encode("utf-8"))
-    tag = hmac.new(mac, subject.encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
+    ciphertext = _ctr(d.block, nonce, text.encode("utf-8"))
+    tag = hmac.new(d.mac, subject.encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
     return {
         "s": subject,
-        "k": key_id(key),
+        "k": d.kid,
         "v": base64.b64encode(nonce + tag + ciphertext).decode("ascii"),
     }
 
@@ -146,15 +172,17 @@ def unseal(data: dict[str, str], keyring: Keyring | None) -> str:
     if keyring is None:
         return SEALED
     key = keyring.key(data["s"])
-    if key is None or key_id(key) != data["k"]:
+    if key is None:
         return FORGOTTEN
-    enc, mac = _keys(key)
+    d = _keys(key)
+    if d.kid != data["k"]:
+        return FORGOTTEN
     raw = base64.b64decode(data["v"])
     nonce, tag, ciphertext = raw[:12], raw[12:28], raw[28:]
-    want = hmac.new(mac, data["s"].encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
+    want = hmac.new(d.mac, data["s"].encode() + nonce + ciphertext, hashlib.sha256).digest()[:16]
     if not hmac.compare_digest(tag, want):
         raise DataError(f"a sealed personal value of subject {data['s']} is damaged")
-    return AES.new(enc, AES.MODE_CTR, nonce=nonce).decrypt(ciphertext).decode("utf-8")
+    return _ctr(d.block, nonce, ciphertext).decode("utf-8")
 
 
 class PersonalTranscoding(Transcoding):

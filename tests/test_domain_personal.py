@@ -13,11 +13,12 @@ import os
 
 import orjson
 import pytest
+from Crypto.Cipher import AES
 from eventsourcing.persistence import DataError, StoredEvent
 
 from events.application import ComplaintsApp, NewCase
 from events.customers import customer_key
-from events.personal import FORGOTTEN, reveal, seal, unseal
+from events.personal import FORGOTTEN, _ctr, reveal, seal, unseal
 from events.policy import Policy
 
 
@@ -105,3 +106,10 @@ def test_a_damaged_sealed_value_is_a_data_error_not_a_bug() -> None:
     )
     with pytest.raises(DataError, match="damaged"):
         app.mapper.to_domain_event(damaged)
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 100])
+def test_the_keystream_is_pycryptodomes_ctr_mode(size: int) -> None:
+    key, nonce, data = os.urandom(32), os.urandom(12), os.urandom(size)
+    ours = _ctr(AES.new(key, AES.MODE_ECB), nonce, data)
+    assert ours == AES.new(key, AES.MODE_CTR, nonce=nonce).encrypt(data)
