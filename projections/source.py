@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import DataError, StoredEvent
 
 GENESIS = "0" * 64
 _CHUNK = 1 << 22
@@ -58,6 +58,20 @@ class Checkpoint:
 
 class SourceMoved(Exception):
     """The log at the checkpoint is not the log the checkpoint was taken on."""
+
+
+class LogDamaged(DataError):
+    """A committed line of the log is not JSON: the store failed verification (exit 6)."""
+
+
+def _parse(line: bytes, offset: int) -> Event:
+    try:
+        rec: Event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise LogDamaged(
+            f"the line at byte {offset} of events.jsonl is not JSON"
+        ) from None
+    return rec
 
 
 class FileSource:
@@ -164,7 +178,10 @@ class FileSource:
                         break
                     i = find(marker, pos, pos + 48)
                     if i != -1 and buf[i + 17] in ours:
-                        rec = loads(buf[pos:nl])
+                        try:
+                            rec = loads(buf[pos:nl])
+                        except orjson.JSONDecodeError:
+                            rec = _parse(buf[pos:nl], offset - len(buf) + pos)
                         if "data" not in rec:
                             raise SourceMoved("an encrypted or compressed payload")
                         batch.append(rec)
@@ -209,7 +226,10 @@ class FileSource:
                     nl = find(b"\n", pos)
                     if nl == -1:
                         break
-                    rec = loads(buf[pos:nl])
+                    try:
+                        rec = loads(buf[pos:nl])
+                    except orjson.JSONDecodeError:
+                        rec = _parse(buf[pos:nl], base + pos)
                     if "position" in rec:
                         position = rec["position"]
                         if upto is not None and position > upto:

@@ -382,3 +382,15 @@ def test_the_sla_clock_of_one_case(store: Store, story: dict[str, str]) -> None:
     text = store.ok("sla", story["c1"]).stdout
     assert "OVERDUE" in text and "to acknowledge" in text
     assert store.invoke("sla", "C-2026-99999").exit_code == 3
+
+
+def test_a_damaged_log_line_fails_reading_with_exit_6(store: Store, story: dict[str, str]) -> None:
+    log = store.path / "events.jsonl"
+    lines = log.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"data":{', b'"data":[', 1)  # same length, not JSON any more
+    log.write_bytes(b"\n".join(lines))
+    for index in store.path.glob("*.index.sqlite*"):
+        index.unlink()
+    r = store.invoke("rebuild")
+    assert r.exit_code == 6
+    assert "not JSON" in r.stderr or "damaged" in r.stderr
