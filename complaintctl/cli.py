@@ -825,6 +825,7 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
         complaintctl attach C-2026-00001 ./recording.mp3 --kind recording
     """
     app = obj.app()
+    app.policy.writer(obj.actor)  # an auditor (or unknown actor): exit 4 before any copy
     app.get_case(ref)  # not found: exit 3 before any file is copied
     blob = store_file(obj.store, file)
     try:

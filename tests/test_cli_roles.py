@@ -91,6 +91,13 @@ def test_an_auditor_imports_nothing(store: Store, tmp_path: Path) -> None:
     store.refused("import", str(rows), actor=AUDITOR, rule="auditor-read-only")
 
 
+def test_an_auditor_attaches_no_file(store: Store) -> None:
+    ref = store.new()
+    add_auditor(store)
+    store.refused("attach", ref, __file__, actor=AUDITOR, rule="auditor-read-only")
+    assert not (store.path / "attachments").exists()
+
+
 def test_an_auditor_reads_everything(store: Store) -> None:
     ref = store.new()
     store.ok("note", ref, "客户情绪激动")
