@@ -29,6 +29,7 @@ import hmac
 import os
 import re
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -51,10 +52,15 @@ class FileKeyring:
         self._db: sqlite3.Connection | None = None
         self._secret: bytes | None = None
         self._keys: dict[str, bytes | None] = {}
+        # The file store's group commit saves from several threads of one process.
+        self._lock = threading.RLock()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Picklable (a rebuild's helper process gets it): without the open connection."""
-        return {**self.__dict__, "_db": None}
+        """Picklable (a rebuild's helper process gets it): without the connection and lock."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_lock")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _db=None, _lock=threading.RLock())
 
     def exists(self) -> bool:
         """Whether this store has ever sealed personal data (its key database exists)."""
@@ -65,10 +71,12 @@ class FileKeyring:
             # A store this user may only read (an auditor's copy, a read-only mount):
             # keys are read, never written, and SQLite must not try to make a journal.
             uri = f"file:{quote(str(self.path))}?immutable=1"
-            self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         if self._db is None:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
+            )
             # A rollback journal, not WAL: the main file always holds every committed key,
             # so a read-only copy (opened immutable, which ignores a WAL) misses none.
             db.execute("PRAGMA journal_mode=DELETE")
@@ -79,12 +87,17 @@ class FileKeyring:
         return self._db
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     @property
     def secret(self) -> bytes:
+        with self._lock:
+            return self._read_secret()
+
+    def _read_secret(self) -> bytes:
         if self._secret is None:
             db = self._open()
             row = db.execute("SELECT value FROM secret").fetchone()
@@ -100,6 +113,10 @@ class FileKeyring:
     def key(self, subject: str) -> bytes | None:
         if subject in self._keys:
             return self._keys[subject]
+        with self._lock:
+            return self._read_key(subject)
+
+    def _read_key(self, subject: str) -> bytes | None:
         key: bytes | None = None
         if len(self._keys) > 200_000:  # a rebuild meets every customer: bound the memory
             self._keys.clear()
@@ -118,20 +135,21 @@ class FileKeyring:
         for s in missing:
             if not _SUBJECT.fullmatch(s):
                 raise ValueError(f"not a subject id: {s!r}")
-        db = self._open()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(
-                "INSERT OR IGNORE INTO keys VALUES (?, ?)",
-                [(s, os.urandom(32)) for s in missing],
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        for s in missing:  # another process may have made some first: read what won
-            del self._keys[s]
-            self.key(s)
+        with self._lock:
+            db = self._open()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT OR IGNORE INTO keys VALUES (?, ?)",
+                    [(s, os.urandom(32)) for s in missing],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            for s in missing:  # another process may have made some first: read what won
+                self._keys.pop(s, None)
+                self._read_key(s)
 
     def create_key(self, subject: str) -> bytes:
         self.create_keys([subject])
@@ -143,9 +161,10 @@ class FileKeyring:
         self._keys[subject] = None
         if not self.exists():
             return False
-        db = self._open()
-        # secure_delete: the freed bytes are overwritten with zeros in the main file.
-        deleted = db.execute("DELETE FROM keys WHERE subject = ?", (subject,)).rowcount
+        with self._lock:
+            db = self._open()
+            # secure_delete: the freed bytes are overwritten with zeros in the main file.
+            deleted = db.execute("DELETE FROM keys WHERE subject = ?", (subject,)).rowcount
         return deleted > 0
 
 
