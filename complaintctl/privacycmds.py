@@ -20,7 +20,7 @@ from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, Refused, UsageProblem
 from events.personal import FORGOTTEN
-from events.privacy import check_forget, forget_customers, subject_of_case
+from events.privacy import check_forget, forget_customers, plan_forget
 from projections.fold import public
 from projections.models import CustomerNotFound, Filters
 
@@ -51,44 +51,23 @@ def forget_cmd(obj: Ctx, customer: str, yes: bool) -> None:
         found = rm.customer(customer)
     except CustomerNotFound:
         raise NotFound(f"no customer matches {customer!r}") from None
-    subjects: dict[str, dict[str, Any]] = {}
-    for case in found["cases"]:
-        subject = subject_of_case(app, case)
-        if subject is None:
-            continue
-        entry = subjects.setdefault(
-            subject, {"subject": subject, "names": set(), "contact": case["contact"], "cases": []}
-        )
-        entry["names"].add(case["customer"])
-        entry["cases"].append(case["ref"])
-    if not subjects:
+    plan = plan_forget(app, found["cases"])
+    if not plan:
         raise NotFound(f"every customer matching {customer!r} is forgotten already")
-    err = sys.stderr
-    keyring = app.keyring
-    assert keyring is not None  # check_forget
-    plain = [e for s, e in subjects.items() if keyring.key(s) is None]
-    for e in plain:
-        # Written before [privacy] encrypt_personal was on: the log holds it in plain text.
-        click.echo(
-            render.safe(
-                f"cannot forget {'/'.join(sorted(e['names']))} ({', '.join(e['cases'])}): "
-                "recorded in plain text, before personal data was sealed"
-            ),
-            file=err,
-        )
-        del subjects[e["subject"]]
+    for e in plan:
+        if e.sealed:
+            line = f"will forget {e.label}: {len(e.cases)} case(s) {', '.join(e.cases)}"
+        else:
+            line = (
+                f"cannot forget {e.label} ({', '.join(e.cases)}): recorded in plain text, "
+                "before personal data was sealed"
+            )
+        click.echo(render.safe(line), err=True)
+    subjects = {e.subject: e for e in plan if e.sealed}
     if not subjects:
         raise Refused(
             "refused by rule forget-needs-sealed-data: the matching customers' personal "
             "data is in the log in plain text and cannot be shredded"
-        )
-    for e in subjects.values():
-        click.echo(
-            render.safe(
-                f"will forget {'/'.join(sorted(e['names']))} <{e['contact']}>: "
-                f"{len(e['cases'])} case(s) {', '.join(e['cases'])}"
-            ),
-            file=err,
         )
     if not yes:
         if not sys.stdin.isatty():
@@ -99,7 +78,7 @@ def forget_cmd(obj: Ctx, customer: str, yes: bool) -> None:
     rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
     result = {
         "forgotten": [
-            {"subject": d["subject"], "cases": subjects[d["subject"]]["cases"],
+            {"subject": d["subject"], "cases": subjects[d["subject"]].cases,
              "key_deleted": d["key_deleted"]}
             for d in done
         ]

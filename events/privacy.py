@@ -6,6 +6,7 @@ model's main module stays the glossary of case actions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from events.application import ComplaintsApp
@@ -31,6 +32,47 @@ def subject_of_case(app: ComplaintsApp, case: dict[str, Any]) -> str | None:
     if app.keyring is None or case["customer"] == "[forgotten]":
         return None
     return app.keyring.pseudonym(customer_key(case["customer"], case["contact"], case["account"]))
+
+
+@dataclass
+class Forgettable:
+    """One customer a ``forget`` query matched: their subject, names, contact and cases.
+
+    ``sealed`` is False for a customer the log holds in plain text (recorded
+    before ``[privacy] encrypt_personal`` was on): there is no key to delete.
+    """
+
+    subject: str
+    contact: str
+    names: set[str] = field(default_factory=set)
+    cases: list[str] = field(default_factory=list)
+    sealed: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"{'/'.join(sorted(self.names))} <{self.contact}>"
+
+
+def plan_forget(app: ComplaintsApp, cases: list[dict[str, Any]]) -> list[Forgettable]:
+    """Group read-model cases by the customer (subject) whose key seals them.
+
+    Cases already forgotten are left out; what remains is what ``forget``
+    lists before it asks.
+    """
+    keyring = app.keyring
+    found: dict[str, Forgettable] = {}
+    for case in cases:
+        subject = subject_of_case(app, case)
+        if subject is None or keyring is None:
+            continue
+        entry = found.get(subject)
+        if entry is None:
+            entry = found[subject] = Forgettable(
+                subject, case["contact"], sealed=keyring.key(subject) is not None
+            )
+        entry.names.add(case["customer"])
+        entry.cases.append(case["ref"])
+    return list(found.values())
 
 
 def forget_customers(app: ComplaintsApp, subjects: list[str], actor: str) -> list[dict[str, Any]]:
