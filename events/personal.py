@@ -5,9 +5,10 @@ and account number cannot be erased from it without breaking the chain that
 auditors check. So they never reach it in plain text. Before an event that
 carries them is stored, each personal field is sealed (AES-256-CTR, then
 HMAC-SHA-256) under a key of that customer's own (the *subject*), kept
-outside the log by a :class:`Keyring`. Forgetting a customer deletes that key: the sealed values
-stay in the log, byte for byte (the chain still verifies), but nobody can open
-them any more, and every reader shows :data:`FORGOTTEN` instead.
+outside the log by a :class:`Keyring`. Forgetting a customer deletes that
+key: the sealed values stay in the log, byte for byte (the chain still
+verifies), but nobody can open them any more, and every reader shows
+:data:`FORGOTTEN` instead.
 
 How it plugs into the library:
 
@@ -15,7 +16,7 @@ How it plugs into the library:
   fields of the known event topics (:data:`PERSONAL_FIELDS`) in a
   :class:`Personal` value just before encoding; nothing in the domain model
   changes, aggregates keep plain strings.
-- :class:`PersonalTranscoding` (a ``JSONTranscoding`` for :class:`Personal`)
+- :class:`PersonalTranscoding` (a library ``Transcoding`` for :class:`Personal`)
   seals on encode and, on decode, opens the value or yields ``"[forgotten]"``.
   The stored JSON is ``{"_type_": "personal", "_data_": {"s": subject,
   "k": key id, "v": base64(nonce | tag | ciphertext)}}``.
