@@ -84,12 +84,12 @@ def read_text(path: Path, encoding: str | None) -> str:
     try:
         codec = "utf-8-sig" if enc.lower().replace("_", "-") in ("utf-8", "utf8") else enc
         return data.decode(codec)
-    except LookupError:
-        raise ImportFileError(f"unknown encoding {enc!r}") from None
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         hint = " (try --encoding gbk for a CSV saved by Chinese Excel)" if enc != "gbk" else ""
         raise ImportFileError(f"line {line}: not valid {enc}{hint}") from None
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the name
+        raise ImportFileError(f"unknown encoding {enc!r}") from None
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
