@@ -112,6 +112,53 @@ def _encode_line(
     return head + b',"hash":"' + digest.encode() + b'"' + tail + b"\n", digest
 
 
+class _EventLineEncoder:
+    """Encodes event lines of one save byte for byte as :func:`_encode_line` would.
+
+    A bulk save writes thousands of lines whose headers differ only in a few
+    numbers, so the JSON of the repeated strings (case ids, topics, the
+    recorded time) is made once and the header is formatted, not serialised.
+    ``tests/test_filestore_index.py`` checks the two agree.
+    """
+
+    def __init__(self, recorded_at: str) -> None:
+        self._recorded = b',"recorded_at":' + orjson.dumps(recorded_at)
+        self._strings: dict[str, bytes] = {}
+
+    def _json(self, text: str) -> bytes:
+        out = self._strings.get(text)
+        if out is None:
+            if len(self._strings) > 10_000:
+                self._strings.clear()
+            out = self._strings[text] = orjson.dumps(text)
+        return out
+
+    def event(
+        self,
+        prev_hash: str,
+        position: int,
+        originator_id: str,
+        version: int,
+        topic: str,
+        commit: bool,
+        state: bytes,
+    ) -> tuple[bytes, str]:
+        head = b'{"position":%d,"originator_id":%s,"version":%d,"topic":%s%s,"commit":%s' % (
+            position,
+            self._json(originator_id),
+            version,
+            self._json(topic),
+            self._recorded,
+            b"true" if commit else b"false",
+        )
+        if _is_plain_json(state):
+            tail = _DATA + state + b"}"
+        else:
+            tail = _DATA_B64 + base64.b64encode(state) + b'"}'
+        digest = hashlib.sha256(prev_hash.encode() + head + tail).hexdigest()
+        return head + b',"hash":"' + digest.encode() + b'"' + tail + b"\n", digest
+
+
 def _is_plain_json(state: bytes) -> bool:
     """True if ``state`` can sit verbatim in a line as a JSON value."""
     if not state or b"\n" in state or b"\r" in state:
@@ -619,6 +666,7 @@ class _Log:
             self._quarantine_tail()
             start = self._tail
             recorded_at = datetime.now(UTC).isoformat()
+            encoder = _EventLineEncoder(recorded_at)
             prev_hash, position, offset = start.last_hash, start.last_position, start.end
             parts: list[bytes] = []
             rows: list[tuple[int, str, int, int, int]] = []
@@ -643,15 +691,15 @@ class _Log:
                 for i, ev in enumerate(events):
                     position += 1
                     oid = oids[i]
-                    header = {
-                        "position": position,
-                        "originator_id": oid,
-                        "version": ev.originator_version,
-                        "topic": ev.topic,
-                        "recorded_at": recorded_at,
-                        "commit": i == n_lines - 1,
-                    }
-                    line, prev_hash = _encode_line(prev_hash, header, ev.state)
+                    line, prev_hash = encoder.event(
+                        prev_hash,
+                        position,
+                        oid,
+                        ev.originator_version,
+                        ev.topic,
+                        i == n_lines - 1,
+                        ev.state,
+                    )
                     rows.append((position, oid, ev.originator_version, offset, len(line)))
                     parts.append(line)
                     last_line_start = offset
