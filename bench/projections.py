@@ -131,15 +131,20 @@ def add_events(store: Path, count: int = 100) -> str:
         app.close()
 
 
-def command_seconds(store: Path, args: list[str], repeats: int) -> float:
-    """Median wall time of a command, each run right after 100 new events."""
-    times = []
+def command_seconds(stores: list[Path], args: list[str], repeats: int) -> list[float]:
+    """Median wall time of a command on each store, each run right after 100 new events.
+
+    The stores take turns (big, small, big, small...), so that both meet the
+    same conditions on a machine that other jobs share.
+    """
+    times: list[list[float]] = [[] for _ in stores]
     for _ in range(repeats):
-        ref = add_events(store)
-        argv = [a.replace("{ref}", ref) for a in args]
-        took, _out = run(store, *argv)
-        times.append(took)
-    return statistics.median(times)
+        for i, store in enumerate(stores):
+            ref = add_events(store)
+            argv = [a.replace("{ref}", ref) for a in args]
+            took, _out = run(store, *argv)
+            times[i].append(took)
+    return [statistics.median(t) for t in times]
 
 
 def machine() -> dict[str, Any]:
@@ -170,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("store", type=Path, help="the big store (made by make_store.py)")
     ap.add_argument("--sqlite", type=Path, required=True, help="the same events in SQLite")
     ap.add_argument("--small", type=Path, default=ROOT / "bench" / "data" / "small1k")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json-out", type=Path, help="also write the figures here as JSON")
     args = ap.parse_args(argv)
 
@@ -245,8 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "commands": {},
     }
     for name, argv_ in commands.items():
-        big = command_seconds(args.store, argv_, args.repeats)
-        small = command_seconds(args.small, argv_, args.repeats)
+        big, small = command_seconds([args.store, args.small], argv_, args.repeats)
         figures["commands"][name] = {"big_s": big, "small_s": small}
         print(f"{name}: {big:.3f} s vs {small:.3f} s", file=sys.stderr)
         rows.append(
