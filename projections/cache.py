@@ -422,6 +422,7 @@ class Projector:
         tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             p.unlink(missing_ok=True)
+        self._remove_stale_builds()
         db = _bulk_db(tmp)
         base = {
             "format": str(FORMAT),
@@ -431,6 +432,20 @@ class Projector:
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
         return tmp, db
+
+    def _remove_stale_builds(self) -> None:
+        """Delete half-built cache files of rebuilds whose process is gone (killed)."""
+        prefix = f"{self.path.name}.tmp-"
+        for p in self.path.parent.glob(f"{prefix}*"):
+            digits = p.name[len(prefix) :].split(".")[0].split("-")[0]
+            if not digits.isdigit() or int(digits) == os.getpid():
+                continue
+            try:
+                os.kill(int(digits), 0)
+            except ProcessLookupError:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass  # alive (another user's process): leave its file alone
 
     def _rebuild_parallel(
         self,

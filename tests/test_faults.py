@@ -317,6 +317,7 @@ def test_killed_rebuild_completes_when_run_again(big_store: Store) -> None:
     assert json.loads(r.stdout)["cases"] == ROWS
     r = child(big_store.path, "list", "--json")
     assert r.returncode == 0 and len(json.loads(r.stdout)) == ROWS
+    assert not [p.name for p in cache.iterdir() if ".tmp-" in p.name]  # the killed one's
     verifies(big_store.path)
 
 
