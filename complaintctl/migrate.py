@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,12 @@ def target_settings(backend: str, target: str) -> dict[str, Any]:
 
 def redact_url(target: str) -> str:
     """The target as it may be printed: never with its password."""
-    url = urlparse(target)
+    try:
+        url = urlparse(target)
+        url.password  # noqa: B018  (parses the netloc: raises on "[::1" and the like)
+    except ValueError:
+        # Not a URL urllib can read, but maybe still USER:PASSWORD@ inside.
+        return re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", target)
     if url.password:
         netloc = url.netloc.replace(f":{url.password}@", ":***@")
         return url._replace(netloc=netloc).geturl()
