@@ -625,11 +625,12 @@ class ReadModels:
         by_chan: dict[str, Counter[str]] = defaultdict(Counter)
         totals: Counter[str] = Counter()
         rows = db.execute(
-            "SELECT a.kind, c.category, c.channel FROM activity a JOIN cases c ON c.id = a.case_id"
-            " WHERE a.ts >= ? AND a.ts < ?",
+            # Cases, not events: a case escalated twice in a day is one escalated case.
+            "SELECT DISTINCT a.kind, a.case_id, c.category, c.channel"
+            " FROM activity a JOIN cases c ON c.id = a.case_id WHERE a.ts >= ? AND a.ts < ?",
             (start.timestamp(), end.timestamp()),
         ).fetchall()
-        for kind, category, channel in rows:
+        for kind, _case, category, channel in rows:
             if kind not in kinds:
                 continue
             totals[kind] += 1

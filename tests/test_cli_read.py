@@ -231,11 +231,15 @@ def _today() -> str:
 
 
 def test_report_daily_in_every_format(store: Store, story: dict[str, str]) -> None:
+    c3 = story["c3"]
+    store.ok("ack", c3)
+    store.ok("ack", c3, "--reply-by", "+8h")  # a new promise: still one answered case
+    store.ok("escalate", c3, "--tier", "3", "--reason", "媒体曝光", actor=MANAGER)
     r = store.json("report", "daily", "--date", _today())
     assert r["totals"]["received"] == 3  # case 1 was received 80 hours ago
-    assert r["totals"]["acknowledged"] == 1
+    assert r["totals"]["acknowledged"] == 2  # cases 2 and 3
     assert r["totals"]["resolved"] == 1
-    assert r["totals"]["escalated"] == 1
+    assert r["totals"]["escalated"] == 1  # case 3, twice
     assert r["totals"]["overdue"] == 1
     assert r["overdue_by_owner"] == [{"owner": ADVISER, "cases": 1}]
     assert r["backlog"]["open"] == 2
