@@ -58,6 +58,18 @@ def _location(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in tuning}
 
 
+def _may_be_sqlite(path: Path) -> bool:
+    """A new or empty file, or one with SQLite's header (a text file is not a target)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError):
+        return True  # created, or refused by the library (exit 7)
+    except OSError:
+        return True  # let the library say why it cannot open it
+    return head in (b"", b"SQLite format 3\x00")
+
+
 @click.command("migrate")
 @click.option(
     "--to",
@@ -90,6 +102,8 @@ def migrate_cmd(obj: Ctx, to: str, target: str) -> None:
         settings = target_settings(to, target)
     except ValueError as e:
         raise UsageProblem(f"--target: {e}") from None
+    if to == "sqlite" and not _may_be_sqlite(Path(settings["sqlite_dbname"])):
+        raise UsageProblem(f"--target: {target} is not a SQLite database")
     target_path = Path(settings.get("path", obj.store))
     tgt_env = persistence_env(target_path, to, settings, environ={})
     src_env = source_env(obj)

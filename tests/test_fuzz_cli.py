@@ -600,6 +600,8 @@ REGRESSIONS: list[tuple[str, list[str], str | None]] = [
     ("reading", ["export"], None),
     ("reading", ["export", "--format", "csv"], None),
     ("reading", ["log"], None),
+    # a text file as a SQLite target: the library's DatabaseError
+    ("every", ["migrate", "--to", "sqlite", "--target", "{work}/a-file"], None),
     # a target that urllib cannot parse, redacted for printing: ValueError
     ("every", ["migrate", "--to", "file", "--target", "postgresql://[::1"], None),
     # a NUL byte in an encoding's name: ValueError from the codec lookup
