@@ -248,8 +248,7 @@ class ReadModels:
     ) -> list[Case]:
         """Cases matching the filters, oldest received first (newest first with a limit)."""
         if as_of is not None:
-            states = self.all_as_of(as_of)
-            found = [c for c in states.values() if filters.match(c, self.sla, as_of)]
+            found = self._find_as_of(filters, as_of)
             found.sort(key=lambda c: (c["received_at"], c["ref"]), reverse=limit is not None)
             return found[:limit] if limit is not None else found
         where, params = filters.sql(self.now())
@@ -259,7 +258,57 @@ class ReadModels:
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return list(self.projector.cases(where + order + tail, tuple(params)))
 
-    def all_as_of(self, at: datetime) -> dict[str, Case]:
+    def _find_as_of(self, filters: Filters, at: datetime, refold_limit: int = 2000) -> list[Case]:
+        """The cases matching at ``at`` (see :meth:`all_as_of`), filtering in SQL where it can.
+
+        A case unchanged since ``at`` had then its current columns and
+        deadlines, so the SQL filter (with ``at`` as now) picks those exactly.
+        """
+        db = self.projector.open()
+        t = at.timestamp()
+        changed = [r for (r,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,))]
+        if len(changed) > refold_limit:
+            states = self.fold_log_as_of(at)
+            return [c for c in states.values() if filters.match(c, self.sla, at)]
+        where, params = filters.sql(at)
+        where = (where + " AND" if where else " WHERE") + " updated <= ?"
+        found = list(self.projector.cases(where, (*params, t)))
+        for ref in changed:
+            try:
+                case = self.case_as_of(ref, at)
+            except CaseNotFound:
+                continue  # received after ``at``
+            if filters.match(case, self.sla, at):
+                found.append(case)
+        return found
+
+    def all_as_of(self, at: datetime, refold_limit: int = 2000) -> dict[str, Case]:
+        """Every case as it was at ``at``.
+
+        A case whose last event is not after ``at`` is then as it is now: its
+        state comes from the cache. Only the cases changed since are folded
+        again from their own events (through the store's index), up to ``at``.
+        When more than ``refold_limit`` cases changed since (a time long ago),
+        one pass over the whole log is cheaper: :meth:`fold_log_as_of`.
+        """
+        db = self.projector.open()
+        t = at.timestamp()
+        changed = db.execute("SELECT count(*) FROM cases WHERE updated > ?", (t,)).fetchone()[0]
+        if changed > refold_limit:
+            return self.fold_log_as_of(at)
+        states: dict[str, Case] = {}
+        for (doc,) in db.execute("SELECT doc FROM cases WHERE updated <= ?", (t,)):
+            case: Case = orjson.loads(doc)
+            states[case["_"]["id"]] = case
+        for (ref,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,)).fetchall():
+            try:
+                case = self.case_as_of(ref, at)
+            except CaseNotFound:
+                continue  # received after ``at``
+            states[case["_"]["id"]] = case
+        return states
+
+    def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         """Every case as it was at ``at``: the whole log folded, events after ``at`` skipped."""
         states: dict[str, Case] = {}
         for batch, _cp in self.source.read(Checkpoint(), topics=CASE_TOPICS):

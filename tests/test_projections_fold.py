@@ -316,3 +316,50 @@ def test_the_file_reader_and_the_recorder_reader_agree(played: tuple[Path, list[
         assert fast.last_position() == slow.last_position() == len(a)
     finally:
         app.close()
+
+
+def test_list_as_of_from_the_cache_equals_folding_the_whole_log(
+    played: tuple[Path, list[str]],
+) -> None:
+    """Cases unchanged since the time come from the cache, the others are refolded."""
+    store, refs = played
+    app = open_app(store, policy=POLICY)
+    rm = _models(store, app)
+    try:
+        rm.catch_up()
+        times = sorted(ev.timestamp for ref in refs[::5] for ev in app.events.get(case_id(ref)))
+        for at in [*times[::7], times[-1]]:
+            fast = rm.all_as_of(at)
+            full = rm.fold_log_as_of(at)
+            assert fast == full, at
+        assert rm.all_as_of(times[3], refold_limit=0) == rm.fold_log_as_of(times[3])
+    finally:
+        rm.close()
+        app.close()
+
+
+def test_find_as_of_filters_like_folding_the_whole_log(played: tuple[Path, list[str]]) -> None:
+    from projections.models import Filters
+
+    store, refs = played
+    app = open_app(store, policy=POLICY)
+    rm = _models(store, app)
+    try:
+        times = sorted(ev.timestamp for ref in refs[1::6] for ev in app.events.get(case_id(ref)))
+        filters = [
+            Filters(),
+            Filters(status=("received", "acknowledged", "in_progress", "awaiting_customer")),
+            Filters(status=("closed",), severity="major"),
+            Filters(owner="李娜"),
+            Filters(overdue=True),
+            Filters(customer="13800000001"),
+            Filters(group="11月运输破损"),
+        ]
+        for at in times[::9]:
+            states = rm.fold_log_as_of(at)
+            for f in filters:
+                expected = sorted(c["ref"] for c in states.values() if f.match(c, rm.sla, at))
+                assert sorted(c["ref"] for c in rm.find(f, as_of=at)) == expected, (at, f)
+    finally:
+        rm.close()
+        app.close()
