@@ -68,9 +68,7 @@ def _parse(line: bytes, offset: int) -> Event:
     try:
         rec: Event = orjson.loads(line)
     except orjson.JSONDecodeError:
-        raise LogDamaged(
-            f"the line at byte {offset} of events.jsonl is not JSON"
-        ) from None
+        raise LogDamaged(f"the line at byte {offset} of events.jsonl is not JSON") from None
     return rec
 
 
