@@ -156,3 +156,24 @@ def test_target_urls_are_parsed_and_redacted() -> None:
     assert "s3cr" not in redact_url("postgresql://shop:s3cr%40t@db.local/complaints")
     with pytest.raises(ValueError):
         target_settings("postgres", "/not/a/url")
+
+
+def test_digest_is_the_documented_formula(tmp_path: Path) -> None:
+    """docs/migrate.md: per event, four length-prefixed fields, in order."""
+    import hashlib
+
+    env = file_env(tmp_path / "src")
+    fill(env, 3, 2)
+    f = construct_factory(env)
+    rec = f.application_recorder()
+    h = hashlib.sha256()
+    for n in rec.select_notifications(start=None, limit=1000):
+        for part in (
+            str(n.originator_id).encode(),
+            str(n.originator_version).encode(),
+            n.topic.encode(),
+            n.state,
+        ):
+            h.update(len(part).to_bytes(8, "big") + part)
+    assert digest_store(rec).digest == h.hexdigest()
+    f.close()
