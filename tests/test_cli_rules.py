@@ -198,8 +198,12 @@ def test_remedy_in_another_currency_needs_the_top_tier(store: Store) -> None:
 def test_escalation_goes_up_only_a_manager_lowers_it(store: Store) -> None:
     ref = store.new()
     store.refused("escalate", ref, "--tier", "1", "--reason", "x", rule="escalation-goes-up")
-    store.refused("escalate", ref, "--tier", "3", "--reason", "媒体", rule="tier-3-needs-supervisor")
-    store.ok("escalate", ref, "--tier", "3", "--reason", "媒体", actor=DIRECTOR)  # two tiers at once
+    store.refused(
+        "escalate", ref, "--tier", "3", "--reason", "媒体", rule="tier-3-needs-supervisor"
+    )
+    store.ok(
+        "escalate", ref, "--tier", "3", "--reason", "媒体", actor=DIRECTOR
+    )  # two tiers at once
     store.refused(
         "escalate", ref, "--tier", "2", "--reason", "x", rule="only-manager-lowers-tier",
         actor=SERVICE_MANAGER,
