@@ -329,6 +329,14 @@ class _Log:
         )
         with contextlib.suppress(OSError):
             os.chmod(self.index_path, 0o600)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables and version != INDEX_FORMAT and where is None:
+            # An index written by another version of this module: start it again.
+            log.warning("index %s has another format: rebuilding it", self.index_path)
+            db.close()
+            self._remove_index_files()
+            return self._connect_index()
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
         db.executescript(
@@ -354,6 +362,7 @@ class _Log:
             );
             """
         )
+        db.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
         return db
 
     def _remove_index_files(self) -> None:
