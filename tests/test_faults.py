@@ -258,6 +258,8 @@ def test_a_lock_held_too_long_exits_7_naming_the_holder(store: Store) -> None:
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert r.returncode == 7, (r.returncode, r.stderr)
     assert f"pid {holder.pid}" in r.stderr, r.stderr
     assert "gave up after 0.3 s" in r.stderr
