@@ -95,19 +95,24 @@ def case_id(ref: str) -> UUID:
     return uuid5(NAMESPACE, "case:" + ref.strip().upper())
 
 
+def _a(word: str) -> str:
+    """``a resolved`` but ``an acknowledged``: messages are read by people."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _refuse_status(action: str, status: str) -> RuleRefused:
     if status == "archived":
         return RuleRefused("archived-read-only", "an archived case takes only reopen, by a manager")
     if action == "close":
-        return RuleRefused("close-requires-resolved", f"a {status} case cannot be closed")
+        return RuleRefused("close-requires-resolved", f"{_a(status)} case cannot be closed")
     if action == "archive":
-        return RuleRefused("archive-requires-closed", f"a {status} case cannot be archived")
+        return RuleRefused("archive-requires-closed", f"{_a(status)} case cannot be archived")
     if action == "followup":
         return RuleRefused(
-            "followup-requires-resolution", f"a {status} case cannot be followed up yet"
+            "followup-requires-resolution", f"{_a(status)} case cannot be followed up yet"
         )
     if action == "reopen":
-        return RuleRefused("reopen-requires-finished", f"a {status} case is still open")
+        return RuleRefused("reopen-requires-finished", f"{_a(status)} case is still open")
     if status == "closed":
         return RuleRefused(
             "closed-case-limited",
@@ -123,7 +128,7 @@ def _refuse_status(action: str, status: str) -> RuleRefused:
             "resolved-case-limited",
             f"a resolved case cannot take {action}; reopen it first",
         )
-    return RuleRefused("lifecycle-order", f"a {status} case cannot take {action}")
+    return RuleRefused("lifecycle-order", f"{_a(status)} case cannot take {action}")
 
 
 class Complaint(Aggregate):
