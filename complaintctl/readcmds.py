@@ -194,6 +194,11 @@ def sla_cmd(obj: Ctx, ref: str, as_of: str | None) -> None:
 # -- list -----------------------------------------------------------------------------
 
 
+# Bounds that keep numbers inside what SQLite (64-bit LIMIT) and datetime can take.
+MAX_LIMIT = 1_000_000_000
+MAX_HOURS = 24 * 366 * 100  # a century
+
+
 @click.command("list")
 @click.option(
     "--status",
@@ -209,7 +214,7 @@ def sla_cmd(obj: Ctx, ref: str, as_of: str | None) -> None:
 @click.option("--until", help="Received before TIME.")
 @click.option("--customer", help="Only cases of this customer (name or contact, exact).")
 @click.option("--group", help="Only cases of this group complaint.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most N cases, newest first.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N cases, newest first.")
 @click.option("--as-of", "as_of", help="The cases as they were at TIME (folds the whole log).")
 @format_option
 @json_option
@@ -306,7 +311,7 @@ _DUE_COLUMNS = ("ref", "deadline", "due", "hours", "status", "owner", "customer"
 @click.command("overdue")
 @click.option(
     "--within",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_HOURS),
     help="Also list cases due within N hours (default: the config's shop.due_soon_hours, 24).",
 )
 @format_option
@@ -330,7 +335,7 @@ def overdue_cmd(obj: Ctx, within: int | None, fmt: str) -> None:
 
 @click.command("followups")
 @click.option(
-    "--within", type=click.IntRange(min=0), default=0, help="Also those due within N hours."
+    "--within", type=click.IntRange(0, MAX_HOURS), default=0, help="Also those due within N hours."
 )
 @format_option
 @json_option

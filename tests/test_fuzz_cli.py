@@ -600,6 +600,10 @@ REGRESSIONS: list[tuple[str, list[str], str | None]] = [
     ("reading", ["export"], None),
     ("reading", ["export", "--format", "csv"], None),
     ("reading", ["log"], None),
+    # numbers past SQLite's 64-bit LIMIT and datetime's range: IntegrityError, OverflowError
+    ("reading", ["list", "--limit", "9223372036854775808"], None),
+    ("reading", ["overdue", "--within", "99999999999"], None),
+    ("reading", ["followups", "--within", "99999999999"], None),
     # a text file as a SQLite target: the library's DatabaseError
     ("every", ["migrate", "--to", "sqlite", "--target", "{work}/a-file"], None),
     # a target that urllib cannot parse, redacted for printing: ValueError
