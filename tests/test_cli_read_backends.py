@@ -37,6 +37,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return make_store(tmp_path / "store", backend=request.param, **settings)
 
 
-def test_these_stores_are_not_the_file_store(store: Store, story: dict[str, str]) -> None:
+def test_these_stores_are_not_the_file_store(
+    store: Store,
+    story: dict[str, str],  # noqa: F811  (the imported fixture)
+) -> None:
     assert not (store.path / "events.jsonl").exists()
     assert store.event_count() > 0
