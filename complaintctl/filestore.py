@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -493,18 +494,8 @@ class _Log:
     def _write_meta(self, tail: _Tail) -> None:
         self._db.execute(
             f"INSERT OR REPLACE INTO meta (id, {', '.join(self._META)}) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                INDEX_FORMAT,
-                tail.end,
-                tail.last_line_start,
-                tail.last_hash,
-                tail.last_position,
-                tail.lines,
-                tail.mtime_ns,
-                tail.damaged_line,
-                tail.damage,
-            ),
+            f"VALUES (1, {', '.join('?' * len(self._META))})",
+            (INDEX_FORMAT, *(getattr(tail, k) for k in self._META[1:])),
         )
 
     def _index_from(self, tail: _Tail, size: int) -> _Tail:
@@ -519,16 +510,7 @@ class _Log:
         """
         if size <= tail.end:
             return tail
-        new = _Tail(
-            tail.end,
-            tail.last_line_start,
-            tail.last_hash,
-            tail.last_position,
-            tail.lines,
-            tail.mtime_ns,
-            tail.damaged_line,
-            tail.damage,
-        )
+        new = dataclasses.replace(tail)
 
         def damaged(lineno: int, why: str) -> None:
             if not new.damaged_line:
