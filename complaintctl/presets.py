@@ -9,17 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-_COMMON_CHANNELS = [
-    "walk-in",
-    "phone",
-    "letter",
-    "email",
-    "web",
-    "follow-up-call",
-    "consumer-association",
-    "regulator",
-    "media",
-]
+from events.policy import Policy
+
+# The policy's default channels are the ones every kind of shop meets.
+_COMMON_CHANNELS = list(Policy().channels)
 
 _MAJOR = {
     "vip_customers": [],
