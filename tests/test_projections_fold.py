@@ -363,3 +363,18 @@ def test_find_as_of_filters_like_folding_the_whole_log(played: tuple[Path, list[
     finally:
         rm.close()
         app.close()
+
+
+def test_the_fold_knows_every_event_of_a_complaint() -> None:
+    """A new Complaint event without a fold would silently vanish from every read model."""
+    import inspect
+
+    from events.complaint import Complaint
+    from projections.fold import CASE_TOPICS
+
+    topics = {
+        obj.TOPIC
+        for name, obj in vars(Complaint).items()
+        if name != "Event" and inspect.isclass(obj) and issubclass(obj, Complaint.Event)
+    }
+    assert topics and topics == set(CASE_TOPICS)
