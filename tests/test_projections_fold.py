@@ -374,7 +374,7 @@ def test_the_fold_knows_every_event_of_a_complaint() -> None:
 
     topics = {
         obj.TOPIC
-        for name, obj in vars(Complaint).items()
-        if name != "Event" and inspect.isclass(obj) and issubclass(obj, Complaint.Event)
-    }
+        for obj in vars(Complaint).values()
+        if inspect.isclass(obj) and issubclass(obj, Complaint.Event)
+    } - {Complaint.Event.TOPIC}  # the base class, and library classes that inherit its topic
     assert topics and topics == set(CASE_TOPICS)
