@@ -10,19 +10,15 @@ from __future__ import annotations
 import base64
 import os
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 
 from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, Refused, UsageProblem
-from events.personal import FORGOTTEN
 from events.privacy import check_forget, forget_customers, plan_forget
-from projections.fold import public
-from projections.models import CustomerNotFound, Filters
+from projections.models import CustomerNotFound
 
 
 @click.command("forget")
@@ -90,12 +86,6 @@ def forget_cmd(obj: Ctx, customer: str, yes: bool) -> None:
             click.echo(render.safe(f"forgot customer {d['subject']}: {', '.join(d['cases'])}"))
 
 
-def _finished_at(case: dict[str, Any]) -> str | None:
-    """When a case was closed (or, for a withdrawn case archived unclosed, archived)."""
-    value = case.get("closed_at") or case.get("archived_at")
-    return str(value) if value else None
-
-
 @click.command("purge-candidates")
 @click.option(
     "--older-than",
@@ -124,28 +114,7 @@ def purge_candidates_cmd(obj: Ctx, days: int | None, as_of: str | None) -> None:
     if days is None:
         raise UsageProblem("give --older-than DAYS, or set [privacy] retention_days in the config")
     now = obj.time(as_of, "--as-of") or obj.app().clock()
-    try:
-        cutoff = now - timedelta(days=days)
-    except OverflowError:  # further back than the calendar goes: nothing is that old
-        cutoff = datetime.min.replace(tzinfo=UTC)
-    rows: list[dict[str, Any]] = []
-    for case in models(obj).find(Filters(status=("closed", "archived"))):
-        finished = _finished_at(case)
-        if finished is None or datetime.fromisoformat(finished) >= cutoff:
-            continue
-        c = public(case)
-        rows.append(
-            {
-                "ref": c["ref"],
-                "status": c["status"],
-                "closed_at": finished,
-                "days_closed": (now - datetime.fromisoformat(finished)).days,
-                "customer": c["customer"],
-                "contact": c["contact"],
-                "forgotten": c["customer"] == FORGOTTEN,
-            }
-        )
-    rows.sort(key=lambda r: (r["closed_at"], r["ref"]))
+    rows = models(obj).purge_candidates(days, now)
     columns = ("ref", "status", "closed_at", "days_closed", "customer", "contact")
     emit_rows(obj, rows, columns, "table")
     if not obj.json:

@@ -27,6 +27,7 @@ from eventsourcing.application import Application
 
 from events.complaint import case_id
 from events.errors import CaseNotFound, GroupNotFound
+from events.personal import FORGOTTEN
 from events.policy import Policy
 from projections.cache import Projector
 from projections.fold import CASE_TOPICS, OPEN, Case, apply, public, val
@@ -428,6 +429,36 @@ class ReadModels:
             "overdue": [r for r in rows if r["overdue"]],
             "due_soon": [r for r in rows if not r["overdue"]],
         }
+
+    def purge_candidates(self, days: int, now: datetime) -> list[dict[str, Any]]:
+        """Closed or archived cases finished more than ``days`` before ``now``, oldest first.
+
+        A case counts as finished when it was closed (or, withdrawn and archived
+        without closing, when it was archived).
+        """
+        try:
+            cutoff = now - timedelta(days=days)
+        except OverflowError:  # further back than the calendar goes: nothing is that old
+            cutoff = datetime.min.replace(tzinfo=UTC)
+        rows: list[dict[str, Any]] = []
+        for case in self.find(Filters(status=("closed", "archived"))):
+            value = case.get("closed_at") or case.get("archived_at")
+            if not value or datetime.fromisoformat(str(value)) >= cutoff:
+                continue
+            finished = datetime.fromisoformat(str(value))
+            rows.append(
+                {
+                    "ref": case["ref"],
+                    "status": case["status"],
+                    "closed_at": str(value),
+                    "days_closed": (now - finished).days,
+                    "customer": case["customer"],
+                    "contact": case["contact"],
+                    "forgotten": case["customer"] == FORGOTTEN,
+                }
+            )
+        rows.sort(key=lambda r: (r["closed_at"], r["ref"]))
+        return rows
 
     def followups(self, within_hours: int = 0) -> list[dict[str, Any]]:
         """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``)."""
