@@ -27,7 +27,7 @@ from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, UsageProblem
 from events.handovers import HandoverNotFound, accept_handover, record_handover
 from projections.fold import OPEN, public
-from projections.models import BY_KEYS, CustomerNotFound, Filters, ReadModels
+from projections.models import BY_KEYS, CustomerNotFound, Filters, ReadModels, handover_items
 from projections.settings import STATUSES, ReadSettings, SettingsError
 
 LIST_FORMATS = ("table", "csv", "jsonl", "markdown")
@@ -680,16 +680,7 @@ def handover_cmd(obj: Ctx, shift: str, record: bool, note: str | None, accept: s
         known = ", ".join(rm.settings.shifts)
         raise UsageProblem(f"unknown shift {shift!r}; the config knows: {known}") from None
     if record:
-        items = [
-            *(
-                {"kind": "open", "ref": c["ref"], "owner": o["owner"]}
-                for o in h["open_by_owner"]
-                for c in o["cases"]
-            ),
-            *({"kind": "callback", "ref": c["ref"], "due": c["reply_by"]} for c in h["callbacks"]),
-            *({"kind": "followup", "ref": f["ref"], "due": f["due"]} for f in h["followups_due"]),
-            *({"kind": "overdue", "ref": o["ref"]} for o in h["overdue"]),
-        ]
+        items = handover_items(h)
         h["recorded"] = record_handover(obj.app(), shift, obj.actor, items, note)
     if obj.json:
         render.emit_json(h)

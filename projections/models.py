@@ -926,3 +926,17 @@ def _utc(iso: str) -> str:
     if iso.endswith("+00:00"):
         return iso
     return datetime.fromisoformat(iso).astimezone(UTC).isoformat()
+
+
+def handover_items(h: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a recorded handover hands over: an item per open case, call-back, follow-up, overdue."""
+    return [
+        *(
+            {"kind": "open", "ref": c["ref"], "owner": o["owner"]}
+            for o in h["open_by_owner"]
+            for c in o["cases"]
+        ),
+        *({"kind": "callback", "ref": c["ref"], "due": c["reply_by"]} for c in h["callbacks"]),
+        *({"kind": "followup", "ref": f["ref"], "due": f["due"]} for f in h["followups_due"]),
+        *({"kind": "overdue", "ref": o["ref"]} for o in h["overdue"]),
+    ]
