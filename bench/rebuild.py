@@ -1,0 +1,266 @@
+"""Time ``complaintctl rebuild`` in fresh processes against the orjson parse of the same log.
+
+Issue 14, goal 3: a rebuild of 1M events within 3x an ``orjson.loads`` of every
+line of ``events.jsonl``, with a peak memory under 500 MB. This script measures
+that for one or more installs side by side, on identical copies of one store:
+
+    .venv/bin/python bench/rebuild.py --cmd /work/main/.venv/bin/complaintctl
+    .venv/bin/python bench/rebuild.py --cmd before=/work/main/.venv/bin/complaintctl \\
+        --cmd after=.venv/bin/complaintctl --events 1000000 --rounds 3
+
+How it measures, and why:
+
+- The store is made once by ``bench/make_store.py`` (``--events N``, default
+  100,000: a quick run) or taken as given (``--store DIR``, a store made by it),
+  then copied for every install without its read-model cache, so every install
+  rebuilds the very same log.
+- Each rebuild is a fresh process of the install's own script (``complaintctl
+  --json rebuild``), as a user runs it, with the environment of
+  ``coldstart.py``; its wall time and peak RSS come from ``os.wait4``; one
+  warm-up rebuild per install first (``.pyc`` files, the page cache).
+- The floor is one ``orjson.loads`` per line of the log, timed inside a fresh
+  process of the first install's Python (so the parse is measured, not
+  Python's start-up), once per round.
+- "in-process s" is the time the rebuild itself reports (``--json``'s
+  ``seconds``), without Python's start-up and imports, which weigh on a small
+  store but not at the goal's 1M events.
+- The floor and the installs take turns in every round (A B, then B A...);
+  medians of ``--rounds`` rounds.
+
+The default (100,000 events, 5 rounds) takes about a minute per install on a
+2-core VM; ``--events 1000000`` (the goal's size) takes about 10x as long and
+needs ~600 MB of disk per install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from coldstart import (
+    ACTOR,
+    Install,
+    checked,
+    clean_env,
+    fmt_table,
+    interpreter,
+    machine,
+    parse_installs,
+    ratio,
+    source_of,
+)
+
+HERE = Path(__file__).resolve().parent
+GOAL_X_FLOOR = 3.0  # at 1M events
+GOAL_PEAK_MB = 500
+FLOOR_CODE = """\
+import sys, time, orjson
+n = 0
+started = time.perf_counter()
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        orjson.loads(line)
+        n += 1
+print(time.perf_counter() - started, n)
+"""
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """A copy of the store without its read models (``cache/``): the log, indexes, config."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("cache"))
+
+
+def rebuild_once(inst: Install, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """One ``rebuild`` in a fresh process: wall seconds, peak RSS, and what it reported."""
+    argv = [str(inst.script), "--store", str(inst.store), "--actor", ACTOR, "--json", "rebuild"]
+    result = checked(argv, env, cwd, capture=True)
+    try:
+        said = json.loads(result.stdout)
+    except ValueError:
+        said = {}
+    return {
+        "seconds": result.seconds,
+        "maxrss_mb": result.maxrss_kb / 1024,
+        "events": said.get("events"),
+        "inside_s": said.get("seconds"),
+    }
+
+
+def floor_once(python: list[str], log: Path, env: dict[str, str], cwd: Path) -> tuple[float, int]:
+    """The parse floor: seconds of one orjson.loads per line, and the line count."""
+    out = checked([*python, "-c", FLOOR_CODE, str(log)], env, cwd, capture=True)
+    seconds, lines = out.stdout.decode().split()
+    return float(seconds), int(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Defaults (100,000 events, 5 rounds) finish in about a minute per install "
+        "on a 2-core machine; --events 1000000 takes about ten times as long.",
+    )
+    ap.add_argument(
+        "--cmd",
+        action="append",
+        required=True,
+        metavar="[LABEL=]PATH",
+        help="a complaintctl script to measure (repeat to compare; labels A, B... by default)",
+    )
+    ap.add_argument("--store", type=Path, help="an existing store (made by make_store.py)")
+    ap.add_argument(
+        "--events", type=int, default=100_000, help="events of the store to make (default 100000)"
+    )
+    ap.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    ap.add_argument(
+        "--python",
+        help="the interpreter of make_store.py and of the parse floor "
+        "(default: the first install's, which has orjson)",
+    )
+    ap.add_argument("--dir", type=Path, help="where to make the temp stores (default: $TMPDIR)")
+    ap.add_argument("--keep", action="store_true", help="keep the stores (the path is printed)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON, no table")
+    args = ap.parse_args(argv)
+    if args.rounds < 1:
+        ap.error("--rounds must be >= 1")
+    if args.store and not (args.store / "events.jsonl").is_file():
+        ap.error(f"--store {args.store}: no events.jsonl there")
+
+    installs = parse_installs(args.cmd)
+    python = [args.python] if args.python else interpreter(installs[0].script)[:-1]
+    env = clean_env()
+    if args.dir:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="rebuild-", dir=args.dir))
+    try:
+        info = machine()
+        source = args.store
+        if source is None:
+            source = root / "source"
+            print(f"making a store of {args.events:,} events", file=sys.stderr)
+            checked(
+                [*python, str(HERE / "make_store.py"), str(source), "--events", str(args.events)],
+                env,
+                root,
+            )
+        log = source / "events.jsonl"
+        sources = {}
+        for inst in installs:
+            sources[inst.label] = source_of(inst, env, root)
+            inst.store = root / f"store-{inst.label}"
+            copy_store(source, inst.store)
+        print("warm-up rebuilds", file=sys.stderr)
+        floor_once(python, log, env, root)
+        for inst in installs:
+            rebuild_once(inst, env, root)
+        floors: list[float] = []
+        lines = 0
+        runs: dict[str, list[dict[str, Any]]] = {inst.label: [] for inst in installs}
+        for r in range(args.rounds):
+            print(f"round {r + 1}/{args.rounds}", file=sys.stderr)
+            seconds, lines = floor_once(python, log, env, root)
+            floors.append(seconds)
+            for inst in installs[r % len(installs) :] + installs[: r % len(installs)]:
+                runs[inst.label].append(rebuild_once(inst, env, root))
+        info["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        floor = statistics.median(floors)
+        summary: dict[str, dict[str, Any]] = {}
+        for inst in installs:
+            rs = runs[inst.label]
+            med = statistics.median(r["seconds"] for r in rs)
+            inside = [r["inside_s"] for r in rs if r["inside_s"] is not None]
+            events = rs[-1]["events"] or lines
+            summary[inst.label] = {
+                **sources[inst.label],
+                "median_s": med,
+                "min_s": min(r["seconds"] for r in rs),
+                "inside_median_s": statistics.median(inside) if inside else None,
+                "x_floor": med / floor,
+                "inside_x_floor": statistics.median(inside) / floor if inside else None,
+                "peak_rss_mb": max(r["maxrss_mb"] for r in rs),
+                "events": events,
+                "events_per_s": events / med,
+                "runs": rs,
+            }
+        if args.json:
+            doc: dict[str, Any] = {
+                "machine": info,
+                "store": {"events": lines, "log_bytes": log.stat().st_size, "source": str(source)},
+                "floor": {"median_s": floor, "samples_s": floors, "python": python},
+                "goals": {"x_floor": GOAL_X_FLOOR, "peak_rss_mb": GOAL_PEAK_MB},
+                "installs": summary,
+            }
+            if len(installs) == 2:
+                a, b = (summary[i.label] for i in installs)
+                doc["ratio_b_over_a"] = b["median_s"] / a["median_s"]
+            print(json.dumps(doc, ensure_ascii=False, indent=2))
+        else:
+            print(
+                f"rebuild, fresh processes: {info['date']}, {info['cpu']}, nproc {info['nproc']}, "
+                f"load {info['load_before']} -> {info['load_after']}"
+            )
+            print(
+                f"store: {lines:,} events, {log.stat().st_size / 1e6:.0f} MB log"
+                f" ({'given: ' + str(args.store) if args.store else 'made by make_store.py'});"
+                f" medians of {args.rounds} rounds, installs taking turns"
+            )
+            for inst in installs:
+                s = sources[inst.label]
+                print(
+                    f"{inst.label}: {inst.script} (Python {s.get('python', '?')}; "
+                    f"code {s.get('source', '?')} at {s.get('commit', '?')})"
+                )
+            print(
+                f"goals (at 1M events): rebuild <= {GOAL_X_FLOOR:g}x the parse floor, "
+                f"peak RSS < {GOAL_PEAK_MB} MB"
+            )
+            print()
+            header = ["what", "median s", "min s", "x floor", "in-process s", "x floor"]
+            header += ["peak MB", "events/s"]
+            if len(installs) == 2:
+                header.append(f"{installs[1].label}/{installs[0].label}")
+            rows = [
+                ["orjson.loads per line (floor)", f"{floor:.3f}", f"{min(floors):.3f}", "1.00x"]
+                + [f"{floor:.3f}", "1.00x", "", f"{lines / floor:,.0f}"]
+                + ([""] if len(installs) == 2 else [])
+            ]
+            for inst in installs:
+                s = summary[inst.label]
+                x_mark = "" if s["x_floor"] <= GOAL_X_FLOOR else " MISSED"
+                mb_mark = "" if s["peak_rss_mb"] < GOAL_PEAK_MB else " MISSED"
+                inside = s["inside_median_s"]
+                row = [
+                    f"{inst.label}: complaintctl rebuild",
+                    f"{s['median_s']:.3f}",
+                    f"{s['min_s']:.3f}",
+                    f"{s['x_floor']:.2f}x{x_mark}",
+                    f"{inside:.2f}" if inside is not None else "-",
+                    ratio(inside, floor),
+                    f"{s['peak_rss_mb']:.0f}{mb_mark}",
+                    f"{s['events_per_s']:,.0f}",
+                ]
+                if len(installs) == 2:
+                    first = summary[installs[0].label]["median_s"]
+                    row.append(ratio(s["median_s"], first) if inst is installs[1] else "")
+                rows.append(row)
+            print(fmt_table(header, rows))
+        if args.keep:
+            print(f"stores kept in {root}", file=sys.stderr)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    code = main()
+    print(f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    sys.exit(code)
