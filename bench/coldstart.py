@@ -491,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--python",
         default=sys.executable,
-        help="the interpreter of the 'python -c pass' floor (default: this one)",
+        help=f"the interpreter of the 'python -c pass' floor (default: {sys.executable})",
     )
     ap.add_argument("--rounds", type=int, default=11, help="timed rounds (default 11)")
     ap.add_argument("--cases", type=int, default=300, help="cases in the store (default 300)")

@@ -212,10 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                 f" medians of {args.rounds} rounds, installs taking turns"
             )
             for inst in installs:
-                s = sources[inst.label]
+                src = sources[inst.label]
                 print(
-                    f"{inst.label}: {inst.script} (Python {s.get('python', '?')}; "
-                    f"code {s.get('source', '?')} at {s.get('commit', '?')})"
+                    f"{inst.label}: {inst.script} (Python {src.get('python', '?')}; "
+                    f"code {src.get('source', '?')} at {src.get('commit', '?')})"
                 )
             print(
                 f"goals (at 1M events): rebuild <= {GOAL_X_FLOOR:g}x the parse floor, "
@@ -232,23 +232,23 @@ def main(argv: list[str] | None = None) -> int:
                 + ([""] if len(installs) == 2 else [])
             ]
             for inst in installs:
-                s = summary[inst.label]
-                x_mark = "" if s["x_floor"] <= GOAL_X_FLOOR else " MISSED"
-                mb_mark = "" if s["peak_rss_mb"] < GOAL_PEAK_MB else " MISSED"
-                inside = s["inside_median_s"]
+                fig = summary[inst.label]
+                x_mark = "" if fig["x_floor"] <= GOAL_X_FLOOR else " MISSED"
+                mb_mark = "" if fig["peak_rss_mb"] < GOAL_PEAK_MB else " MISSED"
+                own = fig["inside_median_s"]
                 row = [
                     f"{inst.label}: complaintctl rebuild",
-                    f"{s['median_s']:.3f}",
-                    f"{s['min_s']:.3f}",
-                    f"{s['x_floor']:.2f}x{x_mark}",
-                    f"{inside:.2f}" if inside is not None else "-",
-                    ratio(inside, floor),
-                    f"{s['peak_rss_mb']:.0f}{mb_mark}",
-                    f"{s['events_per_s']:,.0f}",
+                    f"{fig['median_s']:.3f}",
+                    f"{fig['min_s']:.3f}",
+                    f"{fig['x_floor']:.2f}x{x_mark}",
+                    f"{own:.2f}" if own is not None else "-",
+                    ratio(own, floor),
+                    f"{fig['peak_rss_mb']:.0f}{mb_mark}",
+                    f"{fig['events_per_s']:,.0f}",
                 ]
                 if len(installs) == 2:
                     first = summary[installs[0].label]["median_s"]
-                    row.append(ratio(s["median_s"], first) if inst is installs[1] else "")
+                    row.append(ratio(fig["median_s"], first) if inst is installs[1] else "")
                 rows.append(row)
             print(fmt_table(header, rows))
         if args.keep:
