@@ -142,6 +142,7 @@ class Install:
     writes: int = 0
     samples: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[int]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     callgrind: dict[str, int] = field(default_factory=dict)
 
     def argv(self, cmd: Command, received_at: str) -> list[str]:
@@ -194,7 +195,10 @@ def interpreter(script: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Run:
+    """One finished process: wall and CPU (user + system) seconds, peak RSS, output."""
+
     seconds: float
+    cpu_seconds: float
     maxrss_kb: int
     code: int
     stdout: bytes
@@ -207,33 +211,32 @@ def run(
     cwd: Path,
     *,
     capture: bool = False,
-    stdin: bytes | None = None,
 ) -> Run:
-    """One fresh process: wall time from start to reaping, and its peak RSS (wait4).
+    """One fresh process: wall time from start to reaping, its CPU time and peak RSS (wait4).
+
+    The CPU time is less disturbed than the wall time by other jobs on a busy
+    machine (a process waiting for a core costs wall time, not CPU time).
 
     Output goes to files, not pipes, so that the parent never runs while the
     child is timed and a chatty child can never block on a full pipe.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        inp = subprocess.PIPE if stdin is not None else subprocess.DEVNULL
         started = time.perf_counter()
         proc = subprocess.Popen(
             list(argv),
-            stdin=inp,
+            stdin=subprocess.DEVNULL,
             stdout=out if capture else subprocess.DEVNULL,
             stderr=err,
             env=env,
             cwd=cwd,
         )
-        if stdin is not None and proc.stdin is not None:
-            proc.stdin.write(stdin)
-            proc.stdin.close()
         _pid, status, usage = os.wait4(proc.pid, 0)
         took = time.perf_counter() - started
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(took, usage.ru_maxrss, code, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(took, cpu, usage.ru_maxrss, code, out.read(), err.read())
 
 
 def checked(argv: Sequence[str], env: dict[str, str], cwd: Path, **kw: Any) -> Run:
@@ -356,8 +359,7 @@ def measure(
     received_at: str,
     env: dict[str, str],
     cwd: Path,
-    floor: list[float],
-    floor_rss: list[int],
+    floor: list[Run],
     progress: bool,
 ) -> None:
     """Warm up, then ``rounds`` rounds of every command, installs taking turns."""
@@ -375,15 +377,14 @@ def measure(
     for r in range(rounds):
         if progress:
             print(f"  round {r + 1}/{rounds}", file=sys.stderr)
-        f = run([python, "-c", "pass"], env, cwd)
-        floor.append(f.seconds)
-        floor_rss.append(f.maxrss_kb)
+        floor.append(run([python, "-c", "pass"], env, cwd))
         order = installs[r % len(installs) :] + installs[: r % len(installs)]
         for cmd in commands:
             for inst in order:
                 result = once(inst, cmd)
                 inst.samples.setdefault(cmd.key, []).append(result.seconds)
                 inst.rss.setdefault(cmd.key, []).append(result.maxrss_kb)
+                inst.cpu.setdefault(cmd.key, []).append(result.cpu_seconds)
 
 
 def callgrind_ir(argv: list[str], env: dict[str, str], cwd: Path, out: Path) -> int:
@@ -418,34 +419,48 @@ def ratio(a: float | None, b: float | None) -> str:
 def report(
     installs: list[Install],
     commands: list[Command],
-    floor: float,
-    floor_rss: int,
+    floor_runs: list[Run],
     cg_floor: int | None,
 ) -> str:
-    """The timing table (and the callgrind table when counts were taken)."""
+    """The timing table (and the callgrind table when counts were taken).
+
+    Per install: median wall ms, its ratio to the floor's (the goals' measure),
+    median CPU ms, median peak RSS; with two installs, B/A of wall and of CPU.
+    """
+    floor = statistics.median(r.seconds for r in floor_runs)
+    floor_cpu = statistics.median(r.cpu_seconds for r in floor_runs)
+    floor_mb = statistics.median(r.maxrss_kb for r in floor_runs) / 1024
+    two = len(installs) == 2
     header = ["command", "goal"]
     for inst in installs:
-        header += [f"{inst.label} ms", f"{inst.label} x floor", f"{inst.label} MB"]
-    if len(installs) == 2:
-        header.append(f"{installs[1].label}/{installs[0].label}")
+        header += [f"{inst.label} ms", f"{inst.label} x floor", f"{inst.label} cpu ms"]
+        header.append(f"{inst.label} MB")
+    if two:
+        ba = f"{installs[1].label}/{installs[0].label}"
+        header += [ba, f"{ba} cpu"]
     rows = [
         ["python -c pass", "floor"]
-        + [f"{floor * 1000:.1f}", "1.00x", f"{floor_rss / 1024:.0f}"] * len(installs)
-        + (["1.00x"] if len(installs) == 2 else [])
+        + [f"{floor * 1000:.1f}", "1.00x", f"{floor_cpu * 1000:.1f}", f"{floor_mb:.0f}"]
+        * len(installs)
+        + (["1.00x", "1.00x"] if two else [])
     ]
     for cmd in commands:
         if cmd.key == "pass" or cmd.key not in installs[0].samples:
             continue
         row = [cmd.title(), f"<= {cmd.goal:g}x" if cmd.goal else ""]
         meds: list[float] = []
+        cpus: list[float] = []
         for inst in installs:
             med = statistics.median(inst.samples[cmd.key])
+            cpu = statistics.median(inst.cpu[cmd.key])
             meds.append(med)
+            cpus.append(cpu)
             mark = "" if cmd.goal is None or med / floor <= cmd.goal else " MISSED"
             rss = statistics.median(inst.rss[cmd.key]) / 1024
-            row += [f"{med * 1000:.1f}", f"{med / floor:.2f}x{mark}", f"{rss:.0f}"]
-        if len(installs) == 2:
-            row.append(ratio(meds[1], meds[0]))
+            row += [f"{med * 1000:.1f}", f"{med / floor:.2f}x{mark}", f"{cpu * 1000:.1f}"]
+            row.append(f"{rss:.0f}")
+        if two:
+            row += [ratio(meds[1], meds[0]), ratio(cpus[1], cpus[0])]
         rows.append(row)
     text = fmt_table(header, rows)
     if any(inst.callgrind for inst in installs):
@@ -553,8 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{inst.label}: building a store of {args.cases} cases", file=sys.stderr)
             sources[inst.label] = source_of(inst, env, root)
             build_store(inst, root, csv_path, args.cases, env)
-        floor: list[float] = []
-        floor_rss: list[int] = []
+        floor: list[Run] = []
         started = time.perf_counter()
         for phase, cmds in (("reads", reads), ("writes", writes)):
             if cmds:
@@ -568,7 +582,6 @@ def main(argv: list[str] | None = None) -> int:
                     env,
                     root,
                     floor,
-                    floor_rss,
                     progress=sys.stderr.isatty(),
                 )
         info["timing_seconds"] = round(time.perf_counter() - started, 1)
@@ -587,11 +600,18 @@ def main(argv: list[str] | None = None) -> int:
                         inst.writes += 1
         info["load_after"] = [round(x, 2) for x in os.getloadavg()]
         shown = [c for c in COMMANDS if c in reads or c in writes or c.key in cg_keys]
-        floor_med = statistics.median(floor) if floor else 0.0
+        floor_med = statistics.median(r.seconds for r in floor) if floor else 0.0
         if args.json:
             doc = {
                 "machine": info,
-                "floor": {"median_s": floor_med, "samples_s": floor},
+                "floor": {
+                    "argv": [args.python, "-c", "pass"],
+                    "median_s": floor_med,
+                    "samples_s": [r.seconds for r in floor],
+                    "cpu_median_s": statistics.median(r.cpu_seconds for r in floor)
+                    if floor
+                    else None,
+                },
                 "installs": {
                     inst.label: {
                         **sources[inst.label],
@@ -607,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "min_s": min(s),
                                 "max_s": max(s),
                                 "samples_s": s,
+                                "cpu_median_s": statistics.median(inst.cpu[key]),
                                 "maxrss_mb": statistics.median(inst.rss[key]) / 1024,
                             }
                             for key, s in inst.samples.items()
@@ -648,8 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                     report(
                         installs,
                         shown,
-                        floor_med,
-                        int(statistics.median(floor_rss)),
+                        floor,
                         cg_floor,
                     )
                 )
