@@ -425,7 +425,8 @@ def report(
     """The timing table (and the callgrind table when counts were taken).
 
     Per install: median wall ms, its ratio to the floor's (the goals' measure),
-    median CPU ms, median peak RSS; with two installs, B/A of wall and of CPU.
+    median CPU ms and its ratio to the floor's, median peak RSS; with two
+    installs, B/A of wall and of CPU.
     """
     floor = statistics.median(r.seconds for r in floor_runs)
     floor_cpu = statistics.median(r.cpu_seconds for r in floor_runs)
@@ -434,13 +435,13 @@ def report(
     header = ["command", "goal"]
     for inst in installs:
         header += [f"{inst.label} ms", f"{inst.label} x floor", f"{inst.label} cpu ms"]
-        header.append(f"{inst.label} MB")
+        header += [f"{inst.label} cpu x", f"{inst.label} MB"]
     if two:
         ba = f"{installs[1].label}/{installs[0].label}"
         header += [ba, f"{ba} cpu"]
     rows = [
         ["python -c pass", "floor"]
-        + [f"{floor * 1000:.1f}", "1.00x", f"{floor_cpu * 1000:.1f}", f"{floor_mb:.0f}"]
+        + [f"{floor * 1000:.1f}", "1.00x", f"{floor_cpu * 1000:.1f}", "1.00x", f"{floor_mb:.0f}"]
         * len(installs)
         + (["1.00x", "1.00x"] if two else [])
     ]
@@ -458,7 +459,7 @@ def report(
             mark = "" if cmd.goal is None or med / floor <= cmd.goal else " MISSED"
             rss = statistics.median(inst.rss[cmd.key]) / 1024
             row += [f"{med * 1000:.1f}", f"{med / floor:.2f}x{mark}", f"{cpu * 1000:.1f}"]
-            row.append(f"{rss:.0f}")
+            row += [ratio(cpu, floor_cpu), f"{rss:.0f}"]
         if two:
             row += [ratio(meds[1], meds[0]), ratio(cpus[1], cpus[0])]
         rows.append(row)
@@ -645,6 +646,9 @@ def main(argv: list[str] | None = None) -> int:
                 doc["ratio_b_over_a"] = {
                     k: statistics.median(b.samples[k]) / statistics.median(a.samples[k])
                     for k in a.samples
+                }
+                doc["cpu_ratio_b_over_a"] = {
+                    k: statistics.median(b.cpu[k]) / statistics.median(a.cpu[k]) for k in a.cpu
                 }
             print(json.dumps(doc, ensure_ascii=False, indent=2))
         else:

@@ -24,8 +24,9 @@ How it measures, and why:
 - "in-process s" is the time the rebuild itself reports (``--json``'s
   ``seconds``), without Python's start-up and imports, which weigh on a small
   store but not at the goal's 1M events.
-- "cpu s" is the rebuild process's user + system time (``wait4``), which a
-  busy machine disturbs less than the wall time.
+- "cpu s" is the rebuild process's user + system time (``wait4``), and the
+  floor's CPU time (``process_time``): a busy machine disturbs them less than
+  the wall times, so their ratio is the steadier one there.
 - The floor and the installs take turns in every round (A B, then B A...);
   medians of ``--rounds`` rounds.
 
@@ -66,12 +67,12 @@ GOAL_PEAK_MB = 500
 FLOOR_CODE = """\
 import sys, time, orjson
 n = 0
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 with open(sys.argv[1], "rb") as f:
     for line in f:
         orjson.loads(line)
         n += 1
-print(time.perf_counter() - started, n)
+print(time.perf_counter() - started, time.process_time() - cpu, n)
 """
 
 
@@ -97,11 +98,13 @@ def rebuild_once(inst: Install, env: dict[str, str], cwd: Path) -> dict[str, Any
     }
 
 
-def floor_once(python: list[str], log: Path, env: dict[str, str], cwd: Path) -> tuple[float, int]:
-    """The parse floor: seconds of one orjson.loads per line, and the line count."""
+def floor_once(
+    python: list[str], log: Path, env: dict[str, str], cwd: Path
+) -> tuple[float, float, int]:
+    """The parse floor: wall and CPU seconds of one orjson.loads per line, and the line count."""
     out = checked([*python, "-c", FLOOR_CODE, str(log)], env, cwd, capture=True)
-    seconds, lines = out.stdout.decode().split()
-    return float(seconds), int(lines)
+    seconds, cpu, lines = out.stdout.decode().split()
+    return float(seconds), float(cpu), int(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,16 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         for inst in installs:
             rebuild_once(inst, env, root)
         floors: list[float] = []
+        floor_cpus: list[float] = []
         lines = 0
         runs: dict[str, list[dict[str, Any]]] = {inst.label: [] for inst in installs}
         for r in range(args.rounds):
             print(f"round {r + 1}/{args.rounds}", file=sys.stderr)
-            seconds, lines = floor_once(python, log, env, root)
+            seconds, cpu, lines = floor_once(python, log, env, root)
             floors.append(seconds)
+            floor_cpus.append(cpu)
             for inst in installs[r % len(installs) :] + installs[: r % len(installs)]:
                 runs[inst.label].append(rebuild_once(inst, env, root))
         info["load_after"] = [round(x, 2) for x in os.getloadavg()]
         floor = statistics.median(floors)
+        floor_cpu = statistics.median(floor_cpus)
         summary: dict[str, dict[str, Any]] = {}
         for inst in installs:
             rs = runs[inst.label]
@@ -185,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 "median_s": med,
                 "min_s": min(r["seconds"] for r in rs),
                 "cpu_median_s": statistics.median(r["cpu_s"] for r in rs),
+                "cpu_x_floor": statistics.median(r["cpu_s"] for r in rs) / floor_cpu,
                 "inside_median_s": statistics.median(inside) if inside else None,
                 "x_floor": med / floor,
                 "inside_x_floor": statistics.median(inside) / floor if inside else None,
@@ -197,13 +204,19 @@ def main(argv: list[str] | None = None) -> int:
             doc: dict[str, Any] = {
                 "machine": info,
                 "store": {"events": lines, "log_bytes": log.stat().st_size, "source": str(source)},
-                "floor": {"median_s": floor, "samples_s": floors, "python": python},
+                "floor": {
+                    "median_s": floor,
+                    "samples_s": floors,
+                    "cpu_median_s": floor_cpu,
+                    "python": python,
+                },
                 "goals": {"x_floor": GOAL_X_FLOOR, "peak_rss_mb": GOAL_PEAK_MB},
                 "installs": summary,
             }
             if len(installs) == 2:
                 a, b = (summary[i.label] for i in installs)
                 doc["ratio_b_over_a"] = b["median_s"] / a["median_s"]
+                doc["cpu_ratio_b_over_a"] = b["cpu_median_s"] / a["cpu_median_s"]
             print(json.dumps(doc, ensure_ascii=False, indent=2))
         else:
             print(
@@ -227,13 +240,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             print()
             header = ["what", "median s", "min s", "x floor", "in-process s", "x floor"]
-            header += ["cpu s", "peak MB", "events/s"]
+            header += ["cpu s", "cpu x", "peak MB", "events/s"]
             if len(installs) == 2:
-                header.append(f"{installs[1].label}/{installs[0].label}")
+                ba = f"{installs[1].label}/{installs[0].label}"
+                header += [ba, f"{ba} cpu"]
             rows = [
                 ["orjson.loads per line (floor)", f"{floor:.3f}", f"{min(floors):.3f}", "1.00x"]
-                + [f"{floor:.3f}", "1.00x", "", "", f"{lines / floor:,.0f}"]
-                + ([""] if len(installs) == 2 else [])
+                + [f"{floor:.3f}", "1.00x", f"{floor_cpu:.2f}", "1.00x", ""]
+                + [f"{lines / floor:,.0f}"]
+                + (["", ""] if len(installs) == 2 else [])
             ]
             for inst in installs:
                 fig = summary[inst.label]
@@ -248,12 +263,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"{own:.2f}" if own is not None else "-",
                     ratio(own, floor),
                     f"{fig['cpu_median_s']:.2f}",
+                    f"{fig['cpu_x_floor']:.2f}x",
                     f"{fig['peak_rss_mb']:.0f}{mb_mark}",
                     f"{fig['events_per_s']:,.0f}",
                 ]
                 if len(installs) == 2:
-                    first = summary[installs[0].label]["median_s"]
-                    row.append(ratio(fig["median_s"], first) if inst is installs[1] else "")
+                    first = summary[installs[0].label]
+                    if inst is installs[1]:
+                        row.append(ratio(fig["median_s"], first["median_s"]))
+                        row.append(ratio(fig["cpu_median_s"], first["cpu_median_s"]))
+                    else:
+                        row += ["", ""]
                 rows.append(row)
             print(fmt_table(header, rows))
         if args.keep:
