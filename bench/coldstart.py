@@ -31,7 +31,9 @@ How it measures, and why:
   which is stable where wall time is noisy.
 
 The default (300 cases, 11 rounds) takes about 1-2 minutes per install on a
-2-core VM; ``--cases`` and ``--rounds`` change it. Only the standard library is
+quiet 2-core VM (up to 3x that when other jobs share it), and each
+``--callgrind`` command adds 15-30 s per install; ``--cases`` and ``--rounds``
+change it. Only the standard library is
 used, so any Python 3.11+ runs it.
 """
 
@@ -495,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog="Defaults (300 cases, 11 rounds) finish in about 1-2 minutes per install "
-        "on a 2-core machine; larger --cases/--rounds take longer.",
+        "on a quiet 2-core machine (longer when it is busy; each --callgrind command "
+        "adds 15-30 s per install); larger --cases/--rounds take longer.",
     )
     ap.add_argument(
         "--cmd",
