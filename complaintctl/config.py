@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -16,24 +16,65 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
+from events.calendar import BASES
+from events.complaint import STATUSES
 from events.policy import ROLES, SEVERITIES, MajorRules, Policy, StaffMember, Tier
+from projections.settings import ReadSettings
 
 CONFIG_NAME = "complaintctl.toml"
 BACKENDS = ("file", "sqlite", "postgres")
-_TOP_KEYS = {
-    "shop",
-    "store",
-    "categories",
-    "channels",
-    "departments",
-    "severities",
-    "reply",
-    "regulatory",
-    "tiers",
-    "staff",
-    "major",
-    "privacy",
-}
+#: Upper bounds that keep every deadline and cutoff inside datetime's range (and sane):
+#: hours and days of a clock up to ten years, a retention up to a century.
+MAX_HOURS = 24 * 366 * 10
+MAX_DAYS = 366 * 10
+MAX_RETENTION_DAYS = 366 * 100
+MAX_COUNT = 1_000_000
+
+# The keys each table may hold; anything else is refused, naming the dotted key.
+_TOP_KEYS = frozenset(
+    {
+        "shop",
+        "store",
+        "categories",
+        "channels",
+        "departments",
+        "severities",
+        "reply",
+        "regulatory",
+        "tiers",
+        "staff",
+        "major",
+        "privacy",
+    }
+)
+_SHOP_KEYS = frozenset(
+    {
+        "name",
+        "preset",
+        "timezone",
+        "currency",
+        "working_days",
+        "holidays",
+        "allow_unknown_staff",
+        "followup_days",
+        "followup_quota",
+        "due_soon_hours",
+        "shifts",
+    }
+)
+_POSTGRES_KEYS = ("host", "port", "dbname", "user", "password", "schema")
+_STORE_KEYS = frozenset(
+    {"backend", "lock_timeout", "encrypt", "key_file", "sqlite_dbname", *_POSTGRES_KEYS}
+)
+_PRIVACY_KEYS = frozenset({"encrypt_personal", "retention_days"})
+_REPLY_KEYS = frozenset({"hours", "major_hours", "basis", "pause_statuses", "resolve_hours"})
+_REGULATORY_KEYS = frozenset({"decision_days", "extensions"})
+_TIER_KEYS = frozenset({"title", "remedy_limit"})
+_STAFF_KEYS = frozenset({"tier", "role", "department"})
+_MAJOR_KEYS = frozenset(
+    {"vip_customers", "channels", "demand_threshold", "repeat_count", "repeat_days"}
+)
+_SHIFT_KEYS = frozenset({"start", "end"})
 #: Keys that would put an encryption key in the config file: refused, never read.
 _KEY_NAMES = ("key", "cipher_key", "encryption_key", "secret")
 
@@ -53,44 +94,72 @@ class ConfigUnreadable(ConfigError):
 
 @dataclass(frozen=True)
 class Config:
-    """The parsed file: the policy the rules read, plus store settings for the edge."""
+    """The parsed file, once: everything that reads the config reads it from here.
+
+    ``policy`` is what the write model's rules read, ``read`` what the read
+    models add; the rest is the edge's: how to open the store (``backend``,
+    and ``store``, the checked ``[store]`` table in the shape the persistence
+    environment takes, as a ``migrate --target``'s settings are), whether
+    personal fields are sealed, and the shop's name for people.
+    """
 
     policy: Policy
+    read: ReadSettings = field(default_factory=ReadSettings)
     backend: str = "file"
     store: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
     # Customers' names, contacts and accounts sealed per customer (events.personal).
     encrypt_personal: bool = False
+    shop_name: str = ""
+    preset: str | None = None
+    # The mapping as read, for rewriting the file; settings never come from here.
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
-def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def _dotted(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _known(table: dict[str, Any], keys: frozenset[str], where: str) -> None:
+    """Refuse the first key of ``table`` (at ``where``) that is not one of ``keys``."""
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise ConfigError(
+            _dotted(where, unknown[0]), f"unknown key (known: {', '.join(sorted(keys))})"
+        )
+
+
+def _table(data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}{key}", "must be a table")
+        raise ConfigError(_dotted(where, key), "must be a table")
     return value
 
 
 def _strings(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> list[str]:
     if key not in data:
         if required:
-            raise ConfigError(f"{where}{key}", "is missing")
+            raise ConfigError(_dotted(where, key), "is missing")
         return []
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{where}{key}", "must be a list of non-empty strings")
+        raise ConfigError(_dotted(where, key), "must be a list of non-empty strings")
     if len(set(value)) != len(value):
-        raise ConfigError(f"{where}{key}", "has duplicates")
+        raise ConfigError(_dotted(where, key), "has duplicates")
     return list(value)
 
 
-def _int(
-    data: dict[str, Any], key: str, where: str, default: int | None, lo: int = 0
-) -> int | None:
+def _int(data: dict[str, Any], key: str, where: str, default: int, lo: int, hi: int) -> int:
+    value = _opt_int(data, key, where, lo, hi)
+    return default if value is None else value
+
+
+def _opt_int(data: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int | None:
+    """A whole number within bounds (absurd values refused here, not overflowing later)."""
     if key not in data:
-        return default
+        return None
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ConfigError(f"{where}{key}", f"must be a whole number >= {lo}")
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(_dotted(where, key), f"must be a whole number from {lo} to {hi}")
     return value
 
 
@@ -99,63 +168,101 @@ def _decimal(data: dict[str, Any], key: str, where: str) -> Decimal | None:
         return None
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigError(f"{where}{key}", 'must be a decimal written as a string, e.g. "500"')
+        raise ConfigError(_dotted(where, key), 'must be a decimal written as a string, e.g. "500"')
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise ConfigError(f"{where}{key}", f"not a decimal: {value!r}") from None
+        raise ConfigError(_dotted(where, key), f"not a decimal: {value!r}") from None
     if not d.is_finite() or d < 0:
-        raise ConfigError(f"{where}{key}", "must be a finite amount >= 0")
+        raise ConfigError(_dotted(where, key), "must be a finite amount >= 0")
     return d
 
 
 def _str(data: dict[str, Any], key: str, where: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}{key}", "must be a non-empty string")
+        raise ConfigError(_dotted(where, key), "must be a non-empty string")
     return value
 
 
 def _bool(data: dict[str, Any], key: str, where: str, default: bool) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigError(f"{where}{key}", "must be true or false")
+        raise ConfigError(_dotted(where, key), "must be true or false")
     return value
 
 
 def parse(data: dict[str, Any]) -> Config:
-    """Check a config mapping and build the policy; raise ConfigError naming the key."""
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
-    shop = _table(data, "shop", "")
-    tz = _str(shop, "timezone", "shop.", "UTC")
+    """Check a config mapping and build everything that reads it; ConfigError names the key."""
+    _known(data, _TOP_KEYS, "")
+    shop = _table(data, "shop")
+    _known(shop, _SHOP_KEYS, "shop")
+    store, backend, encrypt_personal, retention = _store_and_privacy(data)
+    policy = _policy(data, shop, retention)
+    name = shop.get("name", "")
+    if not isinstance(name, str):
+        raise ConfigError("shop.name", "must be a string")
+    preset = shop.get("preset")
+    if preset is not None and not isinstance(preset, str):
+        raise ConfigError("shop.preset", "must be a string")
+    return Config(
+        policy=policy,
+        read=_read_settings(shop, _table(data, "reply")),
+        backend=backend,
+        store=store,
+        encrypt_personal=encrypt_personal,
+        shop_name=name,
+        preset=preset,
+        raw=data,
+    )
+
+
+def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, ...]]:
+    """The shop's zone, working weekdays and holidays."""
+    tz = _str(shop, "timezone", "shop", "UTC")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("shop.timezone", f"unknown time zone {tz!r}") from None
-    currency = _str(shop, "currency", "shop.", "CNY")
-    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise ConfigError("shop.currency", "must be a three-letter code such as CNY")
     days = shop.get("working_days", [1, 2, 3, 4, 5])
-    if not isinstance(days, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
     ):
-        raise ConfigError("shop.working_days", "must be a list of ISO weekdays 1 (Monday) to 7")
+        raise ConfigError(
+            "shop.working_days", "must be a non-empty list of ISO weekdays 1 (Monday) to 7"
+        )
     holidays: list[date] = []
-    if not isinstance(shop.get("holidays", []), list):
+    raw_holidays = shop.get("holidays", [])
+    if not isinstance(raw_holidays, list):
         raise ConfigError("shop.holidays", "must be a list of dates")
-    for i, h in enumerate(shop.get("holidays", [])):
-        if isinstance(h, date):
+    for i, h in enumerate(raw_holidays):
+        if isinstance(h, date) and not isinstance(h, datetime):
             holidays.append(h)
             continue
         try:
             holidays.append(date.fromisoformat(h))
         except (TypeError, ValueError):
             raise ConfigError(f"shop.holidays[{i}]", f"not a date: {h!r}") from None
+    return tz, tuple(days), tuple(holidays)
 
-    store = _table(data, "store", "")
-    backend = _str(store, "backend", "store.", "file")
+
+def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool, int | None]:
+    """The checked ``[store]`` table, the backend, and the ``[privacy]`` settings."""
+    store = _table(data, "store")
+    privacy = _table(data, "privacy")
+    for where, table in (("store", store), ("privacy", privacy)):
+        for name in _KEY_NAMES:
+            if name in table:
+                raise ConfigError(
+                    f"{where}.{name}",
+                    "an encryption key never goes in the config file: set "
+                    "COMPLAINTCTL_CIPHER_KEY or use --key-file / COMPLAINTCTL_KEY_FILE",
+                )
+    _known(store, _STORE_KEYS, "store")
+    _known(privacy, _PRIVACY_KEYS, "privacy")
+    backend = _str(store, "backend", "store", "file")
     if backend not in BACKENDS:
         raise ConfigError("store.backend", f"must be one of {', '.join(BACKENDS)}")
     # How long a writer waits for another one's lock before exit 7 (seconds).
@@ -166,22 +273,29 @@ def parse(data: dict[str, Any]) -> Config:
         or not 0 <= timeout <= 86_400
     ):
         raise ConfigError("store.lock_timeout", "must be a number of seconds from 0 to 86400")
-    privacy = _table(data, "privacy", "")
-    for where, table in (("store.", store), ("privacy.", privacy)):
-        for name in _KEY_NAMES:
-            if name in table:
-                raise ConfigError(
-                    f"{where}{name}",
-                    "an encryption key never goes in the config file: set "
-                    "COMPLAINTCTL_CIPHER_KEY or use --key-file / COMPLAINTCTL_KEY_FILE",
-                )
-    _bool(store, "encrypt", "store.", False)
-    if "key_file" in store and not isinstance(store["key_file"], str):
-        raise ConfigError("store.key_file", "must be a path")
-    unknown_privacy = sorted(set(privacy) - {"encrypt_personal", "retention_days"})
-    if unknown_privacy:
-        raise ConfigError(f"privacy.{unknown_privacy[0]}", "unknown key")
-    retention = _int(privacy, "retention_days", "privacy.", None, lo=1)
+    _bool(store, "encrypt", "store", False)
+    for key in ("key_file", "sqlite_dbname"):
+        if key in store and not (isinstance(store[key], str) and store[key].strip()):
+            raise ConfigError(f"store.{key}", "must be a path")
+    for key in _POSTGRES_KEYS:
+        if key == "port":
+            _opt_int(store, "port", "store", 1, 65_535)
+        elif key in store and not isinstance(store[key], str):
+            raise ConfigError(f"store.{key}", "must be a string")
+    return (
+        dict(store),
+        backend,
+        _bool(privacy, "encrypt_personal", "privacy", False),
+        _opt_int(privacy, "retention_days", "privacy", 1, MAX_RETENTION_DAYS),
+    )
+
+
+def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -> Policy:
+    """The write model's rules: lists, reply clock, tiers, staff, major rules."""
+    tz, days, holidays = _calendar(shop)
+    currency = _str(shop, "currency", "shop", "CNY")
+    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise ConfigError("shop.currency", "must be a three-letter code such as CNY")
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)
@@ -193,73 +307,26 @@ def parse(data: dict[str, Any]) -> Config:
     if sorted(severities) != sorted(SEVERITIES):
         raise ConfigError("severities", "must be exactly general and major")
 
-    reply = _table(data, "reply", "")
-    hours = _int(reply, "hours", "reply.", 24, lo=1)
-    major_hours = _int(reply, "major_hours", "reply.", None, lo=1)
-    basis = _str(reply, "basis", "reply.", "calendar")
-    if basis not in ("calendar", "working"):
-        raise ConfigError("reply.basis", "must be calendar or working")
+    reply = _table(data, "reply")
+    _known(reply, _REPLY_KEYS, "reply")
+    hours = _int(reply, "hours", "reply", 24, 1, MAX_HOURS)
+    major_hours = _opt_int(reply, "major_hours", "reply", 1, MAX_HOURS)
+    basis = _str(reply, "basis", "reply", "calendar")
+    if basis not in BASES:
+        raise ConfigError("reply.basis", f"must be {' or '.join(BASES)}")
 
-    reg = _table(data, "regulatory", "")
-    decision_days = _int(reg, "decision_days", "regulatory.", None, lo=1)
+    reg = _table(data, "regulatory")
+    _known(reg, _REGULATORY_KEYS, "regulatory")
+    decision_days = _opt_int(reg, "decision_days", "regulatory", 1, MAX_DAYS)
     ext = reg.get("extensions", [])
-    if not isinstance(ext, list) or not all(isinstance(e, int) and e > 0 for e in ext):
-        raise ConfigError("regulatory.extensions", "must be a list of day counts")
+    if not isinstance(ext, list) or not all(
+        isinstance(e, int) and not isinstance(e, bool) and 0 < e <= MAX_DAYS for e in ext
+    ):
+        raise ConfigError("regulatory.extensions", f"must be a list of day counts up to {MAX_DAYS}")
     if ext and ext != sorted(ext):
         raise ConfigError("regulatory.extensions", "must grow: e.g. [30, 60]")
 
-    tiers_raw = _table(data, "tiers", "")
-    tiers: dict[int, Tier] = {}
-    for key, t in tiers_raw.items():
-        if key not in ("1", "2", "3"):
-            raise ConfigError(f"tiers.{key}", "tiers are 1, 2 and 3")
-        if not isinstance(t, dict):
-            raise ConfigError(f"tiers.{key}", "must be a table")
-        tiers[int(key)] = Tier(
-            int(key),
-            _str(t, "title", f"tiers.{key}.", f"tier {key}"),
-            _decimal(t, "remedy_limit", f"tiers.{key}."),
-        )
-    if sorted(tiers) != [1, 2, 3]:
-        raise ConfigError("tiers", "must define tiers 1, 2 and 3")
-    limits = [tiers[n].remedy_limit for n in (1, 2, 3)]
-    for n in (1, 2):
-        lo, hi = limits[n - 1], limits[n]
-        if (lo is None and hi is not None) or (lo is not None and hi is not None and hi < lo):
-            raise ConfigError(f"tiers.{n + 1}.remedy_limit", "must not be below the tier under it")
-
-    staff: dict[str, StaffMember] = {}
-    for name, s in _table(data, "staff", "").items():
-        where = f"staff.{name}."
-        if not isinstance(s, dict):
-            raise ConfigError(f"staff.{name}", "must be a table")
-        tier = _int(s, "tier", where, 1, lo=1)
-        assert tier is not None
-        if tier > 3:
-            raise ConfigError(f"{where}tier", "must be 1, 2 or 3")
-        role = _str(s, "role", where, "agent")
-        if role not in ROLES:
-            raise ConfigError(f"{where}role", f"must be one of {', '.join(ROLES)}")
-        dept = s.get("department", "")
-        if not isinstance(dept, str):
-            raise ConfigError(f"{where}department", "must be a string")
-        staff[name] = StaffMember(name=name, tier=tier, role=role, department=dept)
-
-    major = _table(data, "major", "")
-    major_channels = _strings(major, "channels", "major.")
-    for ch in major_channels:
-        if ch not in channels:
-            raise ConfigError("major.channels", f"{ch!r} is not in channels")
-    repeat_count = _int(major, "repeat_count", "major.", None, lo=2)
-    rules = MajorRules(
-        vip_customers=tuple(_strings(major, "vip_customers", "major.")),
-        channels=tuple(major_channels),
-        demand_threshold=_decimal(major, "demand_threshold", "major."),
-        repeat_count=repeat_count,
-        repeat_days=_int(major, "repeat_days", "major.", 90, lo=1) or 90,
-    )
-    assert hours is not None
-    policy = Policy(
+    return Policy(
         categories=tuple(categories),
         channels=tuple(channels),
         departments=tuple(_strings(data, "departments", "")),
@@ -268,23 +335,105 @@ def parse(data: dict[str, Any]) -> Config:
         reply_hours_major=major_hours,
         reply_basis=basis,
         timezone=tz,
-        working_days=tuple(days),
-        holidays=tuple(holidays),
-        tiers=tiers,
-        staff=staff,
-        allow_unknown_staff=_bool(shop, "allow_unknown_staff", "shop.", True),
-        major=rules,
+        working_days=days,
+        holidays=holidays,
+        tiers=_tiers(_table(data, "tiers")),
+        staff=_staff(_table(data, "staff")),
+        allow_unknown_staff=_bool(shop, "allow_unknown_staff", "shop", True),
+        major=_major(_table(data, "major"), channels),
         decision_days=decision_days,
         decision_extensions=tuple(ext),
         retention_days=retention,
     )
-    return Config(
-        policy=policy,
-        backend=backend,
-        store=dict(store),
-        raw=data,
-        encrypt_personal=_bool(privacy, "encrypt_personal", "privacy.", False),
+
+
+def _tiers(tiers_raw: dict[str, Any]) -> dict[int, Tier]:
+    tiers: dict[int, Tier] = {}
+    for key, t in tiers_raw.items():
+        if key not in ("1", "2", "3"):
+            raise ConfigError(f"tiers.{key}", "tiers are 1, 2 and 3")
+        if not isinstance(t, dict):
+            raise ConfigError(f"tiers.{key}", "must be a table")
+        _known(t, _TIER_KEYS, f"tiers.{key}")
+        tiers[int(key)] = Tier(
+            int(key),
+            _str(t, "title", f"tiers.{key}", f"tier {key}"),
+            _decimal(t, "remedy_limit", f"tiers.{key}"),
+        )
+    if sorted(tiers) != [1, 2, 3]:
+        raise ConfigError("tiers", "must define tiers 1, 2 and 3")
+    limits = [tiers[n].remedy_limit for n in (1, 2, 3)]
+    for n in (1, 2):
+        lo, hi = limits[n - 1], limits[n]
+        if (lo is None and hi is not None) or (lo is not None and hi is not None and hi < lo):
+            raise ConfigError(f"tiers.{n + 1}.remedy_limit", "must not be below the tier under it")
+    return tiers
+
+
+def _staff(table: dict[str, Any]) -> dict[str, StaffMember]:
+    staff: dict[str, StaffMember] = {}
+    for name, s in table.items():
+        where = f"staff.{name}"
+        if not isinstance(s, dict):
+            raise ConfigError(where, "must be a table")
+        _known(s, _STAFF_KEYS, where)
+        tier = _int(s, "tier", where, 1, 1, 3)
+        role = _str(s, "role", where, "agent")
+        if role not in ROLES:
+            raise ConfigError(f"{where}.role", f"must be one of {', '.join(ROLES)}")
+        dept = s.get("department", "")
+        if not isinstance(dept, str):
+            raise ConfigError(f"{where}.department", "must be a string")
+        staff[name] = StaffMember(name=name, tier=tier, role=role, department=dept)
+    return staff
+
+
+def _major(major: dict[str, Any], channels: list[str]) -> MajorRules:
+    _known(major, _MAJOR_KEYS, "major")
+    major_channels = _strings(major, "channels", "major")
+    for ch in major_channels:
+        if ch not in channels:
+            raise ConfigError("major.channels", f"{ch!r} is not in channels")
+    return MajorRules(
+        vip_customers=tuple(_strings(major, "vip_customers", "major")),
+        channels=tuple(major_channels),
+        demand_threshold=_decimal(major, "demand_threshold", "major"),
+        repeat_count=_opt_int(major, "repeat_count", "major", 2, MAX_COUNT),
+        repeat_days=_int(major, "repeat_days", "major", 90, 1, MAX_DAYS),
     )
+
+
+def _read_settings(shop: dict[str, Any], reply: dict[str, Any]) -> ReadSettings:
+    """What the read models add: the SLA clock's pauses and targets, follow-ups, shifts."""
+    defaults = ReadSettings()
+    pause = reply.get("pause_statuses", list(defaults.pause_statuses))
+    if not isinstance(pause, list) or any(s not in STATUSES for s in pause):
+        raise ConfigError("reply.pause_statuses", f"must be a list of {', '.join(STATUSES)}")
+    return ReadSettings(
+        pause_statuses=tuple(pause),
+        resolve_hours=_int(reply, "resolve_hours", "reply", defaults.resolve_hours, 0, MAX_HOURS),
+        followup_days=_int(shop, "followup_days", "shop", defaults.followup_days, 0, MAX_DAYS),
+        followup_quota=_int(shop, "followup_quota", "shop", defaults.followup_quota, 0, MAX_COUNT),
+        due_soon_hours=_int(shop, "due_soon_hours", "shop", defaults.due_soon_hours, 0, MAX_HOURS),
+        shifts=_shifts(shop) if "shifts" in shop else defaults.shifts,
+    )
+
+
+def _shifts(shop: dict[str, Any]) -> dict[str, tuple[time, time]]:
+    table = shop["shifts"]
+    if not isinstance(table, dict) or not table:
+        raise ConfigError("shop.shifts", "must be a table of shifts")
+    shifts: dict[str, tuple[time, time]] = {}
+    for name, s in table.items():
+        where = f"shop.shifts.{name}"
+        if not isinstance(s, dict):
+            raise ConfigError(where, "must be a table with start and end")
+        _known(s, _SHIFT_KEYS, where)
+        try:
+            shifts[name] = (time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
+        except (TypeError, KeyError, ValueError):
+            raise ConfigError(where, "needs start and end as HH:MM") from None
+    return shifts
 
 
 def load(path: Path) -> Config:

@@ -9,46 +9,38 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from events.policy import Policy
+from events.policy import DEFAULT_CATEGORIES, DEFAULT_CHANNELS, MajorRules, Policy
 
-# The policy's default channels are the ones every kind of shop meets.
-_COMMON_CHANNELS = list(Policy().channels)
-
+_DEFAULTS = Policy()
+_RULES = MajorRules()
 _MAJOR = {
-    "vip_customers": [],
-    "channels": ["media", "regulator", "consumer-association"],
-    "repeat_count": 3,
-    "repeat_days": 90,
+    "vip_customers": list(_RULES.vip_customers),
+    "channels": list(_RULES.channels),
+    "repeat_count": _RULES.repeat_count,
+    "repeat_days": _RULES.repeat_days,
 }
 
+#: The policy's own defaults written out: a shop that says nothing else gets these.
 GENERAL: dict[str, Any] = {
     "shop": {
         "name": "My shop",
         "timezone": "Asia/Shanghai",
-        "currency": "CNY",
-        "working_days": [1, 2, 3, 4, 5],
+        "currency": _DEFAULTS.currency,
+        "working_days": list(_DEFAULTS.working_days),
         "holidays": [],
-        "allow_unknown_staff": True,
+        "allow_unknown_staff": _DEFAULTS.allow_unknown_staff,
     },
     "store": {"backend": "file"},
-    "categories": [
-        "product-quality",
-        "service-attitude",
-        "technical-fault",
-        "billing",
-        "appointment",
-        "repair-quality",
-        "delivery",
-        "other",
-    ],
-    "channels": _COMMON_CHANNELS,
+    "categories": list(DEFAULT_CATEGORIES),
+    # The default channels are the ones every kind of shop meets: every preset keeps them.
+    "channels": list(DEFAULT_CHANNELS),
     "departments": [],
     "severities": ["general", "major"],
-    "reply": {"hours": 24, "major_hours": 4, "basis": "calendar"},
+    "reply": {"hours": _DEFAULTS.reply_hours, "major_hours": 4, "basis": _DEFAULTS.reply_basis},
     "tiers": {
-        "1": {"title": "front line", "remedy_limit": "500"},
-        "2": {"title": "department manager", "remedy_limit": "5000"},
-        "3": {"title": "general manager"},
+        str(n): {"title": t.title}
+        | ({} if t.remedy_limit is None else {"remedy_limit": str(t.remedy_limit)})
+        for n, t in sorted(_DEFAULTS.tiers.items())
     },
     "staff": {},
     "major": {**_MAJOR, "demand_threshold": "10000"},

@@ -25,10 +25,10 @@ from tabulate import tabulate
 from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, UsageProblem
+from events.complaint import STATUSES
 from events.handovers import HandoverNotFound, accept_handover, record_handover
 from projections.fold import OPEN, public
 from projections.models import BY_KEYS, CustomerNotFound, Filters, ReadModels, handover_items
-from projections.settings import STATUSES, ReadSettings, SettingsError
 
 LIST_FORMATS = ("table", "csv", "jsonl", "markdown")
 #: The columns of a case in lists (``--format csv`` and tables).
@@ -50,11 +50,7 @@ def models(obj: Ctx) -> ReadModels:
     """The read models of the store (opened once per command, closed with it)."""
     app = obj.app()
     cfg = obj.config()
-    try:
-        settings = ReadSettings.from_config(cfg.raw)
-    except SettingsError as e:
-        raise UsageProblem(f"invalid config: {e}") from None
-    rm = ReadModels(app, obj.store, cfg.policy, settings, clock=app.clock)
+    rm = ReadModels(app, obj.store, cfg.policy, cfg.read, clock=app.clock)
     click.get_current_context().call_on_close(rm.close)
     return rm
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from events.calendar import WorkingCalendar
 from events.errors import InvalidInput, RuleRefused
 
 SEVERITIES = ("general", "major")
@@ -30,6 +32,31 @@ CONTACT_OUTCOMES = ("reached", "no-answer", "refused")
 FOLLOWUP_OUTCOMES = ("reached", "unreachable", "refused")
 ATTACHMENT_KINDS = ("recording", "photo", "signed-form", "document")
 TIERS = (1, 2, 3)
+#: What a shop starts with when it says nothing else (``init --preset general`` writes these).
+DEFAULT_CATEGORIES = (
+    "product-quality",
+    "service-attitude",
+    "technical-fault",
+    "billing",
+    "appointment",
+    "repair-quality",
+    "delivery",
+    "other",
+)
+#: The channels every kind of shop meets.
+DEFAULT_CHANNELS = (
+    "walk-in",
+    "phone",
+    "letter",
+    "email",
+    "web",
+    "follow-up-call",
+    "consumer-association",
+    "regulator",
+    "media",
+)
+#: Channels that make a new case major by rule.
+DEFAULT_MAJOR_CHANNELS = ("media", "regulator", "consumer-association")
 
 
 @dataclass(frozen=True)
@@ -70,7 +97,7 @@ class MajorRules:
     """When a new complaint is flagged major by rule rather than by a person."""
 
     vip_customers: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ("media", "regulator", "consumer-association")
+    channels: tuple[str, ...] = DEFAULT_MAJOR_CHANNELS
     demand_threshold: Decimal | None = None
     repeat_count: int | None = 3
     repeat_days: int = 90
@@ -80,27 +107,8 @@ class MajorRules:
 class Policy:
     """Everything configurable that a rule reads."""
 
-    categories: tuple[str, ...] = (
-        "product-quality",
-        "service-attitude",
-        "technical-fault",
-        "billing",
-        "appointment",
-        "repair-quality",
-        "delivery",
-        "other",
-    )
-    channels: tuple[str, ...] = (
-        "walk-in",
-        "phone",
-        "letter",
-        "email",
-        "web",
-        "follow-up-call",
-        "consumer-association",
-        "regulator",
-        "media",
-    )
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
     departments: tuple[str, ...] = ()
     currency: str = "CNY"
     reply_hours: int = 24
@@ -126,6 +134,16 @@ class Policy:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar of every deadline, the write model's and the SLA clock's."""
+        return WorkingCalendar(
+            zone=self.zone,
+            basis=self.reply_basis,
+            working_days=frozenset(self.working_days),
+            holidays=frozenset(self.holidays),
+        )
 
     # -- people ----------------------------------------------------------
 
@@ -230,29 +248,19 @@ class Policy:
 
     # -- time ------------------------------------------------------------
 
-    def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() in self.working_days and day not in self.holidays
-
     def reply_deadline(self, start: datetime, severity: str) -> datetime:
-        """When the customer must hear back, from the shop's reply-time rule."""
-        hours = self.reply_hours
-        if severity == "major" and self.reply_hours_major is not None:
-            hours = self.reply_hours_major
-        return self.add_hours(start, hours)
+        """When the customer must hear back, from the shop's reply-time rule.
 
-    def add_hours(self, start: datetime, hours: int) -> datetime:
-        """Add calendar hours, or (``reply_basis = "working"``) hours of working days only."""
-        if self.reply_basis != "working":
-            return start + timedelta(hours=hours)
-        local = start.astimezone(self.zone)
-        remaining = hours
-        guard = 0
-        while remaining > 0 and guard < 24 * 400:
-            local = local + timedelta(hours=1)
-            if self.is_working_day(local.date()):
-                remaining -= 1
-            guard += 1
-        return local
+        Calendar hours, or (``reply_basis = "working"``) hours of working days
+        only, on the shop's :attr:`calendar`.
+        """
+        return self.calendar.add_hours(start, self.reply_hours_for(severity))
+
+    def reply_hours_for(self, severity: str) -> int:
+        """The reply-time target of a case of this severity (major cases may have their own)."""
+        if severity == "major" and self.reply_hours_major is not None:
+            return self.reply_hours_major
+        return self.reply_hours
 
     def decision_deadline(self, received_at: datetime, extension: int = 0) -> datetime | None:
         """The regulatory decision date: ``decision_days``, or the n-th extension of it."""

@@ -1,9 +1,9 @@
 """What the read models take from the config beyond the write model's ``Policy``.
 
-The config parser checks its top-level keys strictly, so these settings live
-as extra keys inside tables it already has (it ignores keys it does not know
-inside a table). Every one has a default, so a store made by ``init`` works
-without them:
+Plain typed values with their defaults, so a store made by ``init`` works
+without any of them. The edge (``complaintctl.config``) parses and checks the
+config file once, naming a bad key, and builds these from the parsed values;
+nothing here reads a mapping. The keys they come from:
 
 .. code-block:: toml
 
@@ -29,26 +29,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
 
 import orjson
 
 from events.policy import Policy
-
-STATUSES = (
-    "received",
-    "acknowledged",
-    "in_progress",
-    "awaiting_customer",
-    "resolved",
-    "closed",
-    "archived",
-    "withdrawn",
-)
-
-
-class SettingsError(ValueError):
-    """A read-model setting in the config is invalid; the message names the key."""
 
 
 def _default_shifts() -> dict[str, tuple[time, time]]:
@@ -57,7 +41,7 @@ def _default_shifts() -> dict[str, tuple[time, time]]:
 
 @dataclass(frozen=True)
 class ReadSettings:
-    """Read-side settings with their defaults."""
+    """Read-side settings with their defaults (the statuses are ``events.complaint.STATUSES``)."""
 
     pause_statuses: tuple[str, ...] = ("awaiting_customer",)
     resolve_hours: int = 168
@@ -65,43 +49,6 @@ class ReadSettings:
     followup_quota: int = 20
     due_soon_hours: int = 24
     shifts: dict[str, tuple[time, time]] = field(default_factory=_default_shifts)
-
-    @classmethod
-    def from_config(cls, raw: dict[str, Any]) -> ReadSettings:
-        """Read the extra keys from a parsed config mapping; raise SettingsError naming a key."""
-        reply = raw.get("reply") or {}
-        shop = raw.get("shop") or {}
-        pause = reply.get("pause_statuses", list(cls.pause_statuses))
-        if not isinstance(pause, list) or any(s not in STATUSES for s in pause):
-            raise SettingsError(f"reply.pause_statuses: must be a list of {', '.join(STATUSES)}")
-
-        def whole(table: dict[str, Any], key: str, where: str, default: int) -> int:
-            value = table.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise SettingsError(f"{where}.{key}: must be a whole number >= 0")
-            return value
-
-        shifts_raw = shop.get("shifts")
-        shifts = _default_shifts()
-        if shifts_raw is not None:
-            if not isinstance(shifts_raw, dict) or not shifts_raw:
-                raise SettingsError("shop.shifts: must be a table of shifts")
-            shifts = {}
-            for name, s in shifts_raw.items():
-                try:
-                    shifts[name] = (time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
-                except (TypeError, KeyError, ValueError):
-                    raise SettingsError(
-                        f"shop.shifts.{name}: needs start and end as HH:MM"
-                    ) from None
-        return cls(
-            pause_statuses=tuple(pause),
-            resolve_hours=whole(reply, "resolve_hours", "reply", cls.resolve_hours),
-            followup_days=whole(shop, "followup_days", "shop", cls.followup_days),
-            followup_quota=whole(shop, "followup_quota", "shop", cls.followup_quota),
-            due_soon_hours=whole(shop, "due_soon_hours", "shop", cls.due_soon_hours),
-            shifts=shifts,
-        )
 
 
 def fingerprint(policy: Policy, settings: ReadSettings) -> str:

@@ -1,130 +1,33 @@
-"""SLA clocks: pure functions over a calendar of working days, holidays and pauses.
+"""SLA clocks: the deadlines and measures of a case, over the shop's working calendar.
 
-Two bases, as the config's ``reply.basis`` says: ``calendar`` counts every
-hour; ``working`` counts only the hours of working days (ISO weekdays of
-``shop.working_days`` that are not ``shop.holidays``, in the shop's time
-zone), whole days as the write model's ``Policy.add_hours`` does. On either
-basis the clock stops while a case is in a pause status (by default
-``awaiting_customer``: the company cannot be late while the customer has
-the ball).
+The calendar arithmetic (which hours count on the ``reply.basis``, working
+days, holidays, daylight saving, adding hours, counting time less pauses)
+is :class:`events.calendar.WorkingCalendar`, the same one the write model's
+``Policy.reply_deadline`` uses, so ``ack``'s promised reply time and the
+clock's ``acknowledge`` deadline agree. This module adds what only the read
+side knows: which deadlines bind a case, and the pauses, the stretches in a
+pause status (by default ``awaiting_customer``: the company cannot be late
+while the customer has the ball), during which the clock stops.
 
-Everything here is pure (no clock reads: ``now`` is an argument), so the
-calendar can be tested across weekends, holidays, daylight-saving changes and
-pauses without waiting.
+Everything here is pure (no clock reads: ``now`` is an argument).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from events.calendar import Interval, WorkingCalendar
+from events.complaint import OPEN
 from events.policy import Policy
 from projections.settings import ReadSettings
-
-Interval = tuple[datetime, datetime | None]
-
-_GUARD_DAYS = 3 * 366
 
 
 def parse(iso: str | None) -> datetime | None:
     """An ISO time from the model as an aware datetime (None stays None)."""
     return datetime.fromisoformat(iso) if iso else None
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Which hours count on the SLA clock."""
-
-    zone: ZoneInfo
-    basis: str = "calendar"
-    working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
-    holidays: frozenset[date] = frozenset()
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> Calendar:
-        return cls(
-            zone=policy.zone,
-            basis=policy.reply_basis,
-            working_days=frozenset(policy.working_days),
-            holidays=frozenset(policy.holidays),
-        )
-
-    def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() in self.working_days and day not in self.holidays
-
-    def _day_bounds(self, day: date) -> tuple[datetime, datetime]:
-        """A local day as UTC times (arithmetic on aware times of one zone is wall-clock
-        arithmetic in Python, wrong across a daylight-saving change)."""
-        start = datetime.combine(day, time(0), self.zone).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time(0), self.zone).astimezone(UTC)
-        return start, end
-
-    def elapsed(self, start: datetime, end: datetime) -> float:
-        """Seconds on the clock between two times (0 if end is not after start)."""
-        if end <= start:
-            return 0.0
-        if self.basis != "working":
-            return end.timestamp() - start.timestamp()
-        total = 0.0
-        day = start.astimezone(self.zone).date()
-        last = end.astimezone(self.zone).date()
-        while day <= last:
-            if self.is_working_day(day):
-                lo, hi = self._day_bounds(day)
-                a, b = max(lo, start), min(hi, end)
-                if b > a:
-                    total += b.timestamp() - a.timestamp()
-            day += timedelta(days=1)
-        return total
-
-    def add(self, start: datetime, seconds: float) -> datetime:
-        """The time when ``seconds`` have run on the clock from ``start``."""
-        if self.basis != "working":
-            return (start.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
-        remaining = seconds
-        cur = start.astimezone(UTC)
-        for _ in range(_GUARD_DAYS):
-            day = cur.astimezone(self.zone).date()
-            _lo, hi = self._day_bounds(day)
-            if self.is_working_day(day):
-                available = hi.timestamp() - cur.timestamp()
-                if remaining <= available:
-                    return (cur + timedelta(seconds=remaining)).astimezone(start.tzinfo)
-                remaining -= available
-            cur = hi
-        raise ValueError("no working day within three years: check shop.working_days")
-
-    def active(self, start: datetime, end: datetime, pauses: Iterable[Interval]) -> float:
-        """Seconds on the clock between two times, less the paused stretches."""
-        total = self.elapsed(start, end)
-        for ps, pe in pauses:
-            a = max(ps, start)
-            b = min(pe or end, end)
-            if b > a:
-                total -= self.elapsed(a, b)
-        return max(total, 0.0)
-
-    def deadline(
-        self, start: datetime, seconds: float, pauses: Sequence[Interval]
-    ) -> datetime | None:
-        """When ``seconds`` of unpaused clock have run from ``start``.
-
-        None while a pause that began before the deadline is still running:
-        a stopped clock has no deadline.
-        """
-        due = self.add(start, seconds)
-        for ps, pe in sorted(pauses, key=lambda p: p[0]):
-            if ps >= due:
-                break
-            if pe is None:
-                return None
-            a = max(ps, start)
-            if pe > a:
-                due = self.add(due, self.elapsed(a, pe))
-        return due
 
 
 def pauses_of(case: dict[str, Any], pause_statuses: Sequence[str]) -> list[Interval]:
@@ -152,19 +55,13 @@ def _hours(seconds: float | None) -> float | None:
 class Clock:
     """A policy-bound SLA clock: the deadlines and measures of one case."""
 
-    calendar: Calendar
+    calendar: WorkingCalendar
     policy: Policy
     settings: ReadSettings
 
     @classmethod
     def of(cls, policy: Policy, settings: ReadSettings) -> Clock:
-        return cls(Calendar.from_policy(policy), policy, settings)
-
-    def ack_target_hours(self, severity: str) -> int:
-        p = self.policy
-        if severity == "major" and p.reply_hours_major is not None:
-            return p.reply_hours_major
-        return p.reply_hours
+        return cls(policy.calendar, policy, settings)
 
     def deadlines(self, case: dict[str, Any]) -> list[tuple[str, datetime]]:
         """The deadlines that still bind an open case (nothing for a finished one).
@@ -174,14 +71,14 @@ class Clock:
         contacted; ``resolve``: the resolution target (clock paused in pause
         statuses); ``decision``: the regulatory decision date, if any.
         """
-        if case["status"] in ("resolved", "closed", "archived", "withdrawn"):
+        if case["status"] not in OPEN:
             return []
         received = datetime.fromisoformat(case["received_at"])
         pauses = pauses_of(case, self.settings.pause_statuses)
         out: list[tuple[str, datetime]] = []
         if case["acknowledged_at"] is None:
             due = self.calendar.deadline(
-                received, self.ack_target_hours(case["severity"]) * 3600.0, pauses
+                received, self.policy.reply_hours_for(case["severity"]) * 3600.0, pauses
             )
             if due is not None:
                 out.append(("acknowledge", due))
@@ -223,7 +120,7 @@ class Clock:
         pauses = pauses_of(case, self.settings.pause_statuses)
         acked = parse(case["acknowledged_at"])
         ack_secs = self.calendar.active(received, acked, pauses) if acked else None
-        target = self.ack_target_hours(case["severity"]) * 3600.0
+        target = self.policy.reply_hours_for(case["severity"]) * 3600.0
         resolutions = case["_"]["resolutions"]
         resolved = (
             parse(resolutions[-1])

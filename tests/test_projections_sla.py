@@ -1,7 +1,8 @@
-"""The SLA calendar: calendar and working-day clocks, holidays, pauses, daylight saving.
+"""The SLA clock over the shop's calendar: weekends, holidays, pauses, daylight saving.
 
 Pure functions, so every expectation here is computed by hand from a
-calendar: 2026-11-20 is a Friday, 2026-11-23 a Monday.
+calendar: 2026-11-20 is a Friday, 2026-11-23 a Monday. The calendar itself
+(``events.calendar``) has its own tests in ``test_calendar.py``.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
+from events.calendar import WorkingCalendar
 from events.policy import Policy
-from projections.settings import ReadSettings, SettingsError
-from projections.sla import Calendar, Clock, pauses_of
+from projections.settings import ReadSettings
+from projections.sla import Clock, pauses_of
 
 SH = ZoneInfo("Asia/Shanghai")
 H = 3600.0
@@ -23,12 +23,12 @@ def at(text: str, zone: ZoneInfo = SH) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=zone)
 
 
-def working(*holidays: date, days: tuple[int, ...] = (1, 2, 3, 4, 5)) -> Calendar:
-    return Calendar(SH, "working", frozenset(days), frozenset(holidays))
+def working(*holidays: date, days: tuple[int, ...] = (1, 2, 3, 4, 5)) -> WorkingCalendar:
+    return WorkingCalendar(SH, "working", frozenset(days), frozenset(holidays))
 
 
 def test_calendar_basis_counts_every_hour_across_a_weekend() -> None:
-    cal = Calendar(SH)
+    cal = WorkingCalendar(SH)
     assert cal.elapsed(at("2026-11-20T18:00"), at("2026-11-23T09:00")) == 63 * H
     assert cal.add(at("2026-11-20T18:00"), 24 * H) == at("2026-11-21T18:00")
 
@@ -63,14 +63,14 @@ def test_a_six_day_week() -> None:
 def test_the_working_clock_agrees_with_the_write_models_reply_deadline() -> None:
     policy = Policy(reply_basis="working", timezone="Asia/Shanghai", reply_hours=24)
     start = at("2026-11-20T18:00")
-    assert Calendar.from_policy(policy).add(start, 24 * H) == policy.reply_deadline(
+    assert Clock.of(policy, ReadSettings()).calendar.add(start, 24 * H) == policy.reply_deadline(
         start, "general"
     )
 
 
 def test_daylight_saving_day_has_23_hours() -> None:
     berlin = ZoneInfo("Europe/Berlin")
-    cal = Calendar(berlin, "working", frozenset(range(1, 8)), frozenset())
+    cal = WorkingCalendar(berlin, "working", frozenset(range(1, 8)), frozenset())
     # 2026-03-29: clocks go forward at 02:00; the local day is 23 hours long.
     start = datetime(2026, 3, 29, 0, 0, tzinfo=berlin)
     end = datetime(2026, 3, 30, 0, 0, tzinfo=berlin)
@@ -78,7 +78,7 @@ def test_daylight_saving_day_has_23_hours() -> None:
 
 
 def test_pauses_stop_the_clock_and_move_the_deadline() -> None:
-    cal = Calendar(SH)
+    cal = WorkingCalendar(SH)
     start = at("2026-11-20T09:00")
     pause = (at("2026-11-20T12:00"), at("2026-11-20T15:00"))
     assert cal.active(start, at("2026-11-20T17:00"), [pause]) == 5 * H
@@ -166,19 +166,3 @@ def test_clock_deadlines_measures_and_followups() -> None:
         "2026-11-20T13:00:00+00:00"
     ) + timedelta(days=3)
     assert clock.measures(done, now)["hours_to_resolve"] == 12.0
-
-
-def test_read_settings_from_config_and_their_errors() -> None:
-    s = ReadSettings.from_config(
-        {
-            "reply": {"pause_statuses": ["awaiting_customer", "acknowledged"]},
-            "shop": {"followup_quota": 30, "shifts": {"early": {"start": "06:00", "end": "14:00"}}},
-        }
-    )
-    assert s.pause_statuses == ("awaiting_customer", "acknowledged")
-    assert s.followup_quota == 30
-    assert list(s.shifts) == ["early"]
-    with pytest.raises(SettingsError, match=r"reply\.pause_statuses"):
-        ReadSettings.from_config({"reply": {"pause_statuses": ["sleeping"]}})
-    with pytest.raises(SettingsError, match=r"shop\.shifts\.x"):
-        ReadSettings.from_config({"shop": {"shifts": {"x": {"start": "soon"}}}})
