@@ -79,12 +79,12 @@ class WorkingCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> float:
         """Seconds that count between two instants (0 if ``end`` is not after ``start``)."""
-        # In UTC: Python subtracts two times of one zone on the wall clock.
-        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         if not self.working:
-            return (end - start).total_seconds()
+            # Not ``end - start``: Python subtracts two times of one zone on the wall clock.
+            return end.timestamp() - start.timestamp()
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         total = timedelta()
         day = self._local_day(start)
         last = self._local_day(end)
