@@ -1,0 +1,36 @@
+"""The soak script still works: a short run on the file store passes its own checks.
+
+``bench/soak.py`` is run as a user runs it (a subprocess, real CLI processes,
+real SIGKILLs); its figures for BENCHMARKS.md come from the long run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SOAK = Path(__file__).resolve().parent.parent / "bench" / "soak.py"
+
+
+def test_short_soak_on_the_file_store(tmp_path: Path) -> None:
+    argv = [sys.executable, str(SOAK), "--seconds", "8", "--writers", "3", "--sample", "3"]
+    r = subprocess.run(
+        [*argv, "--dir", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert r.returncode == 0, (r.returncode, r.stdout[-3000:], r.stderr[-3000:])
+    result = json.loads(r.stdout)
+    assert result["ok"] is True
+    figures = result["figures"]
+    assert figures["acknowledged writes found"] == figures["acknowledged writes"] > 0
+    assert {c["check"] for c in result["checks"] if c["ok"]} >= {
+        "verify exits 0",
+        "refs gapless",
+        "log positions 1..N, each once",
+    }
+    assert list(tmp_path.iterdir()) == []  # the temporary store is gone
