@@ -587,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
         schema = f"soak_{uuid.uuid4().hex[:12]}"
         env |= pg_settings() | {"POSTGRES_SCHEMA": schema}
     soak = Soak(work / "store", env, 0.0, args.kill_rate, args.seed)
+    threads: list[threading.Thread] = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on a plain kill too
     try:
         if schema:
             try:
@@ -608,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         start = time.monotonic()
         soak.deadline = start + args.seconds
-        threads = [
+        threads += [
             threading.Thread(target=soak.writer, args=(w,), daemon=True)
             for w in range(args.writers)
         ]
@@ -616,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
             t.start()
         for t in threads:
             t.join(timeout=max(0.0, soak.deadline + COMMAND_TIMEOUT - time.monotonic()))
-        soak.kill_all()  # bounded: nothing outlives the grace period
+        soak.kill_all()  # bounded: nothing outlives the deadline
         soaked = time.monotonic() - start
         checks = Checks(soak, args.backend, args.sample)
         checks.run()
@@ -631,7 +633,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"store kept at {soak.store}")
         return 0 if result["ok"] else 1
     finally:
-        soak.deadline = 0.0  # any writer still looping stops at its next command
+        soak.deadline = 0.0  # a writer still looping stops; a command it starts dies at once
+        soak.kill_all()
+        for t in threads:
+            t.join(timeout=5)
         soak.kill_all()
         if schema:
             pg_schema(env, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
