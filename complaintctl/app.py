@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
 )
 
 from complaintctl.config import ConfigError
-from complaintctl.keyring import FileKeyring
+from complaintctl.keyring import open_keyring
 from events.application import ComplaintsApp
 from events.policy import Policy
 
@@ -136,7 +136,7 @@ def open_app(
     env = persistence_env(store, backend, settings or {}, key_file=key_file)
     # Personal fields are sealed once the config says so, and stay readable
     # (and sealed) as long as the store has keys, whatever the config says later.
-    keys = FileKeyring(store)
+    keys = open_keyring(store, env)  # file store: keys/; SQLite, PostgreSQL: the database
     keyring = keys if encrypt_personal or keys.exists() else None
     for attempt in range(5):
         try:
@@ -146,6 +146,7 @@ def open_app(
                 raise
             time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
             continue
+        keys.bind(app)  # the shared tables on the application's own connections
         if "CIPHER_KEY" in env:
             try:
                 check_key(app)

@@ -132,10 +132,9 @@ def migrate_cmd(obj: Ctx, to: str, target: str) -> None:
         click.echo(render.safe(f"copied {report.copied} event(s) to {shown}{resumed}"), err=True)
     if not report.ok:
         raise VerifyFailed("the copy does not match: " + "; ".join(report.problems()))
-    if to == "file":  # personal fields are sealed with keys kept beside the log
-        from complaintctl.keyring import copy_keys
+    from complaintctl.keyring import copy_keys  # personal fields are sealed with keys
 
-        copy_keys(obj.store, target_path)
+    copy_keys(obj.store, src_env, target_path, tgt_env)
     if not obj.json:
         click.echo(
             render.safe(f'proved complete; to use it set [store] backend = "{to}" in the config'),
