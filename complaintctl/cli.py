@@ -23,7 +23,7 @@ import click
 from complaintctl import config as configuration
 from complaintctl import presets, render
 from complaintctl.app import open_app
-from complaintctl.attachments import check_blob, store_file
+from complaintctl.attachments import open_store
 from complaintctl.errors import (
     Bug,
     StoreUnavailable,
@@ -818,7 +818,7 @@ def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
 @json_option
 @pass_ctx
 def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
-    """Keep evidence with the case, stored by its SHA-256 inside the store.
+    """Keep evidence with the case (a regular file up to [attachments] max_mb, default 50).
 
     \b
     Example:
@@ -827,7 +827,8 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
     app = obj.app()
     app.policy.writer(obj.actor)  # an auditor (or unknown actor): exit 4 before any copy
     app.get_case(ref)  # not found: exit 3 before any file is copied
-    blob = store_file(obj.store, file)
+    box = open_store(obj.store, app, obj.config().raw)  # the file store's folder, or the database
+    blob = box.put(file)
     try:
         case = app.attach(
             ref,
@@ -839,8 +840,7 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
             kind=kind,
         )
     except BaseException:
-        if blob.created:
-            blob.path.unlink(missing_ok=True)
+        box.discard(blob)
         raise
     obj.done(case, f"{case['ref']} attached {blob.name} ({blob.size} bytes, {blob.sha256[:12]})")
 
@@ -933,8 +933,9 @@ def verify(obj: Ctx) -> None:
                 }
             )
     attachments = []
+    box = open_store(obj.store, app, obj.config().raw)
     for a in app.iter_attachments():
-        problem = check_blob(obj.store, a["sha256"], a["size"])
+        problem = box.check(a["sha256"], a["size"])
         attachments.append(
             {
                 "ref": a["ref"],
@@ -944,9 +945,10 @@ def verify(obj: Ctx) -> None:
                 "problem": problem,
             }
         )
+    stale = box.stale()  # left by a killed attach: reported, removed by the next attach
     ok = all(r["ok"] for r in logs) and all(a["ok"] for a in attachments)
     if obj.json:
-        render.emit_json({"ok": ok, "logs": logs, "attachments": attachments})
+        render.emit_json({"ok": ok, "logs": logs, "attachments": attachments, "stale": stale})
     else:
         rows = [
             [
@@ -962,6 +964,7 @@ def verify(obj: Ctx) -> None:
             [f"{a['ref']} {a['name']}", "ok" if a["ok"] else "BAD", "", "", a["problem"] or ""]
             for a in attachments
         ]
+        rows += [[name, "stale", "", "", "left by an interrupted attach"] for name in stale]
         click.echo(render.table(rows, ["what", "state", "events", "line", "problem"]))
     if not ok:
         raise VerifyFailed("the store failed verification")

@@ -45,6 +45,7 @@ _TOP_KEYS = frozenset(
         "staff",
         "major",
         "privacy",
+        "attachments",
     }
 )
 _SHOP_KEYS = frozenset(
@@ -262,6 +263,9 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
                 )
     _known(store, _STORE_KEYS, "store")
     _known(privacy, _PRIVACY_KEYS, "privacy")
+    attachments = _table(data, "attachments")  # max_mb, read by complaintctl.attachments
+    _known(attachments, frozenset({"max_mb"}), "attachments")
+    _opt_int(attachments, "max_mb", "attachments", 1, 1 << 20)
     backend = _str(store, "backend", "store", "file")
     if backend not in BACKENDS:
         raise ConfigError("store.backend", f"must be one of {', '.join(BACKENDS)}")
