@@ -333,7 +333,11 @@ class DatabaseAttachments:
         stored_size, chunks = recorded
         digest = hashlib.sha256()
         n = 0
-        query = "SELECT content FROM {t:complaintctl_attachment_chunks} WHERE sha256 = ? AND n = ?"
+        # CAST: a row edited into text (SQLite) reads as its bytes, and fails the hash.
+        query = (
+            "SELECT CAST(content AS {blob}) AS content FROM {t:complaintctl_attachment_chunks} "
+            "WHERE sha256 = ? AND n = ?"
+        )
         for i in range(chunks):
             rows = self.db.run(query, (sha256, i))
             if not rows:

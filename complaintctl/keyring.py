@@ -40,7 +40,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -442,6 +442,12 @@ class DatabaseKeyring:
                 deleted = self.local.forget(subject) or deleted
             return deleted
 
+    def forgotten_count(self) -> int:
+        """How many customers were ever forgotten, on any desk (it only grows)."""
+        with self._lock:
+            self._prepare()
+            return int(self.db.run("SELECT count(*) AS n FROM {t:complaintctl_forgotten}")[0]["n"])
+
     def dump(self) -> tuple[bytes | None, Iterator[tuple[str, bytes]]]:
         """The secret (None if none yet) and every key, as :meth:`FileKeyring.dump`."""
         with self._lock:
@@ -488,6 +494,40 @@ class DatabaseKeyring:
 
 
 StoreKeyring = FileKeyring | DatabaseKeyring
+_SEEN = "forgotten-seen"  # beside the read-model cache: goes when the cache goes
+
+
+def refresh_after_forgets(keyring: object, store: Path, rebuild: Callable[[], object]) -> None:
+    """Rebuild this desk's read-model cache if a customer was forgotten on another desk.
+
+    The cache holds opened names and contacts in plain text; the desk that runs
+    ``forget`` rebuilds its own, and every other desk does so here, at its next
+    command that reads the cache (a fresh cache is not rebuilt, it has no plain
+    text of the forgotten). Pass ``rebuild`` doing nothing to record that the
+    cache was just rebuilt. Only a shared database has other desks.
+    """
+    from projections.cache import cache_path
+
+    if not isinstance(keyring, DatabaseKeyring):
+        return
+    cache = cache_path(store)
+    now = keyring.forgotten_count()
+    mark = cache.with_name(_SEEN)
+    try:
+        seen: int | None = int(mark.read_text("ascii"))
+    except (OSError, ValueError):
+        seen = None
+    if seen == now:
+        return
+    if cache.exists() and (seen is not None or now > 0):
+        rebuild()
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = mark.with_name(f".{_SEEN}-{os.getpid()}")
+        tmp.write_text(str(now), "ascii")
+        tmp.replace(mark)
+    except OSError:
+        pass  # a read-only store: it is checked again next time
 
 
 def open_keyring(store: Path, env: Mapping[str, str]) -> StoreKeyring:

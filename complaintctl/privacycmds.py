@@ -17,6 +17,7 @@ import click
 from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, Refused, UsageProblem
+from complaintctl.keyring import refresh_after_forgets
 from events.privacy import check_forget, forget_customers, plan_forget
 from projections.models import CustomerNotFound
 
@@ -72,6 +73,7 @@ def forget_cmd(obj: Ctx, customer: str, yes: bool) -> None:
             raise UsageProblem("not confirmed; nothing forgotten")
     done = forget_customers(app, list(subjects), obj.actor)
     rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
+    refresh_after_forgets(app.keyring, obj.store, lambda: None)  # other desks: see keyring
     result = {
         "forgotten": [
             {"subject": d["subject"], "cases": subjects[d["subject"]].cases,

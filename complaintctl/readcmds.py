@@ -25,6 +25,7 @@ from tabulate import tabulate
 from complaintctl import render
 from complaintctl.cli import Ctx, json_option, pass_ctx
 from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.keyring import refresh_after_forgets
 from events.complaint import STATUSES
 from events.handovers import HandoverNotFound, accept_handover, record_handover
 from projections.fold import OPEN, public
@@ -52,6 +53,7 @@ def models(obj: Ctx) -> ReadModels:
     cfg = obj.config()
     rm = ReadModels(app, obj.store, cfg.policy, cfg.read, clock=app.clock)
     click.get_current_context().call_on_close(rm.close)
+    refresh_after_forgets(app.keyring, obj.store, rm.rebuild)  # forgotten on another desk
     return rm
 
 
