@@ -10,14 +10,18 @@ keeps its keys and attachments in its directory, as before.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from conftest import MANAGER, Store, make_store
-from pgsupport import _connect
+from pgsupport import _connect, pg_url
 
 WANG = {"customer": "王先生", "contact": "13800000000", "account": "沪A12345"}
 
@@ -130,11 +134,8 @@ def test_keys_an_earlier_version_kept_on_a_desk_move_into_the_database(
         db.execute("DROP TABLE complaintctl_forgotten")
     db.close()
     cfg = a.path / "complaintctl.toml"
-    text = cfg.read_text("utf-8").replace('backend = "file"', "")
-    data = tomllib.loads(text)
+    data = tomllib.loads(cfg.read_text("utf-8"))
     data["store"] = {"backend": "sqlite", "sqlite_dbname": str(shared)}
-    import tomli_w
-
     cfg.write_text(tomli_w.dumps(data), "utf-8")
     assert a.show(ref)["customer"] == WANG["customer"]  # read, and copied in
     b = make_store(tmp_path / "desk-b", backend="sqlite", sqlite_dbname=str(shared))
@@ -162,3 +163,39 @@ def test_the_file_store_keeps_keys_and_attachments_in_its_directory(
     assert store.json("verify")["ok"] is True
     blob.write_bytes(b"edited")
     assert store.invoke("verify").exit_code == 6
+
+
+def test_desks_creating_the_tables_at_once(shop: Shop) -> None:
+    """Six processes on two desks make the first keys of a fresh database at the same moment."""
+
+    def new(k: int) -> subprocess.CompletedProcess[str]:
+        desk = (shop.a, shop.b)[k % 2]
+        cli = [sys.executable, "-m", "complaintctl", "--store", str(desk.path), "--actor", MANAGER]
+        args = ["new", "--customer", f"客户{k}", "--contact", f"1390000000{k}"]
+        args += ["--channel", "walk-in", "--category", "misquote", "--summary", "报价错误"]
+        return subprocess.run(
+            [*cli, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(new, range(6)))
+    assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results]
+    assert shop.sql("SELECT count(*) FROM {s}.complaintctl_keys") == [(6,)]
+    assert shop.sql("SELECT count(*) FROM {s}.complaintctl_secret") == [(1,)]
+    names = {c["customer"] for c in shop.b.json("list")}
+    assert names == {f"客户{k}" for k in range(6)}
+
+
+def test_migrate_takes_the_keys_into_the_target_database(
+    tmp_path: Path, pg_schema: dict[str, Any]
+) -> None:
+    """SQLite to PostgreSQL: the keys go with the events (the target is another database)."""
+    desk = make_store(tmp_path / "desk", backend="sqlite")
+    ref = desk.new(**WANG)
+    desk.ok("migrate", "--to", "postgres", "--target", pg_url(pg_schema), actor=MANAGER)
+    other = make_store(tmp_path / "other", backend="postgres", **pg_schema)
+    assert other.show(ref)["customer"] == WANG["customer"]
