@@ -154,8 +154,9 @@ class SharedDb:
         return text
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """A cursor in one committed transaction (SQLite: BEGIN IMMEDIATE, one writer)."""
+    def transaction(self, *, write: bool = True) -> Iterator[Any]:
+        """A cursor in one committed transaction (SQLite: a writer's BEGIN IMMEDIATE, or a
+        reader's BEGIN, which takes no lock another desk's writer would wait for)."""
         with self._lock:
             if self.dialect == POSTGRES:
                 with self._pg().transaction(commit=True) as cursor:
@@ -163,7 +164,7 @@ class SharedDb:
                 return
             db = self._sq()
             with _sqlite_errors():
-                db.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield db.cursor()
                 except BaseException:
@@ -173,7 +174,7 @@ class SharedDb:
 
     def run(self, text: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """One statement in a transaction of its own; its rows."""
-        with self.transaction() as c:
+        with self.transaction(write=not text.lstrip().upper().startswith("SELECT")) as c:
             c.execute(self.sql(text), params)
             return list(c.fetchall()) if c.description else []
 
