@@ -63,7 +63,7 @@ def _config() -> dict[str, Any]:
 def _play(app: ComplaintsApp, rng: random.Random, n: int) -> None:
     """One template history: a complaint taken as far as the dice say."""
     actor = rng.choice(STAFF[:3])
-    case = app.receive(
+    ref = app.receive(
         NewCase(
             customer=rng.choice(CUSTOMERS),
             contact=f"1380000{n:04d}",
@@ -76,7 +76,6 @@ def _play(app: ComplaintsApp, rng: random.Random, n: int) -> None:
         ),
         actor,
     )
-    ref = case["ref"]
     stage = rng.random()
     if stage < 0.05:
         return

@@ -123,7 +123,7 @@ def add_events(store: Path, count: int = 100) -> str:
                     summary="账单多收费",
                 ),
                 ACTOR,
-            )["ref"]
+            )
             app.acknowledge(ref, ACTOR, message="已致歉")
             app.note(ref, "已转财务核实", ACTOR)
         return ref

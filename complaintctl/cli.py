@@ -101,6 +101,14 @@ class Ctx:
         except ValueError as e:
             raise UsageProblem(f"{option}: {e}") from None
 
+    def case_of(self, ref: str) -> dict[str, Any]:
+        """The case as ``show --json`` gives it: its events folded (projections.case)."""
+        from projections.case import public
+        from projections.caselog import read_case
+
+        app = self.app()
+        return public(read_case(app, ref, app.keyring))
+
     def done(self, case: dict[str, Any], message: str) -> None:
         """Print a write's result: the case as JSON, or one line for a person."""
         if self.json:
@@ -380,27 +388,29 @@ def new(
             --category misquote --summary "鼓风机报价200元,实际1000多元" \\
             --demand "按原报价维修" --demand-amount 800 --signed --mood angry
     """
-    case = obj.app().receive(
-        NewCase(
-            customer=customer,
-            contact=contact,
-            channel=channel,
-            category=category,
-            summary=summary,
-            demand=demand,
-            demand_amount=demand_amount,
-            currency=currency,
-            account=account,
-            severity=severity,
-            severity_reason=severity_reason,
-            received_at=obj.time(received_at, "--received-at"),
-            occurred_at=obj.time(occurred_at, "--occurred-at"),
-            owner=owner,
-            vip=vip,
-            mood=mood,
-            signed_by_customer=signed,
-        ),
-        obj.actor,
+    case = obj.case_of(
+        obj.app().receive(
+            NewCase(
+                customer=customer,
+                contact=contact,
+                channel=channel,
+                category=category,
+                summary=summary,
+                demand=demand,
+                demand_amount=demand_amount,
+                currency=currency,
+                account=account,
+                severity=severity,
+                severity_reason=severity_reason,
+                received_at=obj.time(received_at, "--received-at"),
+                occurred_at=obj.time(occurred_at, "--occurred-at"),
+                owner=owner,
+                vip=vip,
+                mood=mood,
+                signed_by_customer=signed,
+            ),
+            obj.actor,
+        )
     )
     if obj.json:
         render.emit_json(case)
@@ -427,7 +437,9 @@ def ack(obj: Ctx, ref: str, reply_by: str | None, message: str | None) -> None:
     Example:
         complaintctl ack C-2026-00001 --reply-by +24h --message "已致歉,明天答复"
     """
-    case = obj.app().acknowledge(ref, obj.actor, obj.time(reply_by, "--reply-by"), message)
+    case = obj.case_of(
+        obj.app().acknowledge(ref, obj.actor, obj.time(reply_by, "--reply-by"), message)
+    )
     when = render.local_time(case["reply_by"], obj.zone)
     obj.done(case, f"{case['ref']} acknowledged; reply by {when}")
 
@@ -444,7 +456,7 @@ def assign(obj: Ctx, ref: str, owner: str) -> None:
     Example:
         complaintctl assign C-2026-00001 王强
     """
-    case = obj.app().assign(ref, owner, obj.actor)
+    case = obj.case_of(obj.app().assign(ref, owner, obj.actor))
     obj.done(case, f"{case['ref']} assigned to {case['owner']}")
 
 
@@ -464,7 +476,7 @@ def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle:
     Example:
         complaintctl transfer C-2026-00001 parts --reason "核对零件价格" --co-handle
     """
-    case = obj.app().transfer(ref, department, obj.actor, reason, co_handle)
+    case = obj.case_of(obj.app().transfer(ref, department, obj.actor, reason, co_handle))
     mode = "co-handled with" if co_handle else "transferred to"
     obj.done(case, f"{case['ref']} {mode} {department}")
 
@@ -485,7 +497,7 @@ def classify(
     Example:
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
     """
-    case = obj.app().classify(ref, obj.actor, category, severity, reason)
+    case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
     obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
 
 
@@ -504,7 +516,7 @@ def note(obj: Ctx, ref: str, text: str) -> None:
     """
     if text == "-":
         text = sys.stdin.read().rstrip("\n")
-    case = obj.app().note(ref, text, obj.actor)
+    case = obj.case_of(obj.app().note(ref, text, obj.actor))
     obj.done(case, f"{case['ref']} noted")
 
 
@@ -523,7 +535,7 @@ def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str 
         complaintctl contact C-2026-00001 --outcome reached --channel phone \\
             --summary "告知调查进展"
     """
-    case = obj.app().contact(ref, obj.actor, outcome, channel, summary)
+    case = obj.case_of(obj.app().contact(ref, obj.actor, outcome, channel, summary))
     obj.done(case, f"{case['ref']} contact recorded: {outcome}")
 
 
@@ -539,7 +551,7 @@ def investigate(obj: Ctx, ref: str, finding: str) -> None:
     Example:
         complaintctl investigate C-2026-00001 "服务顾问报错零件号"
     """
-    case = obj.app().investigate(ref, finding, obj.actor)
+    case = obj.case_of(obj.app().investigate(ref, finding, obj.actor))
     obj.done(case, f"{case['ref']} finding recorded")
 
 
@@ -562,7 +574,7 @@ def assess(
     """
     if valid is None:
         raise UsageProblem("assess needs --valid or --not-valid")
-    case = obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault))
+    case = obj.case_of(obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault)))
     obj.done(case, f"{case['ref']} assessed: {'valid' if valid else 'not valid'}")
 
 
@@ -579,7 +591,7 @@ def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
     Example:
         complaintctl escalate C-2026-00001 --tier 2 --reason "客户不接受一线方案"
     """
-    case = obj.app().escalate(ref, obj.actor, tier, reason)
+    case = obj.case_of(obj.app().escalate(ref, obj.actor, tier, reason))
     obj.done(case, f"{case['ref']} now at tier {case['tier']}")
 
 
@@ -606,7 +618,7 @@ def propose(
         complaintctl propose C-2026-00001 --remedy fee-waiver --amount 800 \\
             --currency CNY --detail "差价由店方承担"
     """
-    case = obj.app().propose(ref, obj.actor, remedy, amount, currency, detail)
+    case = obj.case_of(obj.app().propose(ref, obj.actor, remedy, amount, currency, detail))
     p = case["proposals"][-1]
     extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
     obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")
@@ -623,7 +635,7 @@ def approve(obj: Ctx, ref: str) -> None:
     Example:
         complaintctl --actor 王强 approve C-2026-00001
     """
-    case = obj.app().approve(ref, obj.actor)
+    case = obj.case_of(obj.app().approve(ref, obj.actor))
     obj.done(case, f"{case['ref']} proposal {case['pending_proposal']} approved")
 
 
@@ -639,7 +651,7 @@ def accept(obj: Ctx, ref: str, reason: str | None) -> None:
     Example:
         complaintctl accept C-2026-00001 --reason "客户同意"
     """
-    case = obj.app().accept(ref, obj.actor, reason)
+    case = obj.case_of(obj.app().accept(ref, obj.actor, reason))
     obj.done(case, f"{case['ref']} proposal accepted")
 
 
@@ -655,7 +667,7 @@ def reject(obj: Ctx, ref: str, reason: str | None) -> None:
     Example:
         complaintctl reject C-2026-00001 --reason "要求全额赔偿"
     """
-    case = obj.app().reject(ref, obj.actor, reason)
+    case = obj.case_of(obj.app().reject(ref, obj.actor, reason))
     obj.done(case, f"{case['ref']} proposal rejected")
 
 
@@ -671,7 +683,7 @@ def resolve(obj: Ctx, ref: str, summary: str) -> None:
     Example:
         complaintctl resolve C-2026-00001 --summary "按200元更换鼓风机"
     """
-    case = obj.app().resolve(ref, obj.actor, summary)
+    case = obj.case_of(obj.app().resolve(ref, obj.actor, summary))
     obj.done(case, f"{case['ref']} resolved")
 
 
@@ -697,7 +709,9 @@ def followup(
     Example:
         complaintctl followup C-2026-00001 --outcome reached --satisfaction 5 --channel phone
     """
-    case = obj.app().follow_up(ref, obj.actor, outcome, satisfaction, leftover, channel)
+    case = obj.case_of(
+        obj.app().follow_up(ref, obj.actor, outcome, satisfaction, leftover, channel)
+    )
     extra = "; reopened for the leftover problem" if leftover else ""
     obj.done(case, f"{case['ref']} followed up: {outcome}{extra}")
 
@@ -714,7 +728,7 @@ def reopen(obj: Ctx, ref: str, reason: str) -> None:
     Example:
         complaintctl reopen C-2026-00001 --reason "客户反映问题复发"
     """
-    case = obj.app().reopen(ref, obj.actor, reason)
+    case = obj.case_of(obj.app().reopen(ref, obj.actor, reason))
     obj.done(case, f"{case['ref']} reopened")
 
 
@@ -729,7 +743,7 @@ def close(obj: Ctx, ref: str) -> None:
     Example:
         complaintctl close C-2026-00001
     """
-    case = obj.app().close_case(ref, obj.actor)
+    case = obj.case_of(obj.app().close_case(ref, obj.actor))
     obj.done(case, f"{case['ref']} closed")
 
 
@@ -756,7 +770,7 @@ def review(
         complaintctl review C-2026-00001 --root-cause "报价流程无复核" \\
             --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强
     """
-    case = obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner)
+    case = obj.case_of(obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner))
     obj.done(case, f"{case['ref']} reviewed")
 
 
@@ -771,7 +785,7 @@ def archive(obj: Ctx, ref: str) -> None:
     Example:
         complaintctl archive C-2026-00001
     """
-    case = obj.app().archive(ref, obj.actor)
+    case = obj.case_of(obj.app().archive(ref, obj.actor))
     obj.done(case, f"{case['ref']} archived")
 
 
@@ -787,7 +801,7 @@ def withdraw(obj: Ctx, ref: str, reason: str) -> None:
     Example:
         complaintctl withdraw C-2026-00001 --reason "客户撤回投诉"
     """
-    case = obj.app().withdraw(ref, obj.actor, reason)
+    case = obj.case_of(obj.app().withdraw(ref, obj.actor, reason))
     obj.done(case, f"{case['ref']} withdrawn")
 
 
@@ -826,11 +840,11 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
     """
     app = obj.app()
     app.policy.writer(obj.actor)  # an auditor (or unknown actor): exit 4 before any copy
-    app.get_case(ref)  # not found: exit 3 before any file is copied
+    app.check_case(ref)  # not found: exit 3 before any file is copied
     box = open_store(obj.store, app, obj.config().raw)  # the file store's folder, or the database
     blob = box.put(file)
     try:
-        case = app.attach(
+        written = app.attach(
             ref,
             obj.actor,
             name=blob.name,
@@ -842,6 +856,7 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
     except BaseException:
         box.discard(blob)
         raise
+    case = obj.case_of(written)
     obj.done(case, f"{case['ref']} attached {blob.name} ({blob.size} bytes, {blob.sha256[:12]})")
 
 
@@ -857,7 +872,7 @@ def extend(obj: Ctx, ref: str, reason: str) -> None:
     Example:
         complaintctl extend C-2026-00001 --reason "需要第三方鉴定"
     """
-    case = obj.app().extend_decision(ref, obj.actor, reason)
+    case = obj.case_of(obj.app().extend_decision(ref, obj.actor, reason))
     when = render.local_time(case["decision_due"], obj.zone)
     obj.done(case, f"{case['ref']} decision due {when}")
 
@@ -882,7 +897,7 @@ def show(obj: Ctx, ref: str, as_of: str | None = None) -> None:
         from complaintctl.readcmds import show_as_of
 
         return show_as_of(obj, ref, as_of)
-    case = obj.app().get_case(ref)
+    case = obj.case_of(ref)
     if obj.json:
         render.emit_json(case)
     else:
@@ -900,7 +915,9 @@ def history(obj: Ctx, ref: str) -> None:
     Example:
         complaintctl history C-2026-00001
     """
-    events = obj.app().history(ref)
+    from complaintctl.readcmds import models
+
+    events = models(obj).history(ref)
     if obj.json:
         render.emit_json(events)
     else:

@@ -32,7 +32,7 @@ from complaintctl.redact import Redactor, load_secret
 from complaintctl.timeparse import parse_time
 from events.application import ImportRow, NewCase
 from events.errors import InvalidInput, RuleRefused
-from projections.fold import public
+from projections.case import public
 from projections.models import Filters
 
 

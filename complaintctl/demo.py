@@ -16,6 +16,8 @@ from complaintctl import config as configuration
 from complaintctl import presets, render
 from complaintctl.app import open_app
 from events.application import NewCase
+from projections.case import public
+from projections.caselog import read_case
 
 ADVISER, DIRECTOR, MANAGER, BOSS = "张伟", "李娜", "王强", "陈总"
 
@@ -38,7 +40,7 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
             echo(render.safe(f"{actor:>4}  {what}"))
 
     try:
-        case = app.receive(
+        ref = app.receive(
             NewCase(
                 customer="王先生",
                 contact="138 0000 0000",
@@ -53,7 +55,6 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
             ),
             ADVISER,
         )
-        ref = case["ref"]
         step(ADVISER, f"received {ref} at the service desk (walk-in, signed by the customer)")
         app.acknowledge(ref, ADVISER, message="当面致歉,承诺24小时内答复")
         step(ADVISER, "apologised and promised a reply within 24 hours")
@@ -84,8 +85,9 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
             MANAGER,
         )
         step(MANAGER, "reviewed: quotes are now checked by a second person")
-        final = app.archive(ref, BOSS)
+        app.archive(ref, BOSS)
         step(BOSS, "archived the file")
+        final = public(read_case(app, ref, app.keyring))
     finally:
         app.close()
     result = {"store": str(directory), "ref": final["ref"], "steps": steps, "case": final}

@@ -28,7 +28,7 @@ from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.keyring import refresh_after_forgets
 from events.complaint import STATUSES
 from events.handovers import HandoverNotFound, accept_handover, record_handover
-from projections.fold import OPEN, public
+from projections.case import OPEN, public
 from projections.models import BY_KEYS, CustomerNotFound, Filters, ReadModels, handover_items
 
 LIST_FORMATS = ("table", "csv", "jsonl", "markdown")

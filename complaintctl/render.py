@@ -240,7 +240,7 @@ def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
     return table(
         [
             [
-                e["position"],
+                e["version"],
                 local_time(e["recorded_at"], zone),
                 e["actor"],
                 e["type"],

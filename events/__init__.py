@@ -4,7 +4,7 @@ Knows nothing of click or files; the persistence module comes from the
 environment given to :class:`ComplaintsApp`.
 """
 
-from events.application import ComplaintsApp, NewCase, event_data, plain
+from events.application import ComplaintsApp, NewCase
 from events.complaint import STATUSES, Complaint, case_id
 from events.errors import (
     CaseNotFound,
@@ -36,6 +36,4 @@ __all__ = [
     "StaffMember",
     "Tier",
     "case_id",
-    "event_data",
-    "plain",
 ]

@@ -1,7 +1,9 @@
-"""``ComplaintsApp``: the command methods (get -> check -> call -> save) and plain queries.
+"""``ComplaintsApp``: the command methods (get -> check -> call -> save).
 
 Every command takes the actor's name, loads the case afresh, lets the
-aggregate check its rules, and saves. A save that meets a concurrent change
+aggregate check its rules, saves, and returns the case's reference: what a
+case looks like is the read side's business (``projections.case`` folds the
+saved events into the document that commands print). A save that meets a concurrent change
 (``IntegrityError``) is retried from the reload, so the rules are checked
 again against what the other writer did; after a few tries it gives up with
 :class:`ConcurrentChange`. A refused command raises before anything is saved.
@@ -13,10 +15,9 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -33,68 +34,17 @@ from events.errors import (
 )
 from events.groups import CaseGroup, group_id
 from events.imports import ImportedRow, import_marker_id
+from events.intake import ImportRow, NewCase, major_reasons
 from events.numbering import CaseCounter, counter_id
-from events.personal import Keyring, PersonalMapper, PersonalTranscoding, activate
+from events.personal import Keyring, PersonalMapper, PersonalTranscoding
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
+
+__all__ = ["ComplaintsApp", "ImportRow", "NewCase"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
-
-_META = ("originator_id", "originator_version", "timestamp", "originator_topic")
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy: Decimal and datetimes become strings, tuples lists."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
-
-
-def event_data(ev: Any) -> dict[str, Any]:
-    """The payload of a stored event, without the library's bookkeeping fields."""
-    return {k: plain(v) for k, v in ev.__dict__.items() if k not in _META}
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    """One checked row of an import file: the case, its content hash, its line."""
-
-    new: NewCase
-    key: str
-    line: int
-
-
-@dataclass(frozen=True)
-class NewCase:
-    """What a person states when a complaint is received."""
-
-    customer: str
-    contact: str
-    channel: str
-    category: str
-    summary: str
-    demand: str | None = None
-    demand_amount: Decimal | None = None
-    currency: str | None = None
-    account: str | None = None
-    severity: str | None = None
-    severity_reason: str | None = None
-    received_at: datetime | None = None
-    occurred_at: datetime | None = None
-    owner: str | None = None
-    vip: bool = False
-    mood: str | None = None
-    signed_by_customer: bool = False
 
 
 class ComplaintsApp(Application[UUID]):
@@ -118,7 +68,6 @@ class ComplaintsApp(Application[UUID]):
         # With a keyring, customers' personal fields are sealed per customer
         # (events.personal); the mapper is built in super().__init__, so first.
         self.keyring = keyring
-        activate(keyring)
         super().__init__(env)
         self.policy = policy or Policy()
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -197,15 +146,15 @@ class ComplaintsApp(Application[UUID]):
         """The acting staff member of a writing command (auditors are refused here)."""
         return self.policy.writer(actor)
 
-    def _change(
-        self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]
-    ) -> dict[str, Any]:
-        def attempt() -> dict[str, Any]:
+    def _change(self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]) -> str:
+        """Load, check and save one case; return its reference."""
+
+        def attempt() -> str:
             staff = self._staff(actor)
             case = self._case(ref)
             act(case, staff)
             self.save(case)
-            return self.case_view(case)
+            return case.ref
 
         return self._retrying(attempt)
 
@@ -296,11 +245,11 @@ class ComplaintsApp(Application[UUID]):
         if counter.version // self.snapshot_every != before // self.snapshot_every:
             self._snapshot(counter.id)
 
-    def receive(self, new: NewCase, actor: str) -> dict[str, Any]:
-        """Record a new complaint, number it, and flag it major if the rules match."""
+    def receive(self, new: NewCase, actor: str) -> str:
+        """Record a new complaint, number it, flag it major if the rules match; its reference."""
         staff = self.check_new(new, actor)
 
-        def attempt() -> dict[str, Any]:
+        def attempt() -> str:
             now = self.clock()
             counter = self._counter(now, staff.name)
             before = counter.version
@@ -309,7 +258,7 @@ class ComplaintsApp(Application[UUID]):
             self._make_keys([file])
             self.save(counter, file, case)
             self._snapshot_if_due(counter, before)
-            return self.case_view(case)
+            return case.ref
 
         return self._retrying(attempt)
 
@@ -361,23 +310,7 @@ class ComplaintsApp(Application[UUID]):
 
     def major_reasons(self, new: NewCase, file: CustomerFile, received_at: datetime) -> list[str]:
         """Which of the config's major rules this complaint matches."""
-        rules = self.policy.major
-        reasons: list[str] = []
-        if new.vip or new.customer in rules.vip_customers:
-            reasons.append("VIP customer")
-        if new.channel in rules.channels:
-            reasons.append(f"channel {new.channel}")
-        threshold = rules.demand_threshold
-        if threshold is not None and new.demand_amount is not None:
-            currency = new.currency or self.policy.currency
-            if currency != self.policy.currency or new.demand_amount > threshold:
-                limit = f"{threshold} {self.policy.currency}"
-                reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
-        if rules.repeat_count:
-            n = file.count_since(received_at - timedelta(days=rules.repeat_days)) + 1
-            if n >= rules.repeat_count:
-                reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")
-        return reasons
+        return major_reasons(self.policy, new, file, received_at)
 
     # -- the rest of the life of a case ----------------------------------------
 
@@ -387,7 +320,7 @@ class ComplaintsApp(Application[UUID]):
         actor: str,
         reply_by: datetime | None = None,
         message: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         """Promise a reply time; by default the config's reply rule from now."""
 
         def act(c: Complaint, s: StaffMember) -> None:
@@ -398,7 +331,7 @@ class ComplaintsApp(Application[UUID]):
 
         return self._change(ref, actor, act)
 
-    def assign(self, ref: str, owner: str, actor: str) -> dict[str, Any]:
+    def assign(self, ref: str, owner: str, actor: str) -> str:
         self.policy.owner(owner)
         return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
 
@@ -409,7 +342,7 @@ class ComplaintsApp(Application[UUID]):
         actor: str,
         reason: str | None = None,
         co_handle: bool = False,
-    ) -> dict[str, Any]:
+    ) -> str:
         self.policy.check_department(department)
         return self._change(
             ref, actor, lambda c, s: c.transfer(department, reason, co_handle, s.name)
@@ -422,12 +355,12 @@ class ComplaintsApp(Application[UUID]):
         category: str | None = None,
         severity: str | None = None,
         reason: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         if category is not None:
             self.policy.check_category(category)
         return self._change(ref, actor, lambda c, s: c.classify(category, severity, reason, s.name))
 
-    def note(self, ref: str, text: str, actor: str) -> dict[str, Any]:
+    def note(self, ref: str, text: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.note(text, s.name))
 
     def contact(
@@ -437,12 +370,12 @@ class ComplaintsApp(Application[UUID]):
         outcome: str,
         channel: str | None = None,
         summary: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         return self._change(
             ref, actor, lambda c, s: c.contact_customer(outcome, channel, summary, s.name)
         )
 
-    def investigate(self, ref: str, finding: str, actor: str) -> dict[str, Any]:
+    def investigate(self, ref: str, finding: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.investigate(finding, s.name))
 
     def assess(
@@ -452,7 +385,7 @@ class ComplaintsApp(Application[UUID]):
         valid: bool,
         root_cause: str | None = None,
         at_fault: list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         depts = self.policy.department_names()
         return self._change(
             ref,
@@ -460,7 +393,7 @@ class ComplaintsApp(Application[UUID]):
             lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name, depts),
         )
 
-    def escalate(self, ref: str, actor: str, tier: int, reason: str) -> dict[str, Any]:
+    def escalate(self, ref: str, actor: str, tier: int, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.escalate(tier, reason, s))
 
     def propose(
@@ -471,7 +404,7 @@ class ComplaintsApp(Application[UUID]):
         amount: Decimal | None = None,
         currency: str | None = None,
         detail: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         """Offer a remedy; above the proposer's tier limit it needs approval first."""
         p = self.policy
 
@@ -488,16 +421,16 @@ class ComplaintsApp(Application[UUID]):
 
         return self._change(ref, actor, act)
 
-    def approve(self, ref: str, actor: str) -> dict[str, Any]:
+    def approve(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.approve(s))
 
-    def accept(self, ref: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+    def accept(self, ref: str, actor: str, reason: str | None = None) -> str:
         return self._change(ref, actor, lambda c, s: c.accept(reason, s.name))
 
-    def reject(self, ref: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+    def reject(self, ref: str, actor: str, reason: str | None = None) -> str:
         return self._change(ref, actor, lambda c, s: c.reject(reason, s.name))
 
-    def resolve(self, ref: str, actor: str, summary: str) -> dict[str, Any]:
+    def resolve(self, ref: str, actor: str, summary: str) -> str:
         return self._change(ref, actor, lambda c, s: c.resolve(summary, s.name))
 
     def follow_up(
@@ -508,15 +441,15 @@ class ComplaintsApp(Application[UUID]):
         satisfaction: int | None = None,
         leftover: str | None = None,
         channel: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         return self._change(
             ref, actor, lambda c, s: c.follow_up(outcome, channel, satisfaction, leftover, s.name)
         )
 
-    def reopen(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+    def reopen(self, ref: str, actor: str, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.reopen(reason, s))
 
-    def close_case(self, ref: str, actor: str) -> dict[str, Any]:
+    def close_case(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.close(s.name))
 
     def review(
@@ -527,18 +460,18 @@ class ComplaintsApp(Application[UUID]):
         lesson: str,
         action: str | None = None,
         action_owner: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> str:
         return self._change(
             ref, actor, lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name)
         )
 
-    def archive(self, ref: str, actor: str) -> dict[str, Any]:
+    def archive(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.archive(s.name))
 
-    def withdraw(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+    def withdraw(self, ref: str, actor: str, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.withdraw(reason, s.name))
 
-    def extend_decision(self, ref: str, actor: str, reason: str) -> dict[str, Any]:
+    def extend_decision(self, ref: str, actor: str, reason: str) -> str:
         """Move the regulatory decision date to the next extension of the config."""
         p = self.policy
 
@@ -560,7 +493,7 @@ class ComplaintsApp(Application[UUID]):
         media_type: str,
         sha256: str,
         kind: str = "document",
-    ) -> dict[str, Any]:
+    ) -> str:
         """Record evidence whose bytes the edge has stored by their SHA-256."""
         if kind not in ATTACHMENT_KINDS:
             raise InvalidInput(f"kind must be one of {', '.join(ATTACHMENT_KINDS)}")
@@ -600,8 +533,9 @@ class ComplaintsApp(Application[UUID]):
 
     # -- queries -------------------------------------------------------------
 
-    def get_case(self, ref: str) -> dict[str, Any]:
-        return self.case_view(self._case(ref))
+    def check_case(self, ref: str) -> str:
+        """The case's reference as stored; CaseNotFound (exit 3) if there is no such case."""
+        return self._case(ref).ref
 
     def get_group(self, name: str) -> dict[str, Any]:
         g = self._load(CaseGroup, group_id(name))
@@ -609,26 +543,8 @@ class ComplaintsApp(Application[UUID]):
             raise GroupNotFound(name)
         return {"name": g.name, "members": list(g.members), "opened_by": g.opened_by}
 
-    def history(self, ref: str) -> list[dict[str, Any]]:
-        """Every event of the case, oldest first: its number in the case, type, time, actor."""
-        self._case(ref)
-        out = []
-        for ev in self.events.get(case_id(ref)):
-            data = event_data(ev)
-            out.append(
-                {
-                    "position": ev.originator_version,
-                    "type": type(ev).__name__,
-                    "topic": getattr(type(ev), "TOPIC", None),
-                    "recorded_at": cast(Any, ev).timestamp.isoformat(),
-                    "actor": data.get("actor"),
-                    "data": data,
-                }
-            )
-        return out
-
     def iter_attachments(self) -> Iterator[dict[str, Any]]:
-        """Every attachment recorded in the store, with its case's reference."""
+        """Every attachment recorded in the store: its case's reference, name, size, SHA-256."""
         refs: dict[UUID, str] = {}
         start: int | None = None
         while True:
@@ -642,72 +558,16 @@ class ComplaintsApp(Application[UUID]):
                 oid = ev.originator_id
                 if oid not in refs:
                     refs[oid] = self._case_by_id(oid).ref
-                yield {"ref": refs[oid], **event_data(ev)}
+                d = vars(ev)
+                yield {
+                    "ref": refs[oid],
+                    "name": d["name"],
+                    "size": d["size"],
+                    "sha256": d["sha256"],
+                }
             start = batch[-1].id
 
     def _case_by_id(self, oid: UUID) -> Complaint:
         agg: object = self.repository.get(oid)
         assert isinstance(agg, Complaint)
         return agg
-
-    def case_view(self, c: Complaint) -> dict[str, Any]:
-        """The case as a plain, JSON-ready dict (the keys of ``show --json``)."""
-        pending = c.pending_proposal
-        view: dict[str, Any] = plain(
-            {
-                "ref": c.ref,
-                "status": c.status,
-                "customer": c.customer,
-                "contact": c.contact,
-                "account": c.account,
-                "channel": c.channel,
-                "category": c.category,
-                "severity": c.severity,
-                "severity_by": c.severity_by,
-                "major_reasons": c.major_reasons,
-                "owner": c.owner,
-                "first_ask_owner": c.first_ask_owner,
-                "received_by": c.received_by,
-                "tier": c.tier,
-                "summary": c.summary,
-                "demand": c.demand,
-                "demand_amount": c.demand_amount,
-                "demand_currency": c.demand_currency,
-                "mood": c.mood,
-                "vip": c.vip,
-                "signed_by_customer": c.signed_by_customer,
-                "occurred_at": c.occurred_at,
-                "received_at": c.received_at,
-                "acknowledged_at": c.acknowledged_at,
-                "reply_by": c.reply_by,
-                "decision_due": c.decision_due,
-                "decision_extensions": c.decision_extensions,
-                "departments": c.departments,
-                "valid": c.valid,
-                "root_cause": c.root_cause,
-                "at_fault": c.at_fault,
-                "at_fault_staff": c.at_fault_staff,
-                "at_fault_departments": c.at_fault_departments,
-                "findings": c.findings,
-                "notes": c.notes,
-                "contacts": c.contacts,
-                "escalations": c.escalations,
-                "proposals": c.proposals,
-                "pending_proposal": pending["number"] if pending else None,
-                "resolution": c.resolution,
-                "resolved_at": c.resolved_at,
-                "closed_at": c.closed_at,
-                "archived_at": c.archived_at,
-                "withdrawn_reason": c.withdrawn_reason,
-                "followups": c.followups,
-                "reviews": c.reviews,
-                "reopen_count": c.reopen_count,
-                "links": c.links,
-                "groups": c.groups,
-                "attachments": c.attachments,
-                "created_at": c.created_on,
-                "updated_at": c.modified_on,
-                "version": c.version,
-            }
-        )
-        return view

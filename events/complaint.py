@@ -2,9 +2,12 @@
 
 Public methods check the rules (raising :class:`RuleRefused`) and then call
 a private ``@event`` method, whose arguments are the stored payload and
-whose body only applies it. Every event carries ``actor``. Topics are
-explicit (``complaints:<Event>``) so that moving this code never breaks an
-old log.
+whose body only applies what the rules read later (status, owner, tier,
+category and severity, the remedy proposals, the decision extensions): the
+case document that commands print is the read side's fold of the events
+(``projections.case``). Every event carries ``actor``. Topics are explicit
+(``complaints:<Event>``) so that moving this code never breaks an old log.
+The statuses and what each allows are :mod:`events.lifecycle`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import InvalidInput, RuleRefused
+from events.lifecycle import ALLOWED, refuse_status
+from events.lifecycle import OPEN as OPEN
+from events.lifecycle import STATUSES as STATUSES
 from events.policy import (
     CONTACT_OUTCOMES,
     FOLLOWUP_OUTCOMES,
@@ -27,43 +33,6 @@ from events.policy import (
 )
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://complaintctl.invalid/")
-
-OPEN = ("received", "acknowledged", "in_progress", "awaiting_customer")
-STATUSES = (*OPEN, "resolved", "closed", "archived", "withdrawn")
-
-# What each status still allows; anything else is refused by a named rule.
-_OPEN_ACTIONS = frozenset(
-    {
-        "ack",
-        "assign",
-        "transfer",
-        "classify",
-        "note",
-        "contact",
-        "investigate",
-        "assess",
-        "escalate",
-        "propose",
-        "approve",
-        "accept",
-        "reject",
-        "resolve",
-        "withdraw",
-        "link",
-        "attach",
-        "extend",
-    }
-)
-ALLOWED: dict[str, frozenset[str]] = {
-    **{s: _OPEN_ACTIONS for s in OPEN},
-    "resolved": frozenset(
-        {"note", "attach", "contact", "followup", "close", "reopen", "review", "link", "assign"}
-    ),
-    "closed": frozenset({"note", "attach", "followup", "review", "archive", "reopen"}),
-    "archived": frozenset({"reopen"}),
-    "withdrawn": frozenset({"note", "attach", "review", "archive", "reopen", "link"}),
-}
-
 
 # Money a shop can owe: far above any complaint, far below what breaks arithmetic
 # (an amount like 1E+999999999 is finite, but summing it in a report overflows).
@@ -95,42 +64,6 @@ def case_id(ref: str) -> UUID:
     return uuid5(NAMESPACE, "case:" + ref.strip().upper())
 
 
-def _a(word: str) -> str:
-    """``a resolved`` but ``an acknowledged``: messages are read by people."""
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
-
-
-def _refuse_status(action: str, status: str) -> RuleRefused:
-    if status == "archived":
-        return RuleRefused("archived-read-only", "an archived case takes only reopen, by a manager")
-    if action == "close":
-        return RuleRefused("close-requires-resolved", f"{_a(status)} case cannot be closed")
-    if action == "archive":
-        return RuleRefused("archive-requires-closed", f"{_a(status)} case cannot be archived")
-    if action == "followup":
-        return RuleRefused(
-            "followup-requires-resolution", f"{_a(status)} case cannot be followed up yet"
-        )
-    if action == "reopen":
-        return RuleRefused("reopen-requires-finished", f"{_a(status)} case is still open")
-    if status == "closed":
-        return RuleRefused(
-            "closed-case-limited",
-            "a closed case takes only note, attach, followup, review, archive and reopen",
-        )
-    if status == "withdrawn":
-        return RuleRefused(
-            "withdrawn-case-limited",
-            "a withdrawn case takes only note, attach, review, link, archive and reopen",
-        )
-    if status == "resolved":
-        return RuleRefused(
-            "resolved-case-limited",
-            f"a resolved case cannot take {action}; reopen it first",
-        )
-    return RuleRefused("lifecycle-order", f"{_a(status)} case cannot take {action}")
-
-
 class Complaint(Aggregate):
     """A customer complaint from receipt to archive."""
 
@@ -138,12 +71,6 @@ class Complaint(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
-
-        def mutate(self, aggregate: Any) -> Any:
-            # The library sets ``modified_on`` only after applying; bodies need it before.
-            if aggregate is not None:
-                aggregate.event_time = self.timestamp
-            return super().mutate(aggregate)
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -178,63 +105,25 @@ class Complaint(Aggregate):
         decision_due: datetime | None,
         actor: str,
     ) -> None:
-        self.event_time: datetime = self.created_on
+        # Only what the rules read: the case document is the read side's fold
+        # (projections.case) of this event's arguments and the later events'.
         self.ref = ref
-        self.customer = customer
-        self.contact = contact
-        self.account = account
-        self.channel = channel
         self.category = category
-        self.summary = summary
-        self.demand = demand
-        self.demand_amount = demand_amount
-        self.demand_currency = currency
-        self.occurred_at = occurred_at
         self.received_at = received_at
-        self.mood = mood
-        self.signed_by_customer = signed_by_customer
-        self.vip = vip
         self.owner = owner
-        self.first_ask_owner = first_ask_owner
         self.severity = severity
         self.severity_by = severity_by
-        self.major_reasons = list(major_reasons)
-        self.decision_due = decision_due
-        self.decision_extensions = 0
-        self.received_by = actor
         self.status = "received"
         self.tier = 1
-        self.reply_by: datetime | None = None
-        self.acknowledged_at: datetime | None = None
-        self.departments: list[dict[str, Any]] = []
-        self.valid: bool | None = None
-        self.root_cause: str | None = None
-        self.at_fault: list[str] = []
-        self.at_fault_staff: list[str] = []
-        self.at_fault_departments: list[str] = []
-        self.findings: list[str] = []
-        self.notes: list[dict[str, Any]] = []
-        self.contacts: list[dict[str, Any]] = []
+        self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
-        self.resolution: str | None = None
-        self.resolved_at: datetime | None = None
-        self.closed_at: datetime | None = None
-        self.archived_at: datetime | None = None
-        self.withdrawn_reason: str | None = None
-        self.followups: list[dict[str, Any]] = []
-        self.reviews: list[dict[str, Any]] = []
-        self.links: list[str] = []
-        self.groups: list[str] = []
-        self.attachments: list[dict[str, Any]] = []
-        self.reopen_count = 0
-        self.escalations = 0
 
     # -- rule helpers ----------------------------------------------------
 
     def check_allowed(self, action: str) -> None:
         """Refuse an action the case's status does not take (the lifecycle order)."""
         if action not in ALLOWED[self.status]:
-            raise _refuse_status(action, self.status)
+            raise refuse_status(action, self.status)
 
     @property
     def pending_proposal(self) -> dict[str, Any] | None:
@@ -251,9 +140,6 @@ class Complaint(Aggregate):
 
     @event("Acknowledged", topic="complaints:Acknowledged")
     def _acknowledged(self, reply_by: datetime, message: str | None, actor: str) -> None:
-        self.reply_by = reply_by
-        if self.acknowledged_at is None:
-            self.acknowledged_at = self.event_time
         if self.status == "received":
             self.status = "acknowledged"
 
@@ -283,12 +169,10 @@ class Complaint(Aggregate):
 
     @event("Transferred", topic="complaints:Transferred")
     def _transferred(self, department: str, reason: str | None, actor: str) -> None:
-        self.departments.append({"department": department, "mode": "transfer", "reason": reason})
         self._start_work()
 
     @event("CoHandled", topic="complaints:CoHandled")
     def _co_handled(self, department: str, reason: str | None, actor: str) -> None:
-        self.departments.append({"department": department, "mode": "co-handle", "reason": reason})
         self._start_work()
 
     # -- judge -----------------------------------------------------------
@@ -329,8 +213,6 @@ class Complaint(Aggregate):
         self.category = category
         if severity != previous_severity:
             self.severity_by = severity_by
-            if severity == "major" and reason:
-                self.major_reasons.append(reason)
         self.severity = severity
 
     def note(self, text: str, actor: str) -> None:
@@ -341,7 +223,7 @@ class Complaint(Aggregate):
 
     @event("Noted", topic="complaints:Noted")
     def _noted(self, text: str, actor: str) -> None:
-        self.notes.append({"text": text, "by": actor, "at": self.event_time})
+        """Nothing the rules read changes (the note is in the event)."""
 
     def contact_customer(
         self, outcome: str, channel: str | None, summary: str | None, actor: str
@@ -355,9 +237,6 @@ class Complaint(Aggregate):
     def _customer_contacted(
         self, outcome: str, channel: str | None, summary: str | None, actor: str
     ) -> None:
-        self.contacts.append(
-            {"outcome": outcome, "channel": channel, "summary": summary, "at": self.event_time}
-        )
         self._start_work()
 
     def investigate(self, finding: str, actor: str) -> None:
@@ -366,7 +245,6 @@ class Complaint(Aggregate):
 
     @event("Investigated", topic="complaints:Investigated")
     def _investigated(self, finding: str, actor: str) -> None:
-        self.findings.append(finding)
         self._start_work()
 
     def assess(
@@ -399,11 +277,6 @@ class Complaint(Aggregate):
         at_fault_staff: list[str] | None = None,
         at_fault_departments: list[str] | None = None,
     ) -> None:
-        self.valid = valid
-        self.root_cause = root_cause
-        self.at_fault = list(at_fault)
-        self.at_fault_staff = list(at_fault_staff or [])
-        self.at_fault_departments = list(at_fault_departments or [])
         self._start_work()
 
     # -- escalate --------------------------------------------------------
@@ -434,7 +307,6 @@ class Complaint(Aggregate):
     @event("Escalated", topic="complaints:Escalated")
     def _escalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
-        self.escalations += 1
         self._start_work()
 
     @event("Deescalated", topic="complaints:Deescalated")
@@ -493,17 +365,11 @@ class Complaint(Aggregate):
         self.proposals.append(
             {
                 "number": proposal,
-                "kind": kind,
-                "amount": amount,
-                "currency": currency,
-                "detail": detail,
-                "proposed_by": actor,
                 "proposer_tier": proposer_tier,
                 "needs_approval": needs_approval,
                 "required_tier": required_tier,
                 "approved_by": None,
                 "state": "pending",
-                "answer_reason": None,
             }
         )
         self.status = "awaiting_customer"
@@ -548,8 +414,7 @@ class Complaint(Aggregate):
 
     @event("RemedyAccepted", topic="complaints:RemedyAccepted")
     def _remedy_accepted(self, proposal: int, reason: str | None, actor: str) -> None:
-        p = self.proposals[proposal - 1]
-        p["state"], p["answer_reason"] = "accepted", reason
+        self.proposals[proposal - 1]["state"] = "accepted"
         self.status = "in_progress"
 
     def reject(self, reason: str | None, actor: str) -> None:
@@ -559,8 +424,7 @@ class Complaint(Aggregate):
 
     @event("RemedyRejected", topic="complaints:RemedyRejected")
     def _remedy_rejected(self, proposal: int, reason: str | None, actor: str) -> None:
-        p = self.proposals[proposal - 1]
-        p["state"], p["answer_reason"] = "rejected", reason
+        self.proposals[proposal - 1]["state"] = "rejected"
         self.status = "in_progress"
 
     # -- resolve, follow up, close -----------------------------------------
@@ -577,8 +441,6 @@ class Complaint(Aggregate):
 
     @event("Resolved", topic="complaints:Resolved")
     def _resolved(self, summary: str, actor: str) -> None:
-        self.resolution = summary
-        self.resolved_at = self.event_time
         self.status = "resolved"
 
     def follow_up(
@@ -621,16 +483,7 @@ class Complaint(Aggregate):
         leftover: str | None,
         actor: str,
     ) -> None:
-        self.followups.append(
-            {
-                "outcome": outcome,
-                "channel": channel,
-                "satisfaction": satisfaction,
-                "leftover": leftover,
-                "by": actor,
-                "at": self.event_time,
-            }
-        )
+        """Nothing the rules read changes (a leftover problem reopens: another event)."""
 
     def reopen(self, reason: str, staff: StaffMember) -> None:
         self.check_allowed("reopen")
@@ -648,10 +501,6 @@ class Complaint(Aggregate):
     @event("Reopened", topic="complaints:Reopened")
     def _reopened(self, reason: str, from_status: str, trigger: str, actor: str) -> None:
         self.status = "in_progress"
-        self.reopen_count += 1
-        self.resolved_at = None
-        self.closed_at = None
-        self.archived_at = None
 
     def close(self, actor: str) -> None:
         self.check_allowed("close")
@@ -660,7 +509,6 @@ class Complaint(Aggregate):
     @event("Closed", topic="complaints:Closed")
     def _closed(self, actor: str) -> None:
         self.status = "closed"
-        self.closed_at = self.event_time
 
     def review(
         self,
@@ -690,15 +538,7 @@ class Complaint(Aggregate):
         action_owner: str | None,
         actor: str,
     ) -> None:
-        self.reviews.append(
-            {
-                "root_cause": root_cause,
-                "lesson": lesson,
-                "action": action,
-                "action_owner": action_owner,
-                "by": actor,
-            }
-        )
+        """Nothing the rules read changes (the review is in the event)."""
 
     def archive(self, actor: str) -> None:
         self.check_allowed("archive")
@@ -707,7 +547,6 @@ class Complaint(Aggregate):
     @event("Archived", topic="complaints:Archived")
     def _archived(self, actor: str) -> None:
         self.status = "archived"
-        self.archived_at = self.event_time
 
     def withdraw(self, reason: str, actor: str) -> None:
         self.check_allowed("withdraw")
@@ -716,7 +555,6 @@ class Complaint(Aggregate):
     @event("Withdrawn", topic="complaints:Withdrawn")
     def _withdrawn(self, reason: str, actor: str) -> None:
         self.status = "withdrawn"
-        self.withdrawn_reason = reason
 
     # -- around the case ---------------------------------------------------
 
@@ -726,11 +564,7 @@ class Complaint(Aggregate):
 
     @event("Linked", topic="complaints:Linked")
     def _linked(self, refs: list[str], group: str | None, actor: str) -> None:
-        for r in refs:
-            if r not in self.links:
-                self.links.append(r)
-        if group and group not in self.groups:
-            self.groups.append(group)
+        """Nothing the rules read changes (the links are in the event)."""
 
     def attach(
         self, name: str, size: int, media_type: str, sha256: str, kind: str, actor: str
@@ -744,17 +578,7 @@ class Complaint(Aggregate):
     def _attached(
         self, name: str, size: int, media_type: str, sha256: str, kind: str, actor: str
     ) -> None:
-        self.attachments.append(
-            {
-                "name": name,
-                "size": size,
-                "media_type": media_type,
-                "sha256": sha256,
-                "kind": kind,
-                "by": actor,
-                "at": self.event_time,
-            }
-        )
+        """Nothing the rules read changes (the attachment is in the event)."""
 
     def extend_decision(self, decision_due: datetime | None, reason: str, actor: str) -> None:
         """``decision_due`` is the policy's next step, None if the policy has no further one."""
@@ -776,4 +600,3 @@ class Complaint(Aggregate):
         self, extension: int, decision_due: datetime, reason: str, actor: str
     ) -> None:
         self.decision_extensions = extension
-        self.decision_due = decision_due

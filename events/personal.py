@@ -21,7 +21,8 @@ How it plugs into the library:
   The stored JSON is ``{"_type_": "personal", "_data_": {"s": subject,
   "k": key id, "v": base64(nonce | tag | ciphertext)}}``.
 - The read side decodes raw payloads with orjson, not through the mapper; it
-  calls :func:`reveal` on such values (``projections.fold.val`` does).
+  calls :func:`reveal` on such values with the keyring it was handed
+  (``projections.case.val`` does).
 
 The subject of a customer is a keyed hash (HMAC) of the customer key of
 ``events.customers.customer_key`` (account, else contact), made by the
@@ -242,33 +243,17 @@ class PersonalMapper(Mapper[UUID]):
 
 # -- the read side -------------------------------------------------------------
 
-_active: Keyring | None = None
 
-
-def activate(keyring: Keyring | None) -> None:
-    """Make ``keyring`` the one :func:`reveal` uses when it is given none.
-
-    The read side's fold is a set of pure functions called once per event in
-    tight loops; the application sets its keyring here when it opens, rather
-    than every fold function taking one more argument.
-    """
-    global _active
-    _active = keyring
-
-
-def active_keyring() -> Keyring | None:
-    """The keyring :func:`reveal` uses; a helper process of a rebuild is handed it (pickled)."""
-    return _active
-
-
-def reveal(value: Any, keyring: Keyring | None = None) -> Any:
+def reveal(value: Any, keyring: Keyring | None) -> Any:
     """A raw payload value as a reader shows it: sealed values opened (or FORGOTTEN).
 
     ``value`` is either the transcoded wrapper (``{"_type_": "personal", ...}``)
-    or its ``_data_``; anything else is returned as it is.
+    or its ``_data_``; anything else is returned as it is. The keyring is the
+    caller's (the read models are handed the application's): without one a
+    sealed value reads :data:`SEALED`.
     """
     if type(value) is dict and value.get("_type_") == TYPE_NAME:
         value = value["_data_"]
     if is_sealed(value):
-        return unseal(value, keyring if keyring is not None else _active)
+        return unseal(value, keyring)
     return value

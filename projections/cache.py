@@ -15,6 +15,8 @@
   by time, so ``report daily`` reads one day, not the whole history.
 - ``groups`` and ``handovers``: the group complaints and shift handovers.
 
+(The tables, and the rows written into them, are :mod:`projections.tables`.)
+
 Every reading command first catches up from the checkpoint (cost
 proportional to the new events only) in one transaction that also moves the
 checkpoint, so the cache is always the fold of a prefix of the log. A missing
@@ -42,88 +44,29 @@ from typing import Any
 
 import orjson
 
-from events.personal import activate, active_keyring
-from projections.fold import CASE_TOPICS, HANDLERS, Case, epoch, new_case, val
+from events.personal import Keyring
+from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
+from projections.case import Case, apply, epoch
 from projections.sla import Clock
 from projections.source import Checkpoint, Event, FileSource, Source, SourceMoved
+from projections.tables import (
+    ACTIVITY,
+    CASE_COLUMNS,
+    INDEXES,
+    UPSERT,
+    bulk_db,
+    case_row,
+    fold_group,
+    fold_handover,
+    group_row,
+    handover_row,
+)
 
 FORMAT = 2
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
 CACHE_DIR = "cache"
 CACHE_NAME = "projections.sqlite"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cases (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    ref TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL,
-    owner TEXT,
-    category TEXT,
-    severity TEXT,
-    channel TEXT,
-    customer TEXT,
-    contact TEXT,
-    groups TEXT,
-    received REAL,
-    due REAL,
-    followup_due REAL,
-    updated REAL,
-    doc BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS activity (
-    ts REAL NOT NULL,
-    case_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    actor TEXT,
-    detail TEXT
-);
-CREATE TABLE IF NOT EXISTS groups (
-    key TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    opened_by TEXT,
-    opened_at TEXT,
-    members TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS handovers (
-    id TEXT PRIMARY KEY,
-    shift TEXT NOT NULL,
-    recorded_by TEXT,
-    recorded_at REAL,
-    accepted_by TEXT,
-    accepted_at REAL,
-    doc BLOB NOT NULL
-);
-"""
-
-# Created after the bulk load of a rebuild (an index built once is faster than kept up).
-_INDEXES = """
-CREATE INDEX IF NOT EXISTS cases_status ON cases (status, received);
-CREATE INDEX IF NOT EXISTS cases_received ON cases (received);
-CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
-CREATE INDEX IF NOT EXISTS cases_customer ON cases (customer);
-CREATE INDEX IF NOT EXISTS cases_contact ON cases (contact);
-CREATE INDEX IF NOT EXISTS cases_due ON cases (due) WHERE due IS NOT NULL;
-CREATE INDEX IF NOT EXISTS cases_followup ON cases (followup_due) WHERE followup_due IS NOT NULL;
-CREATE INDEX IF NOT EXISTS activity_ts ON activity (ts);
-"""
-
-#: Which events leave a dated row in ``activity`` (the kind it is counted as).
-_ACTIVITY = {
-    "complaints:Received": "received",
-    "complaints:Acknowledged": "acknowledged",
-    "complaints:Resolved": "resolved",
-    "complaints:Closed": "closed",
-    "complaints:Escalated": "escalated",
-    "complaints:Reopened": "reopened",
-    "complaints:FollowedUp": "followed_up",
-    "complaints:Withdrawn": "withdrawn",
-}
-
-HANDOVER_TOPICS = ("complaints:HandoverRecorded", "complaints:HandoverAccepted")
-GROUP_TOPICS = ("complaints:GroupOpened", "complaints:GroupMembersAdded")
 
 
 def warn(message: str) -> None:
@@ -132,49 +75,6 @@ def warn(message: str) -> None:
 
 def cache_path(store: Path) -> Path:
     return store / CACHE_DIR / CACHE_NAME
-
-
-def _row(case: Case, clock: Clock) -> tuple[Any, ...]:
-    """The cases row of a state: filter columns, deadlines, and the JSON document."""
-    due = clock.next_due(case)
-    fdue = clock.followup_due(case)
-    return (
-        case["_"]["id"],
-        case["ref"],
-        case["status"],
-        case["owner"],
-        case["category"],
-        case["severity"],
-        case["channel"],
-        case["customer"],
-        case["contact"],
-        "|" + "|".join(g.strip().casefold() for g in case["groups"]) + "|"
-        if case["groups"]
-        else None,
-        epoch(case["received_at"]),
-        due.timestamp() if due else None,
-        fdue.timestamp() if fdue else None,
-        epoch(case["updated_at"]),
-        orjson.dumps(case),
-    )
-
-
-# A replaced row gets a new ``seq`` at the end of the table: rows (and their large
-# documents) are written in order instead of into random pages of a uuid-keyed tree.
-_CASE_COLUMNS = (
-    "id, ref, status, owner, category, severity, channel,"
-    " customer, contact, groups, received, due, followup_due, updated, doc"
-)
-_UPSERT = f"INSERT OR REPLACE INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-
-
-def _bulk_db(path: Path) -> sqlite3.Connection:
-    """A cache file being built: no journal, no fsync (it is renamed into place when done)."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.executescript(_SCHEMA)
-    return db
 
 
 def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
@@ -219,10 +119,9 @@ def _fold_part(
     clock: Clock,
     max_cached: int,
     flush_every: int,
-    keyring: Any = None,
+    keyring: Keyring | None = None,
 ) -> int:
     """A worker of a parallel rebuild: fold one bucket of aggregates into a file of its own."""
-    activate(keyring)  # sealed personal fields open in this process too (events.personal)
     source = FileSource(Path(log))
     target = Path(path)
     p = Projector(
@@ -233,9 +132,10 @@ def _fold_part(
         max_cached=max_cached,
         flush_every=flush_every,
         path=target,
+        keyring=keyring,
     )
     target.unlink(missing_ok=True)
-    db = _bulk_db(target)
+    db = bulk_db(target)
     db.execute("BEGIN")
     n = p._fold(
         db,
@@ -261,8 +161,11 @@ class Projector:
         max_cached: int = 20_000,
         flush_every: int = 50_000,
         path: Path | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.path = path or cache_path(store)
+        #: Opens the customers' sealed fields (a helper process of a rebuild gets it pickled).
+        self.keyring = keyring
         self.source = source
         self.clock = clock
         self.fingerprint = fingerprint
@@ -278,7 +181,7 @@ class Projector:
         db = sqlite3.connect(path, timeout=60, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_INDEXES)  # no-ops unless a rebuild was cut short
+        db.executescript(INDEXES)  # no-ops unless a rebuild was cut short
         return db
 
     def _meta(self, db: sqlite3.Connection) -> dict[str, str]:
@@ -410,7 +313,7 @@ class Projector:
         total = self.source.last_position() if progress else 0
         db.execute("BEGIN")
         n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
-        db.executescript(_INDEXES)  # commits
+        db.executescript(INDEXES)  # commits
         db.close()
         self._install(tmp)
         return n
@@ -423,7 +326,7 @@ class Projector:
         for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             p.unlink(missing_ok=True)
         self._remove_stale_builds()
-        db = _bulk_db(tmp)
+        db = bulk_db(tmp)
         base = {
             "format": str(FORMAT),
             "settings": self.fingerprint,
@@ -470,7 +373,7 @@ class Projector:
                     self.clock,
                     self.max_cached,
                     self.flush_every,
-                    active_keyring(),
+                    self.keyring,
                 )
             )
             for k, part in enumerate(parts)
@@ -501,16 +404,14 @@ class Projector:
         for part in parts:
             db.execute("ATTACH DATABASE ? AS part", (str(part),))
             db.execute("BEGIN")
-            db.execute(
-                f"INSERT INTO cases ({_CASE_COLUMNS}) SELECT {_CASE_COLUMNS} FROM part.cases"
-            )
+            db.execute(f"INSERT INTO cases ({CASE_COLUMNS}) SELECT {CASE_COLUMNS} FROM part.cases")
             for table in ("activity", "groups", "handovers"):
                 db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
             db.execute("COMMIT")
             db.execute("DETACH DATABASE part")
             part.unlink()
         self._write_checkpoint(db, end)
-        db.executescript(_INDEXES)
+        db.executescript(INDEXES)
         db.close()
         self._install(tmp)
         if progress:
@@ -557,7 +458,7 @@ class Projector:
         gc.disable()  # the states hold no cycles; collections would rescan them all, often
         try:
             if batches is None:
-                wanted = CASE_TOPICS | frozenset(GROUP_TOPICS) | frozenset(HANDOVER_TOPICS)
+                wanted = CASE_TOPICS | GROUP_TOPICS | HANDOVER_TOPICS
                 batches = self.source.read(cp, upto, topics=wanted)
             return self._fold_events(
                 db, cp, load=load, progress=progress, total=total, batches=batches
@@ -587,36 +488,25 @@ class Projector:
         since_flush = 0
         chunk = 0
         last = cp
-        handlers = HANDLERS
-        activity_kinds = _ACTIVITY
-        received = "complaints:Received"
-        # The fold of ``projections.fold.apply``, inlined: a rebuild runs this a million times.
+        case_topics = CASE_TOPICS
+        activity_kinds = ACTIVITY
+        keyring = self.keyring
         for batch, after in batches:
             for ev in batch:
                 topic = ev["topic"]
-                handler = handlers.get(topic)
-                if handler is not None:
+                if topic in case_topics:
                     oid = ev["originator_id"]
+                    state = states.get(oid)
+                    if state is None and topic != RECEIVED:
+                        if not (load or evicted_any):
+                            continue
+                        state = self._load(db, oid)
+                        if state is None:
+                            continue  # a case whose receipt is not in this log
                     data = ev["data"]
-                    ts = data["timestamp"]
-                    if type(ts) is dict:
-                        ts = ts["_data_"]
-                    if topic == received:
-                        state = new_case(oid, data, ts)
-                        states[oid] = state
-                    else:
-                        known = states.get(oid)
-                        if known is None:
-                            if not (load or evicted_any):
-                                continue
-                            known = self._load(db, oid)
-                            if known is None:
-                                continue  # a case whose receipt is not in this log
-                            states[oid] = known
-                        state = known
-                        handler(state, data, ts)
-                        state["updated_at"] = ts
-                        state["version"] = ev["version"]
+                    state = apply(state, topic, data, oid, ev["version"], keyring)
+                    assert state is not None
+                    states[oid] = state
                     dirty.add(oid)
                     touched[oid] = chunk
                     kind = activity_kinds.get(topic)
@@ -624,7 +514,7 @@ class Projector:
                         detail = str(data["to_tier"]) if kind == "escalated" else None
                         # A case counts as received when the customer complained (a
                         # business time, which may be earlier than its recording).
-                        when = state["received_at"] if kind == "received" else ts
+                        when = state["received_at"] if kind == "received" else state["updated_at"]
                         activity.append((epoch(when), oid, kind, data.get("actor"), detail))
                 elif topic in GROUP_TOPICS:
                     self._group(db, groups, ev["originator_id"], topic, ev["data"])
@@ -686,15 +576,7 @@ class Projector:
                     "opened_at": row[2],
                     "members": orjson.loads(row[3]),
                 }
-        if topic == "complaints:GroupOpened":
-            g = {
-                "name": data["name"],
-                "opened_by": data.get("actor"),
-                "opened_at": val(data["timestamp"]),
-                "members": [],
-            }
-        elif g is not None:
-            g["members"].extend(r for r in data.get("refs", []) if r not in g["members"])
+        g = fold_group(g, topic, data)
         if g is not None:
             groups[oid] = g
 
@@ -711,21 +593,7 @@ class Projector:
             row = db.execute("SELECT doc FROM handovers WHERE id = ?", (oid,)).fetchone()
             if row is not None:
                 h = orjson.loads(row[0])
-        ts = val(data["timestamp"])
-        if topic == "complaints:HandoverRecorded":
-            h = {
-                "id": oid,
-                "shift": data["shift"],
-                "recorded_by": data.get("actor"),
-                "recorded_at": ts,
-                "note": data.get("note"),
-                "items": data.get("items", []),
-                "accepted_by": None,
-                "accepted_at": None,
-            }
-        elif h is not None:
-            h["accepted_by"] = data.get("actor")
-            h["accepted_at"] = ts
+        h = fold_handover(h, oid, topic, data)
         if h is not None:
             handovers[oid] = h
 
@@ -740,30 +608,16 @@ class Projector:
         cp: Checkpoint,
     ) -> None:
         clock = self.clock
-        db.executemany(_UPSERT, [_row(states[oid], clock) for oid in dirty])
+        db.executemany(UPSERT, [case_row(states[oid], clock) for oid in dirty])
         dirty.clear()
         db.executemany("INSERT INTO activity VALUES (?,?,?,?,?)", activity)
         db.executemany(
             "INSERT OR REPLACE INTO groups VALUES (?,?,?,?,?)",
-            [
-                (k, g["name"], g["opened_by"], g["opened_at"], orjson.dumps(g["members"]))
-                for k, g in groups.items()
-            ],
+            [group_row(k, g) for k, g in groups.items()],
         )
         db.executemany(
             "INSERT OR REPLACE INTO handovers VALUES (?,?,?,?,?,?,?)",
-            [
-                (
-                    k,
-                    h["shift"],
-                    h["recorded_by"],
-                    epoch(h["recorded_at"]),
-                    h["accepted_by"],
-                    epoch(h["accepted_at"]),
-                    orjson.dumps(h),
-                )
-                for k, h in handovers.items()
-            ],
+            [handover_row(k, h) for k, h in handovers.items()],
         )
         self._write_checkpoint(db, cp)
 

@@ -274,7 +274,7 @@ class RecorderSource:
         if self.plain:
             data: dict[str, Any] = orjson.loads(n.state)
             return data
-        from events.application import event_data
+        from projections.caselog import event_data
 
         ev = self.app.mapper.to_domain_event(
             StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)

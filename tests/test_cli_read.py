@@ -154,7 +154,7 @@ def test_customer_history_and_repeat_flag(store: Store, story: dict[str, str]) -
 def test_show_as_of(store: Store, story: dict[str, str]) -> None:
     c2 = story["c2"]
     history = store.json("history", c2)
-    received, acked = history[0]["recorded_at"], history[1]["recorded_at"]
+    received, acked = history[0]["occurred_at"], history[1]["occurred_at"]
     then = store.json("show", c2, "--as-of", received)
     assert then["status"] == "received" and then["version"] == 1
     assert set(then) >= KEYS
@@ -377,7 +377,7 @@ def test_the_sla_clock_of_one_case(store: Store, story: dict[str, str]) -> None:
     assert [p["state"] for p in c2["promises"]] == ["kept"]  # the proposal reached the customer
     assert c2["hours_to_resolve"] is not None and c2["resolved_within_target"] is True
     assert c2["paused_hours"] >= 0 and c2["followup_due"] is not None
-    received = store.json("history", story["c2"])[0]["recorded_at"]
+    received = store.json("history", story["c2"])[0]["occurred_at"]
     early = store.json("sla", story["c2"], "--as-of", received)
     assert early["promises"] == [] and [d["kind"] for d in early["deadlines"]] == [
         "acknowledge",

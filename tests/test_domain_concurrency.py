@@ -13,6 +13,7 @@ import pytest
 from complaintctl.app import open_app
 from events import Complaint, ComplaintsApp, ConcurrentChange, NewCase, RuleRefused
 from events.complaint import case_id
+from projections.caselog import read_case
 
 
 def _new(customer: str = "王先生") -> NewCase:
@@ -44,7 +45,7 @@ def _env(store: Path) -> dict[str, str]:
 
 def test_a_conflict_reloads_and_checks_the_rules_again(tmp_path: Path) -> None:
     other = ComplaintsApp(_env(tmp_path))
-    ref = other.receive(_new(), "张伟")["ref"]
+    ref = other.receive(_new(), "张伟")
     other.resolve(ref, "张伟", "done")
     # Between our load and our save, the other writer closes the case: the retry sees it.
     app = InterferingApp(_env(tmp_path), other, [lambda: other.close_case(ref, "李娜")])
@@ -56,22 +57,22 @@ def test_a_conflict_reloads_and_checks_the_rules_again(tmp_path: Path) -> None:
 
 def test_a_conflict_that_goes_away_is_retried_silently(tmp_path: Path) -> None:
     other = ComplaintsApp(_env(tmp_path))
-    ref = other.receive(_new(), "张伟")["ref"]
+    ref = other.receive(_new(), "张伟")
     app = InterferingApp(_env(tmp_path), other, [lambda: other.note(ref, "other", "李娜")])
-    case = app.note(ref, "mine", "张伟")
+    case = read_case(app, app.note(ref, "mine", "张伟"), None)
     assert [n["text"] for n in case["notes"]] == ["other", "mine"]
 
 
 def test_a_conflict_that_never_goes_away_gives_up(tmp_path: Path) -> None:
     other = ComplaintsApp(_env(tmp_path))
-    ref = other.receive(_new(), "张伟")["ref"]
+    ref = other.receive(_new(), "张伟")
     moves: list[Callable[[], object]] = [
         (lambda i=i: other.note(ref, f"other {i}", "李娜")) for i in range(ComplaintsApp.retries)
     ]
     app = InterferingApp(_env(tmp_path), other, moves)
     with pytest.raises(ConcurrentChange):
         app.note(ref, "mine", "张伟")
-    assert "mine" not in [n["text"] for n in app.get_case(ref)["notes"]]
+    assert "mine" not in [n["text"] for n in read_case(app, ref, None)["notes"]]
 
 
 WRITER = textwrap.dedent(
@@ -82,9 +83,9 @@ WRITER = textwrap.dedent(
     from events import NewCase
     app = open_app(Path(sys.argv[1]))
     for i in range(int(sys.argv[2])):
-        case = app.receive(NewCase(customer=f"c{sys.argv[3]}-{i}", contact=f"{sys.argv[3]}-{i}",
-                                   channel="phone", category="other", summary="s"), "w")
-        print(case["ref"], flush=True)
+        ref = app.receive(NewCase(customer=f"c{sys.argv[3]}-{i}", contact=f"{sys.argv[3]}-{i}",
+                                  channel="phone", category="other", summary="s"), "w")
+        print(ref, flush=True)
     """
 )
 
@@ -108,4 +109,4 @@ def test_numbers_are_unique_and_gapless_under_concurrent_writers(tmp_path: Path)
     year = refs[0].split("-")[1]
     assert sorted(refs) == [f"C-{year}-{n:05d}" for n in range(1, writers * each + 1)]
     app = open_app(tmp_path)
-    assert all(app.get_case(r)["ref"] == r for r in refs)
+    assert all(read_case(app, r, app.keyring)["ref"] == r for r in refs)

@@ -13,6 +13,7 @@ from eventsourcing.persistence import StoredEvent
 
 from complaintctl.app import open_app
 from events import NewCase, case_id
+from projections.caselog import read_case
 
 EVENT_TYPES = [
     "Received",
@@ -142,7 +143,7 @@ def test_an_assessed_event_from_before_the_staff_department_split_still_loads(
     app = open_app(tmp_path)
     ref = app.receive(
         NewCase(customer="a", contact="b", channel="phone", category="other", summary="s"), "w"
-    )["ref"]
+    )
     old_payload = {
         "timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-02T03:04:05+00:00"},
         "valid": True,
@@ -153,6 +154,6 @@ def test_an_assessed_event_from_before_the_staff_department_split_still_loads(
     app.recorder.insert_events(
         [StoredEvent(case_id(ref), 2, "complaints:Assessed", orjson.dumps(old_payload))]
     )
-    case = app.get_case(ref)
+    case = read_case(app, ref, app.keyring)
     assert case["at_fault"] == ["张伟"] and case["at_fault_staff"] == []
     assert case["valid"] is True and case["version"] == 2

@@ -92,7 +92,10 @@ def test_misquoted_blower_motor(store: Store) -> None:
         "Reviewed",
         "Archived",
     ]
-    assert [e["position"] for e in history] == list(range(1, 14))
+    assert [e["version"] for e in history] == list(range(1, 14))
+    positions = [e["position"] for e in history]  # global: the counter and customer file too
+    assert positions == sorted(positions) and len(set(positions)) == 13
+    assert all(e["ref"] == ref and e["recorded_at"] >= e["occurred_at"] for e in history)
     assert history[6]["actor"] == SERVICE_MANAGER and history[-1]["actor"] == MANAGER
     # An archived file is only read, unless a manager reopens it.
     store.refused("note", ref, "再次来电", rule="archived-read-only")

@@ -1,20 +1,24 @@
-"""The one pure fold: ``apply(case, topic, data, meta)`` turns a case's events into its state.
+"""The one builder of the case document: ``apply(case, topic, data, oid, version, keyring)``.
 
-Used three ways, so that they can never disagree: the checkpointed read
-model (:mod:`projections.cache`), ``show --as-of`` (only that case's events up
-to a time) and ``list --as-of`` (every event up to a time).
+Every case that a command prints is this fold of the case's stored events:
+the checkpointed read model (:mod:`projections.cache`), ``show`` and what a
+writing command prints (:mod:`projections.caselog`: that case's events,
+read through the store's index), ``show --as-of`` (those events up to a
+time) and ``list --as-of`` (every event up to a time). The aggregate keeps
+only what its rules read; this is the only place that knows the document.
 
-It mirrors the ``Complaint`` aggregate's event bodies but works on the stored
-JSON payload directly (no library mapper: decoding through it is several
+It works on the stored JSON payload directly (no library mapper: decoding through it is several
 times slower, and a rebuild of a million events depends on skipping it).
-Values the library's transcoder wrapped (``{"_type_": "datetime_iso",
-"_data_": "..."}``) are unwrapped with :func:`val` where they are read; times
-stay the exact ISO strings the write model stored, so ``show --as-of`` gives
-the same values as ``show``.
+Personal fields sealed per customer are opened with the keyring the caller
+passes in (no keyring: they read ``[encrypted]``). Values the library's
+transcoder wrapped (``{"_type_": "datetime_iso", "_data_": "..."}``) are
+unwrapped with :func:`val` where they are read; times stay the exact ISO
+strings the write model stored, so ``show --as-of`` gives the same values as
+``show``.
 
-Besides the keys of the write model's ``case_view`` the state carries a
-private ``_`` member with what the read models need and the aggregate does
-not keep: the case id, the timeline of statuses (the SLA clock pauses on
+Besides the keys of ``show --json`` (docs/cli.md) the state carries a
+private ``_`` member with what the read models need and ``show`` does not
+print: the case id, the timeline of statuses (the SLA clock pauses on
 some), the reply promises and whether each was kept, the escalation steps,
 the resolutions and the remedies granted.
 """
@@ -26,55 +30,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from events.personal import reveal
+from events.lifecycle import FINISHED, OPEN, STATUSES
+from events.personal import Keyring, reveal
+from events.topics import CASE_TOPICS, RECEIVED
 
 Case = dict[str, Any]
-Meta = dict[str, Any]
 
-OPEN = ("received", "acknowledged", "in_progress", "awaiting_customer")
-FINISHED = ("resolved", "closed", "archived", "withdrawn")
-
-CASE_TOPICS = frozenset(
-    "complaints:" + n
-    for n in (
-        "Received",
-        "Acknowledged",
-        "Assigned",
-        "Transferred",
-        "CoHandled",
-        "Classified",
-        "Noted",
-        "CustomerContacted",
-        "Investigated",
-        "Assessed",
-        "Escalated",
-        "Deescalated",
-        "RemedyProposed",
-        "RemedyApproved",
-        "RemedyAccepted",
-        "RemedyRejected",
-        "Resolved",
-        "FollowedUp",
-        "Reopened",
-        "Closed",
-        "Reviewed",
-        "Archived",
-        "Withdrawn",
-        "Linked",
-        "Attached",
-        "DecisionExtended",
-    )
-)
+__all__ = ["CASE_TOPICS", "FINISHED", "OPEN", "STATUSES"]
 
 
-def val(value: Any) -> Any:
-    """Unwrap a transcoded value (datetime, Decimal, UUID) to its JSON string form."""
+def val(value: Any, keyring: Keyring | None = None) -> Any:
+    """Unwrap a transcoded value (datetime, Decimal, UUID) to its JSON string form.
+
+    A sealed personal value opens with ``keyring``: its plain text, or
+    ``[forgotten]``, or ``[encrypted]`` without a keyring.
+    """
     if type(value) is dict and "_type_" in value:
         data = value["_data_"]
         if value["_type_"] == "uuid_hex":
             return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
-        if value["_type_"] == "personal":  # sealed per customer: plain text or "[forgotten]"
-            return reveal(data)
+        if value["_type_"] == "personal":
+            return reveal(data, keyring)
         return data
     return value
 
@@ -86,15 +62,15 @@ def epoch(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def new_case(case_uuid: str, data: dict[str, Any], ts: str) -> Case:
+def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | None) -> Case:
     """The state right after ``Received``: the keys of ``show --json``."""
     received_at = val(data["received_at"])
     return {
         "ref": data["ref"],
         "status": "received",
-        "customer": val(data["customer"]),
-        "contact": val(data["contact"]),
-        "account": val(data.get("account")),
+        "customer": val(data["customer"], keyring),
+        "contact": val(data["contact"], keyring),
+        "account": val(data.get("account"), keyring),
         "channel": data["channel"],
         "category": data["category"],
         "severity": data["severity"],
@@ -178,10 +154,6 @@ def _pending(c: Case) -> dict[str, Any] | None:
     proposals: list[dict[str, Any]] = c["proposals"]
     pending = [p for p in proposals if p["state"] == "pending"]
     return pending[-1] if pending else None
-
-
-def _received(c: Case, d: dict[str, Any], ts: str) -> None:  # handled by new_case
-    raise AssertionError("Received starts a case")
 
 
 def _acknowledged(c: Case, d: dict[str, Any], ts: str) -> None:
@@ -397,7 +369,6 @@ def _extended(c: Case, d: dict[str, Any], ts: str) -> None:
 
 
 HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
-    "complaints:Received": _received,
     "complaints:Acknowledged": _acknowledged,
     "complaints:Assigned": _assigned,
     "complaints:Transferred": _transferred,
@@ -424,25 +395,35 @@ HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Attached": _attached,
     "complaints:DecisionExtended": _extended,
 }
-assert set(HANDLERS) == CASE_TOPICS
+assert set(HANDLERS) | {RECEIVED} == CASE_TOPICS  # every event of a Complaint is folded
 
 
-def apply(case: Case | None, topic: str, data: dict[str, Any], meta: Meta) -> Case | None:
-    """Fold one event into a case's state (``None`` before ``Received``); returns the state.
+def apply(
+    case: Case | None,
+    topic: str,
+    data: dict[str, Any],
+    oid: str,
+    version: int,
+    keyring: Keyring | None = None,
+) -> Case | None:
+    """Fold one case event into a case's state (``None`` before ``Received``); returns it.
 
-    ``meta`` carries ``id`` (the case's uuid as text) and ``version``. The
-    event time is the payload's ``timestamp`` (when the write model made
-    the event), so a state folded from a copy of the log at another place
-    is the same.
+    ``oid`` is the case's uuid as text, ``version`` the event's number in the
+    case. The event time is the payload's ``timestamp`` (when the write
+    model made the event), so a state folded from a copy of the log at
+    another place is the same. A rebuild calls this once per event: one
+    dict lookup picks the handler, which changes the state in place.
     """
-    ts = val(data["timestamp"])
-    if topic == "complaints:Received":
-        return new_case(meta["id"], data, ts)
+    ts = data["timestamp"]
+    if type(ts) is dict:
+        ts = ts["_data_"]
+    if topic == RECEIVED:
+        return new_case(oid, data, ts, keyring)
     if case is None:
         return None  # an event of a case whose receipt is not in this log: ignore
     HANDLERS[topic](case, data, ts)
     case["updated_at"] = ts
-    case["version"] = meta["version"]
+    case["version"] = version
     return case
 
 

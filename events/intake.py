@@ -1,0 +1,71 @@
+"""What a person states when a complaint is received, and the rules that flag it major.
+
+:class:`NewCase` is the input of ``ComplaintsApp.receive``; :class:`ImportRow`
+one checked row of an import file; :func:`major_reasons` the config's major
+rules (VIP, channel, demand above a threshold, a repeat complainant) that a
+new complaint matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from events.customers import CustomerFile
+from events.policy import Policy
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One checked row of an import file: the case, its content hash, its line."""
+
+    new: NewCase
+    key: str
+    line: int
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a person states when a complaint is received."""
+
+    customer: str
+    contact: str
+    channel: str
+    category: str
+    summary: str
+    demand: str | None = None
+    demand_amount: Decimal | None = None
+    currency: str | None = None
+    account: str | None = None
+    severity: str | None = None
+    severity_reason: str | None = None
+    received_at: datetime | None = None
+    occurred_at: datetime | None = None
+    owner: str | None = None
+    vip: bool = False
+    mood: str | None = None
+    signed_by_customer: bool = False
+
+
+def major_reasons(
+    policy: Policy, new: NewCase, file: CustomerFile, received_at: datetime
+) -> list[str]:
+    """Which of the config's major rules this complaint matches."""
+    rules = policy.major
+    reasons: list[str] = []
+    if new.vip or new.customer in rules.vip_customers:
+        reasons.append("VIP customer")
+    if new.channel in rules.channels:
+        reasons.append(f"channel {new.channel}")
+    threshold = rules.demand_threshold
+    if threshold is not None and new.demand_amount is not None:
+        currency = new.currency or policy.currency
+        if currency != policy.currency or new.demand_amount > threshold:
+            limit = f"{threshold} {policy.currency}"
+            reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
+    if rules.repeat_count:
+        n = file.count_since(received_at - timedelta(days=rules.repeat_days)) + 1
+        if n >= rules.repeat_count:
+            reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")
+    return reasons

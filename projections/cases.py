@@ -1,0 +1,200 @@
+"""The cases read model: one case now or as of a time, and the lists of ``list``.
+
+A case now comes from the cache's document; as of a time, from its own
+events folded up to then (:mod:`projections.caselog`); a whole list as of a
+time mixes the two (:meth:`Cases.all_as_of`). :class:`Filters` are the
+options of ``list``, as SQL over the cache's columns and as a test on a
+folded state, which must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from events.errors import CaseNotFound
+from events.topics import CASE_TOPICS
+from projections.case import Case, apply, val
+from projections.caselog import read_case
+from projections.reading import ReadModel, no_gc
+from projections.sla import Clock
+from projections.source import Checkpoint
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of ``list``; each is optional, all must hold."""
+
+    status: tuple[str, ...] = ()
+    owner: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    overdue: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    customer: str | None = None
+    group: str | None = None
+
+    def sql(self, now: datetime) -> tuple[str, list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if self.status:
+            where.append(f"status IN ({','.join('?' * len(self.status))})")
+            params.extend(self.status)
+        for column, value in (
+            ("owner", self.owner),
+            ("category", self.category),
+            ("severity", self.severity),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if self.overdue:
+            where.append("due < ?")
+            params.append(now.timestamp())
+        if self.since is not None:
+            where.append("received >= ?")
+            params.append(self.since.timestamp())
+        if self.until is not None:
+            where.append("received < ?")
+            params.append(self.until.timestamp())
+        if self.customer is not None:
+            where.append("(customer = ? COLLATE NOCASE OR contact = ? COLLATE NOCASE)")
+            params += [self.customer, self.customer]
+        if self.group is not None:
+            where.append("groups LIKE ?")
+            params.append(f"%|{self.group.strip().casefold()}|%")
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+    def match(self, case: Case, clock: Clock, now: datetime) -> bool:
+        """The same test on a folded state (for ``list --as-of``)."""
+        if self.status and case["status"] not in self.status:
+            return False
+        for key in ("owner", "category", "severity"):
+            want = getattr(self, key)
+            if want is not None and case[key] != want:
+                return False
+        if self.overdue:
+            due = clock.next_due(case)
+            if due is None or due >= now:
+                return False
+        received = datetime.fromisoformat(case["received_at"])
+        if self.since is not None and received < self.since:
+            return False
+        if self.until is not None and received >= self.until:
+            return False
+        if self.customer is not None:
+            q = self.customer.casefold()
+            if q not in (case["customer"].casefold(), case["contact"].casefold()):
+                return False
+        if self.group is not None:
+            g = self.group.strip().casefold()
+            if g not in {x.strip().casefold() for x in case["groups"]}:
+                return False
+        return True
+
+
+class Cases(ReadModel):
+    """One case, and lists of cases with filters, now or as of a time."""
+
+    def case(self, ref: str) -> Case:
+        """The current state of a case (with the SLA figures), from the cache."""
+        db = self.projector.open()
+        row = db.execute("SELECT doc FROM cases WHERE ref = ?", (ref.strip().upper(),)).fetchone()
+        if row is None:
+            raise CaseNotFound(ref.strip().upper())
+        state: Case = orjson.loads(row[0])
+        return state
+
+    def case_as_of(self, ref: str, at: datetime) -> Case:
+        """The case as it was at ``at``: its events up to then, folded (exit 3 if not yet)."""
+        return read_case(self.app, ref, self.keyring, at)
+
+    def find(
+        self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
+    ) -> list[Case]:
+        """Cases matching the filters, oldest received first (newest first with a limit)."""
+        if as_of is not None:
+            found = self._find_as_of(filters, as_of)
+            found.sort(key=lambda c: (c["received_at"], c["ref"]), reverse=limit is not None)
+            return found[:limit] if limit is not None else found
+        where, params = filters.sql(self.now())
+        order = (
+            " ORDER BY received DESC, ref DESC" if limit is not None else " ORDER BY received, ref"
+        )
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        return list(self.projector.cases(where + order + tail, tuple(params)))
+
+    def _find_as_of(self, filters: Filters, at: datetime, refold_limit: int = 2000) -> list[Case]:
+        """The cases matching at ``at`` (see :meth:`all_as_of`), filtering in SQL where it can.
+
+        A case unchanged since ``at`` had then its current columns and
+        deadlines, so the SQL filter (with ``at`` as now) picks those exactly.
+        """
+        db = self.projector.open()
+        t = at.timestamp()
+        changed = [r for (r,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,))]
+        if len(changed) > refold_limit:
+            states = self.fold_log_as_of(at)
+            return [c for c in states.values() if filters.match(c, self.sla, at)]
+        where, params = filters.sql(at)
+        where = (where + " AND" if where else " WHERE") + " updated <= ?"
+        found = list(self.projector.cases(where, (*params, t)))
+        for ref in changed:
+            try:
+                case = self.case_as_of(ref, at)
+            except CaseNotFound:
+                continue  # received after ``at``
+            if filters.match(case, self.sla, at):
+                found.append(case)
+        return found
+
+    def all_as_of(self, at: datetime, refold_limit: int = 2000) -> dict[str, Case]:
+        """Every case as it was at ``at``.
+
+        A case whose last event is not after ``at`` is then as it is now: its
+        state comes from the cache. Only the cases changed since are folded
+        again from their own events (through the store's index), up to ``at``.
+        When more than ``refold_limit`` cases changed since (a time long ago),
+        one pass over the whole log is cheaper: :meth:`fold_log_as_of`.
+        """
+        db = self.projector.open()
+        t = at.timestamp()
+        changed = db.execute("SELECT count(*) FROM cases WHERE updated > ?", (t,)).fetchone()[0]
+        if changed > refold_limit:
+            return self.fold_log_as_of(at)
+        states: dict[str, Case] = {}
+        for (doc,) in db.execute("SELECT doc FROM cases WHERE updated <= ?", (t,)):
+            case: Case = orjson.loads(doc)
+            states[case["_"]["id"]] = case
+        for (ref,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,)).fetchall():
+            try:
+                case = self.case_as_of(ref, at)
+            except CaseNotFound:
+                continue  # received after ``at``
+            states[case["_"]["id"]] = case
+        return states
+
+    def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
+        """Every case as it was at ``at``: the whole log folded, events after ``at`` skipped."""
+        with no_gc():
+            return self._fold_log_as_of(at)
+
+    def _fold_log_as_of(self, at: datetime) -> dict[str, Case]:
+        states: dict[str, Case] = {}
+        keyring = self.keyring
+        for batch, _cp in self.source.read(Checkpoint(), topics=CASE_TOPICS):
+            for ev in batch:
+                if ev["topic"] not in CASE_TOPICS:
+                    continue
+                data = ev["data"]
+                if datetime.fromisoformat(val(data["timestamp"])) > at:
+                    continue
+                oid = ev["originator_id"]
+                s = apply(states.get(oid), ev["topic"], data, oid, ev["version"], keyring)
+                if s is not None:
+                    states[oid] = s
+        return states

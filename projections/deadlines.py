@@ -1,0 +1,132 @@
+"""The deadlines read model: a case's SLA clock, overdue cases, follow-ups due, purge age.
+
+The deadlines themselves are the SLA clock's (:mod:`projections.sla`); the
+cache keeps the next one of every case in an indexed column, so these
+lists read only the cases near or past a deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events.personal import FORGOTTEN
+from projections.cases import Cases, Filters
+from projections.reading import ReadModel
+
+
+class Deadlines(ReadModel):
+    """What is due, or late: replies, decisions, follow-ups; and how long cases are closed."""
+
+    def clock_of(self, ref: str, as_of: datetime | None = None) -> dict[str, Any]:
+        """One case's SLA clock now (or as of a time): measures and open deadlines."""
+        case = Cases(self.r).case(ref) if as_of is None else Cases(self.r).case_as_of(ref, as_of)
+        now = as_of or self.now()
+        out: dict[str, Any] = {
+            "ref": case["ref"],
+            "status": case["status"],
+            "severity": case["severity"],
+            "received_at": case["received_at"],
+            "as_of": now.isoformat(),
+            **self.sla.measures(case, now),
+        }
+        out["deadlines"] = [
+            {"kind": k, "due": d.astimezone(UTC).isoformat(), "overdue": d < now}
+            for k, d in self.sla.deadlines(case)
+        ]
+        followup = self.sla.followup_due(case)
+        out["followup_due"] = followup.astimezone(UTC).isoformat() if followup else None
+        return out
+
+    def overdue(self, within_hours: int | None = None) -> dict[str, Any]:
+        """Open cases past a deadline, and those due within ``within_hours``."""
+        now = self.now()
+        hours = self.settings.due_soon_hours if within_hours is None else within_hours
+        horizon = now + timedelta(hours=hours)
+        rows = []
+        for c in self.projector.cases(
+            "WHERE due IS NOT NULL AND due < ? ORDER BY due", (horizon.timestamp(),)
+        ):
+            deadlines = self.sla.deadlines(c)
+            due_kinds = [(k, d) for k, d in deadlines if d < horizon]
+            if not due_kinds:
+                continue
+            kind, first = min(due_kinds, key=lambda x: x[1])
+            rows.append(
+                {
+                    "ref": c["ref"],
+                    "status": c["status"],
+                    "owner": c["owner"],
+                    "customer": c["customer"],
+                    "category": c["category"],
+                    "severity": c["severity"],
+                    "tier": c["tier"],
+                    "deadline": kind,
+                    "due": first.astimezone(UTC).isoformat(),
+                    "overdue": first < now,
+                    "hours": round((now - first).total_seconds() / 3600, 1),
+                    "kinds": [k for k, d in due_kinds if d < now],
+                }
+            )
+        return {
+            "now": now.isoformat(),
+            "within_hours": hours,
+            "overdue": [r for r in rows if r["overdue"]],
+            "due_soon": [r for r in rows if not r["overdue"]],
+        }
+
+    def purge_candidates(self, days: int, now: datetime) -> list[dict[str, Any]]:
+        """Closed or archived cases finished more than ``days`` before ``now``, oldest first.
+
+        A case counts as finished when it was closed (or, withdrawn and archived
+        without closing, when it was archived).
+        """
+        try:
+            cutoff = now - timedelta(days=days)
+        except OverflowError:  # further back than the calendar goes: nothing is that old
+            cutoff = datetime.min.replace(tzinfo=UTC)
+        rows: list[dict[str, Any]] = []
+        for case in Cases(self.r).find(Filters(status=("closed", "archived"))):
+            value = case.get("closed_at") or case.get("archived_at")
+            if not value or datetime.fromisoformat(str(value)) >= cutoff:
+                continue
+            finished = datetime.fromisoformat(str(value))
+            rows.append(
+                {
+                    "ref": case["ref"],
+                    "status": case["status"],
+                    "closed_at": str(value),
+                    "days_closed": (now - finished).days,
+                    "customer": case["customer"],
+                    "contact": case["contact"],
+                    "forgotten": case["customer"] == FORGOTTEN,
+                }
+            )
+        rows.sort(key=lambda r: (r["closed_at"], r["ref"]))
+        return rows
+
+    def followups(self, within_hours: int = 0) -> list[dict[str, Any]]:
+        """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``)."""
+        now = self.now()
+        horizon = now + timedelta(hours=within_hours)
+        out = []
+        for c in self.projector.cases(
+            "WHERE followup_due IS NOT NULL AND followup_due <= ? ORDER BY followup_due",
+            (horizon.timestamp(),),
+        ):
+            due = self.sla.followup_due(c)
+            if due is None:
+                continue
+            out.append(
+                {
+                    "ref": c["ref"],
+                    "status": c["status"],
+                    "owner": c["owner"],
+                    "customer": c["customer"],
+                    "contact": c["contact"],
+                    "resolved_at": c["resolved_at"],
+                    "due": due.astimezone(UTC).isoformat(),
+                    "late": due < now,
+                }
+            )
+        return out

@@ -1,0 +1,117 @@
+"""The handovers read model: what a shift hands over, and the handovers recorded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from events.lifecycle import OPEN
+from projections.deadlines import Deadlines
+from projections.reading import ReadModel
+
+
+class Handovers(ReadModel):
+    """Shift handovers (交接班)."""
+
+    def shift_window(self, shift: str) -> tuple[datetime, datetime]:
+        """The shift's current occurrence if it is running, else its next one."""
+        if shift not in self.settings.shifts:
+            raise KeyError(shift)
+        begin, finish = self.settings.shifts[shift]
+        zone = self.policy.zone
+        now = self.now().astimezone(zone)
+        for offset in (-1, 0, 1):
+            day = now.date() + timedelta(days=offset)
+            start = datetime.combine(day, begin, zone)
+            end = datetime.combine(day, finish, zone)
+            if end <= start:
+                end += timedelta(days=1)
+            if now < end:
+                return start, end
+        raise AssertionError("unreachable: a shift occurs every day")
+
+    def handover(self, shift: str) -> dict[str, Any]:
+        """Open cases by owner, call-backs and follow-ups due in the shift, overdue items."""
+        start, end = self.shift_window(shift)
+        now = self.now()
+        open_cases = list(
+            self.projector.cases(
+                f"WHERE status IN ({','.join('?' * len(OPEN))}) ORDER BY owner, received",
+                OPEN,
+            )
+        )
+        by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        callbacks = []
+        overdue = []
+        for c in open_cases:
+            by_owner[c["owner"]].append(
+                {"ref": c["ref"], "status": c["status"], "customer": c["customer"]}
+            )
+            promises = c["_"]["promises"]
+            if promises and promises[-1]["kept_at"] is None:
+                reply_by = datetime.fromisoformat(promises[-1]["reply_by"])
+                if reply_by < end:
+                    callbacks.append(
+                        {
+                            "ref": c["ref"],
+                            "owner": c["owner"],
+                            "customer": c["customer"],
+                            "contact": c["contact"],
+                            "reply_by": promises[-1]["reply_by"],
+                            "late": reply_by < now,
+                        }
+                    )
+            due = self.sla.next_due(c)
+            if due is not None and due < now:
+                kinds = [k for k, d in self.sla.deadlines(c) if d < now]
+                overdue.append({"ref": c["ref"], "owner": c["owner"], "kinds": kinds})
+        callbacks.sort(key=lambda x: x["reply_by"])
+        saved = Deadlines(self.r).followups()
+        horizon = (end - now).total_seconds() / 3600
+        due_followups = Deadlines(self.r).followups(within_hours=max(0, int(horizon) + 1))
+        db = self.projector.open()
+        recent = [
+            orjson.loads(r[0])
+            for r in db.execute(
+                "SELECT doc FROM handovers WHERE shift = ? ORDER BY recorded_at DESC LIMIT 5",
+                (shift,),
+            )
+        ]
+        return {
+            "shift": shift,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "open_by_owner": [{"owner": k, "cases": v} for k, v in sorted(by_owner.items())],
+            "callbacks": callbacks,
+            "followups_due": due_followups,
+            "followups_late": len(saved),
+            "overdue": overdue,
+            "handovers": recent,
+        }
+
+    def pending_handover(self, shift: str) -> str | None:
+        """The id of the latest handover of a shift not yet accepted."""
+        db = self.projector.open()
+        row = db.execute(
+            "SELECT id FROM handovers WHERE shift = ? AND accepted_by IS NULL"
+            " ORDER BY recorded_at DESC LIMIT 1",
+            (shift,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+
+def handover_items(h: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a recorded handover hands over: an item per open case, call-back, follow-up, overdue."""
+    return [
+        *(
+            {"kind": "open", "ref": c["ref"], "owner": o["owner"]}
+            for o in h["open_by_owner"]
+            for c in o["cases"]
+        ),
+        *({"kind": "callback", "ref": c["ref"], "due": c["reply_by"]} for c in h["callbacks"]),
+        *({"kind": "followup", "ref": f["ref"], "due": f["due"]} for f in h["followups_due"]),
+        *({"kind": "overdue", "ref": o["ref"]} for o in h["overdue"]),
+    ]
