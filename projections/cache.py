@@ -46,6 +46,13 @@ import orjson
 
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
+from projections.cachefiles import (
+    cache_path,
+    private_cache,
+    remove_stale_builds,
+    warn,
+    writable,
+)
 from projections.case import Case, apply, epoch
 from projections.sla import Clock
 from projections.source import Checkpoint, Event, FileSource, Source, SourceMoved
@@ -65,16 +72,6 @@ from projections.tables import (
 FORMAT = 2
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
-CACHE_DIR = "cache"
-CACHE_NAME = "projections.sqlite"
-
-
-def warn(message: str) -> None:
-    print(f"Warning: {message}", file=sys.stderr)
-
-
-def cache_path(store: Path) -> Path:
-    return store / CACHE_DIR / CACHE_NAME
 
 
 def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
@@ -215,8 +212,8 @@ class Projector:
         """The cache, caught up with the log (rebuilt first if missing, stale or corrupt)."""
         if self.db is not None:
             return self.db
-        if not self._writable():
-            self._use_private_cache()
+        if not writable(self.path):
+            self.path = private_cache(self, self.path)
         if self.path.exists():
             try:
                 db = self._connect(self.path)
@@ -238,32 +235,6 @@ class Projector:
         self.rebuild(progress)
         assert self.db is not None
         return self.db
-
-    def _writable(self) -> bool:
-        """Whether the cache can live beside the store (not so on an auditor's read-only copy)."""
-        directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            return False
-        if not os.access(directory, os.W_OK | os.X_OK):
-            return False
-        return not self.path.exists() or os.access(self.path, os.R_OK | os.W_OK)
-
-    def _use_private_cache(self) -> None:
-        """Build the read models in a temporary directory, removed when this object goes.
-
-        Reading a store that this user may not write (a read-only mount, a copy
-        for an auditor) must still work; it only costs a rebuild per command.
-        """
-        import shutil
-        import tempfile
-        import weakref
-
-        tmp = tempfile.mkdtemp(prefix="complaintctl-cache-")
-        weakref.finalize(self, shutil.rmtree, tmp, True)
-        warn(f"{self.path.parent} is not writable here: read models are built in a temporary cache")
-        self.path = Path(tmp) / CACHE_NAME
 
     def close(self) -> None:
         if self.db is not None:
@@ -325,7 +296,7 @@ class Projector:
         tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             p.unlink(missing_ok=True)
-        self._remove_stale_builds()
+        remove_stale_builds(self.path)
         db = bulk_db(tmp)
         base = {
             "format": str(FORMAT),
@@ -335,20 +306,6 @@ class Projector:
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
         return tmp, db
-
-    def _remove_stale_builds(self) -> None:
-        """Delete half-built cache files of rebuilds whose process is gone (killed)."""
-        prefix = f"{self.path.name}.tmp-"
-        for p in self.path.parent.glob(f"{prefix}*"):
-            digits = p.name[len(prefix) :].split(".")[0].split("-")[0]
-            if not digits.isdigit() or int(digits) == os.getpid():
-                continue
-            try:
-                os.kill(int(digits), 0)
-            except ProcessLookupError:
-                p.unlink(missing_ok=True)
-            except OSError:
-                pass  # alive (another user's process): leave its file alone
 
     def _rebuild_parallel(
         self,

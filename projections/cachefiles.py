@@ -1,0 +1,66 @@
+"""The cache's files: where it lives, a private one when the store is read-only, leftovers.
+
+The cache is ``<store>/cache/projections.sqlite``; a rebuild writes a new
+file beside it (``<name>.tmp-<pid>``) and renames it into place. A store this
+user may not write (a read-only mount, an auditor's copy) still reads: the
+cache is then built in a temporary directory, removed when its owner goes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import weakref
+from pathlib import Path
+
+CACHE_DIR = "cache"
+CACHE_NAME = "projections.sqlite"
+
+
+def warn(message: str) -> None:
+    print(f"Warning: {message}", file=sys.stderr)
+
+
+def cache_path(store: Path) -> Path:
+    return store / CACHE_DIR / CACHE_NAME
+
+
+def writable(path: Path) -> bool:
+    """Whether the cache can live at ``path`` (not so on an auditor's read-only copy)."""
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    return not path.exists() or os.access(path, os.R_OK | os.W_OK)
+
+
+def private_cache(owner: object, path: Path) -> Path:
+    """A cache file in a temporary directory, removed when ``owner`` goes.
+
+    Reading a store that this user may not write must still work; it only
+    costs a rebuild per command.
+    """
+    tmp = tempfile.mkdtemp(prefix="complaintctl-cache-")
+    weakref.finalize(owner, shutil.rmtree, tmp, True)
+    warn(f"{path.parent} is not writable here: read models are built in a temporary cache")
+    return Path(tmp) / CACHE_NAME
+
+
+def remove_stale_builds(path: Path) -> None:
+    """Delete half-built cache files of rebuilds whose process is gone (killed)."""
+    prefix = f"{path.name}.tmp-"
+    for p in path.parent.glob(f"{prefix}*"):
+        digits = p.name[len(prefix) :].split(".")[0].split("-")[0]
+        if not digits.isdigit() or int(digits) == os.getpid():
+            continue
+        try:
+            os.kill(int(digits), 0)
+        except ProcessLookupError:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive (another user's process): leave its file alone
