@@ -24,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
-from events.complaint import Complaint, case_id, check_amount
+from events.complaint import Complaint, case_id
 from events.customers import CustomerFile, customer_file_id, customer_key
 from events.errors import (
     CaseNotFound,
@@ -35,6 +35,7 @@ from events.errors import (
 from events.groups import CaseGroup, group_id
 from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
+from events.money import check_amount
 from events.numbering import CaseCounter, counter_id
 from events.personal import Keyring, PersonalMapper, PersonalTranscoding
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
