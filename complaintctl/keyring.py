@@ -506,7 +506,7 @@ def refresh_after_forgets(keyring: object, store: Path, rebuild: Callable[[], ob
     text of the forgotten). Pass ``rebuild`` doing nothing to record that the
     cache was just rebuilt. Only a shared database has other desks.
     """
-    from projections.cache import cache_path
+    from projections.cachefiles import cache_path
 
     if not isinstance(keyring, DatabaseKeyring):
         return
