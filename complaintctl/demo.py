@@ -15,6 +15,7 @@ from typing import Any
 from complaintctl import config as configuration
 from complaintctl import presets, render
 from complaintctl.app import open_app
+from complaintctl.render.case import case_text
 from events.application import NewCase
 from projections.case import public
 from projections.caselog import read_case
@@ -95,5 +96,5 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
         render.emit_json(result)
     else:
         echo("")
-        echo(render.case_text(final, cfg.policy.zone))
+        echo(case_text(final, cfg.policy.zone))
     return result

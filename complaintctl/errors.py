@@ -1,18 +1,12 @@
-"""Exit codes of CLI.md, in one place: every expected failure is a ClickException here."""
+"""Exit codes of CLI.md, in one place: every expected failure is a ClickException here.
+
+Imports only click at load time: :func:`translate` reaches for the exceptions of
+the layers below when a failure happens, so ``--help`` stays lean.
+"""
 
 from __future__ import annotations
 
 import click
-
-from complaintctl.config import ConfigError, ConfigUnreadable
-from events.errors import (
-    CaseNotFound,
-    ConcurrentChange,
-    DomainError,
-    GroupNotFound,
-    InvalidInput,
-    RuleRefused,
-)
 
 OK = 0
 UNEXPECTED = 1
@@ -72,11 +66,32 @@ def translate(exc: BaseException) -> CliError | None:
         OperationalError,
     )
 
+    from complaintctl.config import ConfigError, ConfigUnreadable
+    from complaintctl.importer import ImportFileError
+    from complaintctl.migrate import MigrationError, TargetNotEmptyError, TargetUnreachable
+    from events.errors import (
+        CaseNotFound,
+        ConcurrentChange,
+        DomainError,
+        GroupNotFound,
+        InvalidInput,
+        RuleRefused,
+    )
+    from events.handovers import HandoverNotFound
+
     if isinstance(exc, ConfigUnreadable):
         return StoreUnavailable(f"store unavailable: config {exc}")
     if isinstance(exc, ConfigError):
         return UsageProblem(f"invalid config: {exc}")
-    if isinstance(exc, CaseNotFound | GroupNotFound):
+    if isinstance(exc, TargetNotEmptyError):
+        return Refused(f"refused by rule migrate-into-empty: {exc}")
+    if isinstance(exc, TargetUnreachable):
+        return StoreUnavailable(str(exc))
+    if isinstance(exc, MigrationError):
+        return VerifyFailed(str(exc))
+    if isinstance(exc, ImportFileError):
+        return UsageProblem(str(exc))
+    if isinstance(exc, CaseNotFound | GroupNotFound | HandoverNotFound):
         return NotFound(str(exc))
     if isinstance(exc, RuleRefused):
         return Refused(str(exc))

@@ -260,3 +260,76 @@ def migrate(
     finally:
         source_factory.close()
         target_factory.close()
+
+
+class BadTarget(ValueError):
+    """``--target`` cannot be a store of ``--to`` (or is the store itself): bad usage."""
+
+
+class TargetUnreachable(MigrationError):
+    """The target cannot be opened or reached (a server down, no permission)."""
+
+
+def _location(env: dict[str, str]) -> dict[str, str]:
+    """Where an env points, without tuning (a lock timeout) that does not change the store."""
+    tuning = ("FILESTORE_LOCK_TIMEOUT", "CIPHER_TOPIC", "CIPHER_KEY")  # the cipher: how, not where
+    return {k: v for k, v in env.items() if k not in tuning}
+
+
+def _may_be_sqlite(path: Path) -> bool:
+    """A new or empty file, or one with SQLite's header (a text file is not a target)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError):
+        return True  # created, or refused by the library (exit 7)
+    except OSError:
+        return True  # let the library say why it cannot open it
+    return head in (b"", b"SQLite format 3\x00")
+
+
+def target_env(
+    to: str, target: str, store: Path, source_env: dict[str, str]
+) -> tuple[dict[str, str], Path]:
+    """The environment of ``--to``/``--target`` and the target's directory (for its keys);
+    BadTarget for a target that cannot be one."""
+    from complaintctl.app import persistence_env
+
+    try:
+        settings = target_settings(to, target)
+    except ValueError as e:
+        raise BadTarget(f"--target: {e}") from None
+    if to == "sqlite" and not _may_be_sqlite(Path(settings["sqlite_dbname"])):
+        raise BadTarget(f"--target: {target} is not a SQLite database")
+    path = Path(settings.get("path", store))
+    env = persistence_env(path, to, settings, environ={})
+    if _location(env) == _location(source_env):
+        raise BadTarget("--target is the current store")
+    return env, path
+
+
+def migrate_store(
+    store: Path,
+    source_env: dict[str, str],
+    to: str,
+    target: str,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """``migrate``: copy, prove, and copy the customers' keys; the JSON result.
+
+    Raises BadTarget, TargetNotEmptyError or TargetUnreachable;
+    a copy that does not match is reported (``ok`` false), for the caller to fail on.
+    """
+    env, target_path = target_env(to, target, store, source_env)
+    shown = redact_url(target)
+    try:
+        report = migrate(source_env, env, progress=progress)
+    except OSError as e:
+        raise TargetUnreachable(f"cannot reach the target {shown}: {e}") from None
+    result: dict[str, Any] = {"to": to, "target": shown, **report.to_dict()}
+    if report.ok:  # personal fields are sealed with keys: the copy needs them
+        from complaintctl.keyring import copy_keys
+
+        copy_keys(store, source_env, target_path, env)
+    return result

@@ -332,8 +332,10 @@ def _commands() -> list[tuple[list[str], click.Command]]:
 
     def walk(cmd: click.Command, words: list[str]) -> None:
         if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                if name not in SKIP:
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                if name not in SKIP and sub is not None:
                     walk(sub, [*words, name])
         else:
             out.append((words, cmd))

@@ -1,0 +1,143 @@
+"""Setting up and looking after a store: ``init``, ``verify``, ``rebuild``, ``demo``,
+``completion``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from complaintctl import presets
+from complaintctl.cli.context import Ctx, pass_ctx
+from complaintctl.cli.options import json_option
+from complaintctl.cli.progress import progress
+from complaintctl.errors import UsageProblem, VerifyFailed
+from complaintctl.render import safe
+
+
+@click.command("init")
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(presets.PRESETS)),
+    default="general",
+    show_default=True,
+    help="A starting configuration for a kind of shop.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@json_option
+@pass_ctx
+def init(obj: Ctx, preset: str, force: bool) -> None:
+    """Write complaintctl.toml for a new store; the actor is listed as a manager (tier 3).
+
+    Actors missing from the staff list may act as tier-1 agents until the
+    shop sets shop.allow_unknown_staff = false.
+
+    \b
+    Example:
+        complaintctl --store ./complaints --actor 陈总 init --preset car-service
+    """
+    from complaintctl import config as configuration
+
+    path = obj.config_path
+    if path.exists() and not force:
+        raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+    data = presets.preset(preset)
+    data["shop"]["preset"] = preset
+    data["staff"][obj.actor] = {"tier": 3, "role": "manager", "department": "management"}
+    # New stores seal customers' personal data per customer, so `forget` can shred it.
+    data.setdefault("privacy", {"encrypt_personal": True, "retention_days": 1095})
+    if obj.backend:
+        data["store"]["backend"] = obj.backend
+    obj.store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    obj.store.chmod(0o700)
+    configuration.write(path, data)
+    result = {"config": str(path), "store": str(obj.store), "preset": preset, "manager": obj.actor}
+    obj.emit(result, safe(f"wrote {path} (preset {preset}); {obj.actor} is a manager, tier 3"))
+
+
+@click.command("verify")
+@json_option
+@pass_ctx
+def verify(obj: Ctx) -> None:
+    """Check the store: the log's hash chain and every attached file (exit 6 if not intact).
+
+    \b
+    Example:
+        complaintctl verify --json
+    """
+    from complaintctl.render.reports import verify_text
+    from complaintctl.verify import verify_store
+
+    cfg = obj.config()
+    result = verify_store(obj.app(), obj.store, obj.backend or cfg.backend, cfg.raw)
+    obj.emit(result, verify_text(result))
+    if not result["ok"]:
+        raise VerifyFailed("the store failed verification")
+
+
+@click.command("rebuild")
+@json_option
+@pass_ctx
+def rebuild(obj: Ctx) -> None:
+    """Rebuild every read model from the first event (the cache under <store>/cache/).
+
+    Never needed for correctness (reading commands catch up by themselves);
+    useful after a config change or to check that the cache is sound.
+
+    \b
+    Example:
+        complaintctl rebuild
+    """
+    rm = obj.models()
+    started = datetime.now()
+    with progress("rebuilding read models") as update:
+        result = rm.rebuild(update)
+    result["seconds"] = round((datetime.now() - started).total_seconds(), 2)
+    obj.emit(
+        result,
+        f"rebuilt: {result['events']} events, {result['cases']} cases,"
+        f" position {result['position']} ({result['seconds']} s)",
+    )
+
+
+@click.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    default="./demo-store",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo store lives (created or reused).",
+)
+@json_option
+@click.pass_context
+def demo(ctx: click.Context, directory: Path) -> None:
+    """Run a worked case (a misquoted blower motor) from receipt to archive, and show it.
+
+    \b
+    Example:
+        complaintctl demo --dir ./demo-store
+    """
+    from complaintctl.demo import run_demo
+
+    obj = ctx.find_object(Ctx)
+    run_demo(directory, as_json=bool(obj and obj.json), echo=click.echo)
+
+
+@click.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@click.pass_context
+def completion(ctx: click.Context, shell: str) -> None:
+    """Print the shell completion script.
+
+    \b
+    Example:
+        eval "$(complaintctl completion bash)"     # in ~/.bashrc
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    root = ctx.find_root().command
+    click.echo(cls(root, {}, "complaintctl", "_COMPLAINTCTL_COMPLETE").source())

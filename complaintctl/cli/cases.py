@@ -1,0 +1,565 @@
+"""The writing commands: the life of a case, from ``new`` to ``archive``.
+
+Each parses, makes one application call (the rules are in ``events``), and
+prints the case (``--json``) or one line for a person (:meth:`Ctx.done`).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from complaintctl.attachments import open_store
+from complaintctl.cli.context import Ctx, pass_ctx
+from complaintctl.cli.options import CURRENCY, DECIMAL, json_option, time_option
+from complaintctl.errors import UsageProblem
+from complaintctl.render import emit_json, local_time, safe
+from events.application import NewCase
+from events.policy import (
+    ATTACHMENT_KINDS,
+    CONTACT_OUTCOMES,
+    FOLLOWUP_OUTCOMES,
+    REMEDY_KINDS,
+    SEVERITIES,
+)
+
+
+@click.command()
+@click.option("--customer", required=True, help="Who complains.")
+@click.option("--contact", required=True, help="Phone, e-mail or address.")
+@click.option("--channel", required=True, help="How it came in (a channel of the config).")
+@click.option("--category", required=True, help="What it is about (a category of the config).")
+@click.option("--summary", required=True, help="What happened, in the customer's facts.")
+@click.option("--demand", help="What the customer demands.")
+@click.option("--demand-amount", type=DECIMAL, help="The amount demanded, if any.")
+@click.option("--currency", type=CURRENCY, help="Currency of --demand-amount (default: config's).")
+@click.option("--account", help="Account, card, policy or plate number.")
+@click.option(
+    "--severity", type=click.Choice(SEVERITIES), help="Set by hand (rules may flag major)."
+)
+@click.option("--severity-reason", help="Why the severity was set by hand.")
+@time_option("--received-at", help="When it was received (TIME; default now).")
+@time_option("--occurred-at", help="When the problem happened (TIME).")
+@click.option("--owner", help="First-ask owner (default: the actor).")
+@click.option("--vip", is_flag=True, help="A VIP or influential customer (flags major).")
+@click.option("--mood", help="The customer's mood, e.g. calm, upset, angry.")
+@click.option("--signed", is_flag=True, help="A walk-in customer signed the record.")
+@json_option
+@pass_ctx
+def new(
+    obj: Ctx,
+    customer: str,
+    contact: str,
+    channel: str,
+    category: str,
+    summary: str,
+    demand: str | None,
+    demand_amount: Decimal | None,
+    currency: str | None,
+    account: str | None,
+    severity: str | None,
+    severity_reason: str | None,
+    received_at: datetime | None,
+    occurred_at: datetime | None,
+    owner: str | None,
+    vip: bool,
+    mood: str | None,
+    signed: bool,
+) -> None:
+    """Record a new complaint and print its reference (C-<year>-<5 digits>).
+
+    \b
+    Example:
+        complaintctl new --customer 王先生 --contact 13800000000 --channel walk-in \\
+            --category misquote --summary "鼓风机报价200元,实际1000多元" \\
+            --demand "按原报价维修" --demand-amount 800 --signed --mood angry
+    """
+    case = obj.case_of(
+        obj.app().receive(
+            NewCase(
+                customer=customer,
+                contact=contact,
+                channel=channel,
+                category=category,
+                summary=summary,
+                demand=demand,
+                demand_amount=demand_amount,
+                currency=currency,
+                account=account,
+                severity=severity,
+                severity_reason=severity_reason,
+                received_at=received_at,
+                occurred_at=occurred_at,
+                owner=owner,
+                vip=vip,
+                mood=mood,
+                signed_by_customer=signed,
+            ),
+            obj.actor,
+        )
+    )
+    if obj.json:
+        emit_json(case)
+    else:
+        click.echo(case["ref"])
+        if case["severity"] == "major" and case["severity_by"] == "rule":
+            reasons = "; ".join(case["major_reasons"])
+            click.echo(safe(f"flagged major by rule: {reasons}"), err=True)
+
+
+# -- the life of a case -----------------------------------------------------------
+
+
+@click.command()
+@click.argument("ref")
+@time_option("--reply-by", help="Promised reply time (TIME; default from the config).")
+@click.option("--message", help="What the customer was told.")
+@json_option
+@pass_ctx
+def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> None:
+    """Acknowledge a complaint and promise when the customer hears back.
+
+    \b
+    Example:
+        complaintctl ack C-2026-00001 --reply-by +24h --message "已致歉,明天答复"
+    """
+    case = obj.case_of(obj.app().acknowledge(ref, obj.actor, reply_by, message))
+    when = local_time(case["reply_by"], obj.zone)
+    obj.done(case, f"{case['ref']} acknowledged; reply by {when}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("owner")
+@json_option
+@pass_ctx
+def assign(obj: Ctx, ref: str, owner: str) -> None:
+    """Give the case to another handler (the first-ask owner stays responsible).
+
+    \b
+    Example:
+        complaintctl assign C-2026-00001 王强
+    """
+    case = obj.case_of(obj.app().assign(ref, owner, obj.actor))
+    obj.done(case, f"{case['ref']} assigned to {case['owner']}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("department")
+@click.option("--reason", help="Why the department is needed.")
+@click.option(
+    "--co-handle", is_flag=True, help="Work together (会办) rather than hand over (转办)."
+)
+@json_option
+@pass_ctx
+def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle: bool) -> None:
+    """Transfer the case to, or co-handle it with, another department.
+
+    \b
+    Example:
+        complaintctl transfer C-2026-00001 parts --reason "核对零件价格" --co-handle
+    """
+    case = obj.case_of(obj.app().transfer(ref, department, obj.actor, reason, co_handle))
+    mode = "co-handled with" if co_handle else "transferred to"
+    obj.done(case, f"{case['ref']} {mode} {department}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--category", help="A category of the config.")
+@click.option("--severity", type=click.Choice(SEVERITIES))
+@click.option("--reason", help="Why (needed when the severity changes).")
+@json_option
+@pass_ctx
+def classify(
+    obj: Ctx, ref: str, category: str | None, severity: str | None, reason: str | None
+) -> None:
+    """Set the category and/or the severity (general or major, with a reason).
+
+    \b
+    Example:
+        complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
+    """
+    case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
+    obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("text")
+@json_option
+@pass_ctx
+def note(obj: Ctx, ref: str, text: str) -> None:
+    """Add a note to the case ('-' reads the text from stdin).
+
+    \b
+    Example:
+        complaintctl note C-2026-00001 "客户下午再来电"
+        echo "长备注" | complaintctl note C-2026-00001 -
+    """
+    if text == "-":
+        text = sys.stdin.read().rstrip("\n")
+    case = obj.case_of(obj.app().note(ref, text, obj.actor))
+    obj.done(case, f"{case['ref']} noted")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--outcome", required=True, type=click.Choice(CONTACT_OUTCOMES))
+@click.option("--channel", help="phone, sms, email, visit...")
+@click.option("--summary", help="What was said.")
+@json_option
+@pass_ctx
+def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str | None) -> None:
+    """Record contact with the customer (e.g. at the promised reply time).
+
+    \b
+    Example:
+        complaintctl contact C-2026-00001 --outcome reached --channel phone \\
+            --summary "告知调查进展"
+    """
+    case = obj.case_of(obj.app().contact(ref, obj.actor, outcome, channel, summary))
+    obj.done(case, f"{case['ref']} contact recorded: {outcome}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("finding")
+@json_option
+@pass_ctx
+def investigate(obj: Ctx, ref: str, finding: str) -> None:
+    """Record a finding of the investigation.
+
+    \b
+    Example:
+        complaintctl investigate C-2026-00001 "服务顾问报错零件号"
+    """
+    case = obj.case_of(obj.app().investigate(ref, finding, obj.actor))
+    obj.done(case, f"{case['ref']} finding recorded")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--valid/--not-valid", default=None, help="Our fault, or the customer's own cause.")
+@click.option("--root-cause", help="What caused it.")
+@click.option("--at-fault", multiple=True, help="Staff or department at fault (repeatable).")
+@json_option
+@pass_ctx
+def assess(
+    obj: Ctx, ref: str, valid: bool | None, root_cause: str | None, at_fault: tuple[str, ...]
+) -> None:
+    """Judge whether the complaint is valid, and record root cause and who is at fault.
+
+    \b
+    Example:
+        complaintctl assess C-2026-00001 --valid --root-cause "报价未核对系统价格" \\
+            --at-fault 张伟 --at-fault service
+    """
+    if valid is None:
+        raise UsageProblem("assess needs --valid or --not-valid")
+    case = obj.case_of(obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault)))
+    obj.done(case, f"{case['ref']} assessed: {'valid' if valid else 'not valid'}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--tier", required=True, type=click.IntRange(1, 3), help="1, 2 or 3.")
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
+    """Move the case up one or more tiers (only a manager moves it down).
+
+    \b
+    Example:
+        complaintctl escalate C-2026-00001 --tier 2 --reason "客户不接受一线方案"
+    """
+    case = obj.case_of(obj.app().escalate(ref, obj.actor, tier, reason))
+    obj.done(case, f"{case['ref']} now at tier {case['tier']}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--remedy", required=True, type=click.Choice(REMEDY_KINDS))
+@click.option("--amount", type=DECIMAL, help="Amount of money, if any.")
+@click.option("--currency", type=CURRENCY, help="Currency of --amount (default: config's).")
+@click.option("--detail", help="What exactly is offered.")
+@json_option
+@pass_ctx
+def propose(
+    obj: Ctx,
+    ref: str,
+    remedy: str,
+    amount: Decimal | None,
+    currency: str | None,
+    detail: str | None,
+) -> None:
+    """Propose a remedy; above the actor's tier limit it needs approval first.
+
+    \b
+    Example:
+        complaintctl propose C-2026-00001 --remedy fee-waiver --amount 800 \\
+            --currency CNY --detail "差价由店方承担"
+    """
+    case = obj.case_of(obj.app().propose(ref, obj.actor, remedy, amount, currency, detail))
+    p = case["proposals"][-1]
+    extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
+    obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_ctx
+def approve(obj: Ctx, ref: str) -> None:
+    """Approve the pending remedy proposal (someone of a higher tier when above the limit).
+
+    \b
+    Example:
+        complaintctl --actor 王强 approve C-2026-00001
+    """
+    case = obj.case_of(obj.app().approve(ref, obj.actor))
+    obj.done(case, f"{case['ref']} proposal {case['pending_proposal']} approved")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", help="What the customer said.")
+@json_option
+@pass_ctx
+def accept(obj: Ctx, ref: str, reason: str | None) -> None:
+    """Record that the customer accepted the latest proposal.
+
+    \b
+    Example:
+        complaintctl accept C-2026-00001 --reason "客户同意"
+    """
+    case = obj.case_of(obj.app().accept(ref, obj.actor, reason))
+    obj.done(case, f"{case['ref']} proposal accepted")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", help="What the customer said.")
+@json_option
+@pass_ctx
+def reject(obj: Ctx, ref: str, reason: str | None) -> None:
+    """Record that the customer rejected the latest proposal.
+
+    \b
+    Example:
+        complaintctl reject C-2026-00001 --reason "要求全额赔偿"
+    """
+    case = obj.case_of(obj.app().reject(ref, obj.actor, reason))
+    obj.done(case, f"{case['ref']} proposal rejected")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--summary", required=True, help="What was done.")
+@json_option
+@pass_ctx
+def resolve(obj: Ctx, ref: str, summary: str) -> None:
+    """Mark the case resolved: the agreed remedy was carried out.
+
+    \b
+    Example:
+        complaintctl resolve C-2026-00001 --summary "按200元更换鼓风机"
+    """
+    case = obj.case_of(obj.app().resolve(ref, obj.actor, summary))
+    obj.done(case, f"{case['ref']} resolved")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--outcome", required=True, type=click.Choice(FOLLOWUP_OUTCOMES))
+@click.option("--satisfaction", type=click.IntRange(1, 5), help="1 (bad) to 5 (very good).")
+@click.option("--leftover", help="A problem left over (reopens the case).")
+@click.option("--channel", help="phone, sms, email, visit...")
+@json_option
+@pass_ctx
+def followup(
+    obj: Ctx,
+    ref: str,
+    outcome: str,
+    satisfaction: int | None,
+    leftover: str | None,
+    channel: str | None,
+) -> None:
+    """Follow up after resolution; a leftover problem reopens the case.
+
+    \b
+    Example:
+        complaintctl followup C-2026-00001 --outcome reached --satisfaction 5 --channel phone
+    """
+    case = obj.case_of(
+        obj.app().follow_up(ref, obj.actor, outcome, satisfaction, leftover, channel)
+    )
+    extra = "; reopened for the leftover problem" if leftover else ""
+    obj.done(case, f"{case['ref']} followed up: {outcome}{extra}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def reopen(obj: Ctx, ref: str, reason: str) -> None:
+    """Reopen a resolved, closed, withdrawn or (by a manager) archived case.
+
+    \b
+    Example:
+        complaintctl reopen C-2026-00001 --reason "客户反映问题复发"
+    """
+    case = obj.case_of(obj.app().reopen(ref, obj.actor, reason))
+    obj.done(case, f"{case['ref']} reopened")
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_ctx
+def close(obj: Ctx, ref: str) -> None:
+    """Close a resolved case (结案).
+
+    \b
+    Example:
+        complaintctl close C-2026-00001
+    """
+    case = obj.case_of(obj.app().close_case(ref, obj.actor))
+    obj.done(case, f"{case['ref']} closed")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--root-cause", required=True)
+@click.option("--lesson", required=True)
+@click.option("--action", help="The internal improvement (training, process change).")
+@click.option("--action-owner", help="Who carries out the improvement.")
+@json_option
+@pass_ctx
+def review(
+    obj: Ctx,
+    ref: str,
+    root_cause: str,
+    lesson: str,
+    action: str | None,
+    action_owner: str | None,
+) -> None:
+    """Record the review (总结): cause, lesson, improvement and its owner.
+
+    \b
+    Example:
+        complaintctl review C-2026-00001 --root-cause "报价流程无复核" \\
+            --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强
+    """
+    case = obj.case_of(obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner))
+    obj.done(case, f"{case['ref']} reviewed")
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@pass_ctx
+def archive(obj: Ctx, ref: str) -> None:
+    """Archive a closed case; afterwards only a manager can reopen it.
+
+    \b
+    Example:
+        complaintctl archive C-2026-00001
+    """
+    case = obj.case_of(obj.app().archive(ref, obj.actor))
+    obj.done(case, f"{case['ref']} archived")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def withdraw(obj: Ctx, ref: str, reason: str) -> None:
+    """Record that the customer withdrew the complaint.
+
+    \b
+    Example:
+        complaintctl withdraw C-2026-00001 --reason "客户撤回投诉"
+    """
+    case = obj.case_of(obj.app().withdraw(ref, obj.actor, reason))
+    obj.done(case, f"{case['ref']} withdrawn")
+
+
+@click.command()
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--group", help="Also put the cases in this group (created if new).")
+@json_option
+@pass_ctx
+def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
+    """Link related cases to each other, and optionally to a group (群体性投诉).
+
+    \b
+    Example:
+        complaintctl link C-2026-00001 C-2026-00002 --group "11月运输破损"
+    """
+    result = obj.app().link(list(refs), obj.actor, group)
+    if obj.json:
+        emit_json(result)
+    else:
+        where = f" in group {group}" if group else ""
+        click.echo(safe(f"linked {', '.join(result['linked'])}{where}"))
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(ATTACHMENT_KINDS), default="document", show_default=True)
+@json_option
+@pass_ctx
+def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
+    """Keep evidence with the case (a regular file up to [attachments] max_mb, default 50).
+
+    \b
+    Example:
+        complaintctl attach C-2026-00001 ./recording.mp3 --kind recording
+    """
+    app = obj.app()
+    app.policy.writer(obj.actor)  # an auditor (or unknown actor): exit 4 before any copy
+    app.check_case(ref)  # not found: exit 3 before any file is copied
+    box = open_store(obj.store, app, obj.config().raw)  # the file store's folder, or the database
+    blob = box.put(file)
+    try:
+        written = app.attach(
+            ref,
+            obj.actor,
+            name=blob.name,
+            size=blob.size,
+            media_type=blob.media_type,
+            sha256=blob.sha256,
+            kind=kind,
+        )
+    except BaseException:
+        box.discard(blob)
+        raise
+    case = obj.case_of(written)
+    obj.done(case, f"{case['ref']} attached {blob.name} ({blob.size} bytes, {blob.sha256[:12]})")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", required=True)
+@json_option
+@pass_ctx
+def extend(obj: Ctx, ref: str, reason: str) -> None:
+    """Extend the regulatory decision date to the config's next step (e.g. 15 -> 30 -> 60 days).
+
+    \b
+    Example:
+        complaintctl extend C-2026-00001 --reason "需要第三方鉴定"
+    """
+    case = obj.case_of(obj.app().extend_decision(ref, obj.actor, reason))
+    when = local_time(case["decision_due"], obj.zone)
+    obj.done(case, f"{case['ref']} decision due {when}")

@@ -1,0 +1,118 @@
+"""The object every command receives: global options, the config, the application.
+
+Everything is opened on first use only, so ``--help`` and a command that fails
+on its input touch neither the config nor the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from complaintctl.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from typing import Any
+    from zoneinfo import ZoneInfo
+
+    from complaintctl.config import Config
+    from events.application import ComplaintsApp
+    from projections.models import ReadModels
+
+
+@dataclass
+class Ctx:
+    """What every command needs; the application is opened on first use only."""
+
+    store: Path
+    actor: str
+    config_path: Path
+    backend: str | None
+    debug: bool = False
+    json: bool = False
+    key_file: Path | None = None
+    #: The output format of a reading command (``--format``; ``--json`` makes it json).
+    format: str = "table"
+    _config: Config | None = field(default=None, repr=False)
+    _app: ComplaintsApp | None = field(default=None, repr=False)
+    _models: ReadModels | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        if self._config is None:
+            from complaintctl.config import load
+
+            self._config = load(self.config_path)
+        return self._config
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.config().policy.zone
+
+    @property
+    def output(self) -> str:
+        """The format to print in: ``json`` whenever --json was given anywhere."""
+        return "json" if self.json else self.format
+
+    def app(self) -> ComplaintsApp:
+        if self._app is None:
+            from complaintctl.app import open_app
+
+            cfg = self.config()
+            # An actor the shop does not know is refused for reading too (exit 4, staff-only).
+            cfg.policy.staff_member(self.actor)
+            try:
+                self._app = open_app(
+                    self.store,
+                    policy=cfg.policy,
+                    backend=self.backend or cfg.backend,
+                    settings=cfg.store,
+                    encrypt_personal=cfg.encrypt_personal,
+                    key_file=self.key_file,
+                )
+            except OSError as e:
+                raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
+            click.get_current_context().call_on_close(self._app.close)
+        return self._app
+
+    def models(self) -> ReadModels:
+        """The read models of the store (opened once per command, closed with it)."""
+        if self._models is None:
+            from complaintctl.keyring import refresh_after_forgets
+            from projections.models import ReadModels
+
+            app = self.app()
+            cfg = self.config()
+            rm = ReadModels(app, self.store, cfg.policy, cfg.read, clock=app.clock)
+            click.get_current_context().call_on_close(rm.close)
+            refresh_after_forgets(app.keyring, self.store, rm.rebuild)  # forgotten on another desk
+            self._models = rm
+        return self._models
+
+    def case_of(self, ref: str) -> dict[str, Any]:
+        """The case as ``show --json`` gives it: its events folded (projections.case)."""
+        from projections.case import public
+        from projections.caselog import read_case
+
+        app = self.app()
+        return public(read_case(app, ref, app.keyring))
+
+    def emit(self, data: Any, text: str | None = None) -> None:
+        """Print a result: the JSON document, or the text a person reads."""
+        from complaintctl import render
+
+        if self.json:
+            render.emit_json(data)
+        elif text is not None:
+            click.echo(text)
+
+    def done(self, case: dict[str, Any], message: str) -> None:
+        """Print a write's result: the case as JSON, or one line for a person."""
+        from complaintctl import render
+
+        self.emit(case, render.safe(message))
+
+
+pass_ctx = click.make_pass_decorator(Ctx)

@@ -1,0 +1,214 @@
+"""Commands that move data in and out of a store: import, export, migrate.
+
+Thin like the rest of the CLI: reading files and receiving rows live in
+:mod:`complaintctl.importer`, copying and proving in :mod:`complaintctl.migrate`,
+the rules in ``events``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from complaintctl.cli.context import Ctx, pass_ctx
+from complaintctl.cli.options import json_option, output_options
+from complaintctl.cli.progress import counter, progress
+from complaintctl.errors import UsageProblem, VerifyFailed
+from complaintctl.render import emit_json, safe
+from complaintctl.render.reports import migrate_text
+from complaintctl.render.rows import emit_rows, flat_data
+
+
+def source_env(obj: Ctx) -> dict[str, str]:
+    from complaintctl.app import persistence_env
+
+    cfg = obj.config()
+    return persistence_env(obj.store, obj.backend or cfg.backend, cfg.store, key_file=obj.key_file)
+
+
+@click.command("migrate")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=click.Choice(["file", "sqlite", "postgres"]),
+    help="The backend to copy into.",
+)
+@click.option(
+    "--target",
+    required=True,
+    help="A directory (file), a database file (sqlite) or a postgresql:// URL.",
+)
+@json_option
+@pass_ctx
+def migrate(obj: Ctx, to: str, target: str) -> None:
+    """Copy every event into an empty store on another backend, and prove the copy.
+
+    Resumable: if it is interrupted, run the same command again. The proof
+    compares event counts, each case's versions and a digest over all events
+    (docs/migrate.md tells how to recompute it).
+
+    \b
+    Example:
+        complaintctl migrate --to postgres --target postgresql://shop@127.0.0.1:5432/complaints
+        complaintctl migrate --to sqlite --target ./complaints.db
+    """
+    from complaintctl.migrate import BadTarget, migrate_store, redact_url
+
+    obj.config().policy.require_role(obj.actor, ("manager",), "migrate-needs-manager", "migrate")
+    try:
+        with counter(f"copying to {redact_url(target)}") as advance:
+            result = migrate_store(obj.store, source_env(obj), to, target, progress=advance)
+    except BadTarget as e:
+        raise UsageProblem(str(e)) from None
+    if obj.json:
+        emit_json(result)
+    else:
+        click.echo(migrate_text(result))
+        resumed = (
+            f", resumed after position {result['resumed_from']}" if result["resumed_from"] else ""
+        )
+        click.echo(
+            safe(f"copied {result['copied']} event(s) to {result['target']}{resumed}"), err=True
+        )
+    if not result["ok"]:
+        raise VerifyFailed("the copy does not match: " + "; ".join(result["problems"]))
+    if not obj.json:
+        click.echo(
+            safe(f'proved complete; to use it set [store] backend = "{to}" in the config'),
+            err=True,
+        )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: by the file's suffix."
+)
+@click.option("--encoding", help="The file's encoding (default UTF-8, BOM or not; e.g. gbk).")
+@click.option(
+    "--on-error",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="A bad row fails the whole import (nothing written), or is skipped and reported.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Rows saved per atomic write (one fsync each).",
+)
+@json_option
+@pass_ctx
+def import_cases(
+    obj: Ctx, file: Path, fmt: str | None, encoding: str | None, on_error: str, batch_size: int
+) -> None:
+    """Receive cases from a CSV or JSON Lines file (columns: the long options of new).
+
+    Rows already imported (same content) are recognised and not received
+    again, so an interrupted or repeated import is safe to run again.
+    Template and column list: docs/import.md.
+
+    \b
+    Example:
+        complaintctl import cases.csv --encoding gbk --on-error skip
+    """
+    from complaintctl.importer import BadRow, run_import
+    from complaintctl.timeparse import parse_time
+
+    def bad_row(b: BadRow) -> None:
+        click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
+
+    app, now, zone = obj.app(), datetime.now(UTC), obj.zone
+    with progress(f"importing {file.name}") as update:
+        result = run_import(
+            app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
+            encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
+            on_bad=bad_row, progress=update,
+        )  # fmt: skip
+    if obj.json:
+        emit_json(result)
+        return
+    for c in result["cases"]:
+        click.echo(c["ref"])
+    click.echo(
+        safe(
+            f"imported {result['imported']} case(s); {result['already_imported']} already "
+            f"imported; {len(result['bad'])} bad row(s) skipped; "
+            f"{len(result['duplicates_in_file'])} repeated row(s) in the file"
+        ),
+        err=True,
+    )
+
+
+EXPORT_CASE_COLUMNS = (
+    "ref",
+    "status",
+    "received_at",
+    "customer",
+    "contact",
+    "account",
+    "channel",
+    "category",
+    "severity",
+    "owner",
+    "first_ask_owner",
+    "tier",
+    "summary",
+    "demand",
+    "valid",
+    "root_cause",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "version",
+)
+EXPORT_EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
+
+
+@click.command("export")
+@output_options(default="jsonl")
+@click.option(
+    "--what",
+    type=click.Choice(["cases", "events"]),
+    default="cases",
+    show_default=True,
+    help="The current cases, or every event (the audit trail).",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Replace names, contacts and account numbers with stable pseudonyms.",
+)
+@pass_ctx
+def export(obj: Ctx, what: str, redact: bool) -> None:
+    """Write every case (or every event) to stdout, for spreadsheets and other systems.
+
+    JSON Lines and JSON give the whole objects, the other formats the main columns.
+
+    \b
+    Examples:
+        complaintctl export --format csv > cases.csv
+        complaintctl export --what events --redact > audit.jsonl
+    """
+    from complaintctl.redact import Redactor, load_secret
+    from projections.case import public
+    from projections.models import Filters
+
+    rm = obj.models()
+    columns: tuple[str, ...]
+    redactor = Redactor(load_secret(obj.store)) if redact else None
+    if what == "cases":
+        rows = [public(c) for c in rm.find(Filters())]
+        rows = [redactor.case(c) for c in rows] if redactor else rows
+        columns = EXPORT_CASE_COLUMNS
+    else:
+        rows = [redactor.event(e) for e in rm.log()] if redactor else list(rm.log())
+        rows = rows if obj.output in ("json", "jsonl") else flat_data(rows)
+        columns = EXPORT_EVENT_COLUMNS
+    emit_rows(rows, columns, obj.output, obj.zone)

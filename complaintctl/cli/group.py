@@ -1,0 +1,272 @@
+"""The ``complaintctl`` group: global options, the command table, exit codes in one place.
+
+Commands live in modules by area (:mod:`.cases`, :mod:`.reading`, :mod:`.reports`,
+:mod:`.data`, :mod:`.privacy`, :mod:`.admin`) and are imported only when run:
+``COMMANDS`` names each one's ``module:function`` and the one-line summary that
+``complaintctl --help`` lists (a test checks it against the command's help).
+No command module imports this one.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from complaintctl.cli.context import Ctx
+from complaintctl.errors import Bug, UsageProblem
+
+#: The storage backends of ``--backend`` (the config's BACKENDS; a test keeps them equal).
+BACKENDS = ("file", "sqlite", "postgres")
+
+#: name -> (module:function below complaintctl.cli, the summary --help lists).
+COMMANDS: dict[str, tuple[str, str]] = {
+    # setting up and looking after the store
+    "init": ("admin:init", "Write complaintctl.toml for a new store; the actor is listed as..."),
+    "verify": ("admin:verify", "Check the store: the log's hash chain and every attached file..."),
+    "rebuild": ("admin:rebuild", "Rebuild every read model from the first event (the cache..."),
+    "demo": ("admin:demo", "Run a worked case (a misquoted blower motor) from receipt to..."),
+    "completion": ("admin:completion", "Print the shell completion script."),
+    # the life of a case
+    "new": ("cases:new", "Record a new complaint and print its reference (C-<year>-<5..."),
+    "ack": ("cases:ack", "Acknowledge a complaint and promise when the customer hears back."),
+    "assign": ("cases:assign", "Give the case to another handler (the first-ask owner stays..."),
+    "transfer": ("cases:transfer", "Transfer the case to, or co-handle it with, another..."),
+    "classify": ("cases:classify", "Set the category and/or the severity (general or major,..."),
+    "note": ("cases:note", "Add a note to the case ('-' reads the text from stdin)."),
+    "contact": ("cases:contact", "Record contact with the customer (e.g. at the promised reply..."),
+    "investigate": ("cases:investigate", "Record a finding of the investigation."),
+    "assess": (
+        "cases:assess",
+        "Judge whether the complaint is valid, and record root cause and...",
+    ),
+    "escalate": (
+        "cases:escalate",
+        "Move the case up one or more tiers (only a manager moves it...",
+    ),
+    "propose": ("cases:propose", "Propose a remedy; above the actor's tier limit it needs..."),
+    "approve": (
+        "cases:approve",
+        "Approve the pending remedy proposal (someone of a higher tier...",
+    ),
+    "accept": ("cases:accept", "Record that the customer accepted the latest proposal."),
+    "reject": ("cases:reject", "Record that the customer rejected the latest proposal."),
+    "resolve": ("cases:resolve", "Mark the case resolved: the agreed remedy was carried out."),
+    "followup": ("cases:followup", "Follow up after resolution; a leftover problem reopens the..."),
+    "reopen": (
+        "cases:reopen",
+        "Reopen a resolved, closed, withdrawn or (by a manager) archived...",
+    ),
+    "close": ("cases:close", "Close a resolved case (结案)."),
+    "review": (
+        "cases:review",
+        "Record the review (总结): cause, lesson, improvement and its owner.",
+    ),
+    "archive": ("cases:archive", "Archive a closed case; afterwards only a manager can reopen it."),
+    "withdraw": ("cases:withdraw", "Record that the customer withdrew the complaint."),
+    "link": ("cases:link", "Link related cases to each other, and optionally to a group..."),
+    "attach": (
+        "cases:attach",
+        "Keep evidence with the case (a regular file up to [attachments]...",
+    ),
+    "extend": ("cases:extend", "Extend the regulatory decision date to the config's next step..."),
+    # reading
+    "show": ("reading:show", "Show one case: its fields, proposals, attachments, follow-ups..."),
+    "history": ("reading:history", "Every event of the case, oldest first: time, actor, what..."),
+    "sla": ("reading:sla", "The SLA clock of one case: time to acknowledge and to resolve,..."),
+    "list": ("reading:list_cases", "List cases with filters (oldest first; with --limit, the..."),
+    "customer": (
+        "reading:customer",
+        "Every case of a customer, by name or contact (exact, else...",
+    ),
+    "overdue": ("reading:overdue", "Open cases past a deadline (acknowledge, promised reply,..."),
+    "followups": (
+        "reading:followups",
+        "Follow-up calls due (回访): resolved or closed cases not...",
+    ),
+    "group": ("reading:group", "A group complaint (群体性投诉): members, their statuses,..."),
+    "log": ("reading:log", "The raw event stream for auditors: JSON Lines, oldest first, each..."),
+    # reports
+    "stats": ("reports:stats", "Statistics of the cases received in a period: SLA,..."),
+    "report": ("reports:report", "Reports for managers and cron jobs."),
+    "handover": ("reports:handover", "Shift handover (交接班): open cases by owner, promised..."),
+    # moving data
+    "import": ("data:import_cases", "Receive cases from a CSV or JSON Lines file (columns: the..."),
+    "export": ("data:export", "Write every case (or every event) to stdout, for spreadsheets..."),
+    "migrate": ("data:migrate", "Copy every event into an empty store on another backend, and..."),
+    # privacy
+    "forget": ("privacy:forget", "Crypto-shred a customer's personal data: name, contact and..."),
+    "purge-candidates": ("privacy:purge_candidates", "List closed and archived cases closed..."),
+    "keygen": (
+        "privacy:keygen",
+        "Make a new random key for encryption at rest ([store] encrypt...",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the command ``name`` from its module (only this one)."""
+    module, _, attr = COMMANDS[name][0].partition(":")
+    cmd = getattr(importlib.import_module(f"complaintctl.cli.{module}"), attr)
+    assert isinstance(cmd, click.Command), name
+    return cmd
+
+
+class ComplaintGroup(click.Group):
+    """Loads commands lazily, and maps every exception from below to its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        return load_command(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table: ``--help`` imports no command module."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as e:
+            # "No such option: <typed>": no escape reaches the terminal raw.
+            e.message = _safe(e.message)  # type: ignore[misc]
+            raise
+        except ValueError as e:
+            # A NUL byte in --store or --config (only a caller in Python can pass one).
+            err = _translate(e)
+            if err is None:
+                raise
+            raise err from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            # click's own messages quote what was typed: no escape reaches the terminal raw.
+            e.message = _safe(e.message)  # type: ignore[misc]
+            raise
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as other tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
+        except Exception as e:
+            err = _translate(e)
+            if err is not None:
+                raise err from None
+            obj = ctx.find_object(Ctx)
+            if obj is not None and obj.debug:
+                raise
+            raise Bug(
+                f"unexpected failure, this is a bug (rerun with --debug for the traceback): "
+                f"{type(e).__name__}: {e}"
+            ) from None
+
+
+def _safe(message: str) -> str:
+    from complaintctl.render import safe
+
+    return safe(message, multiline=True)
+
+
+def _translate(e: BaseException) -> click.ClickException | None:
+    from complaintctl.errors import translate
+
+    return translate(e)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@click.group(cls=ComplaintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    envvar="COMPLAINTCTL_STORE",
+    default="./complaints",
+    show_default=True,
+    # Not readable=True: a store this user may not read is "unavailable" (exit 7), not usage.
+    type=click.Path(file_okay=False, readable=False, path_type=Path),
+    help="The store directory (env COMPLAINTCTL_STORE).",
+)
+@click.option(
+    "--actor",
+    envvar="COMPLAINTCTL_ACTOR",
+    default=_login_name,
+    help="Who acts; recorded on every event (env COMPLAINTCTL_ACTOR; default: login name).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    envvar="COMPLAINTCTL_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (env COMPLAINTCTL_CONFIG; default <store>/complaintctl.toml).",
+)
+@click.option(
+    "--backend",
+    envvar="COMPLAINTCTL_BACKEND",
+    type=click.Choice(BACKENDS),
+    help="Storage backend (env COMPLAINTCTL_BACKEND; default: the config's, else file).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The encryption-at-rest key (env COMPLAINTCTL_KEY_FILE, or the key itself in "
+    "COMPLAINTCTL_CIPHER_KEY); used when the config says [store] encrypt = true.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected failures.")
+@click.version_option(package_name="complaintctl")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    store: Path,
+    actor: str,
+    config_path: Path | None,
+    backend: str | None,
+    key_file: Path | None,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Handle customer complaints from receipt to archive, on an event-sourced store.
+
+    \b
+    Example:
+        complaintctl --store ./complaints --actor 陈总 init --preset car-service
+        complaintctl new --customer 王先生 --contact 13800000000 \\
+            --channel walk-in --category misquote --summary "报价200,实际1000多"
+
+    Shell completion: eval "$(complaintctl completion bash)" (or zsh, fish).
+    """
+    from complaintctl.config import CONFIG_NAME
+
+    # Everything this process creates (store, logs, indexes, cache, keys, attachments,
+    # the config) is for the store's owner only: directories 0700, files 0600.
+    os.umask(0o077)
+    actor = actor.strip()
+    if not actor:
+        raise UsageProblem("--actor must not be empty")
+    ctx.obj = Ctx(
+        store=store,
+        actor=actor,
+        config_path=config_path or store / CONFIG_NAME,
+        backend=backend,
+        debug=debug,
+        json=as_json,
+        key_file=key_file,
+    )

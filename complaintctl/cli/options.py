@@ -1,0 +1,138 @@
+"""The option types and decorators every command shares.
+
+- :func:`json_option`: ``--json`` on every command.
+- :func:`output_options`: ``--format`` with the formats of CLI.md ("Output"),
+  the same names on every reading command, and ``--json`` as its shorthand.
+- :func:`time_option`: TIME options handed to the command as an aware datetime.
+- :class:`DecimalType`, :class:`CurrencyType`: money without floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import click
+
+from complaintctl.cli.context import Ctx
+from complaintctl.errors import UsageProblem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every reading command's formats (``html`` where a person files the output).
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.json = True
+
+
+def json_option(f: F) -> F:
+    """``--json`` on every command: one JSON document on stdout."""
+    return click.option(
+        "--json",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_json,
+        help="Print one JSON document on stdout (the same as --format json).",
+    )(f)
+
+
+def output_options(
+    *, extra: tuple[str, ...] = (), default: str = "table", aliases: Mapping[str, str] | None = None
+) -> Callable[[F], F]:
+    """``--format`` and ``--json``; the command reads the choice as ``obj.output``.
+
+    ``extra`` adds formats beyond the common ones (``html``); ``aliases`` keeps
+    old names working (``report daily --format text`` is ``table``).
+    """
+    names = (*FORMATS, *extra)
+    alias = dict(aliases or {})
+
+    def set_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        value = alias.get(value, value)
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.format = value
+            if value == "json":
+                obj.json = True
+        return value
+
+    def decorate(f: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice([*names, *alias]),
+            default=default,
+            show_default=True,
+            expose_value=False,
+            callback=set_format,
+            help="Output format (--json: --format json).",
+        )(json_option(f))
+
+    return decorate
+
+
+class TimeType(click.ParamType[datetime]):
+    """TIME of CLI.md: ISO 8601 with or without zone (the shop's), or relative (+24h)."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime) or ctx is None or ctx.resilient_parsing:
+            return value
+        from complaintctl.timeparse import parse_time
+
+        obj = ctx.find_object(Ctx)
+        assert obj is not None, "a TIME option outside the complaintctl group"
+        option = param.opts[0] if param is not None and param.opts else "TIME"
+        try:
+            return parse_time(str(value), obj.zone, datetime.now(UTC))
+        except ValueError as e:
+            raise UsageProblem(f"{option}: {e}") from None
+
+
+TIME = TimeType()
+
+
+def time_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
+    """An option whose value reaches the command as an aware datetime (or None)."""
+    return click.option(*decls, type=TIME, **kwargs)
+
+
+class DecimalType(click.ParamType[Decimal]):
+    """Money as Decimal, never float; refuses NaN and infinities."""
+
+    name = "DECIMAL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            d = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(f"not a decimal amount: {value!r}", param, ctx)
+        if not d.is_finite():
+            self.fail(f"not a finite amount: {value!r}", param, ctx)
+        if d < 0:
+            self.fail("must not be negative", param, ctx)
+        return d
+
+
+class CurrencyType(click.ParamType[str]):
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        code = str(value).strip().upper()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            self.fail(f"not a three-letter currency code: {value!r}", param, ctx)
+        return code
+
+
+DECIMAL = DecimalType()
+CURRENCY = CurrencyType()

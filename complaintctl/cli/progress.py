@@ -1,0 +1,46 @@
+"""Progress bars on a terminal (stderr) only; cron jobs and pipes get silence."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """Yield ``update(position, total)``; the bar appears at the first update."""
+    state: dict[str, Any] = {}
+
+    def update(position: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(position - state.get("at", 0))
+        state["at"] = position
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@contextmanager
+def counter(label: str) -> Iterator[Callable[[int], None]]:
+    """Yield ``advance(n)`` for work of unknown length (a migration's pages)."""
+    done = [0]
+    with progress(label) as update:
+
+        def advance(n: int) -> None:
+            done[0] += n
+            update(done[0], None)
+
+        yield advance

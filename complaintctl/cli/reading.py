@@ -1,0 +1,320 @@
+"""The reading commands: each parses, asks one read model, and renders.
+
+The read models live in :mod:`projections.models`; every command catches the
+cache up from its checkpoint first (cost proportional to the new events).
+Every one takes ``--format table|json|jsonl|csv|tsv|markdown`` (``--json``
+is ``--format json``); times are shown in the shop's time zone and given in
+JSON as stored (ISO 8601, UTC for the store's own times).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+import orjson
+
+from complaintctl.cli.context import Ctx, pass_ctx
+from complaintctl.cli.options import output_options, time_option
+from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.render import emit_json, json_safe, local_time, safe
+from complaintctl.render.case import case_fields, case_text, history_rows, history_text
+from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
+from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
+from events.complaint import STATUSES
+
+#: The columns of a case in lists (``--format csv`` and tables).
+CASE_COLUMNS = (
+    "ref",
+    "status",
+    "received_at",
+    "customer",
+    "contact",
+    "channel",
+    "category",
+    "severity",
+    "owner",
+    "tier",
+)
+#: The columns of an event (``log``, ``export --what events``).
+EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
+
+# Bounds that keep numbers inside what SQLite (64-bit LIMIT) and datetime can take.
+MAX_LIMIT = 1_000_000_000
+MAX_HOURS = 24 * 366 * 100  # a century
+MAX_QUERY = 1000  # characters: a name, a phone number, an address
+
+
+@click.command("show")
+@click.argument("ref")
+@time_option("--as-of", "as_of", help="The case as it was at TIME (folded from its events).")
+@output_options()
+@pass_ctx
+def show(obj: Ctx, ref: str, as_of: datetime | None) -> None:
+    """Show one case: its fields, proposals, attachments, follow-ups and notes.
+
+    \b
+    Examples:
+        complaintctl show c-2026-00001 --json
+        complaintctl show C-2026-00001 --as-of 2026-11-20T18:00
+    """
+    if as_of is None:
+        case = obj.case_of(ref)
+    else:
+        from projections.case import public
+
+        case = public(obj.models().case_as_of(ref, as_of))
+        case["as_of"] = as_of.isoformat()
+    fmt = obj.output
+    if fmt == "json":
+        emit_json(case)
+    elif fmt == "jsonl":
+        click.echo(jsonl([case]), nl=False)
+    elif fmt == "table":
+        if as_of is not None:
+            click.echo(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
+        click.echo(case_text(case, obj.zone))
+    else:
+        emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
+
+
+@click.command("history")
+@click.argument("ref")
+@output_options()
+@pass_ctx
+def history(obj: Ctx, ref: str) -> None:
+    """Every event of the case, oldest first: time, actor, what changed.
+
+    \b
+    Example:
+        complaintctl history C-2026-00001
+        complaintctl history C-2026-00001 --format csv > history.csv
+    """
+    events = obj.models().history(ref)
+    fmt = obj.output
+    if fmt == "table":
+        click.echo(history_text(events, obj.zone))
+    elif fmt in ("json", "jsonl"):
+        emit_rows(events, (), fmt, obj.zone)
+    else:
+        rows = history_rows(events, obj.zone)
+        emit_rows(
+            rows, ("position", "version", "recorded_at", "actor", "type", "changed"), fmt, obj.zone
+        )
+
+
+@click.command("sla")
+@click.argument("ref")
+@time_option("--as-of", "as_of", help="The clock as it stood at TIME.")
+@output_options()
+@pass_ctx
+def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
+    """The SLA clock of one case: time to acknowledge and to resolve, each promised reply
+    kept or missed, the deadlines still open, and the time paused waiting on the customer.
+
+    Hours count on the config's reply.basis clock (calendar or working days,
+    with holidays), paused in reply.pause_statuses.
+
+    \b
+    Example:
+        complaintctl sla C-2026-00001
+        complaintctl sla C-2026-00001 --as-of 2026-11-20T18:00 --json
+    """
+    c = obj.models().clock_of(ref, as_of)
+    fmt = obj.output
+    if fmt == "json":
+        emit_json(c)
+    elif fmt == "jsonl":
+        click.echo(jsonl([c]), nl=False)
+    elif fmt == "table":
+        click.echo(sla_text(c, obj.zone))
+    else:
+        emit_rows(field_rows(sla_rows(c, obj.zone)), ("field", "value"), fmt, obj.zone)
+
+
+@click.command("list")
+@click.option(
+    "--status",
+    multiple=True,
+    type=click.Choice((*STATUSES, "open")),
+    help="Only cases in this status (repeatable; 'open' = not yet resolved).",
+)
+@click.option("--owner", help="Only cases of this owner.")
+@click.option("--category", help="Only this category.")
+@click.option("--severity", type=click.Choice(["general", "major"]), help="Only this severity.")
+@click.option("--overdue", is_flag=True, help="Only open cases past a deadline.")
+@time_option("--since", help="Received at or after TIME.")
+@time_option("--until", help="Received before TIME.")
+@click.option("--customer", help="Only cases of this customer (name or contact, exact).")
+@click.option("--group", help="Only cases of this group complaint.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N cases, newest first.")
+@time_option("--as-of", "as_of", help="The cases as they were at TIME (folds the whole log).")
+@output_options()
+@pass_ctx
+def list_cases(
+    obj: Ctx,
+    status: tuple[str, ...],
+    owner: str | None,
+    category: str | None,
+    severity: str | None,
+    overdue: bool,
+    since: datetime | None,
+    until: datetime | None,
+    customer: str | None,
+    group: str | None,
+    limit: int | None,
+    as_of: datetime | None,
+) -> None:
+    """List cases with filters (oldest first; with --limit, the newest N).
+
+    \b
+    Examples:
+        complaintctl list --status open --limit 20
+        complaintctl list --owner 张伟 --overdue --format csv > overdue.csv
+        complaintctl list --status open --as-of 2026-11-01 --json
+    """
+    from projections.case import OPEN, public
+    from projections.models import Filters
+
+    if group is not None and len(group) > MAX_QUERY:  # a LIKE pattern: SQLite's limit
+        raise UsageProblem(f"--group is too long (at most {MAX_QUERY} characters)")
+    statuses: list[str] = []
+    for s in status:
+        statuses.extend(OPEN if s == "open" else (s,))
+    filters = Filters(
+        status=tuple(dict.fromkeys(statuses)),
+        owner=owner,
+        category=category,
+        severity=severity,
+        overdue=overdue,
+        since=since,
+        until=until,
+        customer=customer,
+        group=group,
+    )
+    cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
+    emit_rows(cases, CASE_COLUMNS, obj.output, obj.zone)
+
+
+@click.command("customer")
+@click.argument("query")
+@output_options()
+@pass_ctx
+def customer(obj: Ctx, query: str) -> None:
+    """Every case of a customer, by name or contact (exact, else a part), with a repeat flag.
+
+    \b
+    Example:
+        complaintctl customer 13800000000
+        complaintctl customer 王先生 --json
+    """
+    from projections.models import CustomerNotFound
+
+    if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
+        raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
+    try:
+        result = obj.models().customer(query)
+    except CustomerNotFound:
+        raise NotFound(f"no customer matches {query!r}") from None
+    if obj.output == "json":
+        emit_json(result)
+        return
+    if obj.output == "table":
+        click.echo(customers_text(result))
+    emit_rows(result["cases"], CASE_COLUMNS, obj.output, obj.zone)
+
+
+_DUE_COLUMNS = ("ref", "deadline", "due", "hours", "status", "owner", "customer", "severity")
+
+
+@click.command("overdue")
+@click.option(
+    "--within",
+    type=click.IntRange(0, MAX_HOURS),
+    help="Also list cases due within N hours (default: the config's shop.due_soon_hours, 24).",
+)
+@output_options()
+@pass_ctx
+def overdue(obj: Ctx, within: int | None) -> None:
+    """Open cases past a deadline (acknowledge, promised reply, resolve, regulatory decision),
+    then those due within N hours. ``hours`` is how long past due (negative: still to go).
+
+    \b
+    Example:
+        complaintctl overdue --within 8
+    """
+    result = obj.models().overdue(within)
+    if obj.output == "json":
+        emit_json(result)
+    else:
+        emit_rows(result["overdue"] + result["due_soon"], _DUE_COLUMNS, obj.output, obj.zone)
+
+
+@click.command("followups")
+@click.option(
+    "--within", type=click.IntRange(0, MAX_HOURS), default=0, help="Also those due within N hours."
+)
+@output_options()
+@pass_ctx
+def followups(obj: Ctx, within: int) -> None:
+    """Follow-up calls due (回访): resolved or closed cases not called since resolution.
+
+    A follow-up falls due shop.followup_days (default 3) after the resolution.
+
+    \b
+    Example:
+        complaintctl followups --within 24 --format csv
+    """
+    rows = obj.models().followups(within)
+    columns = ("ref", "due", "status", "owner", "customer", "contact")
+    emit_rows(rows, columns, obj.output, obj.zone)
+
+
+@click.command("group")
+@click.argument("name")
+@output_options()
+@pass_ctx
+def group(obj: Ctx, name: str) -> None:
+    """A group complaint (群体性投诉): members, their statuses, remedies granted.
+
+    \b
+    Example:
+        complaintctl group "11月运输破损"
+    """
+    g = obj.models().group(name)
+    if obj.output == "json":
+        emit_json(g)
+        return
+    if obj.output == "table":
+        click.echo(group_text(g))
+    columns = ("ref", "customer", "status", "owner", "remedies")
+    emit_rows(g["members"], columns, obj.output, obj.zone)
+
+
+@click.command("log")
+@time_option("--since", help="Events recorded at or after TIME.")
+@time_option("--until", help="Events recorded before TIME.")
+@output_options(default="jsonl")
+@pass_ctx
+def log(obj: Ctx, since: datetime | None, until: datetime | None) -> None:
+    """The raw event stream for auditors: JSON Lines, oldest first, each with its hash.
+
+    On the file store ``hash`` is the line's chain hash in events.jsonl (check
+    it with `complaintctl verify` or docs/storage.md); other backends give a
+    SHA-256 chain computed over the notifications (docs/projections.md).
+
+    \b
+    Example:
+        complaintctl log --since 2026-11-01 --until 2026-12-01 > november.jsonl
+    """
+    events = obj.models().log(since, until)
+    if obj.output == "jsonl":  # streamed: a year of events is not held in memory
+        write = sys.stdout.write
+        for e in events:
+            write(json_safe(orjson.dumps(e).decode()) + "\n")
+        sys.stdout.flush()
+        return
+    rows = list(events)
+    emit_rows(rows if obj.output == "json" else flat_data(rows), EVENT_COLUMNS, obj.output,
+              obj.zone)  # fmt: skip

@@ -1,0 +1,147 @@
+"""Reports for managers and cron jobs: ``stats``, ``report daily``, ``handover``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from complaintctl.cli.context import Ctx, pass_ctx
+from complaintctl.cli.options import output_options, time_option
+from complaintctl.errors import UsageProblem
+from complaintctl.render import emit_json, safe
+from complaintctl.render.reports import (
+    STAT_COLUMNS,
+    daily_report,
+    handover_text,
+    root_causes_text,
+    stats_rows,
+)
+from complaintctl.render.rows import emit_rows, jsonl
+from projections.models import BY_KEYS
+
+
+@click.command("stats")
+@time_option("--since", help="Cases received at or after TIME.")
+@time_option("--until", help="Cases received before TIME.")
+@click.option(
+    "--by",
+    type=click.Choice(BY_KEYS),
+    help="Break down by a key; at-fault: valid complaints per staff member and department; "
+    "followups: follow-ups per staff member per week against shop.followup_quota.",
+)
+@output_options()
+@pass_ctx
+def stats(obj: Ctx, since: datetime | None, until: datetime | None, by: str | None) -> None:
+    """Statistics of the cases received in a period: SLA, escalations, satisfaction, remedies.
+
+    Hours count in calendar or working time as the config's reply.basis says,
+    with the clock paused in reply.pause_statuses.
+
+    \b
+    Examples:
+        complaintctl stats --since 2026-11-01 --until 2026-12-01 --by category
+        complaintctl stats --by at-fault --json
+    """
+    result = obj.models().stats(since, until, by)
+    fmt = obj.output
+    if fmt == "json":
+        emit_json(result)
+    elif by == "at-fault":
+        emit_rows(result["groups"], ("kind", "key", "valid_complaints"), fmt, obj.zone)
+    elif by == "followups":
+        columns = ("week", "key", "followups", "quota", "met")
+        emit_rows(result["groups"], columns, fmt, obj.zone)
+    else:
+        emit_rows(stats_rows(result), [h for h, _k in STAT_COLUMNS], fmt, obj.zone)
+        causes = root_causes_text(result) if fmt == "table" else None
+        if causes:
+            click.echo(causes)
+
+
+@click.group("report")
+def report() -> None:
+    """Reports for managers and cron jobs.
+
+    \b
+    Example:
+        complaintctl report daily --format html > today.html
+    """
+
+
+@report.command("daily")
+@click.option("--date", "day", help="The day (YYYY-MM-DD, in the shop's zone; default today).")
+@output_options(extra=("html",), aliases={"text": "table"})
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any case is overdue (cron).")
+@pass_ctx
+def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
+    """The daily report (日报表): received, answered, resolved, closed, overdue and
+    escalated cases by category and channel; the open backlog by age; overdue
+    cases by owner; follow-ups due.
+
+    \b
+    Examples:
+        complaintctl report daily
+        complaintctl report daily --date 2026-11-23 --format html > report.html
+        complaintctl report daily --fail-on-overdue --format markdown || mail-alert
+    """
+    rm = obj.models()
+    try:
+        the_day = rm.now().astimezone(obj.zone).date() if day is None else date.fromisoformat(day)
+    except ValueError:
+        raise UsageProblem(f"--date: not a day: {day!r} (use YYYY-MM-DD)") from None
+    r = rm.report_daily(the_day)
+    if obj.output == "json":
+        emit_json(r)
+    elif obj.output == "jsonl":
+        click.echo(jsonl([r]), nl=False)
+    else:
+        click.echo(daily_report(r, obj.output), nl=False)
+    if fail_on_overdue and r["overdue"]:
+        click.echo(f"{r['overdue']} case(s) overdue", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@click.command("handover")
+@click.option("--shift", required=True, help="The incoming shift (a name of shop.shifts).")
+@click.option("--record", is_flag=True, help="Record the handover (an event) with these items.")
+@click.option("--note", help="A note for the incoming shift (with --record).")
+@click.option(
+    "--accept",
+    "accept",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    help="Accept a handover as the incoming shift (its id; alone: the latest pending).",
+)
+@output_options()
+@pass_ctx
+def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str | None) -> None:
+    """Shift handover (交接班): open cases by owner, promised call-backs and follow-ups due
+    in the shift, and overdue items. --record records the handover; the incoming
+    shift confirms it with --accept.
+
+    \b
+    Examples:
+        complaintctl handover --shift night
+        complaintctl --actor 张伟 handover --shift night --record --note "王先生今晚回电"
+        complaintctl --actor 李娜 handover --shift night --accept
+    """
+    from complaintctl import shifts
+
+    if accept is not None:
+        result = shifts.accept(obj.app(), obj.models(), shift, accept, obj.actor)
+        obj.emit(result, safe(f"handover {result['id']} of {shift} accepted by {obj.actor}"))
+        return
+    h = shifts.handover(obj.app(), obj.models(), shift, obj.actor, record=record, note=note)
+    if obj.output == "json":
+        emit_json(h)
+        return
+    if obj.output == "table":
+        click.echo(handover_text(h, obj.zone))
+    else:
+        from projections.models import handover_items
+
+        emit_rows(handover_items(h), ("kind", "ref", "owner", "due"), obj.output, obj.zone)
+    if "recorded" in h:
+        click.echo(safe(f"\nrecorded handover {h['recorded']['id']}"), err=True)

@@ -1,0 +1,70 @@
+"""``forget``: find a customer's sealed personal data, confirm, shred the keys, rebuild.
+
+The rules (who may forget, what can be shredded) are in ``events.privacy``; this
+module ties them to the read models, which find the customer and hold plain
+text that must go with the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from complaintctl.keyring import refresh_after_forgets
+from events.application import ComplaintsApp
+from events.errors import RuleRefused
+from events.privacy import Forgettable, check_forget, forget_customers, plan_forget
+from projections.models import ReadModels
+
+
+class NothingToForget(LookupError):
+    """No customer matches, or every one that does is forgotten already."""
+
+
+def forget(
+    app: ComplaintsApp,
+    rm: ReadModels,
+    store: Path,
+    query: str,
+    actor: str,
+    *,
+    show: Callable[[list[Forgettable]], None],
+    confirm: Callable[[], None],
+) -> dict[str, Any]:
+    """Forget the customers matching ``query``.
+
+    ``show`` hears the plan (who can be forgotten, who cannot); ``confirm`` is
+    asked before anything is shredded and raises to stop.
+
+    Returns what ``forget --json`` prints.
+    """
+    from projections.models import CustomerNotFound
+
+    check_forget(app, actor)
+    try:
+        found = rm.customer(query)
+    except CustomerNotFound:
+        raise NothingToForget(f"no customer matches {query!r}") from None
+    plan = plan_forget(app, found["cases"])
+    if not plan:
+        raise NothingToForget(f"every customer matching {query!r} is forgotten already")
+    show(plan)
+    subjects = {e.subject: e for e in plan if e.sealed}
+    if not subjects:
+        raise RuleRefused(
+            "forget-needs-sealed-data",
+            "the matching customers' personal data is in the log in plain text "
+            "and cannot be shredded",
+        )
+    confirm()
+    done = forget_customers(app, list(subjects), actor)
+    rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
+    refresh_after_forgets(app.keyring, store, lambda: None)  # other desks: see keyring
+    return {
+        "forgotten": [
+            {"subject": d["subject"], "cases": subjects[d["subject"]].cases,
+             "key_deleted": d["key_deleted"]}
+            for d in done
+        ]
+    }  # fmt: skip

@@ -1,0 +1,103 @@
+"""The one place that turns results into output: JSON, tables, safe text, local times.
+
+The shapes of each command's output live in the modules of this package
+(:mod:`.rows` for lists in every format, :mod:`.case` for a case and its
+history, :mod:`.reports` for reports and the handover); this module holds
+the pieces they share. tabulate is imported only when a table is printed.
+
+Stored text is kept verbatim; only what reaches a terminal is neutralised by
+:func:`safe` (control characters, escape sequences and bidi overrides become
+visible ``\\x1b``-style escapes). JSON output escapes control characters by
+itself, so it carries the exact stored value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+# C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_UNSAFE_MULTILINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]"
+)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def safe(value: Any, *, multiline: bool = False) -> str:
+    """Text fit for a terminal: nothing a user typed can move the cursor or recolour."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return (_UNSAFE_MULTILINE if multiline else _UNSAFE).sub(_escape, text)
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def to_json(data: Any) -> str:
+    """Readable UTF-8 JSON in which no character can act on a terminal.
+
+    The characters escaped can only occur inside strings, so the escapes
+    decode to exactly the stored value.
+    """
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from any encoder) with the characters a terminal acts on written as escapes.
+
+    JSON encoders escape only U+0000-U+001F; C1 controls (U+009B starts an escape
+    sequence on many terminals) and direction marks pass raw without this.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout, nothing else."""
+    click.echo(to_json(data))
+
+
+def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
+    """A table aligned also for Chinese text (tabulate measures with wcwidth)."""
+    from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
+
+    cells = [[safe(c) for c in row] for row in rows]
+    if headers is None:
+        return tabulate(cells, tablefmt="plain", disable_numparse=True)
+    return tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def local_time(iso: str | None, zone: ZoneInfo) -> str:
+    """An ISO time from the model, shown in the shop's zone to the minute."""
+    if not iso:
+        return ""
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        return safe(iso)
+    return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+TIME_KEYS = {
+    "received_at",
+    "occurred_at",
+    "acknowledged_at",
+    "reply_by",
+    "decision_due",
+    "resolved_at",
+    "closed_at",
+    "archived_at",
+    "created_at",
+    "updated_at",
+}

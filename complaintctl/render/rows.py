@@ -1,0 +1,123 @@
+"""Lists of objects in every output format of CLI.md: one function, one name per format.
+
+JSON gives the whole objects; the other formats give the named columns.
+Tables and markdown show times in the shop's zone to the minute; CSV and TSV
+keep the stored values (spreadsheet-safe: no formula injection from user text).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+import orjson
+
+from complaintctl.render import emit_json, json_safe, local_time, safe, table
+
+#: The formats of every reading command (``--json`` is ``--format json``).
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
+
+
+def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
+    """A value as a person reads it in a table: local times, lists joined, no None."""
+    if key.endswith("_at") or key in ("due", "reply_by"):
+        return local_time(value, zone) if value else ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def csv_cell(value: Any) -> Any:
+    """A spreadsheet-safe cell: lists joined, and no formula injection from user text."""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = safe(value, multiline=True)  # no raw terminal escapes in the file
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def markdown_cell(value: Any) -> str:
+    """A cell of a markdown table: no raw escapes, no ``|`` that splits it, no HTML."""
+    return html.escape(safe(value), quote=False).replace("|", "\\|")
+
+
+def markdown_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    from tabulate import tabulate
+
+    cells = [[markdown_cell(c) for c in row] for row in rows]
+    return tabulate(
+        cells, headers=[markdown_cell(h) for h in headers], tablefmt="github", disable_numparse=True
+    )
+
+
+def html_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain HTML table with inline styles (mail clients drop style sheets)."""
+    esc = html.escape
+    style = 'style="border:1px solid #ccc;padding:3px 8px"'
+    out = ['<table style="border-collapse:collapse">']
+    out.append("<tr>" + "".join(f"<th {style}>{esc(str(h))}</th>" for h in headers) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td {style}>{esc(str(c))}</td>" for c in row) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def delimited(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str) -> str:
+    """CSV (``csv``) or tab-separated (``tsv``) text with a header line."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n", delimiter="\t" if fmt == "tsv" else ",")
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([csv_cell(c) for c in row])
+    return buf.getvalue()
+
+
+def jsonl(rows: Sequence[Any]) -> str:
+    """JSON Lines: one compact object a line, nothing a terminal acts on."""
+    return "".join(json_safe(orjson.dumps(r).decode()) + "\n" for r in rows)
+
+
+def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, zone: ZoneInfo) -> None:
+    """One list in the form asked for."""
+    if fmt == "json":
+        emit_json(rows)
+    elif fmt == "jsonl":
+        click.echo(jsonl(rows), nl=False)
+    elif fmt in ("csv", "tsv"):
+        click.echo(delimited([[r.get(c) for c in columns] for r in rows], columns, fmt), nl=False)
+    elif fmt == "markdown":
+        cells = [[cell(r.get(c), c, zone) for c in columns] for r in rows]
+        click.echo(markdown_table(cells, columns))
+    elif fmt == "html":
+        click.echo(html_table([[cell(r.get(c), c, zone) for c in columns] for r in rows], columns))
+    elif not rows:
+        click.echo("(none)")
+    else:
+        click.echo(table([[cell(r.get(c), c, zone) for c in columns] for r in rows], list(columns)))
+
+
+def field_rows(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Label/value pairs (one object shown as a table) as rows of ``field`` and ``value``."""
+    return [{"field": k, "value": v} for k, v in pairs]
+
+
+def flat_data(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events with their ``data`` as one JSON text: a cell of CSV, TSV or a table."""
+    return [{**e, "data": orjson.dumps(e["data"]).decode()} for e in events]
