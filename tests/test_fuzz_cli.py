@@ -49,7 +49,8 @@ from conftest import ADVISER, DIRECTOR, MANAGER, SERVICE_MANAGER, Store, make_st
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from complaintctl.cli import DecimalType, main
+from complaintctl.cli import main
+from complaintctl.cli.options import DecimalType
 
 EXAMPLES = int(os.environ.get("COMPLAINTCTL_FUZZ_EXAMPLES", "2500"))
 EXPECTED = {0, 2, 3, 4, 5, 6, 7}

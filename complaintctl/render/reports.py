@@ -96,7 +96,7 @@ def _svg_bars(items: list[tuple[str, int]], title: str) -> str:
         y = top + i * (bar_h + gap)
         w = int((width - label_w - 50) * value / biggest)
         out.append(
-            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(label)}</text>'
+            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(safe(label))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#3b6ea5"/>'
             f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{value}</text>'
         )
@@ -106,7 +106,10 @@ def _svg_bars(items: list[tuple[str, int]], title: str) -> str:
 
 def report_html(r: dict[str, Any]) -> str:
     """A mail-friendly page: inline styles, inline SVG charts, user text escaped."""
-    esc = html.escape
+
+    def esc(value: Any) -> str:
+        return html.escape(safe(value))
+
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh"><head><meta charset="utf-8">',

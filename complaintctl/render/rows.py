@@ -69,12 +69,15 @@ def markdown_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str
 
 def html_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain HTML table with inline styles (mail clients drop style sheets)."""
-    esc = html.escape
+
+    def esc(value: Any) -> str:
+        return html.escape(safe(value))  # no raw terminal escapes when the page is cat'ed
+
     style = 'style="border:1px solid #ccc;padding:3px 8px"'
     out = ['<table style="border-collapse:collapse">']
-    out.append("<tr>" + "".join(f"<th {style}>{esc(str(h))}</th>" for h in headers) + "</tr>")
+    out.append("<tr>" + "".join(f"<th {style}>{esc(h)}</th>" for h in headers) + "</tr>")
     for row in rows:
-        out.append("<tr>" + "".join(f"<td {style}>{esc(str(c))}</td>" for c in row) + "</tr>")
+        out.append("<tr>" + "".join(f"<td {style}>{esc(c)}</td>" for c in row) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
 

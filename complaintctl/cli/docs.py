@@ -1,0 +1,60 @@
+"""The command reference (docs/cli.md), generated from every command's ``--help``.
+
+Run ``python -m complaintctl.cli.docs > docs/cli.md`` after changing a command;
+``tests/test_cli_docs.py`` fails while docs/cli.md is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from complaintctl.cli.group import main
+
+WIDTH = 88  # fixed, so the page does not depend on the terminal it is made in
+
+HEADER = """\
+# Command reference
+
+Generated from `--help` by `python -m complaintctl.cli.docs > docs/cli.md`;
+do not edit by hand (a test fails when this page and the commands disagree).
+The contract these commands keep (names, JSON keys, exit codes) is in the
+project's CLI notes; every reading command takes the same `--format` names.
+"""
+
+
+def walk(
+    cmd: click.Command, ctx: click.Context
+) -> Iterator[tuple[str, click.Command, click.Context]]:
+    """Every command below ``cmd`` (groups too), depth first, in name order."""
+    yield ctx.command_path, cmd, ctx
+    if isinstance(cmd, click.Group):
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if sub is not None:
+                sub_ctx = click.Context(sub, info_name=name, parent=ctx, max_content_width=WIDTH)
+                sub_ctx.terminal_width = WIDTH
+                yield from walk(sub, sub_ctx)
+
+
+def reference() -> str:
+    """The whole page."""
+    root = click.Context(
+        main, info_name="complaintctl", max_content_width=WIDTH, **main.context_settings
+    )
+    root.terminal_width = WIDTH
+    parts = [HEADER]
+    entries = list(walk(main, root))
+    parts.append("## Commands\n")
+    parts.extend(f"- [`{path}`](#{path.replace(' ', '-')})" for path, _c, _x in entries[1:])
+    parts.append("")
+    for path, cmd, ctx in entries:
+        parts.append(f'<a id="{path.replace(" ", "-")}"></a>\n')
+        parts.append(f"## `{path}`\n")
+        parts.append("```text\n" + cmd.get_help(ctx).rstrip() + "\n```\n")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    click.echo(reference(), nl=False)
