@@ -26,6 +26,36 @@ DIRECTOR = "李娜"  # car-service preset: tier-1 supervisor (customer-service d
 SERVICE_MANAGER = "王强"  # car-service preset: tier 2
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/ from the current output instead of comparing with it.",
+    )
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Any:
+    """``golden(name, text)``: compare with tests/golden/<name> exactly (or rewrite it)."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            GOLDEN.mkdir(exist_ok=True)
+            path.write_text(text, "utf-8")
+            return
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden"
+        expected = path.read_text("utf-8")
+        assert text == expected, f"{name} differs from tests/golden (pytest --update-golden)"
+
+    return check
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting of the developer's shell leaks into a test."""
