@@ -2,7 +2,8 @@
 
 A fixed story (received at fixed times in the past) on a fresh store. What the
 store stamps at run time (the recorded time of each event, and the case's
-created/updated/acknowledged times, all "now") is masked; everything else is
+created/updated/acknowledged times, all "now", the chain hashes over them, and
+ids derived from this year's references) is masked; everything else is
 compared byte for byte. After a deliberate change of output, regenerate with
 ``pytest tests/test_cli_golden.py --update-golden`` and review the diff.
 """
@@ -23,6 +24,8 @@ DAY = "2026-11-23"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
 _LOCAL = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?= [A-Z]{2,5}\b)")
 _REF_YEAR = re.compile(r"\bC-\d{4}-(?=\d{5}\b)")
+_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def _is_now(text: str) -> bool:
@@ -38,6 +41,8 @@ def mask(text: str) -> str:
     text = _LOCAL.sub(
         lambda m: re.sub(r"\d", "#", m.group()) if _is_now(m.group()) else m.group(), text
     )
+    text = _HASH.sub("<hash>", text)  # a chain hash covers the recorded time
+    text = _UUID.sub("<id>", text)  # derived from the reference, whose year is this year
     return _REF_YEAR.sub("C-YYYY-", text)  # the year of the reference is this year
 
 
