@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaintctl.filestore import _decode_line, _encode_line, _EventLineEncoder
+from complaintctl.filestore.lines import EventLineEncoder, decode_line, encode_line
 
 text = st.text(max_size=40)  # any Unicode the library could hand us, quotes and controls too
 
@@ -37,10 +37,10 @@ def test_bulk_encoder_matches_encode_line(
         "recorded_at": recorded_at,
         "commit": commit,
     }
-    expected = _encode_line("a" * 64, header, state)
-    got = _EventLineEncoder(recorded_at).event(
+    expected = encode_line("a" * 64, header, state)
+    got = EventLineEncoder(recorded_at).event(
         "a" * 64, position, originator_id, version, topic, commit, state
     )
     assert got == expected
-    line = _decode_line(got[0][:-1])
+    line = decode_line(got[0][:-1])
     assert line.header == header and line.state == state

@@ -4,7 +4,7 @@ The index must be checked against the log whenever it is opened, and rebuilt
 when it is deleted, unreadable, or belongs to another log. Reading one
 aggregate must not parse the whole log: instead of timing (which the
 benchmark does), these tests count the lines the store actually decodes, by
-profiling calls of the module's ``_decode_line`` (``sys.setprofile``, no
+profiling calls of the format's ``decode_line`` (``sys.setprofile``, no
 patching), and show that damage elsewhere in the log does not disturb such
 a read.
 """
@@ -31,16 +31,17 @@ from eventsourcing.persistence import Notification, StoredEvent, Tracking
 from filestore_workers import TOPIC, factory, payload, save_events
 
 from complaintctl import filestore as fs
+from complaintctl.filestore.lines import decode_line
 
 INDEX_FILES = ("events.index.sqlite", "events.index.sqlite-wal", "events.index.sqlite-shm")
 
 
 class DecodeCounter:
-    """Counts calls of ``filestore._decode_line`` made in this thread."""
+    """Counts calls of ``filestore.lines.decode_line`` made in this thread."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self._code = fs._decode_line.__code__
+        self._code = decode_line.__code__
 
     def _profile(self, frame: FrameType, what: str, arg: Any) -> None:
         if what == "call" and frame.f_code is self._code:

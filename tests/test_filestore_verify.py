@@ -21,6 +21,7 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from filestore_workers import TOPIC, factory, payload, save_events
 
 from complaintctl import filestore as fs
+from complaintctl.filestore.lines import decode_line, encode_line
 
 SLOW = os.environ.get("COMPLAINTCTL_SLOW") == "1"
 FLIPS = 20000 if SLOW else 1000
@@ -119,7 +120,7 @@ def write_log(path: Path, headers: list[dict[str, Any]]) -> list[bytes]:
     path.mkdir(parents=True, exist_ok=True)
     prev, lines = fs.GENESIS, []
     for h in headers:
-        line, prev = fs._encode_line(prev, h, b'{"x":1}' if "position" in h else None)
+        line, prev = encode_line(prev, h, b'{"x":1}' if "position" in h else None)
         lines.append(line)
     (path / "events.jsonl").write_bytes(b"".join(lines))
     return lines
@@ -131,7 +132,7 @@ def test_crafted_log_is_ok(tmp_path: Path) -> None:
     lines = write_log(tmp_path, headers)
     report = events_report(tmp_path)
     assert report.ok and report.lines == 3 and report.events == 3
-    assert report.last_hash == fs._decode_line(lines[-1][:-1]).hash
+    assert report.last_hash == decode_line(lines[-1][:-1]).hash
 
 
 def test_bad_json(tmp_path: Path) -> None:

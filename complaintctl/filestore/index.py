@@ -1,0 +1,406 @@
+"""``<log>.index.sqlite``: a cache beside the log (delete it and it is rebuilt).
+
+It maps aggregate versions and notification positions to byte offsets, so
+reading one aggregate never parses the whole log, and it records how much of
+the log it covers and the hash of the last covered line. It is checked
+against the log whenever it is brought up to date: a log that grew is
+indexed from where the index stopped (checking the chain on the way); a log
+whose line at the recorded offset has another hash starts the index again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from complaintctl.filestore import lines
+from complaintctl.filestore.errors import StoreUnavailableError
+from complaintctl.filestore.lines import GENESIS
+from complaintctl.filestore.verify import check_chain
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 2
+_PAIRS_PER_QUERY = 400  # (aggregate, version) pairs per uniqueness query: 800 variables < 999
+_META = (
+    "format",
+    "end",
+    "last_line_start",
+    "last_hash",
+    "last_position",
+    "lines",
+    "mtime_ns",
+    "damaged_line",
+    "damage",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    format INTEGER, end INTEGER, last_line_start INTEGER,
+    last_hash TEXT, last_position INTEGER, lines INTEGER,
+    mtime_ns INTEGER, damaged_line INTEGER, damage TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    originator_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_originator
+    ON events (originator_id, version);
+CREATE TABLE IF NOT EXISTS tracking (
+    application_name TEXT PRIMARY KEY,
+    notification_id INTEGER NOT NULL
+);
+"""
+
+#: One indexed event: position, originator id, version, byte offset, byte length.
+Row = tuple[int, str, int, int, int]
+
+
+@dataclass(slots=True)
+class Tail:
+    """Where the committed part of the log ends."""
+
+    end: int = 0  # byte offset after the last committed line
+    last_line_start: int = 0
+    last_hash: str = GENESIS
+    last_position: int = 0
+    lines: int = 0
+    mtime_ns: int = 0  # the log's mtime when a writer last saw it whole
+    damaged_line: int = 0  # first damaged line found, 0 if none
+    damage: str = ""
+
+
+class Index:
+    """The index of one log (``fd``, open on ``log_path``)."""
+
+    def __init__(self, path: Path, log_path: Path, fd: int, *, read_only: bool, timeout: float):
+        self.path = path
+        self.log_path = log_path
+        self.fd = fd
+        self.read_only = read_only
+        self.timeout = timeout
+        self.db = self._open()
+
+    # -- the file --------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect(":memory:")  # built from the log, kept in memory
+        try:
+            db = self._connect()
+        except sqlite3.OperationalError as e:
+            # Disk full, size limit, I/O error, busy: the index is not damaged; keep it.
+            raise StoreUnavailableError(f"index {self.path}: {e}") from e
+        except sqlite3.DatabaseError:
+            log.warning("index %s is unreadable: rebuilding it", self.path)
+            self._remove_files()
+            db = self._connect()
+        return db
+
+    def _connect(self, where: str | None = None) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            where or self.path,
+            timeout=max(self.timeout, 1.0),
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        with contextlib.suppress(OSError):
+            os.chmod(self.path, 0o600)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables and version != INDEX_FORMAT and where is None:
+            # An index written by another version of this module: start it again.
+            log.warning("index %s has another format: rebuilding it", self.path)
+            db.close()
+            self._remove_files()
+            return self._connect()
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
+        return db
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- catching up -------------------------------------------------------------
+
+    def catch_up(self, size: int, mtime_ns: int | None) -> Tail:
+        """Index the committed log up to ``size``; rebuild a damaged index (only a cache).
+
+        ``mtime_ns`` (writers only, holding the lock) checks that the log was
+        only appended to: a log changed otherwise (its mtime moved but no
+        writer recorded it) has its whole chain checked before anyone appends.
+        """
+        try:
+            return self._catch_up(size, mtime_ns)
+        except sqlite3.OperationalError as e:
+            # Busy past the timeout, disk full, no permission: not damage.
+            raise StoreUnavailableError(f"index {self.path}: {e}") from e
+        except sqlite3.DatabaseError as e:
+            if self.read_only:
+                raise
+            log.warning("index %s is damaged (%s): rebuilding it", self.path, e)
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self._remove_files()
+            self.db = self._connect()
+            return self._catch_up(size, mtime_ns)
+
+    def _catch_up(self, size: int, mtime_ns: int | None) -> Tail:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            tail = self._validated_tail()
+            rebuilt = tail is None
+            if tail is None:
+                tail = Tail()
+                self.db.execute("DELETE FROM events")
+                self.db.execute("DELETE FROM tracking")
+            tail = self._index_from(tail, size)
+            if mtime_ns is not None and tail.mtime_ns != mtime_ns:
+                if not rebuilt:
+                    self._check_whole_chain(tail)
+                tail.mtime_ns = mtime_ns
+            self._write_meta(tail)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return tail
+
+    def _check_whole_chain(self, tail: Tail) -> None:
+        """Walk the committed log from line 1 and record (or clear) damage."""
+        report = check_chain(self.fd, self.log_path, tail.end)
+        if report.ok:
+            tail.damaged_line, tail.damage = 0, ""
+        else:
+            tail.damaged_line, tail.damage = report.line or 1, report.problem or "damaged"
+
+    def _read_meta(self) -> dict[str, Any]:
+        row = self.db.execute(f"SELECT {', '.join(_META)} FROM meta").fetchone()
+        return {} if row is None else dict(zip(_META, row, strict=True))
+
+    def _write_meta(self, tail: Tail) -> None:
+        self.db.execute(
+            f"INSERT OR REPLACE INTO meta (id, {', '.join(_META)}) "
+            f"VALUES (1, {', '.join('?' * len(_META))})",
+            (INDEX_FORMAT, *(getattr(tail, k) for k in _META[1:])),
+        )
+
+    def _validated_tail(self) -> Tail | None:
+        """The index's idea of the log end, if it still matches the log."""
+        meta = self._read_meta()
+        if not meta:
+            return None  # a new or deleted index: built from the log
+        if meta.get("format") != INDEX_FORMAT or meta.get("end") is None:
+            log.warning("index %s has another format: rebuilding it", self.path)
+            return None
+        tail = Tail(
+            end=int(meta["end"]),
+            last_line_start=int(meta["last_line_start"]),
+            last_hash=str(meta["last_hash"]),
+            last_position=int(meta["last_position"]),
+            lines=int(meta["lines"]),
+            mtime_ns=int(meta["mtime_ns"] or 0),
+            damaged_line=int(meta["damaged_line"] or 0),
+            damage=str(meta["damage"] or ""),
+        )
+        if tail.end == 0:
+            return tail
+        raw = os.pread(self.fd, tail.end - tail.last_line_start, tail.last_line_start)
+        ok = raw.endswith(b"\n")
+        if ok:
+            try:
+                ok = lines.decode_line(raw[:-1]).hash == tail.last_hash
+            except ValueError:
+                ok = False
+        if not ok:
+            log.warning("index %s does not match the log: rebuilding it", self.path)
+            return None
+        return tail
+
+    def _index_from(self, tail: Tail, size: int) -> Tail:
+        """Index committed batches in ``[tail.end, size)``; return the new tail.
+
+        Lines are checked (JSON, chain, positions) as they are indexed. A
+        damaged line is recorded in the tail (so writers refuse to append,
+        and readers warn) and indexing goes on past it, so reads still work:
+        an unreadable line is skipped, a line whose chain or position is
+        wrong is still indexed. An uncommitted or torn remainder is left
+        alone here: only a writer holding the lock may quarantine it.
+        """
+        if size <= tail.end:
+            return tail
+        new = dataclasses.replace(tail)
+
+        def damaged(lineno: int, why: str) -> None:
+            if not new.damaged_line:
+                new.damaged_line, new.damage = lineno, why
+
+        pending_events: list[Row] = []
+        pending_tracking: dict[str, int] = {}
+        batch_events: list[Row] = []
+        batch_tracking: dict[str, int] = {}
+        position, lineno = new.last_position, new.lines
+        for link in lines.walk(self.fd, new.end, size, new.last_hash):
+            lineno += 1
+            line = link.line
+            if line is not None:
+                h = line.header
+                if "position" in h and not (
+                    isinstance(h["position"], int)
+                    and isinstance(h.get("originator_id"), str)
+                    and isinstance(h.get("version"), int)
+                    and isinstance(h.get("topic"), str)
+                ):
+                    link.problem, line = "malformed event header", None
+            if line is None:
+                damaged(lineno, f"unreadable line ({link.problem})")
+                continue
+            if not link.chained:
+                damaged(lineno, "broken hash chain")
+            if "position" in h:
+                if h["position"] <= position:
+                    damaged(lineno, f"position {h['position']} out of order")
+                    continue
+                if h["position"] != position + 1:
+                    damaged(lineno, f"gap in positions before {h['position']}")
+                position = h["position"]
+                batch_events.append(
+                    (position, h["originator_id"], h["version"], link.offset, link.size)
+                )
+            elif "tracking" in h:
+                batch_tracking[h["tracking"]] = h["notification_id"]
+            if h.get("commit"):
+                pending_events.extend(batch_events)
+                pending_tracking.update(batch_tracking)
+                batch_events, batch_tracking = [], {}
+                new.end = link.offset + link.size
+                new.last_line_start = link.offset
+                new.last_hash = line.hash
+                new.last_position = position
+                new.lines = lineno
+        before = self.db.total_changes
+        self.db.executemany(
+            "INSERT OR IGNORE INTO events (position, originator_id, version, offset, length) "
+            "VALUES (?, ?, ?, ?, ?)",
+            pending_events,
+        )
+        if self.db.total_changes - before != len(pending_events):
+            damaged(new.lines, "an aggregate version is recorded twice")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO tracking (application_name, notification_id) VALUES (?, ?)",
+            pending_tracking.items(),
+        )
+        return new
+
+    # -- a writer's batch ------------------------------------------------------------
+
+    def record(
+        self, start: Tail, new: Tail, rows: Sequence[Row], tracking: Iterable[tuple[str, int]]
+    ) -> bool:
+        """Record an appended batch; False if a reader indexed it first or the index is behind."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            end = self._read_meta().get("end")
+            if end == start.end:
+                self.db.executemany(
+                    "INSERT INTO events (position, originator_id, version, offset, length) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self.db.executemany("INSERT OR REPLACE INTO tracking VALUES (?, ?)", tracking)
+                self._write_meta(new)
+            elif end == new.end:
+                # A reader indexed this very batch first; the mtime is still ours to record.
+                self.db.execute("UPDATE meta SET mtime_ns = ?", (new.mtime_ns,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return bool(end == start.end)
+
+    def recorded(self, keys: set[tuple[str, int]]) -> tuple[str, int] | None:
+        """One of these (aggregate, version) pairs that is already recorded, if any.
+
+        One query per few hundred pairs (not one per aggregate): a bulk save of
+        a thousand events of a hundred cases stays cheap.
+        """
+        if len(keys) == 1:
+            hit = self.db.execute(
+                "SELECT originator_id, version FROM events WHERE originator_id = ? AND version = ?",
+                next(iter(keys)),
+            ).fetchone()
+            return None if hit is None else (hit[0], hit[1])
+        params = [x for key in keys for x in key]
+        step = 2 * _PAIRS_PER_QUERY
+        for i in range(0, len(params), step):
+            chunk = params[i : i + step]
+            hit = self.db.execute(
+                "SELECT e.originator_id, e.version FROM (VALUES "
+                + ",".join(["(?,?)"] * (len(chunk) // 2))
+                + ") AS v JOIN events AS e "
+                "ON e.originator_id = v.column1 AND e.version = v.column2 LIMIT 1",
+                chunk,
+            ).fetchone()
+            if hit:
+                return hit[0], hit[1]
+        return None
+
+    def tracking_id(self, application_name: str) -> int | None:
+        row = self.db.execute(
+            "SELECT notification_id FROM tracking WHERE application_name = ?",
+            (application_name,),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    # -- reading ---------------------------------------------------------------------
+
+    def lines_of(
+        self, originator_id: str, gt: int | None, lte: int | None, desc: bool, limit: int | None
+    ) -> list[tuple[int, int]]:
+        """``(offset, length)`` of an aggregate's lines, in version order (or reversed)."""
+        sql = "SELECT offset, length FROM events WHERE originator_id = ?"
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            sql += " AND version > ?"
+            params.append(gt)
+        if lte is not None:
+            sql += " AND version <= ?"
+            params.append(lte)
+        sql += " ORDER BY version DESC" if desc else " ORDER BY version"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [(int(o), int(n)) for o, n in self.db.execute(sql, params).fetchall()]
+
+    def span(self, start: int, last: int | None) -> tuple[int | None, int | None]:
+        """The offset of the first line at ``start`` or after; the end of the line at ``last``."""
+        row = self.db.execute(
+            "SELECT offset FROM events WHERE position >= ? ORDER BY position LIMIT 1",
+            (start,),
+        ).fetchone()
+        if row is None:
+            return None, None
+        if last is None:
+            return int(row[0]), None
+        bound = self.db.execute(
+            "SELECT offset + length FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1",
+            (last,),
+        ).fetchone()
+        return int(row[0]), None if bound is None else int(bound[0])
