@@ -16,6 +16,7 @@ from complaintctl import config as configuration
 from complaintctl import presets, render
 from complaintctl.app import open_app
 from complaintctl.render.case import case_text
+from complaintctl.sources import app_source
 from events.application import NewCase
 from projections.case import public
 from projections.caselog import read_case
@@ -88,7 +89,7 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
         step(MANAGER, "reviewed: quotes are now checked by a second person")
         app.archive(ref, BOSS)
         step(BOSS, "archived the file")
-        final = public(read_case(app, ref, app.keyring))
+        final = public(read_case(app_source(app), ref, app.keyring))
     finally:
         app.close()
     result = {"store": str(directory), "ref": final["ref"], "steps": steps, "case": final}

@@ -80,7 +80,7 @@ class AuditLog(ReadModel):
         """Every event of one case, oldest first (CaseNotFound, exit 3, if there is none)."""
         name = ref.strip().upper()
         oid = case_id(name)
-        if not self.app.recorder.select_events(oid, limit=1):
+        if next(iter(self.source.aggregate(oid)), None) is None:
             raise CaseNotFound(name)
         wanted = str(oid)
         keyring = self.keyring

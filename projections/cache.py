@@ -55,7 +55,7 @@ from projections.cachefiles import (
 )
 from projections.case import Case, apply, epoch
 from projections.sla import Clock
-from projections.source import Checkpoint, Event, FileSource, Source, SourceMoved
+from projections.source import Checkpoint, Event, EventSource, PartedSource, SourceMoved
 from projections.tables import (
     ACTIVITY,
     CASE_COLUMNS,
@@ -108,7 +108,7 @@ def _part_main() -> None:
 
 
 def _fold_part(
-    log: str,
+    source: PartedSource,
     path: str,
     end: Checkpoint,
     part: int,
@@ -119,7 +119,6 @@ def _fold_part(
     keyring: Keyring | None = None,
 ) -> int:
     """A worker of a parallel rebuild: fold one bucket of aggregates into a file of its own."""
-    source = FileSource(Path(log))
     target = Path(path)
     p = Projector(
         target.parent,
@@ -151,7 +150,7 @@ class Projector:
     def __init__(
         self,
         store: Path,
-        source: Source,
+        source: EventSource,
         clock: Clock,
         fingerprint: str,
         *,
@@ -271,7 +270,7 @@ class Projector:
         cases are independent, so each process folds the aggregates of its
         bucket into a file of its own, and the parts are merged in SQLite.
         """
-        if upto is None and isinstance(self.source, FileSource):
+        if upto is None and isinstance(self.source, PartedSource):
             end = self.source.end()
             if workers is None:
                 # A helper process costs a fresh interpreter (about half a second):
@@ -314,7 +313,7 @@ class Projector:
         progress: Callable[[int, int], None] | None,
     ) -> int:
         source = self.source
-        assert isinstance(source, FileSource)
+        assert isinstance(source, PartedSource)
         self.helpers_peak_kb = 0
         tmp, db = self._fresh()
         parts = [tmp.with_name(f"{tmp.name}.part{k}") for k in range(1, workers)]
@@ -322,7 +321,7 @@ class Projector:
         helpers = [
             _start_part(
                 (
-                    str(source.path),
+                    source,
                     str(part),
                     end,
                     k + 1,

@@ -111,7 +111,7 @@ class Cases(ReadModel):
 
     def case_as_of(self, ref: str, at: datetime) -> Case:
         """The case as it was at ``at``: its events up to then, folded (exit 3 if not yet)."""
-        return read_case(self.app, ref, self.keyring, at)
+        return read_case(self.source, ref, self.keyring, at)
 
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None

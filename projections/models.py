@@ -11,8 +11,9 @@ Each area is a module of its own over the checkpointed cache
 - :mod:`projections.audit`: ``history`` and ``log``, one event shape.
 
 The facade keeps the method names the commands call; nothing here knows click.
-The keyring that opens customers' sealed fields is passed in (by default the
-application's own).
+The events come through the :class:`projections.source.EventSource` the edge
+builds and hands in; the keyring that opens customers' sealed fields is
+passed in too (without one they stay sealed).
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-
-from eventsourcing.application import Application
 
 from events.personal import Keyring
 from events.policy import Policy
@@ -39,7 +38,7 @@ from projections.reading import Reading
 from projections.reports import AGE_BUCKETS, Reports
 from projections.settings import ReadSettings, fingerprint
 from projections.sla import Clock
-from projections.source import source_for
+from projections.source import EventSource
 from projections.stats import BY_KEYS, Stats
 
 __all__ = [
@@ -57,20 +56,17 @@ class ReadModels:
 
     def __init__(
         self,
-        app: Application[Any],
+        source: EventSource,
         store: Path,
         policy: Policy,
         settings: ReadSettings | None = None,
         clock: Callable[[], datetime] | None = None,
         keyring: Keyring | None = None,
     ) -> None:
-        self.app = app
         self.policy = policy
         self.settings = settings or ReadSettings()
         self.sla = Clock.of(policy, self.settings)
-        self.source = source_for(app)
-        if keyring is None:
-            keyring = getattr(app, "keyring", None)
+        self.source = source
         self.projector = Projector(
             store,
             self.source,
@@ -80,7 +76,7 @@ class ReadModels:
         )
         self.now = clock or (lambda: datetime.now(UTC))
         self.reading = r = Reading(
-            app, policy, self.settings, self.sla, self.source, self.projector, keyring, self.now
+            policy, self.settings, self.sla, self.source, self.projector, keyring, self.now
         )
         self.cases = Cases(r)
         self.customers = Customers(r)

@@ -13,27 +13,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from eventsourcing.application import Application
 
 from events.personal import Keyring
 from events.policy import Policy
 from projections.cache import Projector
 from projections.settings import ReadSettings
 from projections.sla import Clock
-from projections.source import Source
+from projections.source import EventSource
 
 
 @dataclass
 class Reading:
     """The parts one store's read models share (opened lazily by the projector)."""
 
-    app: Application[Any]
     policy: Policy
     settings: ReadSettings
     sla: Clock
-    source: Source
+    source: EventSource
     projector: Projector
     keyring: Keyring | None
     now: Callable[[], datetime]
@@ -44,7 +40,6 @@ class ReadModel:
 
     def __init__(self, r: Reading) -> None:
         self.r = r
-        self.app = r.app
         self.policy = r.policy
         self.settings = r.settings
         self.sla = r.sla

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from complaintctl.sources import app_source
 from events import (
     ComplaintsApp,
     GroupNotFound,
@@ -43,11 +44,11 @@ def app() -> ComplaintsApp:
 
 def _case(app: ComplaintsApp, ref: str) -> dict[str, Any]:
     """The case as ``show --json`` prints it: its events, folded."""
-    return public(read_case(app, ref, app.keyring))
+    return public(read_case(app_source(app), ref, app.keyring))
 
 
 def _history(app: ComplaintsApp, ref: str, tmp: Path) -> list[dict[str, Any]]:
-    return ReadModels(app, tmp, app.policy).history(ref)
+    return ReadModels(app_source(app), tmp, app.policy, keyring=app.keyring).history(ref)
 
 
 def _new(app: ComplaintsApp, **kw: object) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from complaintctl.app import open_app
+from complaintctl.sources import app_source
 from events import Complaint, ComplaintsApp, ConcurrentChange, NewCase, RuleRefused
 from events.complaint import case_id
 from projections.caselog import read_case
@@ -59,7 +60,7 @@ def test_a_conflict_that_goes_away_is_retried_silently(tmp_path: Path) -> None:
     other = ComplaintsApp(_env(tmp_path))
     ref = other.receive(_new(), "张伟")
     app = InterferingApp(_env(tmp_path), other, [lambda: other.note(ref, "other", "李娜")])
-    case = read_case(app, app.note(ref, "mine", "张伟"), None)
+    case = read_case(app_source(app), app.note(ref, "mine", "张伟"), None)
     assert [n["text"] for n in case["notes"]] == ["other", "mine"]
 
 
@@ -72,7 +73,7 @@ def test_a_conflict_that_never_goes_away_gives_up(tmp_path: Path) -> None:
     app = InterferingApp(_env(tmp_path), other, moves)
     with pytest.raises(ConcurrentChange):
         app.note(ref, "mine", "张伟")
-    assert "mine" not in [n["text"] for n in read_case(app, ref, None)["notes"]]
+    assert "mine" not in [n["text"] for n in read_case(app_source(app), ref, None)["notes"]]
 
 
 WRITER = textwrap.dedent(
@@ -109,4 +110,4 @@ def test_numbers_are_unique_and_gapless_under_concurrent_writers(tmp_path: Path)
     year = refs[0].split("-")[1]
     assert sorted(refs) == [f"C-{year}-{n:05d}" for n in range(1, writers * each + 1)]
     app = open_app(tmp_path)
-    assert all(read_case(app, r, app.keyring)["ref"] == r for r in refs)
+    assert all(read_case(app_source(app), r, app.keyring)["ref"] == r for r in refs)

@@ -16,6 +16,7 @@ import pytest
 from Crypto.Cipher import AES
 from eventsourcing.persistence import DataError, StoredEvent
 
+from complaintctl.sources import app_source
 from events.application import ComplaintsApp, NewCase
 from events.customers import customer_key
 from events.personal import FORGOTTEN, SEALED, _ctr, reveal, seal, unseal
@@ -81,10 +82,12 @@ def test_the_write_model_stores_sealed_fields_and_reads_them_back() -> None:
     assert all(b"li@example.com" not in s and "李女士".encode() not in s for s in stored)
     subject = ring.pseudonym(customer_key("李女士", "li@example.com", "VIP-7"))
     assert subject.encode() in stored[-1]  # the customer file's key is the subject
-    assert read_case(app, ref, ring)["contact"] == "li@example.com"
-    assert read_case(app, ref, None)["contact"] == SEALED  # no keyring passed in: sealed
+    assert read_case(app_source(app), ref, ring)["contact"] == "li@example.com"
+    assert (
+        read_case(app_source(app), ref, None)["contact"] == SEALED
+    )  # no keyring passed in: sealed
     ring.forget(subject)
-    view = read_case(app, ref, ring)  # folded from the log
+    view = read_case(app_source(app), ref, ring)  # folded from the log
     assert view["customer"] == FORGOTTEN and view["account"] == FORGOTTEN
     assert view["summary"] == "包间被占"
 

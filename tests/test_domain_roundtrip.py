@@ -12,6 +12,7 @@ from conftest import ADVISER, MANAGER, SERVICE_MANAGER, Store, make_store, run_c
 from eventsourcing.persistence import StoredEvent
 
 from complaintctl.app import open_app
+from complaintctl.sources import app_source
 from events import NewCase, case_id
 from projections.caselog import read_case
 
@@ -154,6 +155,6 @@ def test_an_assessed_event_from_before_the_staff_department_split_still_loads(
     app.recorder.insert_events(
         [StoredEvent(case_id(ref), 2, "complaints:Assessed", orjson.dumps(old_payload))]
     )
-    case = read_case(app, ref, app.keyring)
+    case = read_case(app_source(app), ref, app.keyring)
     assert case["at_fault"] == ["张伟"] and case["at_fault_staff"] == []
     assert case["valid"] is True and case["version"] == 2

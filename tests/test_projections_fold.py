@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaintctl.app import open_app
+from complaintctl.sources import FileSource, app_source, open_source
 from events.application import ComplaintsApp, NewCase
 from events.complaint import case_id
 from events.errors import DomainError
@@ -38,7 +39,7 @@ from projections.caselog import read_case
 from projections.models import ReadModels
 from projections.settings import ReadSettings, fingerprint
 from projections.sla import Clock
-from projections.source import Checkpoint, source_for
+from projections.source import Checkpoint, RecorderSource
 
 STAFF = {
     "张伟": StaffMember("张伟", 1, "agent", "service"),
@@ -168,7 +169,7 @@ def _rules(case: Any) -> dict[str, Any]:
 
 
 def _models(store: Path, app: ComplaintsApp) -> ReadModels:
-    return ReadModels(app, store, POLICY, ReadSettings())
+    return ReadModels(open_source(store), store, POLICY, ReadSettings(), keyring=app.keyring)
 
 
 def test_the_cache_equals_the_fold_of_each_case_and_the_aggregate_agrees(
@@ -183,7 +184,7 @@ def test_the_cache_equals_the_fold_of_each_case_and_the_aggregate_agrees(
         statuses = set()
         for ref in refs:
             cached = rm.case(ref)
-            assert cached == read_case(app, ref, app.keyring), ref
+            assert cached == read_case(app_source(app), ref, app.keyring), ref
             assert _rules(cached) == _rules(app.repository.get(case_id(ref))), ref
             statuses.add(cached["status"])
         # The story reaches most of the life of a case.
@@ -245,7 +246,7 @@ def _projector(store: Path, app: ComplaintsApp, path: Path, **kw: Any) -> Projec
     settings_ = ReadSettings()
     return Projector(
         store,
-        source_for(app),
+        open_source(store),
         Clock.of(POLICY, settings_),
         fingerprint(POLICY, settings_),
         path=path,
@@ -304,7 +305,7 @@ def test_rebuild_equals_incremental_catch_up(
 ) -> None:
     store, _refs = played
     app = open_app(store, policy=POLICY)
-    last = source_for(app).last_position()
+    last = open_source(store).last_position()
     try:
         steps = sorted(c % (last + 1) for c in cuts)
         stepped = _projector(
@@ -326,14 +327,12 @@ def test_rebuild_equals_incremental_catch_up(
 
 def test_the_file_reader_and_the_recorder_reader_agree(played: tuple[Path, list[str]]) -> None:
     """The fast path (events.jsonl read directly) gives what the library's recorder gives."""
-    from projections.source import FileSource, RecorderSource
-
     store, _refs = played
     app = open_app(store, policy=POLICY)
     try:
-        fast = source_for(app)
+        fast = open_source(store)
         assert isinstance(fast, FileSource)
-        slow = RecorderSource(app)
+        slow = RecorderSource(app.recorder)
         keys = ("position", "originator_id", "version", "topic", "data")
         a = [tuple(e[k] for k in keys) for b, _ in fast.read(Checkpoint()) for e in b]
         b = [tuple(e[k] for k in keys) for b2, _ in slow.read(Checkpoint()) for e in b2]

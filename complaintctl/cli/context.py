@@ -81,11 +81,21 @@ class Ctx:
         """The read models of the store (opened once per command, closed with it)."""
         if self._models is None:
             from complaintctl.keyring import refresh_after_forgets
+            from complaintctl.sources import open_source
             from projections.models import ReadModels
 
             app = self.app()
             cfg = self.config()
-            rm = ReadModels(app, self.store, cfg.policy, cfg.read, clock=app.clock)
+            source = open_source(
+                self.store,
+                backend=self.backend or cfg.backend,
+                settings=cfg.store,
+                key_file=self.key_file,
+            )
+            click.get_current_context().call_on_close(source.close)
+            rm = ReadModels(
+                source, self.store, cfg.policy, cfg.read, clock=app.clock, keyring=app.keyring
+            )
             click.get_current_context().call_on_close(rm.close)
             refresh_after_forgets(app.keyring, self.store, rm.rebuild)  # forgotten on another desk
             self._models = rm
@@ -93,11 +103,12 @@ class Ctx:
 
     def case_of(self, ref: str) -> dict[str, Any]:
         """The case as ``show --json`` gives it: its events folded (projections.case)."""
+        from complaintctl.sources import app_source
         from projections.case import public
         from projections.caselog import read_case
 
         app = self.app()
-        return public(read_case(app, ref, app.keyring))
+        return public(read_case(app_source(app), ref, app.keyring))
 
     def emit(self, data: Any, text: str | None = None) -> None:
         """Print a result: the JSON document, or the text a person reads."""

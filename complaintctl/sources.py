@@ -1,0 +1,159 @@
+"""The read side's event source for a store, built here at the edge and handed in.
+
+``projections`` reads through :class:`projections.source.EventSource` and
+knows no backend. This module picks the source for the configured store:
+
+- the plain-file store without encryption: :class:`FileSource`, over the
+  store's own fast reader (:class:`complaintctl.filestore.LogReader`);
+- anything else: :class:`projections.source.RecorderSource` over an
+  application recorder made here from the same persistence environment as
+  the write application (not the write application's own), decrypting and
+  decompressing payloads with the library's cipher and compressor when the
+  environment configures them.
+
+A command that has the write application open anyway (a writing command
+printing the case it wrote, ``show``) reads one case through
+:func:`app_source`, over that application's recorder: no second recorder
+to open for a handful of reads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Cipher, Compressor, InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from complaintctl.app import persistence_env
+from complaintctl.filestore import Cursor, FileInfrastructureFactory, LogReader, PayloadNotJSON
+from events.application import ComplaintsApp
+from projections.source import Checkpoint, Event, EventSource, RecorderSource, SourceMoved
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+
+def open_source(
+    store: Path,
+    *,
+    backend: str = "file",
+    settings: Mapping[str, Any] | None = None,
+    key_file: Path | None = None,
+) -> EventSource:
+    """The event source of a store (open the write application first: it makes the tables)."""
+    env = persistence_env(store, backend, dict(settings or {}), key_file=key_file)
+    environment = Environment(ComplaintsApp.name, {**os.environ, **env})
+    encoded = any(
+        environment.get(k)
+        for k in (
+            InfrastructureFactory.CIPHER_TOPIC,
+            "CIPHER_KEY",
+            InfrastructureFactory.COMPRESSOR_TOPIC,
+        )
+    )
+    if backend == "file" and not encoded:
+        return FileSource(store / "events.jsonl", env)
+    if backend == "postgres":
+        # Concurrent CREATE TABLE IF NOT EXISTS can collide in the catalogue; the
+        # write application, opened first, made the tables (and retries on that).
+        environment["CREATE_TABLE"] = "no"
+    factory = InfrastructureFactory.construct(environment)
+    try:
+        recorder = factory.application_recorder()
+    except BaseException:
+        factory.close()
+        raise
+    return RecorderSource(recorder, _decoder(factory.cipher(), factory.compressor()), factory.close)
+
+
+def app_source(app: Application[Any]) -> RecorderSource:
+    """A source over an open application's own recorder (closed with the application)."""
+    return RecorderSource(app.recorder, _decoder(app.mapper.cipher, app.mapper.compressor))
+
+
+def _decoder(
+    cipher: Cipher | None, compressor: Compressor | None
+) -> Callable[[bytes], bytes] | None:
+    """Stored payload to JSON: decrypt, then decompress (None when payloads are plain JSON)."""
+    if cipher is None and compressor is None:
+        return None
+
+    def decode(state: bytes) -> bytes:
+        if cipher is not None:
+            state = cipher.decrypt(state)
+        if compressor is not None:
+            state = compressor.decompress(state)
+        return state
+
+    return decode
+
+
+def _cursor(cp: Checkpoint) -> Cursor:
+    return Cursor(cp.position, cp.offset, cp.last_line_start, cp.last_hash)
+
+
+def _checkpoint(c: Cursor) -> Checkpoint:
+    return Checkpoint(c.position, c.offset, c.last_line_start, c.last_hash)
+
+
+class FileSource:
+    """The plain-file store's ``events.jsonl``, read by the store's own reader (a PartedSource).
+
+    One aggregate's events (``aggregate``) come through the index, from a
+    recorder opened on first use. Pickled for a helper process of a
+    parallel rebuild, it keeps only what reading needs.
+    """
+
+    kind = "file"
+
+    def __init__(self, path: Path, env: Mapping[str, str]) -> None:
+        self.reader = LogReader(path)
+        self._env = dict(env)
+        self._recorded: RecorderSource | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"reader": self.reader, "_env": self._env, "_recorded": None}
+
+    def identity(self) -> str:
+        return self.reader.identity()
+
+    def check(self, cp: Checkpoint) -> None:
+        reason = self.reader.moved(_cursor(cp))
+        if reason is not None:
+            raise SourceMoved(reason)
+
+    def last_position(self) -> int:
+        return self.reader.end().position
+
+    def end(self) -> Checkpoint:
+        return _checkpoint(self.reader.end())
+
+    def read(
+        self, cp: Checkpoint, upto: int | None = None, topics: frozenset[str] | None = None
+    ) -> Iterator[tuple[list[Event], Checkpoint]]:
+        try:
+            for batch, after in self.reader.read(_cursor(cp), upto):
+                yield batch, _checkpoint(after)
+        except PayloadNotJSON as e:
+            raise SourceMoved(str(e)) from None
+
+    def read_part(self, end: Checkpoint, part: int, parts: int) -> Iterator[list[Event]]:
+        try:
+            yield from self.reader.read_part(_cursor(end), part, parts)
+        except PayloadNotJSON as e:
+            raise SourceMoved(str(e)) from None
+
+    def aggregate(self, originator_id: UUID) -> Iterator[Event]:
+        if self._recorded is None:
+            factory = FileInfrastructureFactory(self._env)
+            self._recorded = RecorderSource(factory.application_recorder(), None, factory.close)
+        return self._recorded.aggregate(originator_id)
+
+    def close(self) -> None:
+        if self._recorded is not None:
+            self._recorded.close()
+            self._recorded = None
