@@ -29,12 +29,16 @@ from eventsourcing.persistence import Cipher, Compressor, InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from complaintctl.app import persistence_env
-from complaintctl.filestore import Cursor, FileInfrastructureFactory, LogReader, PayloadNotJSON
 from events.application import ComplaintsApp
 from projections.source import Checkpoint, Event, EventSource, RecorderSource, SourceMoved
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+
+    from complaintctl.filestore import Cursor
+
+# The file store's modules are imported where a FileSource is used: a read on
+# another backend does without them.
 
 
 def open_source(
@@ -93,6 +97,8 @@ def _decoder(
 
 
 def _cursor(cp: Checkpoint) -> Cursor:
+    from complaintctl.filestore import Cursor
+
     return Cursor(cp.position, cp.offset, cp.last_line_start, cp.last_hash)
 
 
@@ -111,6 +117,8 @@ class FileSource:
     kind = "file"
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
+        from complaintctl.filestore import LogReader
+
         self.reader = LogReader(path)
         self._env = dict(env)
         self._recorded: RecorderSource | None = None
@@ -135,6 +143,8 @@ class FileSource:
     def read(
         self, cp: Checkpoint, upto: int | None = None, topics: frozenset[str] | None = None
     ) -> Iterator[tuple[list[Event], Checkpoint]]:
+        from complaintctl.filestore import PayloadNotJSON
+
         try:
             for batch, after in self.reader.read(_cursor(cp), upto):
                 yield batch, _checkpoint(after)
@@ -142,6 +152,8 @@ class FileSource:
             raise SourceMoved(str(e)) from None
 
     def read_part(self, end: Checkpoint, part: int, parts: int) -> Iterator[list[Event]]:
+        from complaintctl.filestore import PayloadNotJSON
+
         try:
             yield from self.reader.read_part(_cursor(end), part, parts)
         except PayloadNotJSON as e:
@@ -149,6 +161,8 @@ class FileSource:
 
     def aggregate(self, originator_id: UUID) -> Iterator[Event]:
         if self._recorded is None:
+            from complaintctl.filestore import FileInfrastructureFactory
+
             factory = FileInfrastructureFactory(self._env)
             self._recorded = RecorderSource(factory.application_recorder(), None, factory.close)
         return self._recorded.aggregate(originator_id)
