@@ -28,8 +28,6 @@ from uuid import UUID
 from eventsourcing.persistence import Cipher, Compressor, InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from complaintctl.app import persistence_env
-from events.application import ComplaintsApp
 from projections.source import Checkpoint, Event, EventSource, RecorderSource, SourceMoved
 
 if TYPE_CHECKING:
@@ -37,8 +35,9 @@ if TYPE_CHECKING:
 
     from complaintctl.filestore import Cursor
 
-# The file store's modules are imported where a FileSource is used: a read on
-# another backend does without them.
+# Imported where they are used: a read on another backend does without the file
+# store's modules, and a rebuild's helper process (which unpickles a FileSource)
+# without the write model's.
 
 
 def open_source(
@@ -49,6 +48,9 @@ def open_source(
     key_file: Path | None = None,
 ) -> EventSource:
     """The event source of a store (open the write application first: it makes the tables)."""
+    from complaintctl.app import persistence_env
+    from events.application import ComplaintsApp
+
     env = persistence_env(store, backend, dict(settings or {}), key_file=key_file)
     environment = Environment(ComplaintsApp.name, {**os.environ, **env})
     encoded = any(
