@@ -126,8 +126,10 @@ class Index:
             return self._connect()
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
-        db.executescript(_SCHEMA)
-        db.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
+        # Tables and format number in one transaction: a process opening a fresh
+        # index at the same moment sees neither or both, never tables without the
+        # number (which it would take for another format and delete).
+        db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {INDEX_FORMAT};COMMIT;")
         return db
 
     def _remove_files(self) -> None:
