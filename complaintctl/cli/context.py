@@ -36,16 +36,38 @@ class Ctx:
     key_file: Path | None = None
     #: The output format of a reading command (``--format``; ``--json`` makes it json).
     format: str = "table"
+    _local: Config | None = field(default=None, repr=False)
     _config: Config | None = field(default=None, repr=False)
     _app: ComplaintsApp | None = field(default=None, repr=False)
     _models: ReadModels | None = field(default=None, repr=False)
 
-    def config(self) -> Config:
-        if self._config is None:
+    def local_config(self) -> Config:
+        """The desk's own file, as written: its connection, and the rules it starts from."""
+        if self._local is None:
             from complaintctl.config import load
 
-            self._config = load(self.config_path)
+            self._local = load(self.config_path)
+        return self._local
+
+    def config(self) -> Config:
+        """The rules in force: the desk's file with the shop's settings from the store applied.
+
+        Reading them opens the store (complaintctl.settings): a limit a manager
+        changed on another desk holds here at once.
+        """
+        if self._config is None:
+            from complaintctl.settings import rules_in_force
+
+            local = self.local_config()
+            app = self._open(local)
+            self._config = rules_in_force(local, app)
+            app.policy = self._config.policy
         return self._config
+
+    def reload_config(self) -> Config:
+        """The rules in force again, after this command changed them."""
+        self._config = None
+        return self.config()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -57,12 +79,18 @@ class Ctx:
         return "json" if self.json else self.format
 
     def app(self) -> ComplaintsApp:
+        """The write model under the rules in force; an unknown actor is refused (exit 4)."""
+        cfg = self.config()
+        # An actor the shop does not know is refused for reading too (exit 4, staff-only).
+        cfg.policy.staff_member(self.actor)
+        assert self._app is not None
+        return self._app
+
+    def _open(self, cfg: Config) -> ComplaintsApp:
+        """Open the store with the desk's connection settings (once per command)."""
         if self._app is None:
             from complaintctl.app import open_app
 
-            cfg = self.config()
-            # An actor the shop does not know is refused for reading too (exit 4, staff-only).
-            cfg.policy.staff_member(self.actor)
             try:
                 self._app = open_app(
                     self.store,

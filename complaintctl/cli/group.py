@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rebuild": ("admin:rebuild", "Rebuild every read model from the first event (the cache..."),
     "demo": ("admin:demo", "Run a worked case (a misquoted blower motor) from receipt to..."),
     "completion": ("admin:completion", "Print the shell completion script."),
+    "config": ("settings:config", "The shop's settings, kept in the store as events: show,..."),
     # the life of a case
     "new": ("cases:new", "Record a new complaint and print its reference (C-<year>-<5..."),
     "ack": ("cases:ack", "Acknowledge a complaint and promise when the customer hears back."),

@@ -1,0 +1,161 @@
+"""The rules in force on a desk: its ``complaintctl.toml`` overridden by the store's settings.
+
+The shop's rules are events in the store (:mod:`events.settings`): ``config set``
+and ``config import`` append them, and every desk reads them on each command,
+so a limit a manager changed on one desk holds on every desk at once. The
+desk's file gives the starting values and keeps what belongs to the desk alone
+(the ``[store]`` table: connection, key file). Every change is checked as the
+file is (:func:`complaintctl.config.parse` on the merged mapping) before it is
+saved: the store never holds rules a desk cannot read.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from complaintctl.config import Config, parse
+from complaintctl.errors import NotFound, UsageProblem
+from events.settings import (
+    changes_in_force,
+    in_force,
+    is_local,
+    leaves,
+    load_settings,
+    record_changes,
+    split_key,
+)
+
+#: The rule a non-manager's ``config set`` is refused by (exit 4).
+RULE = "settings-need-manager"
+#: Shown instead of a password, wherever a setting is printed.
+MASK = "********"
+
+
+def plain(value: Any) -> Any:
+    """A TOML value as the log keeps it: dates and times as ISO text, tables and lists deep."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def parse_value(text: str) -> Any:
+    """``config set``'s VALUE: a TOML value (``500``, ``true``, ``["a", "b"]``), else the text."""
+    try:
+        parsed = tomllib.loads(f"v = {text}")
+    except tomllib.TOMLDecodeError:
+        return text
+    if set(parsed) != {"v"}:
+        return text
+    return plain(parsed["v"])
+
+
+def rules_in_force(local: Config, app: Application[UUID]) -> Config:
+    """The desk's config with the store's settings applied: what every command obeys."""
+    changes = changes_in_force(app)
+    if not changes:
+        return local
+    return parse(in_force(local.raw, changes))
+
+
+def _check_key(key: str) -> str:
+    try:
+        split_key(key)
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
+    if is_local(key):
+        raise UsageProblem(
+            f"{key} belongs to this desk, not to the shop: edit its complaintctl.toml"
+        )
+    return key.strip()
+
+
+def change(
+    app: Application[UUID], local: Config, actor: str, wanted: list[tuple[str, Any]]
+) -> tuple[Config, list[tuple[str, Any]]]:
+    """Check and record rule changes by ``actor``; the rules now in force and what changed.
+
+    Only a manager (in the rules in force) changes them (RuleRefused, exit 4); a
+    value is checked as the file is (ConfigError, exit 2); a change to the value
+    already in force records nothing.
+    """
+    current = in_force(local.raw, changes_in_force(app))
+    parse(current).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
+    now = leaves(plain(current))
+    effective: list[tuple[str, Any]] = []
+    for key, value in wanted:
+        key = _check_key(key)
+        if value is None and key not in now and not any(k.startswith(key + ".") for k in now):
+            continue
+        if value is not None and now.get(key, object()) == value:
+            continue
+        effective.append((key, value))
+    if not effective:
+        return parse(current), []
+    merged = parse(in_force(current, effective))
+    record_changes(app, effective, actor)
+    return merged, effective
+
+
+def import_changes(local: Config, app: Application[UUID], path: Path) -> list[tuple[str, Any]]:
+    """What a hand-edited config file changes against the rules in force, key by key.
+
+    The file is checked whole first (``config.load``); its ``[store]`` table is
+    the desk's own and never imported. A key the file no longer has is removed.
+    """
+    from complaintctl.config import load
+
+    theirs = load(path).raw
+    ours = in_force(local.raw, changes_in_force(app))
+    mine = {k: v for k, v in leaves(plain(ours)).items() if not is_local(k)}
+    file = {k: v for k, v in leaves(plain(theirs)).items() if not is_local(k)}
+    out: list[tuple[str, Any]] = [(k, v) for k, v in file.items() if mine.get(k, object()) != v]
+    out += [(k, None) for k in mine if k not in file]
+    return out
+
+
+def shown(key: str, value: Any) -> Any:
+    """A setting's value as printed: a password never."""
+    return MASK if split_key(key)[-1] == "password" and value else value
+
+
+def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
+    """Every key in force with its value and where it comes from (``config show --origin``).
+
+    ``store``: a ``config set`` or ``config import`` in the log (``set_by`` says
+    who; ``config log`` says when); ``file``: the desk's file, unchanged by the
+    shop; ``desk``: a key of this desk alone (``[store]``).
+    """
+    agg = load_settings(app)
+    set_by = agg.set_by if agg is not None else {}
+    merged = in_force(local.raw, agg.changes if agg is not None else [])
+    rows = []
+    for key, value in leaves(plain(merged)).items():
+        by = next(
+            (who for k, who in set_by.items() if key == k or key.startswith(k + ".")),
+            None,
+        )
+        origin = "desk" if is_local(key) else "store" if by else "file"
+        rows.append({"key": key, "value": shown(key, value), "origin": origin, "set_by": by})
+    return rows
+
+
+def get(config: Config, key: str) -> Any:
+    """One key (or a table) of the rules in force; NotFound (exit 3) if nobody set it."""
+    value: Any = plain(config.raw)
+    for part in split_key(key):
+        if not isinstance(value, dict) or part not in value:
+            raise NotFound(f"{key}: not set (its default applies), or no such key")
+        value = value[part]
+    if isinstance(value, dict):
+        return {k: shown(k, v) for k, v in leaves(value).items()}
+    return shown(key, value)
