@@ -442,6 +442,22 @@ def _shifts(shop: dict[str, Any]) -> dict[str, tuple[time, time]]:
 
 def load(path: Path) -> Config:
     """Read and check a config file."""
+    return parse(read(path))
+
+
+def parse_local(data: dict[str, Any]) -> Config:
+    """A joined desk's file (``init --join``): only its [store] table; the rules are the store's.
+
+    The policy here is a placeholder until the store's settings are applied
+    (``complaintctl.settings.rules_in_force``).
+    """
+    _known(data, frozenset({"store"}), "")
+    store, backend, _, _ = _store_and_privacy(data)
+    return Config(policy=Policy(), backend=backend, store=store, raw=data)
+
+
+def read(path: Path) -> dict[str, Any]:
+    """A config file's mapping, as TOML (ConfigError for a missing or unreadable file)."""
     try:
         text = path.read_bytes()
     except FileNotFoundError:
@@ -458,12 +474,15 @@ def load(path: Path) -> Config:
         raise ConfigError(str(path), "not UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), f"not valid TOML: {e}") from None
-    return parse(data)
+    return data
 
 
-def write(path: Path, data: dict[str, Any]) -> None:
-    """Check, then write the config with tomli-w (atomically: a temp file and a rename)."""
-    parse(data)
+def write(path: Path, data: dict[str, Any], *, local: bool = False) -> None:
+    """Check, then write the config with tomli-w (atomically: a temp file and a rename).
+
+    ``local``: a joined desk's file, only its [store] table (``parse_local``).
+    """
+    (parse_local if local else parse)(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")

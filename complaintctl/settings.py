@@ -12,6 +12,7 @@ saved: the store never holds rules a desk cannot read.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -19,16 +20,18 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from complaintctl.config import Config, parse
+from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
 from events.settings import (
-    changes_in_force,
+    LOCAL_TABLES,
+    ShopSettings,
     in_force,
     is_local,
     leaves,
     load_settings,
     record_changes,
     split_key,
+    start_settings,
 )
 
 #: The rule a non-manager's ``config set`` is refused by (exit 4).
@@ -59,12 +62,38 @@ def parse_value(text: str) -> Any:
     return plain(parsed["v"])
 
 
+def joined(data: Mapping[str, Any]) -> bool:
+    """True for a desk that joined a shop (``init --join``): its file holds only its own part."""
+    return set(data) <= set(LOCAL_TABLES)
+
+
+def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
+    """The rules in force as a config mapping (with the desk's own [store] table).
+
+    A desk with the shop's rules in its file starts from them; a joined desk
+    from the rules the first desk recorded; both then apply every change.
+    """
+    if agg is None:
+        if joined(local.raw):
+            raise ConfigError(
+                "store", "this database holds no shop's settings: run `init` on the first desk"
+            )
+        return dict(local.raw)
+    base = {**agg.rules, **local.raw} if joined(local.raw) else dict(local.raw)
+    return in_force(base, agg.changes)
+
+
+def current(local: Config, app: Application[UUID]) -> dict[str, Any]:
+    """The rules in force as a config mapping: what ``config show`` lists."""
+    return _mapping(local, load_settings(app))
+
+
 def rules_in_force(local: Config, app: Application[UUID]) -> Config:
     """The desk's config with the store's settings applied: what every command obeys."""
-    changes = changes_in_force(app)
-    if not changes:
+    agg = load_settings(app)
+    if agg is None and not joined(local.raw):
         return local
-    return parse(in_force(local.raw, changes))
+    return parse(_mapping(local, agg))
 
 
 def _check_key(key: str) -> str:
@@ -88,9 +117,9 @@ def change(
     value is checked as the file is (ConfigError, exit 2); a change to the value
     already in force records nothing.
     """
-    current = in_force(local.raw, changes_in_force(app))
-    parse(current).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
-    now = leaves(plain(current))
+    now_raw = current(local, app)
+    parse(now_raw).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
+    now = leaves(plain(now_raw))
     effective: list[tuple[str, Any]] = []
     for key, value in wanted:
         key = _check_key(key)
@@ -100,10 +129,17 @@ def change(
             continue
         effective.append((key, value))
     if not effective:
-        return parse(current), []
-    merged = parse(in_force(current, effective))
-    record_changes(app, effective, actor)
+        return parse(now_raw), []
+    merged = parse(in_force(now_raw, effective))
+    record_changes(app, effective, actor, baseline=local.raw)
     return merged, effective
+
+
+def start(app: Application[UUID], local: Config, actor: str) -> None:
+    """Record the desk's rules as the store's starting point, if the store has none yet."""
+    if not joined(local.raw):
+        local.policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
+        start_settings(app, local.raw, actor)
 
 
 def import_changes(local: Config, app: Application[UUID], path: Path) -> list[tuple[str, Any]]:
@@ -115,7 +151,7 @@ def import_changes(local: Config, app: Application[UUID], path: Path) -> list[tu
     from complaintctl.config import load
 
     theirs = load(path).raw
-    ours = in_force(local.raw, changes_in_force(app))
+    ours = current(local, app)
     mine = {k: v for k, v in leaves(plain(ours)).items() if not is_local(k)}
     file = {k: v for k, v in leaves(plain(theirs)).items() if not is_local(k)}
     out: list[tuple[str, Any]] = [(k, v) for k, v in file.items() if mine.get(k, object()) != v]
@@ -137,7 +173,7 @@ def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
     """
     agg = load_settings(app)
     set_by = agg.set_by if agg is not None else {}
-    merged = in_force(local.raw, agg.changes if agg is not None else [])
+    merged = _mapping(local, agg)
     rows = []
     for key, value in leaves(plain(merged)).items():
         by = next(

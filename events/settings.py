@@ -102,7 +102,9 @@ class ShopSettings(Aggregate):
         return SETTINGS_ID
 
     @event("SettingsStarted", topic="complaints:SettingsStarted")
-    def __init__(self, actor: str) -> None:
+    def __init__(self, rules: dict[str, Any], actor: str) -> None:
+        #: The shop's rules as the first desk's file gave them (a joining desk starts here).
+        self.rules = rules
         self.changes: list[tuple[str, Any]] = []
         #: Who last set each key (the log has when).
         self.set_by: dict[str, str] = {}
@@ -135,17 +137,34 @@ def changes_in_force(app: Application[UUID]) -> list[tuple[str, Any]]:
     return list(agg.changes) if agg is not None else []
 
 
+def start_settings(app: Application[UUID], rules: Mapping[str, Any], actor: str) -> None:
+    """Record the first desk's rules, so a further desk can join with nothing but a connection."""
+    if load_settings(app) is None:
+        app.save(ShopSettings(rules=shop_rules(rules), actor=actor))
+
+
+def shop_rules(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A config mapping without the tables that belong to one desk."""
+    return {k: copy.deepcopy(v) for k, v in data.items() if k not in LOCAL_TABLES}
+
+
 def record_changes(
-    app: Application[UUID], changes: list[tuple[str, Any]], actor: str, *, tries: int = 8
+    app: Application[UUID],
+    changes: list[tuple[str, Any]],
+    actor: str,
+    *,
+    baseline: Mapping[str, Any],
+    tries: int = 8,
 ) -> int:
     """Append the changes in one save (all or none); returns the settings' new version.
 
     The caller has checked the actor (a manager) and the merged rules; two
     managers saving at once collide on the version and the later one retries
-    on top of the other's change.
+    on top of the other's change. A store's first settings start from
+    ``baseline`` (the desk's file: the rules the shop had until then).
     """
     for _ in range(tries):
-        agg = load_settings(app) or ShopSettings(actor=actor)
+        agg = load_settings(app) or ShopSettings(rules=shop_rules(baseline), actor=actor)
         for key, value in changes:
             agg.change(key, value, actor)
         try:

@@ -114,7 +114,9 @@ class Store:
 
     def event_count(self) -> int:
         """How many events the store holds, read through the library's recorder."""
-        cfg = configuration.load(self.path / configuration.CONFIG_NAME)
+        data = configuration.read(self.path / configuration.CONFIG_NAME)
+        joined = set(data) <= {"store"}  # a desk that joined: the rules are the store's
+        cfg = configuration.parse_local(data) if joined else configuration.parse(data)
         app = open_app(self.path, policy=cfg.policy, backend=cfg.backend, settings=cfg.store)
         try:
             return app.recorder.max_notification_id() or 0
@@ -133,11 +135,24 @@ class Store:
 
 
 def make_store(
-    path: Path, preset: str = "car-service", backend: str = "file", **settings: Any
-) -> Store:
-    """``init`` a store; for PostgreSQL, ``settings`` become the config's [store] table."""
+    path: Path, preset: str = "car-service", backend: str = "file", join: bool = False,
+    **settings: Any,
+) -> Store:  # fmt: skip
+    """``init`` a store; for PostgreSQL, ``settings`` become the config's [store] table.
+
+    ``init`` reads the connection from the library's variables, as a shop gives it;
+    ``join``: a further desk on the database (``init --join``).
+    """
     s = Store(path)
-    s.ok("--backend", backend, "init", "--preset", preset, actor=MANAGER)
+    env = {f"POSTGRES_{k.upper()}": str(v) for k, v in settings.items() if k != "sqlite_dbname"}
+    if "sqlite_dbname" in settings:
+        env["SQLITE_DBNAME"] = settings["sqlite_dbname"]
+    args = ["--join"] if join else ["--preset", preset]
+    r = s.runner.invoke(
+        main, ["--store", str(path), "--actor", MANAGER, "--backend", backend, "init", *args],
+        env=env, catch_exceptions=False,
+    )  # fmt: skip
+    assert r.exit_code == 0, (r.exit_code, r.stdout, r.stderr)
     if settings:
         cfg = s.path / configuration.CONFIG_NAME
         data = tomllib.loads(cfg.read_text("utf-8"))

@@ -56,7 +56,7 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
     else:
         settings = {"sqlite_dbname": str(tmp_path / "shop.sqlite")}
     a = make_store(tmp_path / "desk-a", backend=request.param, **settings)
-    b = make_store(tmp_path / "desk-b", backend=request.param, **settings)
+    b = make_store(tmp_path / "desk-b", backend=request.param, join=True, **settings)
     yield Shop(request.param, a, b, settings)
 
 
@@ -138,7 +138,8 @@ def test_keys_an_earlier_version_kept_on_a_desk_move_into_the_database(
     data["store"] = {"backend": "sqlite", "sqlite_dbname": str(shared)}
     cfg.write_text(tomli_w.dumps(data), "utf-8")
     assert a.show(ref)["customer"] == WANG["customer"]  # read, and copied in
-    b = make_store(tmp_path / "desk-b", backend="sqlite", sqlite_dbname=str(shared))
+    a.ok("config", "import", actor=MANAGER)  # the rules into the database: a desk may join
+    b = make_store(tmp_path / "desk-b", backend="sqlite", join=True, sqlite_dbname=str(shared))
     assert b.show(ref)["customer"] == WANG["customer"]
     b.ok("forget", WANG["contact"], "--yes", actor=MANAGER)
     assert a.show(ref)["customer"] == "[forgotten]"
@@ -197,5 +198,5 @@ def test_migrate_takes_the_keys_into_the_target_database(
     desk = make_store(tmp_path / "desk", backend="sqlite")
     ref = desk.new(**WANG)
     desk.ok("migrate", "--to", "postgres", "--target", pg_url(pg_schema), actor=MANAGER)
-    other = make_store(tmp_path / "other", backend="postgres", **pg_schema)
+    other = make_store(tmp_path / "other", backend="postgres", join=True, **pg_schema)
     assert other.show(ref)["customer"] == WANG["customer"]

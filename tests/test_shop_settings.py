@@ -36,7 +36,7 @@ def desks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Stor
     else:
         settings = {"sqlite_dbname": str(tmp_path / "shop.sqlite")}
     a = make_store(tmp_path / "desk-a", backend=request.param, **settings)
-    b = make_store(tmp_path / "desk-b", backend=request.param, **settings)
+    b = make_store(tmp_path / "desk-b", backend=request.param, join=True, **settings)
     yield a, b
 
 
@@ -167,3 +167,74 @@ def test_import_records_a_hand_edited_file(store: Store, tmp_path: Path) -> None
     store.refused("approve", ref, rule="approval-needs-higher-tier", actor=SERVICE_MANAGER)
     # Importing again changes nothing.
     assert store.json("config", "import", str(edited), actor=MANAGER)["changed"] == []
+
+
+# -- init on a shared database: the first desk, a further desk, plain errors ---------------
+
+
+def _init(path: Path, env: dict[str, str], *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from complaintctl.cli import main
+
+    return CliRunner().invoke(
+        main, ["--store", str(path), "--actor", MANAGER, "--backend", "postgres", "init", *args],
+        env=env,
+    )  # fmt: skip
+
+
+def _pg_env(pg: dict[str, Any], **over: str) -> dict[str, str]:
+    env = {f"POSTGRES_{k.upper()}": str(v) for k, v in pg.items()}
+    env["POSTGRES_PASSWORD"] = "never-written"  # trust auth: accepted, and kept out of the file
+    return env | over
+
+
+def test_a_further_desk_joins_and_a_second_shop_is_refused(
+    tmp_path: Path, pg_schema: dict[str, Any]
+) -> None:
+    env = _pg_env(pg_schema)
+    assert _init(tmp_path / "a", env, "--join").exit_code == 4  # nothing to join yet
+    first = _init(tmp_path / "a", env, "--preset", "car-service")
+    assert first.exit_code == 0, first.output
+    recorded = tomllib.loads((tmp_path / "a" / "complaintctl.toml").read_text("utf-8"))
+    assert recorded["store"]["dbname"] == pg_schema["dbname"]
+    assert recorded["store"]["schema"] == pg_schema["schema"]
+    again = _init(tmp_path / "b", env, "--preset", "general")
+    assert again.exit_code == 4 and "--join" in again.stderr
+    assert not (tmp_path / "b" / "complaintctl.toml").exists()
+    joined = _init(tmp_path / "b", env, "--join")
+    assert joined.exit_code == 0, joined.output
+    text = (tmp_path / "b" / "complaintctl.toml").read_text("utf-8")
+    assert set(tomllib.loads(text)) == {"store"}
+    for path in (tmp_path / "a" / "complaintctl.toml", tmp_path / "b" / "complaintctl.toml"):
+        assert "never-written" not in path.read_text("utf-8")
+    b = Store(tmp_path / "b")
+    assert b.json("config", "get", "tiers.1.remedy_limit")["value"] == "500"  # car-service's
+    ref = b.new()
+    assert b.show(ref)["customer"] == "王先生"  # sealed, as the shop's privacy rule says
+
+
+@pytest.mark.parametrize(
+    ("over", "said"),
+    [
+        ({"POSTGRES_DBNAME": "no_such_db_here"}, "no such database"),
+        ({"POSTGRES_PORT": "1"}, "refused"),
+    ],
+)
+def test_init_says_plainly_what_is_wrong_within_seconds(
+    tmp_path: Path, pg_schema: dict[str, Any], over: dict[str, str], said: str
+) -> None:
+    import time
+
+    started = time.monotonic()
+    r = _init(tmp_path / "desk", _pg_env(pg_schema, **over), "--preset", "general")
+    assert time.monotonic() - started < 10
+    assert r.exit_code == 7 and said in r.stderr, r.stderr
+    assert "never-written" not in r.output + r.stderr
+    assert not (tmp_path / "desk" / "complaintctl.toml").exists()
+
+
+def test_join_is_for_a_shared_database(tmp_path: Path) -> None:
+    s = Store(tmp_path / "desk")
+    r = s.invoke("init", "--join", actor=MANAGER)
+    assert r.exit_code == 2 and "shared database" in r.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,35 +26,86 @@ from complaintctl.render import safe
     help="A starting configuration for a kind of shop.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option(
+    "--join",
+    is_flag=True,
+    help="A further desk on a shared database: write only this desk's part of the config.",
+)
 @json_option
 @pass_ctx
-def init(obj: Ctx, preset: str, force: bool) -> None:
+def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
     """Write complaintctl.toml for a new store; the actor is listed as a manager (tier 3).
 
     Actors missing from the staff list may act as tier-1 agents until the
-    shop sets shop.allow_unknown_staff = false.
+    shop sets shop.allow_unknown_staff = false. On SQLite or PostgreSQL the
+    connection comes from the library's variables (POSTGRES_HOST, POSTGRES_PORT,
+    POSTGRES_DBNAME, POSTGRES_USER, POSTGRES_SCHEMA, SQLITE_DBNAME) and is
+    recorded in [store], never the password; init tests it first. The first
+    desk records the shop's rules in the database; a database that holds a
+    shop already is refused (exit 4) unless --join: then only [store] is
+    written and every rule comes from the database.
 
     \b
     Example:
         complaintctl --store ./complaints --actor 陈总 init --preset car-service
+        POSTGRES_DBNAME=shop complaintctl --backend postgres --store ./desk2 init --join
     """
     from complaintctl import config as configuration
+    from complaintctl import desks
 
     path = obj.config_path
     if path.exists() and not force:
         raise UsageProblem(f"{path} already exists; use --force to overwrite it")
-    data = presets.preset(preset)
-    data["shop"]["preset"] = preset
-    data["staff"][obj.actor] = {"tier": 3, "role": "manager", "department": "management"}
-    # New stores seal customers' personal data per customer, so `forget` can shred it.
-    data.setdefault("privacy", {"encrypt_personal": True, "retention_days": 1095})
-    if obj.backend:
-        data["store"]["backend"] = obj.backend
+    backend = obj.backend or "file"
+    if join and backend == "file":
+        raise UsageProblem("--join is for a shared database: use --backend sqlite or postgres")
+    store = desks.connection(backend, obj.store)
+    if join:
+        data: dict[str, Any] = {"store": store}
+    else:
+        data = presets.preset(preset)
+        data["shop"]["preset"] = preset
+        data["staff"][obj.actor] = {"tier": 3, "role": "manager", "department": "management"}
+        # New stores seal customers' personal data per customer, so `forget` can shred it.
+        data.setdefault("privacy", {"encrypt_personal": True, "retention_days": 1095})
+        data["store"] |= store
+    desks.probe(store)
     obj.store.mkdir(parents=True, exist_ok=True, mode=0o700)
     obj.store.chmod(0o700)
+    if backend != "file":
+        _record_shop(obj, data, join, force)
+    if join:
+        configuration.parse_local(data)
+        configuration.write(path, data, local=True)
+        result = {"config": str(path), "store": str(obj.store), "joined": True}
+        obj.emit(result, safe(f"wrote {path}: this desk joined the shop in the database"))
+        return
     configuration.write(path, data)
     result = {"config": str(path), "store": str(obj.store), "preset": preset, "manager": obj.actor}
     obj.emit(result, safe(f"wrote {path} (preset {preset}); {obj.actor} is a manager, tier 3"))
+
+
+def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> None:
+    """On a shared database: refuse a second shop, record the first desk's rules.
+
+    ``--force`` rewrites this desk's file over a shop that is there already.
+    """
+    from complaintctl import config as configuration
+    from complaintctl.app import open_app
+    from complaintctl.desks import refuse_if_shop
+    from events.settings import start_settings
+
+    cfg = configuration.parse_local(data) if join else configuration.parse(data)
+    app = open_app(obj.store, policy=cfg.policy, backend=cfg.backend, settings=cfg.store,
+                   key_file=obj.key_file)  # fmt: skip
+    try:
+        count = app.recorder.max_notification_id() or 0
+        if not (force and count):
+            refuse_if_shop(count, join)
+        if not join:
+            start_settings(app, data, obj.actor)
+    finally:
+        app.close()
 
 
 @click.command("verify")

@@ -44,9 +44,11 @@ class Ctx:
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
         if self._local is None:
-            from complaintctl.config import load
+            from complaintctl.config import parse, parse_local, read
+            from complaintctl.settings import joined
 
-            self._local = load(self.config_path)
+            data = read(self.config_path)
+            self._local = parse_local(data) if joined(data) else parse(data)
         return self._local
 
     def config(self) -> Config:
@@ -61,6 +63,11 @@ class Ctx:
             local = self.local_config()
             app = self._open(local)
             self._config = rules_in_force(local, app)
+            if self._config.encrypt_personal and app.keyring is None:
+                # A joined desk learns from the store that customers are sealed (the
+                # first application is closed with the command, as every one is).
+                self._app = None
+                app = self._open(self._config)
             app.policy = self._config.policy
         return self._config
 

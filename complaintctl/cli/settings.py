@@ -160,7 +160,9 @@ def import_(obj: Ctx, file: Path | None) -> None:
 
     FILE defaults to this desk's complaintctl.toml. Every key that differs from
     the settings in force is set, every key the file no longer has is removed;
-    the [store] table stays the desk's own and is never imported.
+    the [store] table stays the desk's own and is never imported. On a store
+    whose rules were all in a desk's file so far (a file store moved by
+    `migrate`), the first import records them, so a further desk can join.
 
     \b
     Example:
@@ -168,8 +170,10 @@ def import_(obj: Ctx, file: Path | None) -> None:
     """
     from complaintctl import settings
 
-    wanted = settings.import_changes(obj.local_config(), obj.app(), file or obj.config_path)
-    _, changed = settings.change(obj.app(), obj.local_config(), obj.actor, wanted)
+    local = obj.local_config()
+    wanted = settings.import_changes(local, obj.app(), file or obj.config_path)
+    _, changed = settings.change(obj.app(), local, obj.actor, wanted)
+    settings.start(obj.app(), local, obj.actor)  # a store's first import: a desk may join now
     obj.reload_config()
     _emit_changes(obj, changed, "set")
 
