@@ -24,6 +24,21 @@ from complaintctl.keyring import open_keyring
 from events.application import ComplaintsApp
 from events.policy import Policy
 
+#: [store] keys passed to the library's PostgreSQL module as its variables.
+PG_PASS_THROUGH = {
+    "pool_size": "POSTGRES_POOL_SIZE",
+    "max_overflow": "POSTGRES_MAX_OVERFLOW",
+    "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
+    "max_waiting": "POSTGRES_MAX_WAITING",
+    "conn_max_age": "POSTGRES_CONN_MAX_AGE",
+    "pre_ping": "POSTGRES_PRE_PING",
+    "idle_in_transaction_session_timeout": "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
+}
+#: A one-shot command needs one connection, two at most (the library's default opens 5);
+#: a wrong host fails within seconds, not the library's 30.
+PG_DEFAULTS = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1",
+               "POSTGRES_CONNECT_TIMEOUT": "5"}  # fmt: skip
+
 # The default plain-file store; "sqlite" and "postgres" use the library's own modules.
 FILE_MODULE = "complaintctl.filestore"
 
@@ -111,6 +126,17 @@ def _backend_env(
                 env[var] = environ[var]
             elif key in settings:
                 env[var] = str(settings[key])
+        for key, var in PG_PASS_THROUGH.items():
+            if var in environ:
+                env[var] = environ[var]
+            elif key in settings:
+                value = settings[key]
+                env[var] = ("y" if value else "n") if isinstance(value, bool) else str(value)
+            elif var in PG_DEFAULTS:
+                env[var] = PG_DEFAULTS[var]
+        if "sslmode" in settings:
+            # The library passes no sslmode; libpq reads its own variable (one wins: the env's).
+            os.environ.setdefault("PGSSLMODE", str(settings["sslmode"]))
         # The library insists on a password; trust and peer authentication need none.
         env.setdefault("POSTGRES_PASSWORD", environ.get("POSTGRES_PASSWORD", ""))
         return env

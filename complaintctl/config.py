@@ -64,8 +64,28 @@ _SHOP_KEYS = frozenset(
     }
 )
 _POSTGRES_KEYS = ("host", "port", "dbname", "user", "password", "schema")
+#: [store] keys for a busy shop's PostgreSQL (app.PG_PASS_THROUGH): bounds of each.
+POSTGRES_TUNING: dict[str, tuple[int, int]] = {
+    "pool_size": (1, 100),
+    "max_overflow": (0, 100),
+    "connect_timeout": (1, 300),
+    "max_waiting": (0, 100_000),
+    "conn_max_age": (1, 86_400),
+    "idle_in_transaction_session_timeout": (0, 86_400),
+}
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STORE_KEYS = frozenset(
-    {"backend", "lock_timeout", "encrypt", "key_file", "sqlite_dbname", *_POSTGRES_KEYS}
+    {
+        "backend",
+        "lock_timeout",
+        "encrypt",
+        "key_file",
+        "sqlite_dbname",
+        "sslmode",
+        "pre_ping",
+        *_POSTGRES_KEYS,
+        *POSTGRES_TUNING,
+    }
 )
 _PRIVACY_KEYS = frozenset({"encrypt_personal", "retention_days"})
 _REPLY_KEYS = frozenset({"hours", "major_hours", "basis", "pause_statuses", "resolve_hours"})
@@ -281,6 +301,11 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
     for key in ("key_file", "sqlite_dbname"):
         if key in store and not (isinstance(store[key], str) and store[key].strip()):
             raise ConfigError(f"store.{key}", "must be a path")
+    for key, (lo, hi) in POSTGRES_TUNING.items():
+        _opt_int(store, key, "store", lo, hi)
+    _bool(store, "pre_ping", "store", False)
+    if "sslmode" in store and store["sslmode"] not in SSLMODES:
+        raise ConfigError("store.sslmode", f"must be one of {', '.join(SSLMODES)}")
     for key in _POSTGRES_KEYS:
         if key == "port":
             _opt_int(store, "port", "store", 1, 65_535)

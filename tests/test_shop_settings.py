@@ -238,3 +238,48 @@ def test_join_is_for_a_shared_database(tmp_path: Path) -> None:
     s = Store(tmp_path / "desk")
     r = s.invoke("init", "--join", actor=MANAGER)
     assert r.exit_code == 2 and "shared database" in r.stderr
+
+
+# -- connections: one or two per command, the [store] tuning passed through -----------------
+
+
+def test_postgres_tuning_passes_through_and_a_command_needs_one_connection(
+    tmp_path: Path, pg_schema: dict[str, Any]
+) -> None:
+    from complaintctl.app import persistence_env
+
+    env = persistence_env(tmp_path, "postgres", dict(pg_schema), environ={})
+    assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"]) == ("1", "1")
+    assert env["POSTGRES_CONNECT_TIMEOUT"] == "5"
+    tuned = {**pg_schema, "pool_size": 3, "max_overflow": 0, "pre_ping": True}
+    env = persistence_env(tmp_path, "postgres", tuned, environ={})
+    assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"]) == ("3", "0")
+    assert env["POSTGRES_PRE_PING"] == "y"
+    # One connection and no overflow: the whole story still runs (nothing waits for a second).
+    s = make_store(tmp_path / "desk", backend="postgres", **pg_schema)
+    cfg = s.path / "complaintctl.toml"
+    data = tomllib.loads(cfg.read_text("utf-8"))
+    data["store"] |= {"pool_size": 1, "max_overflow": 0, "connect_timeout": 3, "sslmode": "prefer"}
+    cfg.write_text(tomli_w.dumps(data), "utf-8")
+    ref = s.new(**WANG)
+    evidence = tmp_path / "photo.jpg"
+    evidence.write_bytes(b"\xff\xd8" + bytes(range(256)))
+    s.ok("attach", ref, str(evidence), "--kind", "photo")
+    s.ok("config", "set", "reply.hours", "12", actor=MANAGER)
+    assert s.json("list")[0]["ref"] == ref
+    assert s.json("verify")["ok"] is True
+    s.ok("forget", WANG["contact"], "--yes", actor=MANAGER)
+    assert s.show(ref)["customer"] == "[forgotten]"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("pool_size", 0), ("max_overflow", "2"), ("sslmode", "always"), ("pool_sise", 1)],
+)
+def test_bad_or_unknown_store_keys_are_refused(store: Store, key: str, value: Any) -> None:
+    cfg = store.path / "complaintctl.toml"
+    data = tomllib.loads(cfg.read_text("utf-8"))
+    data["store"][key] = value
+    cfg.write_text(tomli_w.dumps(data), "utf-8")
+    r = store.invoke("list")
+    assert r.exit_code == 2 and f"store.{key}" in r.stderr, r.stderr
