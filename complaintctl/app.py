@@ -7,7 +7,8 @@ import binascii
 import os
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,8 @@ def open_app(
             time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
             continue
         keys.bind(app)  # the shared tables on the application's own connections
+        if backend == "postgres":
+            app.numbering_lock = numbering_lock(app, env.get("POSTGRES_SCHEMA", ""))
         if "CIPHER_KEY" in env:
             try:
                 check_key(app)
@@ -181,6 +184,30 @@ def open_app(
                 raise
         return app
     raise AssertionError("unreachable")
+
+
+def numbering_lock(app: ComplaintsApp, schema: str) -> Callable[[], AbstractContextManager[object]]:
+    """A PostgreSQL advisory lock around numbering a case, for writers on every desk.
+
+    Sixteen writers on one counter otherwise collide on its version and retry
+    until some give up; with the lock they queue. A transaction-level lock on
+    a connection of the application's pool: released when that transaction
+    ends, also when the process dies. A pool of one connection cannot hold it
+    beside the save: there the retries alone serialise.
+    """
+    datastore = getattr(app.recorder, "datastore", None)
+    pool = getattr(datastore, "pool", None)
+    if pool is None or getattr(pool, "max_size", 1) < 2:
+        return nullcontext
+
+    @contextmanager
+    def held() -> Iterator[object]:
+        with pool.connection() as conn, conn.transaction():  # the pool's are autocommit
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                         (f"complaintctl:numbering:{schema}",))  # fmt: skip
+            yield conn
+
+    return held
 
 
 def check_key(app: ComplaintsApp) -> None:

@@ -283,3 +283,35 @@ def test_bad_or_unknown_store_keys_are_refused(store: Store, key: str, value: An
     cfg.write_text(tomli_w.dumps(data), "utf-8")
     r = store.invoke("list")
     assert r.exit_code == 2 and f"store.{key}" in r.stderr, r.stderr
+
+
+def test_writers_on_two_desks_queue_for_numbers_and_none_gives_up(
+    tmp_path: Path, pg_schema: dict[str, Any]
+) -> None:
+    """Real one-shot `new` processes on two desks: every one succeeds, refs gapless, in order."""
+    import os
+    import subprocess
+    import sys
+
+    a = make_store(tmp_path / "desk-a", backend="postgres", **pg_schema)
+    b = make_store(tmp_path / "desk-b", backend="postgres", join=True, **pg_schema)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    script = (
+        "for i in 1 2; do {py} -m complaintctl --store {desk} --actor 张伟 new --customer c$$ "
+        "--contact 139$$$i --channel phone --category misquote --summary s || exit 9; done"
+    )
+    procs = [
+        subprocess.Popen(
+            ["sh", "-c", script.format(py=sys.executable, desk=(a, b)[n % 2].path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(8)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [e for _o, e in outs]
+    refs = sorted(line for o, _e in outs for line in o.split())
+    assert len(refs) == 16
+    assert [int(r.rsplit("-", 1)[1]) for r in refs] == list(range(1, 17))
