@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
+    IntegrityError,
     Notification,
     ProcessRecorder,
     StoredEvent,
@@ -247,7 +248,15 @@ def migrate(
             events = [
                 StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in batch
             ]
-            target.insert_events(events, tracking=Tracking(TRACKING_NAME, batch[-1].id))
+            try:
+                target.insert_events(events, tracking=Tracking(TRACKING_NAME, batch[-1].id))
+            except IntegrityError:
+                # A rerun after a desk wrote to the target: its events and ours collide.
+                raise TargetNotEmptyError(
+                    "the target was written to since the earlier copy (a desk works on it "
+                    "already): this copy cannot be resumed there; migrate into an empty store, "
+                    "or keep working on the target"
+                ) from None
             copied += len(batch)
             if progress:
                 progress(len(batch))

@@ -72,3 +72,21 @@ def test_migrate_to_postgres_hides_the_password(
     assert json.loads(r.stdout)["ok"] is True
     _switch_backend(store, "postgres", pg_schema)
     assert store.show(ref)["ref"] == ref
+
+
+def test_a_rerun_into_a_target_a_desk_wrote_to_is_refused_plainly(
+    store: Store, tmp_path: Path
+) -> None:
+    """Copy, a desk works on the target, the source gains a case, migrate again: exit 4."""
+    ref = _life(store)
+    db = tmp_path / "complaints.db"
+    assert store.json("migrate", "--to", "sqlite", "--target", str(db), actor=MANAGER)["ok"]
+    desk = Store(tmp_path / "desk")
+    desk.ok("init", "--preset", "car-service", actor=MANAGER)
+    _switch_backend(desk, "sqlite", {"sqlite_dbname": str(db)})
+    desk.ok("note", ref, "在新库上继续处理")
+    store.ok("note", ref, "旧库上又记了一笔")
+    r = store.invoke("migrate", "--to", "sqlite", "--target", str(db), actor=MANAGER)
+    assert r.exit_code == 4, (r.exit_code, r.stderr)
+    assert "written to since the earlier copy" in r.stderr
+    assert "UNIQUE" not in r.stderr and "duplicate" not in r.stderr.lower()
