@@ -131,7 +131,7 @@ def change(
     if not effective:
         return parse(now_raw), []
     merged = parse(in_force(now_raw, effective))
-    record_changes(app, effective, actor, baseline=local.raw)
+    record_changes(app, effective, actor, baseline=plain(local.raw))
     return merged, effective
 
 
@@ -139,7 +139,7 @@ def start(app: Application[UUID], local: Config, actor: str) -> None:
     """Record the desk's rules as the store's starting point, if the store has none yet."""
     if not joined(local.raw):
         local.policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
-        start_settings(app, local.raw, actor)
+        start_settings(app, plain(local.raw), actor)
 
 
 def import_changes(local: Config, app: Application[UUID], path: Path) -> list[tuple[str, Any]]:

@@ -315,3 +315,12 @@ def test_writers_on_two_desks_queue_for_numbers_and_none_gives_up(
     refs = sorted(line for o, _e in outs for line in o.split())
     assert len(refs) == 16
     assert [int(r.rsplit("-", 1)[1]) for r in refs] == list(range(1, 17))
+
+
+def test_dates_are_kept_as_text(store: Store) -> None:
+    store.ok("config", "set", "shop.holidays", "[2026-10-01, 2026-10-02]", actor=MANAGER)
+    value = store.json("config", "get", "shop.holidays")["value"]
+    assert value == ["2026-10-01", "2026-10-02"]
+    store.refused(
+        "config", "set", "shop.holidays", '["not a day"]', actor=MANAGER, code=2, rule="holidays"
+    )

@@ -93,6 +93,7 @@ def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> Non
     from complaintctl import config as configuration
     from complaintctl.app import open_app
     from complaintctl.desks import refuse_if_shop
+    from complaintctl.settings import plain
     from events.settings import start_settings
 
     cfg = configuration.parse_local(data) if join else configuration.parse(data)
@@ -103,7 +104,7 @@ def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> Non
         if not (force and count):
             refuse_if_shop(count, join)
         if not join:
-            start_settings(app, data, obj.actor)
+            start_settings(app, plain(data), obj.actor)
     finally:
         app.close()
 
