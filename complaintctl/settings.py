@@ -161,7 +161,7 @@ def import_changes(local: Config, app: Application[UUID], path: Path) -> list[tu
 
 def shown(key: str, value: Any) -> Any:
     """A setting's value as printed: a password never."""
-    return MASK if split_key(key)[-1] == "password" and value else value
+    return MASK if key.rsplit(".", 1)[-1] == "password" and value else value
 
 
 def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
@@ -188,7 +188,11 @@ def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
 def get(config: Config, key: str) -> Any:
     """One key (or a table) of the rules in force; NotFound (exit 3) if nobody set it."""
     value: Any = plain(config.raw)
-    for part in split_key(key):
+    try:
+        parts = split_key(key)
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
+    for part in parts:
         if not isinstance(value, dict) or part not in value:
             raise NotFound(f"{key}: not set (its default applies), or no such key")
         value = value[part]
