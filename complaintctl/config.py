@@ -46,8 +46,10 @@ _TOP_KEYS = frozenset(
         "major",
         "privacy",
         "attachments",
+        "display",
     }
 )
+_DISPLAY_KEYS = frozenset({"language"})
 _SHOP_KEYS = frozenset(
     {
         "name",
@@ -132,6 +134,8 @@ class Config:
     encrypt_personal: bool = False
     shop_name: str = ""
     preset: str | None = None
+    #: ``[display] language``: what people read (None: the locale decides; complaintctl.i18n).
+    language: str | None = None
     # The mapping as read, for rewriting the file; settings never come from here.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -234,8 +238,22 @@ def parse(data: dict[str, Any]) -> Config:
         encrypt_personal=encrypt_personal,
         shop_name=name,
         preset=preset,
+        language=_display_language(_table(data, "display")),
         raw=data,
     )
+
+
+def _display_language(display: dict[str, Any]) -> str | None:
+    """``[display] language``: one of the languages the CLI speaks (complaintctl.i18n)."""
+    from complaintctl.i18n import LANGUAGES
+
+    _known(display, _DISPLAY_KEYS, "display")
+    if "language" not in display:
+        return None
+    value = display["language"]
+    if value not in LANGUAGES:
+        raise ConfigError("display.language", f"must be one of: {', '.join(LANGUAGES)}")
+    return str(value)
 
 
 def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, ...]]:

@@ -67,6 +67,7 @@ def translate(exc: BaseException) -> CliError | None:
     )
 
     from complaintctl.config import ConfigError, ConfigUnreadable
+    from complaintctl.i18n import _
     from complaintctl.importer import ImportFileError
     from complaintctl.migrate import MigrationError, TargetNotEmptyError, TargetUnreachable
     from events.errors import (
@@ -80,9 +81,9 @@ def translate(exc: BaseException) -> CliError | None:
     from events.handovers import HandoverNotFound
 
     if isinstance(exc, ConfigUnreadable):
-        return StoreUnavailable(f"store unavailable: config {exc}")
+        return StoreUnavailable(_("store unavailable: config {problem}").format(problem=exc))
     if isinstance(exc, ConfigError):
-        return UsageProblem(f"invalid config: {exc}")
+        return UsageProblem(_("invalid config: {problem}").format(problem=exc))
     if isinstance(exc, TargetNotEmptyError):
         return Refused(f"refused by rule migrate-into-empty: {exc}")
     if isinstance(exc, TargetUnreachable):
@@ -91,14 +92,20 @@ def translate(exc: BaseException) -> CliError | None:
         return VerifyFailed(str(exc))
     if isinstance(exc, ImportFileError):
         return UsageProblem(str(exc))
-    if isinstance(exc, CaseNotFound | GroupNotFound | HandoverNotFound):
+    if isinstance(exc, CaseNotFound):
+        return NotFound(_("no such case: {ref}").format(ref=exc.ref))
+    if isinstance(exc, GroupNotFound):
+        return NotFound(_("no such group: {name}").format(name=exc.name))
+    if isinstance(exc, HandoverNotFound):
         return NotFound(str(exc))
     if isinstance(exc, RuleRefused):
-        return Refused(str(exc))
+        from complaintctl.refusals import refused
+
+        return Refused(refused(exc.rule, exc.message))
     if isinstance(exc, InvalidInput):
         return UsageProblem(str(exc))
     if isinstance(exc, ConcurrentChange | IntegrityError):
-        return Conflict(f"conflict: {exc}")
+        return Conflict(_("conflict: {problem}").format(problem=exc))
     if isinstance(exc, DomainError):
         return Bug(f"unexpected domain error: {exc}")
     if isinstance(exc, DataError):
@@ -106,7 +113,7 @@ def translate(exc: BaseException) -> CliError | None:
     # InterfaceError: the database cannot be opened or reached (a directory given as a
     # SQLite file, a server that refuses): unavailable, like a locked or full store.
     if isinstance(exc, OperationalError | InterfaceError | PermissionError):
-        return StoreUnavailable(f"store unavailable: {exc}")
+        return StoreUnavailable(_("store unavailable: {problem}").format(problem=exc))
     if isinstance(exc, ValueError) and "null byte" in str(exc):
         # os and pathlib refuse NUL in a path; only a caller in Python can pass one.
         return UsageProblem("a NUL byte in a file name or path")

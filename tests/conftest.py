@@ -66,6 +66,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             "SQLITE_DBNAME",
         ):
             monkeypatch.delenv(key, raising=False)
+    # The display language follows the locale: English unless a test asks for Chinese.
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 class Store:

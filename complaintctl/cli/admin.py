@@ -82,7 +82,10 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
         return
     configuration.write(path, data)
     result = {"config": str(path), "store": str(obj.store), "preset": preset, "manager": obj.actor}
-    obj.emit(result, safe(f"wrote {path} (preset {preset}); {obj.actor} is a manager, tier 3"))
+    from complaintctl.i18n import _
+
+    done = _("wrote {path} (preset {preset}); {actor} is a manager, tier 3")
+    obj.emit(result, safe(done.format(path=path, preset=preset, actor=obj.actor)))
 
 
 def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> None:

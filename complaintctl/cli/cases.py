@@ -17,6 +17,7 @@ from complaintctl.attachments import open_store
 from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import CURRENCY, DECIMAL, json_option, time_option
 from complaintctl.errors import UsageProblem
+from complaintctl.i18n import _, label
 from complaintctl.render import emit_json, local_time, safe
 from events.application import NewCase
 from events.policy import (
@@ -108,7 +109,9 @@ def new(
         click.echo(case["ref"])
         if case["severity"] == "major" and case["severity_by"] == "rule":
             reasons = "; ".join(case["major_reasons"])
-            click.echo(safe(f"flagged major by rule: {reasons}"), err=True)
+            click.echo(
+                safe(_("flagged major by rule: {reasons}").format(reasons=reasons)), err=True
+            )
 
 
 # -- the life of a case -----------------------------------------------------------
@@ -129,7 +132,7 @@ def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> N
     """
     case = obj.case_of(obj.app().acknowledge(ref, obj.actor, reply_by, message))
     when = local_time(case["reply_by"], obj.zone)
-    obj.done(case, f"{case['ref']} acknowledged; reply by {when}")
+    obj.done(case, _("{ref} acknowledged; reply by {when}").format(ref=case["ref"], when=when))
 
 
 @click.command()
@@ -145,7 +148,7 @@ def assign(obj: Ctx, ref: str, owner: str) -> None:
         complaintctl assign C-2026-00001 王强
     """
     case = obj.case_of(obj.app().assign(ref, owner, obj.actor))
-    obj.done(case, f"{case['ref']} assigned to {case['owner']}")
+    obj.done(case, _("{ref} assigned to {owner}").format(ref=case["ref"], owner=case["owner"]))
 
 
 @click.command()
@@ -165,8 +168,12 @@ def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle:
         complaintctl transfer C-2026-00001 parts --reason "核对零件价格" --co-handle
     """
     case = obj.case_of(obj.app().transfer(ref, department, obj.actor, reason, co_handle))
-    mode = "co-handled with" if co_handle else "transferred to"
-    obj.done(case, f"{case['ref']} {mode} {department}")
+    done = (
+        _("{ref} co-handled with {department}")
+        if co_handle
+        else _("{ref} transferred to {department}")
+    )
+    obj.done(case, done.format(ref=case["ref"], department=department))
 
 
 @click.command()
@@ -186,7 +193,9 @@ def classify(
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
     """
     case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
-    obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
+    severity = label("severity", case["severity"])
+    done = _("{ref} classified: {category}, {severity}")
+    obj.done(case, done.format(ref=case["ref"], category=case["category"], severity=severity))
 
 
 @click.command()
@@ -205,7 +214,7 @@ def note(obj: Ctx, ref: str, text: str) -> None:
     if text == "-":
         text = sys.stdin.read().rstrip("\n")
     case = obj.case_of(obj.app().note(ref, text, obj.actor))
-    obj.done(case, f"{case['ref']} noted")
+    obj.done(case, _("{ref} noted").format(ref=case["ref"]))
 
 
 @click.command()
@@ -224,7 +233,8 @@ def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str 
             --summary "告知调查进展"
     """
     case = obj.case_of(obj.app().contact(ref, obj.actor, outcome, channel, summary))
-    obj.done(case, f"{case['ref']} contact recorded: {outcome}")
+    done = _("{ref} contact recorded: {outcome}")
+    obj.done(case, done.format(ref=case["ref"], outcome=label("outcome", outcome)))
 
 
 @click.command()
@@ -240,7 +250,7 @@ def investigate(obj: Ctx, ref: str, finding: str) -> None:
         complaintctl investigate C-2026-00001 "服务顾问报错零件号"
     """
     case = obj.case_of(obj.app().investigate(ref, finding, obj.actor))
-    obj.done(case, f"{case['ref']} finding recorded")
+    obj.done(case, _("{ref} finding recorded").format(ref=case["ref"]))
 
 
 @click.command()
@@ -263,7 +273,8 @@ def assess(
     if valid is None:
         raise UsageProblem("assess needs --valid or --not-valid")
     case = obj.case_of(obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault)))
-    obj.done(case, f"{case['ref']} assessed: {'valid' if valid else 'not valid'}")
+    done = _("{ref} assessed: valid") if valid else _("{ref} assessed: not valid")
+    obj.done(case, done.format(ref=case["ref"]))
 
 
 @click.command()
@@ -280,7 +291,7 @@ def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
         complaintctl escalate C-2026-00001 --tier 2 --reason "客户不接受一线方案"
     """
     case = obj.case_of(obj.app().escalate(ref, obj.actor, tier, reason))
-    obj.done(case, f"{case['ref']} now at tier {case['tier']}")
+    obj.done(case, _("{ref} now at tier {tier}").format(ref=case["ref"], tier=case["tier"]))
 
 
 @click.command()
@@ -308,8 +319,12 @@ def propose(
     """
     case = obj.case_of(obj.app().propose(ref, obj.actor, remedy, amount, currency, detail))
     p = case["proposals"][-1]
-    extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
-    obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")
+    done = _("{ref} proposal {number}: {remedy}").format(
+        ref=case["ref"], number=p["number"], remedy=label("kind", remedy)
+    )
+    if p["needs_approval"]:
+        done += _("; needs approval by tier {tier}").format(tier=p["required_tier"])
+    obj.done(case, done)
 
 
 @click.command()
@@ -324,7 +339,8 @@ def approve(obj: Ctx, ref: str) -> None:
         complaintctl --actor 王强 approve C-2026-00001
     """
     case = obj.case_of(obj.app().approve(ref, obj.actor))
-    obj.done(case, f"{case['ref']} proposal {case['pending_proposal']} approved")
+    done = _("{ref} proposal {number} approved")
+    obj.done(case, done.format(ref=case["ref"], number=case["pending_proposal"]))
 
 
 @click.command()
@@ -340,7 +356,7 @@ def accept(obj: Ctx, ref: str, reason: str | None) -> None:
         complaintctl accept C-2026-00001 --reason "客户同意"
     """
     case = obj.case_of(obj.app().accept(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} proposal accepted")
+    obj.done(case, _("{ref} proposal accepted").format(ref=case["ref"]))
 
 
 @click.command()
@@ -356,7 +372,7 @@ def reject(obj: Ctx, ref: str, reason: str | None) -> None:
         complaintctl reject C-2026-00001 --reason "要求全额赔偿"
     """
     case = obj.case_of(obj.app().reject(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} proposal rejected")
+    obj.done(case, _("{ref} proposal rejected").format(ref=case["ref"]))
 
 
 @click.command()
@@ -372,7 +388,7 @@ def resolve(obj: Ctx, ref: str, summary: str) -> None:
         complaintctl resolve C-2026-00001 --summary "按200元更换鼓风机"
     """
     case = obj.case_of(obj.app().resolve(ref, obj.actor, summary))
-    obj.done(case, f"{case['ref']} resolved")
+    obj.done(case, _("{ref} resolved").format(ref=case["ref"]))
 
 
 @click.command()
@@ -400,8 +416,12 @@ def followup(
     case = obj.case_of(
         obj.app().follow_up(ref, obj.actor, outcome, satisfaction, leftover, channel)
     )
-    extra = "; reopened for the leftover problem" if leftover else ""
-    obj.done(case, f"{case['ref']} followed up: {outcome}{extra}")
+    done = _("{ref} followed up: {outcome}").format(
+        ref=case["ref"], outcome=label("outcome", outcome)
+    )
+    if leftover:
+        done += _("; reopened for the leftover problem")
+    obj.done(case, done)
 
 
 @click.command()
@@ -417,7 +437,7 @@ def reopen(obj: Ctx, ref: str, reason: str) -> None:
         complaintctl reopen C-2026-00001 --reason "客户反映问题复发"
     """
     case = obj.case_of(obj.app().reopen(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} reopened")
+    obj.done(case, _("{ref} reopened").format(ref=case["ref"]))
 
 
 @click.command()
@@ -432,7 +452,7 @@ def close(obj: Ctx, ref: str) -> None:
         complaintctl close C-2026-00001
     """
     case = obj.case_of(obj.app().close_case(ref, obj.actor))
-    obj.done(case, f"{case['ref']} closed")
+    obj.done(case, _("{ref} closed").format(ref=case["ref"]))
 
 
 @click.command()
@@ -459,7 +479,7 @@ def review(
             --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强
     """
     case = obj.case_of(obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner))
-    obj.done(case, f"{case['ref']} reviewed")
+    obj.done(case, _("{ref} reviewed").format(ref=case["ref"]))
 
 
 @click.command()
@@ -474,7 +494,7 @@ def archive(obj: Ctx, ref: str) -> None:
         complaintctl archive C-2026-00001
     """
     case = obj.case_of(obj.app().archive(ref, obj.actor))
-    obj.done(case, f"{case['ref']} archived")
+    obj.done(case, _("{ref} archived").format(ref=case["ref"]))
 
 
 @click.command()
@@ -490,7 +510,7 @@ def withdraw(obj: Ctx, ref: str, reason: str) -> None:
         complaintctl withdraw C-2026-00001 --reason "客户撤回投诉"
     """
     case = obj.case_of(obj.app().withdraw(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} withdrawn")
+    obj.done(case, _("{ref} withdrawn").format(ref=case["ref"]))
 
 
 @click.command()
@@ -509,8 +529,12 @@ def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
     if obj.json:
         emit_json(result)
     else:
-        where = f" in group {group}" if group else ""
-        click.echo(safe(f"linked {', '.join(result['linked'])}{where}"))
+        refs_text = ", ".join(result["linked"])
+        if group:
+            done = _("linked {refs} in group {group}").format(refs=refs_text, group=group)
+        else:
+            done = _("linked {refs}").format(refs=refs_text)
+        click.echo(safe(done))
 
 
 @click.command()
@@ -545,7 +569,11 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
         box.discard(blob)
         raise
     case = obj.case_of(written)
-    obj.done(case, f"{case['ref']} attached {blob.name} ({blob.size} bytes, {blob.sha256[:12]})")
+    done = _("{ref} attached {name} ({size} bytes, {sha256})")
+    obj.done(
+        case,
+        done.format(ref=case["ref"], name=blob.name, size=blob.size, sha256=blob.sha256[:12]),
+    )
 
 
 @click.command()
@@ -562,4 +590,4 @@ def extend(obj: Ctx, ref: str, reason: str) -> None:
     """
     case = obj.case_of(obj.app().extend_decision(ref, obj.actor, reason))
     when = local_time(case["decision_due"], obj.zone)
-    obj.done(case, f"{case['ref']} decision due {when}")
+    obj.done(case, _("{ref} decision due {when}").format(ref=case["ref"], when=when))

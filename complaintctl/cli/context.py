@@ -63,6 +63,9 @@ class Ctx:
             local = self.local_config()
             app = self._open(local)
             self._config = rules_in_force(local, app)
+            from complaintctl.i18n import config_says
+
+            config_says(self._config.language)
             if self._config.encrypt_personal and app.keyring is None:
                 # A joined desk learns from the store that customers are sealed (the
                 # first application is closed with the command, as every one is).

@@ -16,6 +16,7 @@ from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import json_option, output_options
 from complaintctl.cli.progress import counter, progress
 from complaintctl.errors import UsageProblem, VerifyFailed
+from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
 from complaintctl.render.reports import migrate_text
 from complaintctl.render.rows import emit_rows, flat_data
@@ -59,7 +60,7 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
 
     obj.config().policy.require_role(obj.actor, ("manager",), "migrate-needs-manager", "migrate")
     try:
-        with counter(f"copying to {redact_url(target)}") as advance:
+        with counter(_("copying to {target}").format(target=redact_url(target))) as advance:
             result = migrate_store(obj.store, source_env(obj), to, target, progress=advance)
     except BadTarget as e:
         raise UsageProblem(str(e)) from None
@@ -124,7 +125,7 @@ def import_cases(
         click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
 
     app, now, zone = obj.app(), datetime.now(UTC), obj.zone
-    with progress(f"importing {file.name}") as update:
+    with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
             app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
@@ -137,9 +138,15 @@ def import_cases(
         click.echo(c["ref"])
     click.echo(
         safe(
-            f"imported {result['imported']} case(s); {result['already_imported']} already "
-            f"imported; {len(result['bad'])} bad row(s) skipped; "
-            f"{len(result['duplicates_in_file'])} repeated row(s) in the file"
+            _(
+                "imported {imported} case(s); {already} already imported; "
+                "{bad} bad row(s) skipped; {repeated} repeated row(s) in the file"
+            ).format(
+                imported=result["imported"],
+                already=result["already_imported"],
+                bad=len(result["bad"]),
+                repeated=len(result["duplicates_in_file"]),
+            )
         ),
         err=True,
     )

@@ -39,7 +39,10 @@ def walk(
 
 
 def reference() -> str:
-    """The whole page."""
+    """The whole page (in English, the source language, whatever the locale)."""
+    from complaintctl.i18n import use
+
+    use("en")
     root = click.Context(
         main, info_name="complaintctl", max_content_width=WIDTH, **main.context_settings
     )

@@ -20,6 +20,7 @@ import click
 
 from complaintctl.cli.context import Ctx
 from complaintctl.errors import Bug, UsageProblem
+from complaintctl.i18n import LANGUAGES, _, choose
 
 #: The storage backends of ``--backend`` (the config's BACKENDS; a test keeps them equal).
 BACKENDS = ("file", "sqlite", "postgres")
@@ -115,11 +116,71 @@ def load_command(name: str) -> click.Command:
     module, _, attr = COMMANDS[name][0].partition(":")
     cmd = getattr(importlib.import_module(f"complaintctl.cli.{module}"), attr)
     assert isinstance(cmd, click.Command), name
+    return _localised(cmd)
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Help in the display language: each paragraph, option help and heading by its msgid.
+
+    click builds help texts when a module is imported, before the language is known;
+    translating them here, as they are written out, keeps them English in the code.
+    """
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = _("Usage:") + " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+    def write_text(self, text: str) -> None:
+        super().write_text("\n\n".join(_paragraph(p) for p in text.split("\n\n")))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _help(text)) for term, text in rows], col_max, col_spacing)
+
+
+def _paragraph(text: str) -> str:
+    """A paragraph of help: an example block keeps its lines, only its heading is translated."""
+    if text.startswith("\b\n"):
+        head, nl, rest = text[2:].partition("\n")
+        return f"\b\n{_(head)}{nl}{rest}"
+    return _(text)
+
+
+def _help(text: str) -> str:
+    """An option's help, its ``[default: x; required]`` tail translated apart."""
+    body, sep, extra = text.partition("  [")
+    if not sep and text.startswith("[") and text.endswith("]"):
+        body, sep, extra = "", "[", text[1:]
+    if not sep:
+        return _(text)
+    items = []
+    for item in extra.removesuffix("]").split("; "):
+        word, colon, value = item.partition(": ")
+        items.append(f"{_(word)}: {value}" if colon else _(item))
+    tail = "[" + "; ".join(items) + "]"
+    return f"{_(body)}  {tail}" if body else tail
+
+
+class I18nContext(click.Context):
+    formatter_class = HelpFormatter
+
+
+def _localised(cmd: click.Command) -> click.Command:
+    """The command (and a group's subcommands) writing help in the display language."""
+    cmd.context_class = I18nContext
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _localised(sub)
     return cmd
 
 
 class ComplaintGroup(click.Group):
     """Loads commands lazily, and maps every exception from below to its exit code."""
+
+    context_class = I18nContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -136,6 +197,9 @@ class ComplaintGroup(click.Group):
             formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Before any option: ``--help`` may come first and print in the language.
+        env = os.environ.get("COMPLAINTCTL_LANG")
+        choose(env if env in LANGUAGES else None)
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as e:
@@ -195,6 +259,10 @@ def _login_name() -> str:
         return "unknown"
 
 
+def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    choose(value)
+
+
 @click.group(cls=ComplaintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store",
@@ -229,6 +297,16 @@ def _login_name() -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The encryption-at-rest key (env COMPLAINTCTL_KEY_FILE, or the key itself in "
     "COMPLAINTCTL_CIPHER_KEY); used when the config says [store] encrypt = true.",
+)
+@click.option(
+    "--lang",
+    envvar="COMPLAINTCTL_LANG",
+    type=click.Choice(LANGUAGES),
+    is_eager=True,
+    expose_value=False,
+    callback=_set_lang,
+    help="Display language (env COMPLAINTCTL_LANG; default: the config's [display] "
+    "language, else the locale's, else en). JSON and CSV keys are the same in every one.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected failures.")

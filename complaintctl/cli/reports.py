@@ -9,6 +9,7 @@ import click
 from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import output_options, time_option
 from complaintctl.errors import UsageProblem
+from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
 from complaintctl.render.reports import (
     STAT_COLUMNS,
@@ -98,7 +99,7 @@ def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
     else:
         click.echo(daily_report(r, obj.output), nl=False)
     if fail_on_overdue and r["overdue"]:
-        click.echo(f"{r['overdue']} case(s) overdue", err=True)
+        click.echo(_("{count} case(s) overdue").format(count=r["overdue"]), err=True)
         raise click.exceptions.Exit(1)
 
 
@@ -131,7 +132,8 @@ def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str |
 
     if accept is not None:
         result = shifts.accept(obj.app(), obj.models(), shift, accept, obj.actor)
-        obj.emit(result, safe(f"handover {result['id']} of {shift} accepted by {obj.actor}"))
+        done = _("handover {id} of {shift} accepted by {actor}")
+        obj.emit(result, safe(done.format(id=result["id"], shift=shift, actor=obj.actor)))
         return
     h = shifts.handover(obj.app(), obj.models(), shift, obj.actor, record=record, note=note)
     if obj.output == "json":
@@ -144,4 +146,5 @@ def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str |
 
         emit_rows(handover_items(h), ("kind", "ref", "owner", "due"), obj.output, obj.zone)
     if "recorded" in h:
-        click.echo(safe(f"\nrecorded handover {h['recorded']['id']}"), err=True)
+        done = _("recorded handover {id}").format(id=h["recorded"]["id"])
+        click.echo(safe("\n" + done), err=True)

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from complaintctl.i18n import heading
+
 # C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 _UNSAFE_MULTILINE = re.compile(
@@ -69,13 +71,17 @@ def emit_json(data: Any) -> None:
 
 
 def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
-    """A table aligned also for Chinese text (tabulate measures with wcwidth)."""
+    """A table aligned also for Chinese text (tabulate measures with wcwidth).
+
+    The headers are English column names, shown in the display language.
+    """
     from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
 
     cells = [[safe(c) for c in row] for row in rows]
     if headers is None:
         return tabulate(cells, tablefmt="plain", disable_numparse=True)
-    return tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True)
+    shown = [heading(h) if h else h for h in headers]
+    return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
 
 
 def local_time(iso: str | None, zone: ZoneInfo) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from complaintctl.i18n import _, heading, label
 from complaintctl.render import TIME_KEYS, local_time, table
 
 FIELDS = (
@@ -59,18 +60,19 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
 
 def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
     """The human form of ``show``: the fields, then proposals, attachments and notes."""
-    parts = [table(case_fields(case, zone))]
+    fields = [[heading(k), label(k, v)] for k, v in case_fields(case, zone)]
+    parts = [table(fields)]
     if case.get("proposals"):
-        parts.append("\nProposals")
+        parts.append("\n" + _("Proposals"))
         parts.append(
             table(
                 [
                     [
                         p["number"],
-                        p["kind"],
+                        label("kind", p["kind"]),
                         f"{p['amount']} {p['currency']}" if p.get("amount") else "",
-                        p["state"],
-                        "yes" if p["needs_approval"] else "no",
+                        label("state", p["state"]),
+                        _("yes") if p["needs_approval"] else _("no"),
                         p.get("approved_by") or "",
                         p.get("detail") or "",
                     ]
@@ -80,24 +82,30 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
             )
         )
     if case.get("attachments"):
-        parts.append("\nAttachments")
+        parts.append("\n" + _("Attachments"))
         parts.append(
             table(
                 [
-                    [a["name"], a["kind"], a["size"], a["media_type"], a["sha256"][:16]]
+                    [
+                        a["name"],
+                        label("attachment", a["kind"]),
+                        a["size"],
+                        a["media_type"],
+                        a["sha256"][:16],
+                    ]
                     for a in case["attachments"]
                 ],
                 ["name", "kind", "bytes", "type", "sha256"],
             )
         )
     if case.get("followups"):
-        parts.append("\nFollow-ups")
+        parts.append("\n" + _("Follow-ups"))
         parts.append(
             table(
                 [
                     [
                         local_time(f["at"], zone),
-                        f["outcome"],
+                        label("outcome", f["outcome"]),
                         f.get("satisfaction") or "",
                         f.get("leftover") or "",
                     ]
@@ -107,18 +115,23 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
             )
         )
     if case.get("contacts"):
-        parts.append("\nContacts")
+        parts.append("\n" + _("Contacts"))
         parts.append(
             table(
                 [
-                    [local_time(c["at"], zone), c["outcome"], c.get("channel"), c.get("summary")]
+                    [
+                        local_time(c["at"], zone),
+                        label("outcome", c["outcome"]),
+                        c.get("channel"),
+                        c.get("summary"),
+                    ]
                     for c in case["contacts"]
                 ],
                 ["at", "outcome", "channel", "what was said"],
             )
         )
     if case.get("reviews"):
-        parts.append("\nReviews")
+        parts.append("\n" + _("Reviews"))
         parts.append(
             table(
                 [
@@ -129,7 +142,7 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
             )
         )
     if case.get("notes"):
-        parts.append("\nNotes")
+        parts.append("\n" + _("Notes"))
         parts.append(
             table(
                 [[local_time(n["at"], zone), n["by"], n["text"]] for n in case["notes"]],
@@ -175,7 +188,7 @@ def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
                 e["version"],
                 local_time(e["recorded_at"], zone),
                 e["actor"],
-                e["type"],
+                label("type", e["type"]),
                 change_summary(e["data"], zone),
             ]
             for e in events

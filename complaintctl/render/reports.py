@@ -10,6 +10,7 @@ import html
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from complaintctl.i18n import _, heading, label, language, pgettext
 from complaintctl.render import local_time, safe, table
 from complaintctl.render.rows import delimited, html_table, markdown_table
 
@@ -20,35 +21,37 @@ KINDS = ("received", "acknowledged", "resolved", "closed", "overdue", "escalated
 
 def _report_tables(r: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
     """The report as titled tables, shared by table, markdown and html."""
-    kinds = list(KINDS)
+    kinds = [heading(k) for k in KINDS]
     return [
-        ("Totals", kinds, [[r["totals"][k] for k in kinds]]),
+        (_("Totals"), kinds, [[r["totals"][k] for k in KINDS]]),
         (
-            "By category",
-            ["category", *kinds],
-            [[g["key"], *(g[k] for k in kinds)] for g in r["by_category"]],
+            _("By category"),
+            [heading("category"), *kinds],
+            [[g["key"], *(g[k] for k in KINDS)] for g in r["by_category"]],
         ),
         (
-            "By channel",
-            ["channel", *kinds],
-            [[g["key"], *(g[k] for k in kinds)] for g in r["by_channel"]],
+            _("By channel"),
+            [heading("channel"), *kinds],
+            [[g["key"], *(g[k] for k in KINDS)] for g in r["by_channel"]],
         ),
         (
-            f"Open backlog by age ({r['backlog']['open']} open)",
-            ["age", "cases"],
-            [[b["age"], b["cases"]] for b in r["backlog"]["by_age"]],
+            _("Open backlog by age ({open} open)").format(open=r["backlog"]["open"]),
+            [heading("age"), heading("cases")],
+            [[label("age", b["age"]), b["cases"]] for b in r["backlog"]["by_age"]],
         ),
         (
-            f"Overdue by owner ({r['overdue']} overdue)",
-            ["owner", "cases"],
+            _("Overdue by owner ({overdue} overdue)").format(overdue=r["overdue"]),
+            [heading("owner"), heading("cases")],
             [[o["owner"], o["cases"]] for o in r["overdue_by_owner"]],
         ),
-        ("Follow-ups due", ["cases"], [[r["followups_due"]]]),
+        (_("Follow-ups due"), [heading("cases")], [[r["followups_due"]]]),
     ]
 
 
 def _title(r: dict[str, Any]) -> str:
-    return f"Daily complaints report {r['date']} ({r['timezone']})"
+    return _("Daily complaints report {date} ({timezone})").format(
+        date=r["date"], timezone=r["timezone"]
+    )
 
 
 def report_text(r: dict[str, Any], fmt: str) -> str:
@@ -60,7 +63,7 @@ def report_text(r: dict[str, Any], fmt: str) -> str:
         if md:
             parts.append(markdown_table(rows, headers))
         else:
-            parts.append(table(rows, headers) if rows else "(none)")
+            parts.append(table(rows, headers) if rows else _("(none)"))
     return "\n".join(parts)
 
 
@@ -92,11 +95,11 @@ def _svg_bars(items: list[tuple[str, int]], title: str) -> str:
         f' role="img" aria-label="{html.escape(title)}">',
         f'<text x="0" y="15" font-size="13" font-weight="bold">{html.escape(title)}</text>',
     ]
-    for i, (label, value) in enumerate(items):
+    for i, (name, value) in enumerate(items):
         y = top + i * (bar_h + gap)
         w = int((width - label_w - 50) * value / biggest)
         out.append(
-            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(safe(label))}</text>'
+            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(safe(name))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#3b6ea5"/>'
             f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{value}</text>'
         )
@@ -112,16 +115,19 @@ def report_html(r: dict[str, Any]) -> str:
 
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="zh"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
         f"<title>{esc(_title(r))}</title></head>",
         "<body style=\"font-family:Arial,'Microsoft YaHei',sans-serif;color:#222\">",
         f'<h1 style="font-size:20px">{esc(_title(r))}</h1>',
-        _svg_bars([(k, r["totals"][k]) for k in KINDS], "The day"),
-        _svg_bars([(b["age"], b["cases"]) for b in r["backlog"]["by_age"]], "Open backlog by age"),
+        _svg_bars([(heading(k), r["totals"][k]) for k in KINDS], _("The day")),
+        _svg_bars(
+            [(label("age", b["age"]), b["cases"]) for b in r["backlog"]["by_age"]],
+            _("Open backlog by age"),
+        ),
     ]
     for name, headers, rows in _report_tables(r):
         parts.append(f'<h2 style="font-size:16px">{esc(name)}</h2>')
-        parts.append(html_table(rows, headers) if rows else "<p>(none)</p>")
+        parts.append(html_table(rows, headers) if rows else f"<p>{esc(_('(none)'))}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -180,22 +186,29 @@ def root_causes_text(result: dict[str, Any]) -> str | None:
     causes = result["total"]["top_root_causes"]
     if not causes:
         return None
-    return "\nTop root causes\n" + table([[c["root_cause"], c["cases"]] for c in causes])
+    return f"\n{_('Top root causes')}\n" + table([[c["root_cause"], c["cases"]] for c in causes])
 
 
 def group_text(g: dict[str, Any]) -> str:
-    statuses = ", ".join(f"{k} {v}" for k, v in g["statuses"].items())
+    statuses = ", ".join(f"{label('status', k)} {v}" for k, v in g["statuses"].items())
     return safe(
-        f"group {g['name']}: {len(g['members'])} case(s), {g['open']} open;"
-        f" {statuses}; remedies {stat_cell(g['remedies_granted'])}"
+        _("group {name}: {cases} case(s), {open} open; {statuses}; remedies {remedies}").format(
+            name=g["name"],
+            cases=len(g["members"]),
+            open=g["open"],
+            statuses=statuses,
+            remedies=stat_cell(g["remedies_granted"]),
+        )
     )
 
 
 def customers_text(result: dict[str, Any]) -> str:
     return "\n".join(
         safe(
-            f"{'/'.join(c['names'])} <{c['contact']}>: {c['cases']} case(s),"
-            f" {c['open']} open{' REPEAT COMPLAINANT' if c['repeat'] else ''}"
+            _("{names} <{contact}>: {cases} case(s), {open} open").format(
+                names="/".join(c["names"]), contact=c["contact"], cases=c["cases"], open=c["open"]
+            )
+            + (" " + _("REPEAT COMPLAINANT") if c["repeat"] else "")
         )
         for c in result["customers"]
     )
@@ -210,21 +223,29 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
     def hours(value: float | None, within: bool | None) -> str:
         if value is None:
             return "-"
-        return f"{value} h" + ("" if within is None else (" (in target)" if within else " (LATE)"))
+        if within is None:
+            return f"{value} h"
+        return f"{value} h " + (_("(in target)") if within else _("(LATE)"))
 
+    status = f"{label('status', c['status'])}, {label('severity', c['severity'])}"
+    clock = _("{basis} hours; paused {paused} h").format(
+        basis=pgettext("basis", c["basis"]), paused=c["paused_hours"]
+    )
     rows = [
-        ["case", f"{c['ref']} ({c['status']}, {c['severity']})"],
-        ["clock", f"{c['basis']} hours; paused {c['paused_hours']} h"],
-        ["to acknowledge", hours(c["hours_to_acknowledge"], c["acknowledged_within_target"])],
-        ["to resolve", hours(c["hours_to_resolve"], c["resolved_within_target"])],
+        [_("case"), f"{c['ref']} ({status})"],
+        [_("clock"), clock],
+        [_("to acknowledge"), hours(c["hours_to_acknowledge"], c["acknowledged_within_target"])],
+        [_("to resolve"), hours(c["hours_to_resolve"], c["resolved_within_target"])],
     ]
     for p in c["promises"]:
-        rows.append(["reply promised by", f"{local_time(p['reply_by'], z)}: {p['state']}"])
+        state = label("promise", p["state"])
+        rows.append([_("reply promised by"), f"{local_time(p['reply_by'], z)}: {state}"])
     for d in c["deadlines"]:
-        late = " OVERDUE" if d["overdue"] else ""
-        rows.append([f"{d['kind']} due", local_time(d["due"], z) + late])
+        late = " " + _("OVERDUE") if d["overdue"] else ""
+        due = _("{deadline} due").format(deadline=label("deadline", d["kind"]))
+        rows.append([due, local_time(d["due"], z) + late])
     if c["followup_due"]:
-        rows.append(["follow-up due", local_time(c["followup_due"], z)])
+        rows.append([_("follow-up due"), local_time(c["followup_due"], z)])
     return rows
 
 
@@ -236,7 +257,7 @@ def sla_text(c: dict[str, Any], z: ZoneInfo) -> str:
 
 
 def _section(title: str, rows: list[list[Any]], headers: list[str]) -> str:
-    return f"\n{title}\n" + (table(rows, headers) if rows else "(none)")
+    return f"\n{title}\n" + (table(rows, headers) if rows else _("(none)"))
 
 
 def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
@@ -246,18 +267,20 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
         return ", ".join(c["ref"] for c in cases[:12]) + (" ..." if len(cases) > 12 else "")
 
     head = safe(
-        f"Handover to shift {h['shift']}: {local_time(h['start'], z)} - {local_time(h['end'], z)}"
+        _("Handover to shift {shift}: {start} - {end}").format(
+            shift=h["shift"], start=local_time(h["start"], z), end=local_time(h["end"], z)
+        )
     )
     return "\n".join(
         [
             head,
             _section(
-                "Open cases by owner",
+                _("Open cases by owner"),
                 [[o["owner"], len(o["cases"]), refs(o["cases"])] for o in h["open_by_owner"]],
                 ["owner", "open", "cases"],
             ),
             _section(
-                "Promised call-backs due in the shift",
+                _("Promised call-backs due in the shift"),
                 [
                     [
                         c["ref"],
@@ -265,14 +288,14 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
                         c["owner"],
                         c["customer"],
                         c["contact"],
-                        "LATE" if c["late"] else "",
+                        _("LATE") if c["late"] else "",
                     ]
                     for c in h["callbacks"]
                 ],
                 ["ref", "reply by", "owner", "customer", "contact", ""],
             ),
             _section(
-                "Follow-ups due in the shift",
+                _("Follow-ups due in the shift"),
                 [
                     [f["ref"], local_time(f["due"], z), f["owner"], f["customer"], f["contact"]]
                     for f in h["followups_due"]
@@ -280,8 +303,11 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
                 ["ref", "due", "owner", "customer", "contact"],
             ),
             _section(
-                "Overdue",
-                [[o["ref"], o["owner"], ", ".join(o["kinds"])] for o in h["overdue"]],
+                _("Overdue"),
+                [
+                    [o["ref"], o["owner"], ", ".join(str(label("deadline", k)) for k in o["kinds"])]
+                    for o in h["overdue"]
+                ],
                 ["ref", "owner", "deadlines passed"],
             ),
         ]
@@ -293,14 +319,21 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
 
 def verify_text(result: dict[str, Any]) -> str:
     rows = [
-        [r["file"], "ok" if r["ok"] else "BAD", r["events"], r["line"] or "", r["problem"] or ""]
+        [
+            r["file"],
+            _("ok") if r["ok"] else _("BAD"),
+            r["events"],
+            r["line"] or "",
+            r["problem"] or "",
+        ]
         for r in result["logs"]
     ]
     rows += [
-        [f"{a['ref']} {a['name']}", "ok" if a["ok"] else "BAD", "", "", a["problem"] or ""]
+        [f"{a['ref']} {a['name']}", _("ok") if a["ok"] else _("BAD"), "", "", a["problem"] or ""]
         for a in result["attachments"]
     ]
-    rows += [[name, "stale", "", "", "left by an interrupted attach"] for name in result["stale"]]
+    stale = [_("stale"), "", "", _("left by an interrupted attach")]
+    rows += [[name, *stale] for name in result["stale"]]
     return table(rows, ["what", "state", "events", "line", "problem"])
 
 

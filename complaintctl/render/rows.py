@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
+from complaintctl.i18n import _, heading, label
 from complaintctl.render import emit_json, json_safe, local_time, safe, table
 
 #: The formats of every reading command (``--json`` is ``--format json``).
@@ -24,12 +25,15 @@ FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 
 
 def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
-    """A value as a person reads it in a table: local times, lists joined, no None."""
+    """A value as a person reads it in a table: local times, lists joined, built-in
+    values (statuses, severities...) and field names in the display language, no None."""
     if key.endswith("_at") or key in ("due", "reply_by"):
         return local_time(value, zone) if value else ""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return "" if value is None else value
+        return "; ".join(str(label(key, v)) for v in value)
+    if key == "field" and isinstance(value, str):
+        return heading(value)
+    return "" if value is None else label(key, value)
 
 
 def csv_cell(value: Any) -> Any:
@@ -107,11 +111,12 @@ def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, zone
         click.echo(delimited([[r.get(c) for c in columns] for r in rows], columns, fmt), nl=False)
     elif fmt == "markdown":
         cells = [[cell(r.get(c), c, zone) for c in columns] for r in rows]
-        click.echo(markdown_table(cells, columns))
+        click.echo(markdown_table(cells, [heading(c) for c in columns]))
     elif fmt == "html":
-        click.echo(html_table([[cell(r.get(c), c, zone) for c in columns] for r in rows], columns))
+        cells = [[cell(r.get(c), c, zone) for c in columns] for r in rows]
+        click.echo(html_table(cells, [heading(c) for c in columns]))
     elif not rows:
-        click.echo("(none)")
+        click.echo(_("(none)"))
     else:
         click.echo(table([[cell(r.get(c), c, zone) for c in columns] for r in rows], list(columns)))
 

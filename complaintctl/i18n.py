@@ -1,0 +1,184 @@
+"""The display language: which one a person reads, and the gettext catalog that speaks it.
+
+The language is, first found: ``--lang``, ``COMPLAINTCTL_LANG``, the config's
+``[display] language``, the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``:
+``zh_*`` is Chinese), else English. English is the source text and needs no
+catalog. The Chinese catalog's source is ``locale/zh/LC_MESSAGES/complaintctl.po``;
+the build compiles it to a ``.mo`` next to it (``setup.py``). A checkout without
+one (an editable install) compiles the ``.po`` once with Babel into the user's
+cache, so a plain command only reads a ``.mo`` with the standard library.
+
+Only what a person reads goes through here: JSON, CSV keys and values and exit
+codes are the same in every language.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
+
+if TYPE_CHECKING:
+    import gettext
+
+#: The languages of ``--lang`` and ``[display] language``.
+LANGUAGES = ("en", "zh")
+DOMAIN = "complaintctl"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+#: The catalog of the language (None: English, the source text; gettext is not imported).
+_current: gettext.NullTranslations | None = None
+_language = "en"
+#: Set by ``--lang``/``COMPLAINTCTL_LANG``: the config's language does not override it.
+_explicit = False
+
+
+def from_locale(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """The language the locale asks for: ``zh`` for any ``zh_*`` locale, else ``en``."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def choose(language: str | None) -> None:
+    """The language of ``--lang``/``COMPLAINTCTL_LANG`` (None: the locale, until the config)."""
+    global _explicit
+    _explicit = language is not None
+    use(language or from_locale())
+
+
+def config_says(language: str | None) -> None:
+    """The config's ``[display] language``: it wins over the locale, not over ``--lang``."""
+    if language and not _explicit:
+        use(language)
+
+
+def use(language: str) -> None:
+    """Speak ``language`` from now on."""
+    global _current, _language
+    if language == _language:
+        return
+    _language = language
+    _current = None if language == "en" else _catalog(language)
+
+
+def language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    """``message`` in the display language (the English text is the msgid)."""
+    return message if _current is None else _current.gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the display language, in a context (``status``, ``severity``...)."""
+    return message if _current is None else _current.pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog where it is translated later (a table of names)."""
+    return message
+
+
+#: The contexts of the labels of built-in values, by the column or key that holds them.
+LABEL_CONTEXTS = {
+    "status": "status",
+    "severity": "severity",
+    "severity_by": "severity_by",
+    "kind": "kind",
+    "remedy": "kind",
+    "state": "state",
+    "outcome": "outcome",
+    "role": "role",
+    "type": "event",
+    "event": "event",
+    "deadline": "deadline",
+    "mode": "mode",
+    "attachment": "attachment",
+    "field": "column",
+    "key": "key",
+    "promise": "promise",
+    "action": "action",
+    "age": "age",
+}
+
+
+T = TypeVar("T")
+
+
+def label(key: str, value: T) -> T:
+    """A built-in value of column ``key`` as a person reads it (other values unchanged)."""
+    if _current is None or not isinstance(value, str) or not value:
+        return value
+    context = LABEL_CONTEXTS.get(key)
+    return value if context is None else cast(T, _current.pgettext(context, value))
+
+
+def heading(column: str) -> str:
+    """A column key (``received_at``) as a table heading a person reads."""
+    return column if _current is None else _current.pgettext("column", column)
+
+
+# -- the catalog ------------------------------------------------------------------------
+
+
+def _catalog(language: str) -> gettext.NullTranslations:
+    import gettext
+
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    try:
+        po_stat = po.stat()
+    except OSError:
+        return gettext.NullTranslations()
+    try:
+        if mo.stat().st_mtime_ns >= po_stat.st_mtime_ns:
+            return _read_mo(mo)
+    except OSError:
+        pass
+    cached = _cache_dir() / f"{DOMAIN}-{language}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
+    try:
+        return _read_mo(cached)
+    except OSError:
+        pass
+    data = compile_po(po)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(cached)
+    except OSError:
+        pass  # a read-only home: compile again next time
+    import io
+
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+def _read_mo(path: Path) -> gettext.GNUTranslations:
+    import gettext
+
+    with path.open("rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "complaintctl"
+
+
+def compile_po(po: Path) -> bytes:
+    """The ``.mo`` bytes of a ``.po`` file (Babel; only when no compiled catalog exists)."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()

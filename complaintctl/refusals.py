@@ -1,0 +1,110 @@
+"""Refusals in the display language, keyed by their rule id; the rule id never changes.
+
+The write model words each refusal in English (``events``, the one home of the
+rules); this module holds, per rule, the shape of that English text with its
+variable parts named, so the catalog can translate it (msgctxt ``refusal``, the
+English shape as msgid) and the parts are put back into the translation. A
+test keeps these shapes equal to the messages the write model raises. A
+message that matches no shape is shown in English, never lost.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from complaintctl.i18n import _, label, pgettext
+
+#: rule id (None: the rule is chosen by the caller) -> the English shapes of its messages.
+#: ``{a_status}`` is "a"/"an" and a status; ``{status}``, ``{role}``, ``{action}`` are shown
+#: as labels; any other ``{name}`` is put back as it was.
+SHAPES: dict[str | None, tuple[str, ...]] = {
+    "assign-changes-owner": ("{owner} already owns {ref}",),
+    "severity-change-needs-reason": ("changing the severity needs --reason",),
+    "escalation-goes-up": ("{ref} is already at tier {tier}",),
+    "only-manager-lowers-tier": ("only a manager lowers a case from tier {tier} to {to_tier}",),
+    "tier-3-needs-supervisor": (
+        "only a supervisor or a manager escalates a case to tier 3 (general manager)",
+    ),
+    "already-approved": ("proposal {number} was approved by {by}",),
+    "approval-needs-higher-tier": (
+        "proposal {number} needs approval by tier {needed} or above; {name} is tier {tier}",
+    ),
+    "remedy-needs-approval": (
+        "proposal {number} is above the proposer's limit and is not approved yet",
+    ),
+    "resolve-with-pending-proposal": ("the customer has not answered proposal {number} yet",),
+    "archived-reopen-needs-manager": ("only a manager reopens an archived case",),
+    "closed-reopen-needs-supervisor": ("only a supervisor or a manager reopens a closed case",),
+    "no-further-extension": ("the config allows no (further) extension of the decision date",),
+    "handover-accepted-once": ("this handover was accepted by {by}",),
+    "handover-needs-incoming-shift": (
+        "the person who handed over cannot accept their own handover",
+    ),
+    "archived-read-only": ("an archived case takes only reopen, by a manager",),
+    "close-requires-resolved": ("{a_status} case cannot be closed",),
+    "archive-requires-closed": ("{a_status} case cannot be archived",),
+    "followup-requires-resolution": ("{a_status} case cannot be followed up yet",),
+    "reopen-requires-finished": ("{a_status} case is still open",),
+    "closed-case-limited": (
+        "a closed case takes only note, attach, followup, review, archive and reopen",
+    ),
+    "withdrawn-case-limited": (
+        "a withdrawn case takes only note, attach, review, link, archive and reopen",
+    ),
+    "resolved-case-limited": ("a resolved case cannot take {action}; reopen it first",),
+    "lifecycle-order": ("{a_status} case cannot take {action}",),
+    "staff-only": ("{actor} is not in the staff list and unknown staff are not allowed",),
+    "auditor-read-only": (
+        "{actor} is an auditor: auditors read and never write",
+        "{actor} is an auditor and cannot own a case",
+    ),
+    "forget-needs-sealed-data": (
+        "this store keeps personal data in plain text ([privacy] encrypt_personal is off), "
+        "so it cannot be shredded",
+    ),
+    # Rules named by the caller: the same shapes under any rule id.
+    None: (
+        "{ref} has no pending remedy proposal",
+        "{what} needs the role {roles}; {actor} is {role}",
+    ),
+}
+
+
+@cache
+def _pattern(shape: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[a-z_]+\})", shape)
+    regex = "".join(
+        f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") and p.endswith("}") else re.escape(p)
+        for p in parts
+    )
+    return re.compile(regex, re.DOTALL)
+
+
+def _shown(name: str, value: str) -> str:
+    if name == "a_status":
+        return str(label("status", value.partition(" ")[2] or value))
+    if name in ("status", "role", "action"):
+        return str(label(name, value))
+    if name == "roles":
+        return _(" or ").join(str(label("role", r)) for r in value.split(" or "))
+    return value
+
+
+def message(rule: str, english: str) -> str:
+    """The refusal's message in the display language (the English one if no shape fits)."""
+    for shape in (*SHAPES.get(rule, ()), *SHAPES[None]):
+        m = _pattern(shape).fullmatch(english)
+        if m is None:
+            continue
+        translated = pgettext("refusal", shape)
+        if translated == shape:
+            return english
+        values = {k: _shown(k, v) for k, v in m.groupdict().items()}
+        return translated.format(**values)
+    return english
+
+
+def refused(rule: str, english: str) -> str:
+    """The whole line after ``Error:``: the rule id as it is, the message translated."""
+    return _("refused by rule {rule}: {message}").format(rule=rule, message=message(rule, english))
