@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from complaintctl.i18n import LOCALE_DIR
-from complaintctl.refusals import SHAPES
+from complaintctl.refusals import MAJOR_REASONS, SHAPES
 
 #: (msgctxt or None, msgid)
 Message = tuple[str | None, str]
@@ -96,7 +96,7 @@ def _label_messages() -> Iterator[Message]:
         "status": STATUSES,
         "severity": SEVERITIES,
         "severity_by": ("rule", "hand"),
-        "kind": REMEDY_KINDS,
+        "kind": (*REMEDY_KINDS, *ATTACHMENT_KINDS),
         "outcome": (*CONTACT_OUTCOMES, *FOLLOWUP_OUTCOMES),
         "attachment": ATTACHMENT_KINDS,
         "role": ROLES,
@@ -169,14 +169,27 @@ EXTRA_COLUMNS = (
 )
 
 
+def _payload_keys() -> list[str]:
+    """The keys of every case event's payload (``history`` shows them)."""
+    from events.complaint import Complaint
+
+    keys: set[str] = set()
+    for obj in vars(Complaint).values():
+        if inspect.isclass(obj) and issubclass(obj, Complaint.Event):
+            keys.update(getattr(obj, "__annotations__", {}))
+    return sorted(keys - {"actor"})
+
+
 def messages() -> dict[Message, None]:
     """Every message the code shows a person, in a stable order, each once."""
     out: dict[Message, None] = {}
     for source in (_python_messages(), _help_messages(), _label_messages(), _column_messages()):
         for m in source:
             out[m] = None
-    for c in EXTRA_COLUMNS:
+    for c in (*EXTRA_COLUMNS, *_payload_keys()):
         out["column", c] = None
+    for reason in MAJOR_REASONS:
+        out["major_reason", reason] = None
     for shapes in SHAPES.values():
         for shape in shapes:
             out["refusal", shape] = None

@@ -104,6 +104,8 @@ LABEL_CONTEXTS = {
     "promise": "promise",
     "action": "action",
     "age": "age",
+    "from_status": "status",
+    "previous_severity": "severity",
 }
 
 

@@ -1,4 +1,4 @@
-"""Refusals in the display language, keyed by their rule id; the rule id never changes.
+"""Refusals (and major reasons) in the display language, keyed by their rule id.
 
 The write model words each refusal in English (``events``, the one home of the
 rules); this module holds, per rule, the shape of that English text with its
@@ -102,6 +102,25 @@ def message(rule: str, english: str) -> str:
             return english
         values = {k: _shown(k, v) for k, v in m.groupdict().items()}
         return translated.format(**values)
+    return english
+
+
+#: The English shapes of the reasons a case is flagged major by rule (events.intake).
+MAJOR_REASONS = (
+    "VIP customer",
+    "channel {channel}",
+    "demand {amount} above {limit}",
+    "complaint {n} of this customer within {days} days",
+)
+
+
+def major_reason(english: str) -> str:
+    """A reason the rules flagged a case major, in the display language."""
+    for shape in MAJOR_REASONS:
+        m = _pattern(shape).fullmatch(english)
+        if m is not None:
+            translated = pgettext("major_reason", shape)
+            return english if translated == shape else translated.format(**m.groupdict())
     return english
 
 

@@ -99,6 +99,22 @@ def test_golden_output(
     golden(f"{name}.{'json' if fmt == 'json' else 'txt'}", mask(out))
 
 
+ZH_CASES = [c for c in CASES if c[0] in ("show", "list", "report-daily")]
+
+
+@pytest.mark.parametrize(("name", "args"), ZH_CASES, ids=[c[0] for c in ZH_CASES])
+def test_golden_output_in_chinese(
+    story: tuple[Store, list[str]],
+    golden: Callable[[str, str], None],
+    name: str,
+    args: Callable[[list[str]], list[str]],
+) -> None:
+    """The same tables for a person who reads Chinese (--lang zh)."""
+    store, refs = story
+    out = store.ok("--lang", "zh", *args(refs)).stdout
+    golden(f"{name}.zh.txt", mask(out))
+
+
 def test_markdown_cells_cannot_break_the_table(story: tuple[Store, list[str]]) -> None:
     store, _refs = story
     md = store.ok("list", "--format", "markdown").stdout

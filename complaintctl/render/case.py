@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from complaintctl.i18n import _, heading, label
+from complaintctl.i18n import _, heading, label, language
 from complaintctl.render import TIME_KEYS, local_time, table
 
 FIELDS = (
@@ -58,9 +58,22 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
     return rows
 
 
+def _person(key: str, value: Any, case: dict[str, Any]) -> Any:
+    """A field's value in the display language: built-in values, yes/no, major reasons."""
+    if language() == "en":
+        return value
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "major_reasons":
+        from complaintctl.refusals import major_reason
+
+        return "; ".join(major_reason(r) for r in case["major_reasons"])
+    return label(key, value)
+
+
 def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
     """The human form of ``show``: the fields, then proposals, attachments and notes."""
-    fields = [[heading(k), label(k, v)] for k, v in case_fields(case, zone)]
+    fields = [[heading(k), _person(k, v, case)] for k, v in case_fields(case, zone)]
     parts = [table(fields)]
     if case.get("proposals"):
         parts.append("\n" + _("Proposals"))
@@ -152,17 +165,28 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
     return "\n".join(parts)
 
 
-def change_summary(data: dict[str, Any], zone: ZoneInfo) -> str:
-    """What an event changed, in one line: its payload less the actor, times in the shop's zone."""
+def change_summary(data: dict[str, Any], zone: ZoneInfo, *, person: bool = False) -> str:
+    """What an event changed, in one line: its payload less the actor, times in the shop's zone.
+
+    ``person``: keys and built-in values in the display language (a table, not CSV).
+    """
     bits = []
     for key, value in data.items():
         if key == "actor" or value is None or value == [] or value == "":
             continue
         if key in TIME_KEYS and isinstance(value, str):
             value = local_time(value, zone)
+        elif isinstance(value, list) and person and key == "major_reasons":
+            from complaintctl.refusals import major_reason
+
+            value = ", ".join(major_reason(str(v)) for v in value)
         elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        bits.append(f"{key}={value}")
+            value = ", ".join(str(label(key, v) if person else v) for v in value)
+        elif person and isinstance(value, bool) and language() != "en":
+            value = _("yes") if value else _("no")
+        elif person:
+            value = label(key, value)
+        bits.append(f"{heading(key) if person else key}={value}")
     return "; ".join(bits)
 
 
@@ -189,7 +213,7 @@ def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
                 local_time(e["recorded_at"], zone),
                 e["actor"],
                 label("type", e["type"]),
-                change_summary(e["data"], zone),
+                change_summary(e["data"], zone, person=True),
             ]
             for e in events
         ],
