@@ -49,7 +49,9 @@ _TOP_KEYS = frozenset(
         "display",
     }
 )
-_DISPLAY_KEYS = frozenset({"language"})
+_DISPLAY_KEYS = frozenset({"language", "zh", "en"})
+#: What ``[display.<language>]`` names: the shop's keys, shown to people by these names.
+_NAMED = ("categories", "channels", "departments", "shifts")
 _SHOP_KEYS = frozenset(
     {
         "name",
@@ -134,6 +136,8 @@ class Config:
     encrypt_personal: bool = False
     shop_name: str = ""
     preset: str | None = None
+    #: ``[display.<language>]``: language -> category/channel/department/shift -> key -> name.
+    names: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     #: ``[display] language``: what people read (None: the locale decides; complaintctl.i18n).
     language: str | None = None
     # The mapping as read, for rewriting the file; settings never come from here.
@@ -230,15 +234,18 @@ def parse(data: dict[str, Any]) -> Config:
     preset = shop.get("preset")
     if preset is not None and not isinstance(preset, str):
         raise ConfigError("shop.preset", "must be a string")
+    read = _read_settings(shop, _table(data, "reply"))
+    display = _table(data, "display")
     return Config(
         policy=policy,
-        read=_read_settings(shop, _table(data, "reply")),
+        read=read,
         backend=backend,
         store=store,
         encrypt_personal=encrypt_personal,
         shop_name=name,
         preset=preset,
-        language=_display_language(_table(data, "display")),
+        language=_display_language(display),
+        names=_display_names(display),
         raw=data,
     )
 
@@ -254,6 +261,29 @@ def _display_language(display: dict[str, Any]) -> str | None:
     if value not in LANGUAGES:
         raise ConfigError("display.language", f"must be one of: {', '.join(LANGUAGES)}")
     return str(value)
+
+
+def _display_names(display: dict[str, Any]) -> dict[str, dict[str, dict[str, str]]]:
+    """``[display.zh]`` and ``[display.en]``: the names people read for the shop's own keys.
+
+    Keys stay what scripts and imports type. A name for a key the config does not (or no
+    longer) has is kept but never shown, so that editing a list never breaks the file.
+    """
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for language in ("zh", "en"):
+        if language not in display:
+            continue
+        table = _table(display, language, "display")
+        _known(table, frozenset(_NAMED), f"display.{language}")
+        out[language] = {}
+        for what in _NAMED:
+            where = f"display.{language}.{what}"
+            names = _table(table, what, f"display.{language}")
+            for key, name in names.items():
+                if not isinstance(name, str) or not name.strip():
+                    raise ConfigError(f"{where}.{key}", "must be a non-empty string")
+            out[language][what] = dict(names)
+    return out
 
 
 def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, ...]]:

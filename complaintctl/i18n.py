@@ -31,6 +31,15 @@ _current: gettext.NullTranslations | None = None
 _language = "en"
 #: Set by ``--lang``/``COMPLAINTCTL_LANG``: the config's language does not override it.
 _explicit = False
+#: The shop's names for its keys, per language: ``{"zh": {"categories": {"misquote": ...}}}``.
+_names: dict[str, dict[str, dict[str, str]]] = {}
+#: The columns that hold the shop's own keys, and the ``[display.<language>]`` table naming them.
+SHOP_KEYS = {
+    "category": "categories",
+    "channel": "channels",
+    "department": "departments",
+    "shift": "shifts",
+}
 
 
 def from_locale(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
@@ -45,13 +54,17 @@ def from_locale(environ: os._Environ[str] | dict[str, str] | None = None) -> str
 
 def choose(language: str | None) -> None:
     """The language of ``--lang``/``COMPLAINTCTL_LANG`` (None: the locale, until the config)."""
-    global _explicit
+    global _explicit, _names
     _explicit = language is not None
+    _names = {}
     use(language or from_locale())
 
 
-def config_says(language: str | None) -> None:
-    """The config's ``[display] language``: it wins over the locale, not over ``--lang``."""
+def config_says(language: str | None, names: dict[str, dict[str, dict[str, str]]]) -> None:
+    """The config's ``[display] language`` (it wins over the locale, not over ``--lang``),
+    and its ``[display.<language>]`` names for the shop's own keys."""
+    global _names
+    _names = names
     if language and not _explicit:
         use(language)
 
@@ -113,8 +126,15 @@ T = TypeVar("T")
 
 
 def label(key: str, value: T) -> T:
-    """A built-in value of column ``key`` as a person reads it (other values unchanged)."""
-    if _current is None or not isinstance(value, str) or not value:
+    """A built-in value of column ``key`` as a person reads it (other values unchanged);
+    a key of the shop's (category, channel...) by the name its config gives it."""
+    if not isinstance(value, str) or not value:
+        return value
+    if key in SHOP_KEYS and _names:
+        name = _names.get(_language, {}).get(SHOP_KEYS[key], {}).get(value)
+        if name is not None:
+            return cast(T, name)
+    if _current is None:
         return value
     context = LABEL_CONTEXTS.get(key)
     return value if context is None else cast(T, _current.pgettext(context, value))

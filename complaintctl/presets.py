@@ -47,6 +47,35 @@ GENERAL: dict[str, Any] = {
 }
 
 
+#: Names in Chinese for the channels every shop meets (the keys stay as scripts type them).
+_CHANNELS_ZH = {
+    "walk-in": "到店",
+    "phone": "电话",
+    "letter": "信函",
+    "email": "电子邮件",
+    "web": "网站",
+    "follow-up-call": "回访电话",
+    "consumer-association": "消费者协会",
+    "regulator": "监管部门",
+    "media": "媒体",
+}
+#: The default shifts (projections.settings) by their Chinese names.
+_SHIFTS_ZH = {"day": "白班", "night": "夜班"}
+
+
+def _chinese(categories: dict[str, str], departments: dict[str, str]) -> dict[str, Any]:
+    """``[display]`` of a Chinese shop: Chinese output, and Chinese names for its keys."""
+    return {
+        "language": "zh",
+        "zh": {
+            "categories": categories,
+            "channels": _CHANNELS_ZH,
+            "departments": departments,
+            "shifts": _SHIFTS_ZH,
+        },
+    }
+
+
 def _preset(**changes: Any) -> dict[str, Any]:
     p = copy.deepcopy(GENERAL)
     for key, value in changes.items():
@@ -58,7 +87,7 @@ def _preset(**changes: Any) -> dict[str, Any]:
 
 
 CAR_SERVICE = _preset(
-    shop={"name": "Car service workshop", "working_days": [1, 2, 3, 4, 5, 6]},
+    shop={"name": "汽车维修服务站", "working_days": [1, 2, 3, 4, 5, 6]},
     categories=[
         "repair-quality",
         "misquote",
@@ -71,9 +100,9 @@ CAR_SERVICE = _preset(
     ],
     departments=["service", "parts", "workshop", "warranty", "sales", "customer-service"],
     tiers={
-        "1": {"title": "service adviser / customer-service director", "remedy_limit": "500"},
-        "2": {"title": "service manager / technical director", "remedy_limit": "5000"},
-        "3": {"title": "general manager"},
+        "1": {"title": "服务顾问/客服总监", "remedy_limit": "500"},
+        "2": {"title": "服务经理/技术总监", "remedy_limit": "5000"},
+        "3": {"title": "总经理"},
     },
     staff={
         "张伟": {"tier": 1, "role": "agent", "department": "service"},
@@ -82,10 +111,30 @@ CAR_SERVICE = _preset(
         "陈总": {"tier": 3, "role": "manager", "department": "management"},
     },
     major={"demand_threshold": "20000"},
+    display=_chinese(
+        {
+            "repair-quality": "维修质量",
+            "misquote": "报价不符",
+            "parts": "配件",
+            "warranty": "保修",
+            "service-attitude": "服务态度",
+            "appointment": "预约",
+            "billing": "收费",
+            "other": "其他",
+        },
+        {
+            "service": "服务部",
+            "parts": "配件部",
+            "workshop": "车间",
+            "warranty": "保修部",
+            "sales": "销售部",
+            "customer-service": "客服部",
+        },
+    ),
 )
 
 RETAIL = _preset(
-    shop={"name": "Retail and booking desk", "working_days": [1, 2, 3, 4, 5, 6, 7]},
+    shop={"name": "零售与预订服务台", "working_days": [1, 2, 3, 4, 5, 6, 7]},
     categories=[
         "product-quality",
         "booking",
@@ -98,9 +147,9 @@ RETAIL = _preset(
     departments=["front-desk", "floor", "kitchen", "delivery", "customer-service"],
     reply={"hours": 24, "major_hours": 2},
     tiers={
-        "1": {"title": "front desk", "remedy_limit": "200"},
-        "2": {"title": "store manager", "remedy_limit": "2000"},
-        "3": {"title": "general manager"},
+        "1": {"title": "前台", "remedy_limit": "200"},
+        "2": {"title": "店长", "remedy_limit": "2000"},
+        "3": {"title": "总经理"},
     },
     staff={
         "小刘": {"tier": 1, "role": "agent", "department": "front-desk"},
@@ -108,10 +157,28 @@ RETAIL = _preset(
         "周总": {"tier": 3, "role": "manager", "department": "management"},
     },
     major={"demand_threshold": "5000"},
+    display=_chinese(
+        {
+            "product-quality": "商品质量",
+            "booking": "预订",
+            "service-attitude": "服务态度",
+            "delivery": "配送",
+            "billing": "收费",
+            "promotion": "促销活动",
+            "other": "其他",
+        },
+        {
+            "front-desk": "前台",
+            "floor": "楼面",
+            "kitchen": "厨房",
+            "delivery": "配送部",
+            "customer-service": "客服部",
+        },
+    ),
 )
 
 BANK = _preset(
-    shop={"name": "Bank or insurer complaints desk"},
+    shop={"name": "银行/保险投诉受理中心"},
     categories=[
         "policy-terms",
         "claims",
@@ -126,9 +193,9 @@ BANK = _preset(
     reply={"hours": 24, "major_hours": 4, "basis": "working"},
     regulatory={"decision_days": 15, "extensions": [30, 60]},
     tiers={
-        "1": {"title": "call-centre agent", "remedy_limit": "1000"},
-        "2": {"title": "department manager", "remedy_limit": "10000"},
-        "3": {"title": "general manager"},
+        "1": {"title": "客服专员", "remedy_limit": "1000"},
+        "2": {"title": "部门经理", "remedy_limit": "10000"},
+        "3": {"title": "总经理"},
     },
     staff={
         "agent-01": {"tier": 1, "role": "agent", "department": "call-centre"},
@@ -136,7 +203,36 @@ BANK = _preset(
         "compliance-head": {"tier": 3, "role": "manager", "department": "compliance"},
     },
     major={"demand_threshold": "2000"},
+    display=_chinese(
+        {
+            "policy-terms": "条款争议",
+            "claims": "理赔",
+            "surrender": "退保",
+            "billing": "收费",
+            "mis-selling": "销售误导",
+            "service-attitude": "服务态度",
+            "technical-fault": "系统故障",
+            "other": "其他",
+        },
+        {
+            "call-centre": "客服中心",
+            "claims": "理赔部",
+            "underwriting": "核保部",
+            "sales": "销售部",
+            "compliance": "合规部",
+        },
+    ),
 )
+#: The insurer of the seeds: the bank desk's rules, its staff by their Chinese names.
+INSURER = _preset(
+    **{k: copy.deepcopy(v) for k, v in BANK.items() if k != "staff"},
+    staff={
+        "客服小王": {"tier": 1, "role": "agent", "department": "call-centre"},
+        "理赔经理": {"tier": 2, "role": "supervisor", "department": "claims"},
+        "合规总监": {"tier": 3, "role": "manager", "department": "compliance"},
+    },
+)
+INSURER["shop"]["name"] = "保险公司投诉受理中心"
 
 PRESETS: dict[str, dict[str, Any]] = {
     "general": GENERAL,
@@ -144,7 +240,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "retail": RETAIL,
     "restaurant": RETAIL,
     "bank": BANK,
-    "insurer": BANK,
+    "insurer": INSURER,
 }
 
 

@@ -66,7 +66,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             "SQLITE_DBNAME",
         ):
             monkeypatch.delenv(key, raising=False)
-    # The display language follows the locale: English unless a test asks for Chinese.
+    # The presets of Chinese shops speak Chinese; the tests read English unless they ask
+    # for Chinese (--lang zh beats the variable, test_cli_lang.py unsets it).
+    monkeypatch.setenv("COMPLAINTCTL_LANG", "en")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
@@ -191,6 +193,7 @@ def store_factory(tmp_path: Path) -> Iterator[Any]:
 def run_cli(store: Path, *args: str, actor: str = ADVISER) -> subprocess.CompletedProcess[str]:
     """Run ``python -m complaintctl`` in a fresh process (where a fresh process matters)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    env["COMPLAINTCTL_LANG"] = os.environ.get("COMPLAINTCTL_LANG", "en")
     return subprocess.run(
         [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", actor, *args],
         capture_output=True,

@@ -113,12 +113,26 @@ def _set_language(store: Store, language: str) -> None:
     cfg.write_text(tomli_w.dumps(data), "utf-8")
 
 
-def test_english_by_default(store: Store) -> None:
-    ref = store.new()
-    assert "status" in store.ok("show", ref).stdout
+@pytest.fixture
+def plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A store of the general preset (no [display] language), nothing chosen by variable."""
+    monkeypatch.delenv("COMPLAINTCTL_LANG")
+    store = make_store(tmp_path / "plain", "general")
+    cfg = store.path / configuration.CONFIG_NAME
+    data = tomllib.loads(cfg.read_text("utf-8"))
+    data["categories"].append("misquote")
+    data["staff"]["张伟"] = {"tier": 1, "role": "agent"}
+    cfg.write_text(tomli_w.dumps(data), "utf-8")
+    return store
 
 
-def test_the_locale_chooses_chinese(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_english_by_default(plain: Store) -> None:
+    ref = plain.new()
+    assert "status" in plain.ok("show", ref).stdout
+
+
+def test_the_locale_chooses_chinese(plain: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = plain
     ref = store.new()
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert "状态" in store.ok("show", ref).stdout
@@ -127,8 +141,9 @@ def test_the_locale_chooses_chinese(store: Store, monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_config_wins_over_the_locale_and_flag_and_env_over_the_config(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    plain: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = plain
     ref = store.new()
     _set_language(store, "zh")
     assert "状态" in store.ok("show", ref).stdout
@@ -179,6 +194,31 @@ def test_scripts_read_the_same_json_and_csv_in_every_language(store: Store) -> N
             zh = store.ok("--lang", "zh", *args, "--format", fmt).stdout
             assert en.splitlines()[0] == zh.splitlines()[0]
             assert en == zh
+
+
+def test_the_presets_of_chinese_shops_speak_chinese(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """car-service: [display] language = "zh", and Chinese names for its ASCII keys."""
+    monkeypatch.delenv("COMPLAINTCTL_LANG")
+    ref = store.new(channel="walk-in", category="misquote")
+    out = store.ok("show", ref).stdout
+    assert "状态" in out and "到店" in out and "报价不符" in out
+    listed = store.ok("list").stdout
+    assert "报价不符" in listed and "misquote" not in listed
+    assert "misquote" in store.ok("list", "--format", "csv").stdout  # scripts read the key
+    assert store.json("show", ref)["category"] == "misquote"
+    assert "白班" in store.ok("handover", "--shift", "day").stdout
+    assert "misquote" in store.ok("--lang", "en", "show", ref).stdout
+
+
+def test_names_must_be_text(store: Store) -> None:
+    cfg = store.path / configuration.CONFIG_NAME
+    data = tomllib.loads(cfg.read_text("utf-8"))
+    data["display"]["zh"]["categories"]["misquote"] = 3
+    cfg.write_text(tomli_w.dumps(data), "utf-8")
+    r = store.invoke("list")
+    assert r.exit_code == 2 and "display.zh.categories.misquote" in r.stderr
 
 
 # -- no English label for a person who reads Chinese ------------------------------------------

@@ -216,7 +216,7 @@ def test_the_shop_name_and_privacy_are_parsed() -> None:
     data = changed(("privacy",), {"encrypt_personal": True, "retention_days": 1095})
     data["shop"]["preset"] = "car-service"
     cfg = parse(data)
-    assert (cfg.shop_name, cfg.preset) == ("Car service workshop", "car-service")
+    assert (cfg.shop_name, cfg.preset) == ("汽车维修服务站", "car-service")
     assert cfg.encrypt_personal and cfg.policy.retention_days == 1095
     assert refused(changed(("shop", "name"), 3)).key == "shop.name"
 

@@ -65,7 +65,7 @@ class Ctx:
             self._config = rules_in_force(local, app)
             from complaintctl.i18n import config_says
 
-            config_says(self._config.language)
+            config_says(self._config.language, self._config.names)
             if self._config.encrypt_personal and app.keyring is None:
                 # A joined desk learns from the store that customers are sealed (the
                 # first application is closed with the command, as every one is).

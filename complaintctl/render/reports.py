@@ -27,12 +27,12 @@ def _report_tables(r: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
         (
             _("By category"),
             [heading("category"), *kinds],
-            [[g["key"], *(g[k] for k in KINDS)] for g in r["by_category"]],
+            [[label("category", g["key"]), *(g[k] for k in KINDS)] for g in r["by_category"]],
         ),
         (
             _("By channel"),
             [heading("channel"), *kinds],
-            [[g["key"], *(g[k] for k in KINDS)] for g in r["by_channel"]],
+            [[label("channel", g["key"]), *(g[k] for k in KINDS)] for g in r["by_channel"]],
         ),
         (
             _("Open backlog by age ({open} open)").format(open=r["backlog"]["open"]),
@@ -268,7 +268,9 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
 
     head = safe(
         _("Handover to shift {shift}: {start} - {end}").format(
-            shift=h["shift"], start=local_time(h["start"], z), end=local_time(h["end"], z)
+            shift=label("shift", h["shift"]),
+            start=local_time(h["start"], z),
+            end=local_time(h["end"], z),
         )
     )
     return "\n".join(
