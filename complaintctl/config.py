@@ -47,8 +47,10 @@ _TOP_KEYS = frozenset(
         "privacy",
         "attachments",
         "display",
+        "calendar",
     }
 )
+_CALENDAR_KEYS = frozenset({"holidays", "workdays"})
 _DISPLAY_KEYS = frozenset({"language", "zh", "en"})
 #: What ``[display.<language>]`` names: the shop's keys, shown to people by these names.
 _NAMED = ("categories", "channels", "departments", "shifts")
@@ -302,19 +304,36 @@ def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, .
         raise ConfigError(
             "shop.working_days", "must be a non-empty list of ISO weekdays 1 (Monday) to 7"
         )
-    holidays: list[date] = []
-    raw_holidays = shop.get("holidays", [])
-    if not isinstance(raw_holidays, list):
-        raise ConfigError("shop.holidays", "must be a list of dates")
-    for i, h in enumerate(raw_holidays):
+    return tz, tuple(days), _dates(shop, "holidays", "shop")
+
+
+def _dates(table: dict[str, Any], key: str, where: str) -> tuple[date, ...]:
+    """A list of dates (TOML dates or ISO text)."""
+    out: list[date] = []
+    raw = table.get(key, [])
+    if not isinstance(raw, list):
+        raise ConfigError(_dotted(where, key), "must be a list of dates")
+    for i, h in enumerate(raw):
         if isinstance(h, date) and not isinstance(h, datetime):
-            holidays.append(h)
+            out.append(h)
             continue
         try:
-            holidays.append(date.fromisoformat(h))
+            out.append(date.fromisoformat(h))
         except (TypeError, ValueError):
-            raise ConfigError(f"shop.holidays[{i}]", f"not a date: {h!r}") from None
-    return tz, tuple(days), tuple(holidays)
+            raise ConfigError(f"{_dotted(where, key)}[{i}]", f"not a date: {h!r}") from None
+    return tuple(out)
+
+
+def _official(data: dict[str, Any]) -> tuple[str | None, tuple[date, ...]]:
+    """``[calendar]``: the official holidays kept (``cn``) and the shop's extra working dates."""
+    from events.calendar import OFFICIAL
+
+    table = _table(data, "calendar")
+    _known(table, _CALENDAR_KEYS, "calendar")
+    official = table.get("holidays")
+    if official is not None and official not in OFFICIAL:
+        raise ConfigError("calendar.holidays", f"must be one of: {', '.join(OFFICIAL)}")
+    return official, _dates(table, "workdays", "calendar")
 
 
 def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool, int | None]:
@@ -370,6 +389,7 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
 def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -> Policy:
     """The write model's rules: lists, reply clock, tiers, staff, major rules."""
     tz, days, holidays = _calendar(shop)
+    official, workdays = _official(data)
     currency = _str(shop, "currency", "shop", "CNY")
     if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise ConfigError("shop.currency", "must be a three-letter code such as CNY")
@@ -414,6 +434,8 @@ def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -
         timezone=tz,
         working_days=days,
         holidays=holidays,
+        workdays=workdays,
+        official_holidays=official,
         tiers=_tiers(_table(data, "tiers")),
         staff=_staff(_table(data, "staff")),
         allow_unknown_staff=_bool(shop, "allow_unknown_staff", "shop", True),

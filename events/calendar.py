@@ -17,6 +17,13 @@ So a case received on a Sunday at 23:30 (working days Monday to Saturday)
 with 24 working hours to go is due on Tuesday at 00:00 local: the half hour
 left of Sunday does not count, and Monday's 24 hours all do.
 
+With ``official = "cn"`` the days China keeps come first: its official
+holidays are not worked and the weekend days worked in their place (调休)
+are, from the maintained ``chinese-calendar`` package (imported on the first
+day asked about, each day's answer cached); a year it does not know yet
+falls back to the weekdays. The shop's own ``holidays`` and ``workdays``
+(dates) win over both.
+
 Everything is pure (no clock reads), and the day bounds are cached per
 calendar: the SLA clock runs for every case of a rebuild.
 """
@@ -26,9 +33,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 BASES = ("calendar", "working")
+#: The official calendars a shop may follow (``[calendar] holidays``).
+OFFICIAL = ("cn",)
 
 #: A stretch of time; an open end (None) runs until "now" or forever.
 Interval = tuple[datetime, datetime | None]
@@ -46,6 +56,10 @@ class WorkingCalendar:
     basis: str = "calendar"
     working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekday numbers
     holidays: frozenset[date] = frozenset()
+    #: Dates the shop works although a weekday rule or the official calendar says not.
+    workdays: frozenset[date] = frozenset()
+    #: An official calendar of holidays and swapped working days (``cn``), or None.
+    official: str | None = None
     # Local day -> its bounds in UTC; filled as days are visited (not part of equality).
     _bounds: dict[date, tuple[datetime, datetime]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -54,6 +68,10 @@ class WorkingCalendar:
     def __post_init__(self) -> None:
         if self.basis not in BASES:
             raise ValueError(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
+        if self.official is not None and self.official not in OFFICIAL:
+            raise ValueError(
+                f"official must be one of {', '.join(OFFICIAL)}, not {self.official!r}"
+            )
 
     @property
     def working(self) -> bool:
@@ -61,7 +79,15 @@ class WorkingCalendar:
         return self.basis == "working"
 
     def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() in self.working_days and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if day in self.workdays:
+            return True
+        if self.official == "cn":
+            official = china_works(day)
+            if official is not None:
+                return official
+        return day.isoweekday() in self.working_days
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """A local day as its two UTC bounds: local midnight to the next local midnight."""
@@ -166,3 +192,17 @@ class WorkingCalendar:
             if pe > a:
                 due = self.add(due, self.elapsed(a, pe))
         return due
+
+
+@cache
+def china_works(day: date) -> bool | None:
+    """Whether China works on ``day`` by its official calendar: False on a holiday, True on
+    a weekend day worked in a holiday's place (调休), None on an ordinary day or a year the
+    package does not know yet (the shop's weekdays decide)."""
+    from chinese_calendar.constants import holidays, workdays
+
+    if day in holidays:
+        return False
+    if day in workdays:
+        return True
+    return None

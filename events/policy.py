@@ -117,6 +117,10 @@ class Policy:
     timezone: str = "UTC"
     working_days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekday numbers
     holidays: tuple[date, ...] = ()
+    #: Dates worked although the weekdays or the official calendar say not (``[calendar]``).
+    workdays: tuple[date, ...] = ()
+    #: The official calendar of holidays and 调休 the shop keeps (``cn``), or None.
+    official_holidays: str | None = None
     tiers: dict[int, Tier] = field(
         default_factory=lambda: {
             1: Tier(1, "front line", Decimal("500")),
@@ -143,6 +147,8 @@ class Policy:
             basis=self.reply_basis,
             working_days=frozenset(self.working_days),
             holidays=frozenset(self.holidays),
+            workdays=frozenset(self.workdays),
+            official=self.official_holidays,
         )
 
     # -- people ----------------------------------------------------------
