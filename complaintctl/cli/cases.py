@@ -108,7 +108,9 @@ def new(
     else:
         click.echo(case["ref"])
         if case["severity"] == "major" and case["severity_by"] == "rule":
-            reasons = "; ".join(case["major_reasons"])
+            from complaintctl.refusals import major_reason
+
+            reasons = "; ".join(major_reason(r) for r in case["major_reasons"])
             click.echo(
                 safe(_("flagged major by rule: {reasons}").format(reasons=reasons)), err=True
             )
