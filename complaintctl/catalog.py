@@ -76,6 +76,35 @@ def _help_messages() -> Iterator[Message]:
         yield None, word
     yield None, "Show the version and exit."
     yield None, "Show this message and exit."
+    for message in CLICK_MESSAGES:
+        yield None, message
+
+
+#: click's own messages a person meets (its gettext calls, bound to this catalog by i18n).
+CLICK_MESSAGES = (
+    "Aborted!",
+    "Missing command.",
+    "env var: {var}",
+    "Error: {message}",
+    "Try '{command} {option}' for help.",
+    "Invalid value: {message}",
+    "Invalid value for {param_hint}: {message}",
+    "Missing argument",
+    "Missing option",
+    "Missing parameter",
+    "Missing {param_type}",
+    "Missing parameter: {param_name}",
+    "No such option {name!r}.",
+    "No such command {name!r}.",
+    "Option {name!r} does not take a value.",
+    "Choose from:\n\t{choices}",
+    "{value!r} is not a valid {number_type}.",
+    "{value} is not in the range {range}.",
+    "{name} {filename!r} does not exist.",
+    "{name} {filename!r} is a directory.",
+    "Do you want to continue?",
+    "Confirm the action without prompting.",
+)
 
 
 def _label_messages() -> Iterator[Message]:

@@ -76,6 +76,32 @@ def use(language: str) -> None:
         return
     _language = language
     _current = None if language == "en" else _catalog(language)
+    if _current is not None:
+        _speak_for_click()
+
+
+def _speak_for_click() -> None:
+    """click words its own messages (``Error:``, ``Missing option``...) through the standard
+    gettext's global domain; bind the names its modules call to this catalog instead (in
+    English it returns the message as it is, so this never needs undoing)."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.termui,
+        click.types,
+    ):
+        module._ = _  # type: ignore[attr-defined]
 
 
 def language() -> str:
