@@ -28,6 +28,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 
 #: The catalog of the language (None: English, the source text; gettext is not imported).
 _current: gettext.NullTranslations | None = None
+_catalogs: dict[str, gettext.NullTranslations] = {}
 _language = "en"
 #: Set by ``--lang``/``COMPLAINTCTL_LANG``: the config's language does not override it.
 _explicit = False
@@ -75,7 +76,12 @@ def use(language: str) -> None:
     if language == _language:
         return
     _language = language
-    _current = None if language == "en" else _catalog(language)
+    if language == "en":
+        _current = None
+    else:
+        if language not in _catalogs:  # once per process: in-process callers switch often
+            _catalogs[language] = _catalog(language)
+        _current = _catalogs[language]
     if _current is not None:
         _speak_for_click()
 
