@@ -31,11 +31,12 @@ ROWS = 2000  # about 10,000 events: ten pages for migrate, a rebuild worth inter
 
 
 def _env() -> dict[str, str]:
-    return {
+    env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("COMPLAINTCTL_", "FILESTORE_")) and k != "PERSISTENCE_MODULE"
     }
+    return env | {"COMPLAINTCTL_LANG": "en"}  # the preset's shop speaks Chinese
 
 
 def cli_args(store: Path, *args: str, actor: str = MANAGER) -> list[str]:
