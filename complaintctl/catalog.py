@@ -82,9 +82,6 @@ def _help_messages() -> Iterator[Message]:
 
 #: click's own messages a person meets (its gettext calls, bound to this catalog by i18n).
 CLICK_MESSAGES = (
-    "Aborted!",
-    "Missing command.",
-    "env var: {var}",
     "Error: {message}",
     "Try '{command} {option}' for help.",
     "Invalid value: {message}",

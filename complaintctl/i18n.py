@@ -89,9 +89,9 @@ def use(language: str) -> None:
 def _speak_for_click() -> None:
     """click words its own messages (``Error:``, ``Missing option``...) through the standard
     gettext's global domain; bind the names its modules call to this catalog instead (in
-    English it returns the message as it is, so this never needs undoing)."""
-    import click.core
-    import click.decorators
+    English it returns the message as it is, so this never needs undoing). Not click.core
+    nor click.decorators: they word help texts that a command keeps once made (the
+    formatter translates those as it writes them)."""
     import click.exceptions
     import click.formatting
     import click.parser
@@ -99,8 +99,6 @@ def _speak_for_click() -> None:
     import click.types
 
     for module in (
-        click.core,
-        click.decorators,
         click.exceptions,
         click.formatting,
         click.parser,
