@@ -26,8 +26,6 @@ LANGUAGES = ("en", "zh")
 DOMAIN = "complaintctl"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
-#: The catalog of the language (None: English, the source text; gettext is not imported).
-_current: gettext.NullTranslations | None = None
 _catalogs: dict[str, gettext.NullTranslations] = {}
 _language = "en"
 #: Set by ``--lang``/``COMPLAINTCTL_LANG``: the config's language does not override it.
@@ -71,19 +69,24 @@ def config_says(language: str | None, names: dict[str, dict[str, dict[str, str]]
 
 
 def use(language: str) -> None:
-    """Speak ``language`` from now on."""
-    global _current, _language
+    """Speak ``language`` from now on; its catalog is read at the first message translated
+    (a command that prints only JSON never reads it)."""
+    global _language
     if language == _language:
         return
     _language = language
-    if language == "en":
-        _current = None
-    else:
-        if language not in _catalogs:  # once per process: in-process callers switch often
-            _catalogs[language] = _catalog(language)
-        _current = _catalogs[language]
-    if _current is not None:
+    if language != "en":
         _speak_for_click()
+
+
+def _catalog_now() -> gettext.NullTranslations | None:
+    """The catalog of the language (None in English), read once per process."""
+    if _language == "en":
+        return None
+    cat = _catalogs.get(_language)
+    if cat is None:
+        cat = _catalogs[_language] = _catalog(_language)
+    return cat
 
 
 def _speak_for_click() -> None:
@@ -114,12 +117,14 @@ def language() -> str:
 
 def _(message: str) -> str:
     """``message`` in the display language (the English text is the msgid)."""
-    return message if _current is None else _current.gettext(message)
+    cat = _catalog_now()
+    return message if cat is None else cat.gettext(message)
 
 
 def pgettext(context: str, message: str) -> str:
     """``message`` in the display language, in a context (``status``, ``severity``...)."""
-    return message if _current is None else _current.pgettext(context, message)
+    cat = _catalog_now()
+    return message if cat is None else cat.pgettext(context, message)
 
 
 def N_(message: str) -> str:
@@ -164,15 +169,17 @@ def label(key: str, value: T) -> T:
         name = _names.get(_language, {}).get(SHOP_KEYS[key], {}).get(value)
         if name is not None:
             return cast(T, name)
-    if _current is None:
+    cat = _catalog_now()
+    if cat is None:
         return value
     context = LABEL_CONTEXTS.get(key)
-    return value if context is None else cast(T, _current.pgettext(context, value))
+    return value if context is None else cast(T, cat.pgettext(context, value))
 
 
 def heading(column: str) -> str:
     """A column key (``received_at``) as a table heading a person reads."""
-    return column if _current is None else _current.pgettext("column", column)
+    cat = _catalog_now()
+    return column if cat is None else cat.pgettext("column", column)
 
 
 # -- the catalog ------------------------------------------------------------------------
