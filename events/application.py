@@ -25,6 +25,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
+from events.businesstime import CLOCK_SKEW, acting_at, check_at, check_future, stated
 from events.complaint import Complaint, case_id
 from events.customers import CustomerFile, customer_file_id, customer_key
 from events.errors import (
@@ -93,6 +94,25 @@ class ComplaintsApp(Application[UUID]):
         # Registered even without a keyring: sealed values then read as "[encrypted]".
         transcoder.register(PersonalTranscoding(self.keyring))
 
+    def now(self) -> datetime:
+        """The time of the action: the business time the command stated (``--at``), else now."""
+        return stated() or self.clock()
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save; events made at a stated time also carry when they were recorded.
+
+        An event whose own time is not now (``--at``, a past ``--received-at``, an
+        imported row) gets the saving command's clock in its payload as
+        ``recorded_at``: SQLite and PostgreSQL keep no append time of their own
+        (:mod:`events.businesstime`).
+        """
+        recorded_at = self.clock()
+        for obj in objs:
+            for ev in getattr(obj, "pending_events", ()):
+                if stated() is not None or ev.timestamp + CLOCK_SKEW < recorded_at:
+                    vars(ev)["recorded_at"] = recorded_at
+        return super().save(*objs, **kwargs)
+
     def close(self) -> None:
         super().close()
         close = getattr(self.keyring, "close", None)
@@ -157,6 +177,7 @@ class ComplaintsApp(Application[UUID]):
         def attempt() -> str:
             staff = self._staff(actor)
             case = self._case(ref)
+            check_at(self.clock(), case.ref, case.modified_on)
             act(case, staff)
             self.save(case)
             return case.ref
@@ -183,6 +204,11 @@ class ComplaintsApp(Application[UUID]):
             self.policy.owner(new.owner)
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
             raise InvalidInput("the received time is in the future")
+        at = stated()
+        if at is not None:
+            check_future(at, self.clock())
+            if new.received_at is not None and new.received_at > at:
+                raise InvalidInput("the received time is after --at (when it was recorded)")
         if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
             raise InvalidInput("the problem cannot have occurred after it was received")
         return staff
@@ -236,6 +262,10 @@ class ComplaintsApp(Application[UUID]):
         file.add_case(ref, received_at, staff.name)
         return case
 
+    def received_time(self, new: NewCase) -> datetime | None:
+        """The business time of a receipt: ``--at``, else the received time, else now (None)."""
+        return stated() or new.received_at
+
     def _counter(self, now: datetime, actor: str) -> CaseCounter:
         year = now.astimezone(self.policy.zone).year
         return self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year, actor=actor)
@@ -259,7 +289,8 @@ class ComplaintsApp(Application[UUID]):
             counter = self._counter(now, staff.name)
             before = counter.version
             file = self._customer_file(new, staff.name)
-            case = self._new_case(new, staff, counter, file, now)
+            with acting_at(self.received_time(new)):
+                case = self._new_case(new, staff, counter, file, self.now())
             self._make_keys([file])
             self.save(counter, file, case)
             self._snapshot_if_due(counter, before)
@@ -294,7 +325,8 @@ class ComplaintsApp(Application[UUID]):
                 key = self.customer_file_key(row.new)
                 file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
                 files[file.id] = file
-                case = self._new_case(row.new, staff, counter, file, now)
+                with acting_at(self.received_time(row.new)):
+                    case = self._new_case(row.new, staff, counter, file, self.now())
                 new_aggregates.append(case)
                 new_aggregates.append(
                     ImportedRow(
@@ -331,7 +363,7 @@ class ComplaintsApp(Application[UUID]):
         """Promise a reply time; by default the config's reply rule from now."""
 
         def act(c: Complaint, s: StaffMember) -> None:
-            due = reply_by or self.policy.reply_deadline(self.clock(), c.severity)
+            due = reply_by or self.policy.reply_deadline(self.now(), c.severity)
             if due < c.received_at:
                 raise InvalidInput("the promised reply time is before the complaint was received")
             c.acknowledge(due, message, s.name)
@@ -519,6 +551,8 @@ class ComplaintsApp(Application[UUID]):
         def attempt() -> dict[str, Any]:
             staff = self._staff(actor)
             cases = [self._case(r) for r in wanted]
+            for c in cases:
+                check_at(self.clock(), c.ref, c.modified_on)
             g: CaseGroup | None = None
             if group:
                 g = self._load(CaseGroup, group_id(group)) or CaseGroup(

@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.errors import InvalidInput, RuleRefused
 from events.lifecycle import ALLOWED, refuse_status
 from events.lifecycle import OPEN as OPEN
@@ -48,6 +49,7 @@ class Complaint(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(ref: str) -> UUID:

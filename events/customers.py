@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -32,6 +33,7 @@ class CustomerFile(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CustomerFile.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(key: str) -> UUID:

@@ -6,6 +6,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -21,6 +22,7 @@ class CaseGroup(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CaseGroup.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(name: str) -> UUID:

@@ -33,7 +33,7 @@ from projections.case import val
 from projections.reading import ReadModel
 from projections.source import Checkpoint, Event
 
-_HIDDEN = ("timestamp", "originator_topic")
+_HIDDEN = ("timestamp", "originator_topic", "recorded_at")
 
 
 def _value(value: Any, keyring: Keyring | None) -> Any:
