@@ -18,6 +18,8 @@ import tomli_w
 
 from events.calendar import BASES
 from events.complaint import STATUSES
+from events.currencies import currency_code
+from events.errors import InvalidInput
 from events.policy import ROLES, SEVERITIES, MajorRules, Policy, StaffMember, Tier
 from projections.settings import ReadSettings
 
@@ -322,9 +324,10 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
 def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -> Policy:
     """The write model's rules: lists, reply clock, tiers, staff, major rules."""
     tz, days, holidays = _calendar(shop)
-    currency = _str(shop, "currency", "shop", "CNY")
-    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise ConfigError("shop.currency", "must be a three-letter code such as CNY")
+    try:
+        currency = currency_code(_str(shop, "currency", "shop", "CNY"))
+    except InvalidInput:
+        raise ConfigError("shop.currency", "must be an ISO 4217 code such as CNY") from None
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)

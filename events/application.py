@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Op
 
 from events.businesstime import CLOCK_SKEW, acting_at, check_at, check_future, stated
 from events.complaint import Complaint, case_id
+from events.currencies import currency_code
 from events.customers import CustomerFile, customer_file_id, customer_key
 from events.errors import (
     CaseNotFound,
@@ -41,6 +43,7 @@ from events.money import check_amount
 from events.numbering import CaseCounter, counter_id
 from events.personal import Keyring, PersonalMapper, PersonalTranscoding
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
+from events.promises import check_message
 
 __all__ = ["ComplaintsApp", "ImportRow", "NewCase"]
 
@@ -76,6 +79,8 @@ class ComplaintsApp(Application[UUID]):
         self.keyring = keyring
         super().__init__(env)
         self.policy = policy or Policy()
+        #: How many events the last save wrote (0: the command changed nothing).
+        self.written = 0
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -107,6 +112,7 @@ class ComplaintsApp(Application[UUID]):
         (:mod:`events.businesstime`).
         """
         recorded_at = self.clock()
+        self.written = sum(len(getattr(obj, "pending_events", ())) for obj in objs)
         for obj in objs:
             for ev in getattr(obj, "pending_events", ()):
                 if stated() is not None or ev.timestamp + CLOCK_SKEW < recorded_at:
@@ -171,7 +177,7 @@ class ComplaintsApp(Application[UUID]):
         """The acting staff member of a writing command (auditors are refused here)."""
         return self.policy.writer(actor)
 
-    def _change(self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]) -> str:
+    def _change(self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], object]) -> str:
         """Load, check and save one case; return its reference."""
 
         def attempt() -> str:
@@ -179,7 +185,9 @@ class ComplaintsApp(Application[UUID]):
             case = self._case(ref)
             check_at(self.clock(), case.ref, case.modified_on)
             act(case, staff)
-            self.save(case)
+            self.written = 0
+            if case.pending_events:
+                self.save(case)
             return case.ref
 
         return self._retrying(attempt)
@@ -196,8 +204,14 @@ class ComplaintsApp(Application[UUID]):
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
         if new.currency is not None and new.demand_amount is None:
             raise InvalidInput("--currency needs --demand-amount")
+        if new.currency is not None:
+            currency_code(new.currency)
         check_amount(new.demand_amount, "the demand amount")
-        for text, what in ((new.customer, "customer"), (new.contact, "contact")):
+        for text, what in (
+            (new.customer, "customer"),
+            (new.contact, "contact"),
+            (new.summary, "summary"),
+        ):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
         if new.owner:
@@ -223,6 +237,8 @@ class ComplaintsApp(Application[UUID]):
     ) -> Complaint:
         """Number a checked complaint, flag it major if the rules match, file it."""
         p = self.policy
+        if new.currency is not None:
+            new = replace(new, currency=currency_code(new.currency))
         received_at = new.received_at or now
         owner = new.owner or staff.name
         reasons = self.major_reasons(new, file, received_at)
@@ -366,6 +382,7 @@ class ComplaintsApp(Application[UUID]):
             due = reply_by or self.policy.reply_deadline(self.now(), c.severity)
             if due < c.received_at:
                 raise InvalidInput("the promised reply time is before the complaint was received")
+            check_message(self.policy, message, self.now(), due, c.ref)
             c.acknowledge(due, message, s.name)
 
         return self._change(ref, actor, act)
@@ -397,6 +414,7 @@ class ComplaintsApp(Application[UUID]):
     ) -> str:
         if category is not None:
             self.policy.check_category(category)
+        self.written = 0  # an unchanged case is not saved: nothing written
         return self._change(ref, actor, lambda c, s: c.classify(category, severity, reason, s.name))
 
     def note(self, ref: str, text: str, actor: str) -> str:
@@ -449,6 +467,8 @@ class ComplaintsApp(Application[UUID]):
 
         if currency is not None and amount is None:
             raise InvalidInput("--currency needs --amount")
+        if currency is not None:
+            currency = currency_code(currency)
         if amount is not None and currency is None:
             currency = p.currency  # amounts are in the shop's currency unless stated
 

@@ -96,6 +96,7 @@ class Complaint(Aggregate):
         self.tier = 1
         self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
+        self.major_reasons = list(major_reasons)
 
     # -- rule helpers ----------------------------------------------------
 
@@ -158,16 +159,29 @@ class Complaint(Aggregate):
 
     def classify(
         self, category: str | None, severity: str | None, reason: str | None, actor: str
-    ) -> None:
+    ) -> bool:
+        """Change the category or the severity; False (and no event) if nothing changes.
+
+        A reason given for ``major`` on a case already major (by rule) is a
+        change: the case keeps it among its major reasons.
+        """
         self.check_allowed("classify")
         if category is None and severity is None:
             raise InvalidInput("classify needs --category or --severity")
         if severity is not None and severity not in SEVERITIES:
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        reason = reason.strip() if reason else None
         if severity is not None and severity != self.severity and not reason:
             raise RuleRefused(
                 "severity-change-needs-reason", "changing the severity needs --reason"
             )
+        known = getattr(self, "major_reasons", [])
+        if (
+            (category is None or category == self.category)
+            and (severity is None or severity == self.severity)
+            and not (severity == "major" and reason and reason not in known)
+        ):
+            return False
         self._classified(
             category=category or self.category,
             severity=severity or self.severity,
@@ -177,6 +191,7 @@ class Complaint(Aggregate):
             severity_by=actor if severity is not None else self.severity_by,
             actor=actor,
         )
+        return True
 
     @event("Classified", topic="complaints:Classified")
     def _classified(
@@ -193,6 +208,8 @@ class Complaint(Aggregate):
         if severity != previous_severity:
             self.severity_by = severity_by
         self.severity = severity
+        if severity == "major" and reason and reason not in getattr(self, "major_reasons", []):
+            self.major_reasons = [*getattr(self, "major_reasons", []), reason]
 
     def note(self, text: str, actor: str) -> None:
         self.check_allowed("note")
@@ -263,6 +280,8 @@ class Complaint(Aggregate):
     def escalate(self, to_tier: int, reason: str, staff: StaffMember) -> None:
         """Escalation goes up one or more tiers; only a manager lowers it."""
         self.check_allowed("escalate")
+        if not reason.strip():
+            raise InvalidInput("escalate needs a --reason")
         if to_tier not in TIERS:
             raise InvalidInput("tier must be 1, 2 or 3")
         if to_tier == self.tier:

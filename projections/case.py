@@ -111,6 +111,7 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | N
         "archived_at": None,
         "withdrawn_reason": None,
         "followups": [],
+        "supervisor_flag": None,
         "reviews": [],
         "reopen_count": 0,
         "links": [],
@@ -189,8 +190,10 @@ def _classified(c: Case, d: dict[str, Any], ts: str) -> None:
     c["category"] = d["category"]
     if d["severity"] != d.get("previous_severity", c["severity"]):
         c["severity_by"] = d.get("severity_by")
-        if d["severity"] == "major" and d.get("reason"):
-            c["major_reasons"].append(d["reason"])
+    # A stated reason for major is kept, also on a case already major by rule.
+    reason = d.get("reason")
+    if d["severity"] == "major" and reason and reason not in c["major_reasons"]:
+        c["major_reasons"].append(reason)
     c["severity"] = d["severity"]
 
 
@@ -303,10 +306,19 @@ def _followed_up(c: Case, d: dict[str, Any], ts: str) -> None:
             "at": ts,
         }
     )
+    if d["outcome"] == "reached":
+        # A customer still very unhappy with nothing left to fix: a supervisor calls.
+        unhappy = d.get("satisfaction") == 1 and not d.get("leftover")
+        c["supervisor_flag"] = (
+            {"reason": "satisfaction 1 at follow-up, no leftover", "at": ts, "by": d.get("actor")}
+            if unhappy
+            else None
+        )
 
 
 def _reopened(c: Case, d: dict[str, Any], ts: str) -> None:
     _set_status(c, "in_progress", ts)
+    c["supervisor_flag"] = None
     c["reopen_count"] += 1
     c["resolved_at"] = None
     c["closed_at"] = None

@@ -106,7 +106,10 @@ class Deadlines(ReadModel):
         return rows
 
     def followups(self, within_hours: int = 0) -> list[dict[str, Any]]:
-        """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``)."""
+        """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``).
+
+        Then the cases a follow-up flagged for a supervisor (``flag``: why).
+        """
         now = self.now()
         horizon = now + timedelta(hours=within_hours)
         out = []
@@ -127,6 +130,32 @@ class Deadlines(ReadModel):
                     "resolved_at": c["resolved_at"],
                     "due": due.astimezone(UTC).isoformat(),
                     "late": due < now,
+                    "flag": None,
                 }
             )
+        # Followed up, and flagged for a supervisor (satisfaction 1, no leftover):
+        # the call a supervisor owes, due since the follow-up.
+        for c in self.projector.cases(
+            "WHERE status IN ('resolved', 'closed') AND instr(doc, ?) > 0",
+            (b'"supervisor_flag":{',),
+        ):
+            flag = c.get("supervisor_flag")
+            if flag:
+                out.append(
+                    {
+                        "ref": c["ref"],
+                        "status": c["status"],
+                        "owner": c["owner"],
+                        "customer": c["customer"],
+                        "contact": c["contact"],
+                        "resolved_at": c["resolved_at"],
+                        "due": _utc(flag["at"]),
+                        "late": False,
+                        "flag": flag["reason"],
+                    }
+                )
         return out
+
+
+def _utc(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).isoformat()

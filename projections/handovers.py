@@ -69,7 +69,7 @@ class Handovers(ReadModel):
                 kinds = [k for k, d in self.sla.deadlines(c) if d < now]
                 overdue.append({"ref": c["ref"], "owner": c["owner"], "kinds": kinds})
         callbacks.sort(key=lambda x: x["reply_by"])
-        saved = Deadlines(self.r).followups()
+        saved = [f for f in Deadlines(self.r).followups() if f["flag"] is None]
         horizon = (end - now).total_seconds() / 3600
         due_followups = Deadlines(self.r).followups(within_hours=max(0, int(horizon) + 1))
         db = self.projector.open()
