@@ -116,6 +116,9 @@ class ReadModels:
     def case_as_of(self, ref: str, at: datetime) -> Case:
         return self.cases.case_as_of(ref, at)
 
+    def case_as_recorded(self, ref: str, at: datetime) -> Case:
+        return self.audit.case_as_recorded(ref, at)
+
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
     ) -> list[Case]:
