@@ -73,11 +73,29 @@ def test_a_time_in_the_future_or_before_the_previous_action_is_refused(
     r = s.refused("note", ref, "later", "--at", iso(ago(minutes=-30)), code=2)
     assert "future" in r.stderr
     s.refused(
-        "note", ref, "too early", "--at", iso(t0 + timedelta(minutes=10)),
+        "note",
+        ref,
+        "too early",
+        "--at",
+        iso(t0 + timedelta(minutes=10)),
         rule="at-before-previous-action",
     )
-    s.refused("new", "--customer", "李", "--contact", "1", "--channel", "walk-in",
-              "--category", "misquote", "--summary", "x", "--at", iso(ago(hours=-1)), code=2)
+    s.refused(
+        "new",
+        "--customer",
+        "李",
+        "--contact",
+        "1",
+        "--channel",
+        "walk-in",
+        "--category",
+        "misquote",
+        "--summary",
+        "x",
+        "--at",
+        iso(ago(hours=-1)),
+        code=2,
+    )
     s.refused("ack", ref, "--at", "not a time", code=2)
     # A small clock skew between desks is not the future.
     s.ok("note", ref, "a desk a minute ahead", "--at", iso(ago(minutes=-2)))
@@ -95,9 +113,22 @@ def test_new_with_received_at_and_at(any_store: Store) -> None:
     s.ok("ack", ref2, "--at", iso(received + timedelta(minutes=20)))
     assert utc(s.show(ref2)["acknowledged_at"]) == received + timedelta(minutes=20)
     s.refused(
-        "new", "--customer", "李", "--contact", "1", "--channel", "walk-in",
-        "--category", "misquote", "--summary", "x",
-        "--received-at", iso(typed), "--at", iso(received), code=2,
+        "new",
+        "--customer",
+        "李",
+        "--contact",
+        "1",
+        "--channel",
+        "walk-in",
+        "--category",
+        "misquote",
+        "--summary",
+        "x",
+        "--received-at",
+        iso(typed),
+        "--at",
+        iso(received),
+        code=2,
     )
 
 
