@@ -15,7 +15,7 @@ import click
 
 from complaintctl.attachments import open_store
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import CURRENCY, DECIMAL, json_option, time_option
+from complaintctl.cli.options import CURRENCY, DECIMAL, at_option, json_option, time_option
 from complaintctl.errors import UsageProblem
 from complaintctl.render import emit_json, local_time, safe
 from events.application import NewCase
@@ -48,6 +48,7 @@ from events.policy import (
 @click.option("--vip", is_flag=True, help="A VIP or influential customer (flags major).")
 @click.option("--mood", help="The customer's mood, e.g. calm, upset, angry.")
 @click.option("--signed", is_flag=True, help="A walk-in customer signed the record.")
+@at_option
 @json_option
 @pass_ctx
 def new(
@@ -118,6 +119,7 @@ def new(
 @click.argument("ref")
 @time_option("--reply-by", help="Promised reply time (TIME; default from the config).")
 @click.option("--message", help="What the customer was told.")
+@at_option
 @json_option
 @pass_ctx
 def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> None:
@@ -135,6 +137,7 @@ def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> N
 @click.command()
 @click.argument("ref")
 @click.argument("owner")
+@at_option
 @json_option
 @pass_ctx
 def assign(obj: Ctx, ref: str, owner: str) -> None:
@@ -155,6 +158,7 @@ def assign(obj: Ctx, ref: str, owner: str) -> None:
 @click.option(
     "--co-handle", is_flag=True, help="Work together (会办) rather than hand over (转办)."
 )
+@at_option
 @json_option
 @pass_ctx
 def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle: bool) -> None:
@@ -174,6 +178,7 @@ def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle:
 @click.option("--category", help="A category of the config.")
 @click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option("--reason", help="Why (needed when the severity changes).")
+@at_option
 @json_option
 @pass_ctx
 def classify(
@@ -185,13 +190,18 @@ def classify(
     Example:
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
     """
-    case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
+    app = obj.app()
+    case = obj.case_of(app.classify(ref, obj.actor, category, severity, reason))
+    if not app.written:
+        obj.done(case, f"{case['ref']}: nothing changed ({case['category']}, {case['severity']})")
+        return
     obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
 
 
 @click.command()
 @click.argument("ref")
 @click.argument("text")
+@at_option
 @json_option
 @pass_ctx
 def note(obj: Ctx, ref: str, text: str) -> None:
@@ -213,6 +223,7 @@ def note(obj: Ctx, ref: str, text: str) -> None:
 @click.option("--outcome", required=True, type=click.Choice(CONTACT_OUTCOMES))
 @click.option("--channel", help="phone, sms, email, visit...")
 @click.option("--summary", help="What was said.")
+@at_option
 @json_option
 @pass_ctx
 def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str | None) -> None:
@@ -230,6 +241,7 @@ def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str 
 @click.command()
 @click.argument("ref")
 @click.argument("finding")
+@at_option
 @json_option
 @pass_ctx
 def investigate(obj: Ctx, ref: str, finding: str) -> None:
@@ -248,6 +260,7 @@ def investigate(obj: Ctx, ref: str, finding: str) -> None:
 @click.option("--valid/--not-valid", default=None, help="Our fault, or the customer's own cause.")
 @click.option("--root-cause", help="What caused it.")
 @click.option("--at-fault", multiple=True, help="Staff or department at fault (repeatable).")
+@at_option
 @json_option
 @pass_ctx
 def assess(
@@ -270,6 +283,7 @@ def assess(
 @click.argument("ref")
 @click.option("--tier", required=True, type=click.IntRange(1, 3), help="1, 2 or 3.")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
@@ -289,6 +303,7 @@ def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
 @click.option("--amount", type=DECIMAL, help="Amount of money, if any.")
 @click.option("--currency", type=CURRENCY, help="Currency of --amount (default: config's).")
 @click.option("--detail", help="What exactly is offered.")
+@at_option
 @json_option
 @pass_ctx
 def propose(
@@ -314,6 +329,7 @@ def propose(
 
 @click.command()
 @click.argument("ref")
+@at_option
 @json_option
 @pass_ctx
 def approve(obj: Ctx, ref: str) -> None:
@@ -330,6 +346,7 @@ def approve(obj: Ctx, ref: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", help="What the customer said.")
+@at_option
 @json_option
 @pass_ctx
 def accept(obj: Ctx, ref: str, reason: str | None) -> None:
@@ -346,6 +363,7 @@ def accept(obj: Ctx, ref: str, reason: str | None) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", help="What the customer said.")
+@at_option
 @json_option
 @pass_ctx
 def reject(obj: Ctx, ref: str, reason: str | None) -> None:
@@ -362,6 +380,7 @@ def reject(obj: Ctx, ref: str, reason: str | None) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--summary", required=True, help="What was done.")
+@at_option
 @json_option
 @pass_ctx
 def resolve(obj: Ctx, ref: str, summary: str) -> None:
@@ -381,6 +400,7 @@ def resolve(obj: Ctx, ref: str, summary: str) -> None:
 @click.option("--satisfaction", type=click.IntRange(1, 5), help="1 (bad) to 5 (very good).")
 @click.option("--leftover", help="A problem left over (reopens the case).")
 @click.option("--channel", help="phone, sms, email, visit...")
+@at_option
 @json_option
 @pass_ctx
 def followup(
@@ -407,6 +427,7 @@ def followup(
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def reopen(obj: Ctx, ref: str, reason: str) -> None:
@@ -422,6 +443,7 @@ def reopen(obj: Ctx, ref: str, reason: str) -> None:
 
 @click.command()
 @click.argument("ref")
+@at_option
 @json_option
 @pass_ctx
 def close(obj: Ctx, ref: str) -> None:
@@ -441,6 +463,7 @@ def close(obj: Ctx, ref: str) -> None:
 @click.option("--lesson", required=True)
 @click.option("--action", help="The internal improvement (training, process change).")
 @click.option("--action-owner", help="Who carries out the improvement.")
+@at_option
 @json_option
 @pass_ctx
 def review(
@@ -464,6 +487,7 @@ def review(
 
 @click.command()
 @click.argument("ref")
+@at_option
 @json_option
 @pass_ctx
 def archive(obj: Ctx, ref: str) -> None:
@@ -480,6 +504,7 @@ def archive(obj: Ctx, ref: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def withdraw(obj: Ctx, ref: str, reason: str) -> None:
@@ -496,6 +521,7 @@ def withdraw(obj: Ctx, ref: str, reason: str) -> None:
 @click.command()
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--group", help="Also put the cases in this group (created if new).")
+@at_option
 @json_option
 @pass_ctx
 def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
@@ -517,6 +543,7 @@ def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
 @click.argument("ref")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(ATTACHMENT_KINDS), default="document", show_default=True)
+@at_option
 @json_option
 @pass_ctx
 def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
@@ -551,6 +578,7 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def extend(obj: Ctx, ref: str, reason: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from typing import Any
 
 import click
 import orjson
@@ -37,6 +38,24 @@ CASE_COLUMNS = (
     "owner",
     "tier",
 )
+
+
+def with_flags(
+    cases: list[dict[str, Any]], columns: tuple[str, ...], fmt: str
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """Rows of a list for people: a ``flag`` column when a case waits for a supervisor.
+
+    JSON keeps the case objects as ``show --json`` gives them (``supervisor_flag``).
+    """
+    if fmt in ("json", "jsonl") or not any(c.get("supervisor_flag") for c in cases):
+        return cases, columns
+    rows = [
+        {**c, "flag": f"supervisor: {f['reason']}" if (f := c.get("supervisor_flag")) else None}
+        for c in cases
+    ]
+    return rows, (*columns, "flag")
+
+
 #: The columns of an event (``log``, ``export --what events``).
 EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
 
@@ -48,24 +67,43 @@ MAX_QUERY = 1000  # characters: a name, a phone number, an address
 
 @click.command("show")
 @click.argument("ref")
-@time_option("--as-of", "as_of", help="The case as it was at TIME (folded from its events).")
+@time_option(
+    "--as-of", "as_of", help="The case as it was at TIME (business time: when things happened)."
+)
+@time_option(
+    "--as-recorded",
+    "as_recorded",
+    help="The case as the store held it at TIME (recorded time; for auditors).",
+)
 @output_options()
 @pass_ctx
-def show(obj: Ctx, ref: str, as_of: datetime | None) -> None:
+def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | None) -> None:
     """Show one case: its fields, proposals, attachments, follow-ups and notes.
+
+    --as-of folds the events that had happened by TIME (their business time,
+    --at of the writing command); --as-recorded those the store had recorded
+    by TIME, leaving out what was typed in later with an earlier --at.
 
     \b
     Examples:
         complaintctl show c-2026-00001 --json
         complaintctl show C-2026-00001 --as-of 2026-11-20T18:00
+        complaintctl show C-2026-00001 --as-recorded 2026-11-21T09:00
     """
-    if as_of is None:
+    if as_of is not None and as_recorded is not None:
+        raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
+    if as_of is None and as_recorded is None:
         case = obj.case_of(ref)
     else:
         from projections.case import public
 
-        case = public(obj.models().case_as_of(ref, as_of))
-        case["as_of"] = as_of.isoformat()
+        if as_of is not None:
+            case = public(obj.models().case_as_of(ref, as_of))
+            case["as_of"] = as_of.isoformat()
+        else:
+            assert as_recorded is not None
+            case = public(obj.models().case_as_recorded(ref, as_recorded))
+            case["as_recorded"] = as_recorded.isoformat()
     fmt = obj.output
     if fmt == "json":
         emit_json(case)
@@ -74,6 +112,9 @@ def show(obj: Ctx, ref: str, as_of: datetime | None) -> None:
     elif fmt == "table":
         if as_of is not None:
             click.echo(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
+        if as_recorded is not None:
+            when = local_time(as_recorded.isoformat(), obj.zone)
+            click.echo(safe(f"as recorded by {when}"))
         click.echo(case_text(case, obj.zone))
     else:
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
@@ -100,7 +141,10 @@ def history(obj: Ctx, ref: str) -> None:
     else:
         rows = history_rows(events, obj.zone)
         emit_rows(
-            rows, ("position", "version", "recorded_at", "actor", "type", "changed"), fmt, obj.zone
+            rows,
+            ("position", "version", "occurred_at", "recorded_at", "actor", "type", "changed"),
+            fmt,
+            obj.zone,
         )
 
 
@@ -194,7 +238,8 @@ def list_cases(
         group=group,
     )
     cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
-    emit_rows(cases, CASE_COLUMNS, obj.output, obj.zone)
+    rows, columns = with_flags(cases, CASE_COLUMNS, obj.output)
+    emit_rows(rows, columns, obj.output, obj.zone)
 
 
 @click.command("customer")
@@ -261,13 +306,17 @@ def followups(obj: Ctx, within: int) -> None:
     """Follow-up calls due (回访): resolved or closed cases not called since resolution.
 
     A follow-up falls due shop.followup_days (default 3) after the resolution.
+    Then the cases a follow-up flagged for a supervisor (satisfaction 1 and no
+    leftover), with the reason in the flag column.
 
     \b
     Example:
         complaintctl followups --within 24 --format csv
     """
     rows = obj.models().followups(within)
-    columns = ("ref", "due", "status", "owner", "customer", "contact")
+    columns: tuple[str, ...] = ("ref", "due", "status", "owner", "customer", "contact")
+    if any(r["flag"] for r in rows):
+        columns = (*columns, "flag")
     emit_rows(rows, columns, obj.output, obj.zone)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,10 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
             rows.append([key, "; ".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
         rows.append([d["mode"], f"{d['department']} {d.get('reason') or ''}".strip()])
+    flag = case.get("supervisor_flag")
+    if flag:
+        when = local_time(flag["at"], zone)
+        rows.append(["supervisor", f"{flag['reason']} ({when}, {flag.get('by') or '-'})"])
     return rows
 
 
@@ -153,12 +158,26 @@ def change_summary(data: dict[str, Any], zone: ZoneInfo) -> str:
     return "; ".join(bits)
 
 
+#: Recorded this long after (or before) it happened, an event shows both times.
+RECORDED_APART = timedelta(minutes=1)
+
+
+def recorded_apart(e: dict[str, Any]) -> bool:
+    """Whether the event was recorded at another time than it happened (``--at``)."""
+    occurred, recorded = e.get("occurred_at"), e.get("recorded_at")
+    if not occurred or not recorded:
+        return False
+    gap = datetime.fromisoformat(recorded) - datetime.fromisoformat(occurred)
+    return abs(gap) > RECORDED_APART
+
+
 def history_rows(events: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
     """Events as rows of lists: what changed summed up in one cell."""
     return [
         {
             "position": e["position"],
             "version": e["version"],
+            "occurred_at": e["occurred_at"],
             "recorded_at": e["recorded_at"],
             "actor": e["actor"],
             "type": e["type"],
@@ -169,16 +188,13 @@ def history_rows(events: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str,
 
 
 def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
-    return table(
-        [
-            [
-                e["version"],
-                local_time(e["recorded_at"], zone),
-                e["actor"],
-                e["type"],
-                change_summary(e["data"], zone),
-            ]
-            for e in events
-        ],
-        ["#", "recorded", "actor", "event", "what changed"],
-    )
+    """Each event at its business time; the recorded time too where it differs (``--at``)."""
+    apart = any(recorded_apart(e) for e in events)
+    rows = []
+    for e in events:
+        row = [e["version"], local_time(e["occurred_at"] or e["recorded_at"], zone)]
+        if apart:
+            row.append(local_time(e["recorded_at"], zone) if recorded_apart(e) else "")
+        rows.append([*row, e["actor"], e["type"], change_summary(e["data"], zone)])
+    headers = ["#", "at", *(["recorded"] if apart else []), "actor", "event", "what changed"]
+    return table(rows, headers)
