@@ -6,10 +6,15 @@ library's SQLite store and PostgreSQL (a schema of its own per test).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from click.testing import CliRunner
 from conftest import DIRECTOR, MANAGER, SERVICE_MANAGER, Store
+
+from complaintctl.cli import main
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the car-service preset's
 
@@ -202,3 +207,27 @@ def test_at_on_the_remaining_writing_commands(any_store: Store) -> None:
     times = [utc(e["occurred_at"]) for e in history]
     assert times == sorted(times) and times[-1] == t0 + timedelta(hours=20)
     assert times[1] == t0 + timedelta(hours=1)
+
+
+def test_every_writing_command_of_the_contract_takes_at() -> None:
+    from test_cli_output import WRITING
+
+    from complaintctl.cli.group import load_command
+
+    for name in set(WRITING) - {"init"}:  # init sets up a store: no action on a case
+        assert any(p.name == "at" for p in load_command(name).params), name
+
+
+def test_the_demo_happens_over_days(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--json"])
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    times = [utc(step["at"]) for step in result["steps"]]
+    assert times == sorted(times) and times[-1] - times[0] >= timedelta(days=7)
+    assert times[-1] < datetime.now(UTC)
+    s = Store(tmp_path / "demo")
+    clock = s.json("sla", result["ref"], actor=MANAGER)
+    assert [p["state"] for p in clock["promises"]] == ["kept"]
+    assert clock["acknowledged_within_target"] is True
+    days = {utc(e["occurred_at"]).date() for e in s.json("history", result["ref"], actor=MANAGER)}
+    assert len(days) >= 6
