@@ -47,12 +47,18 @@ def pauses_of(case: dict[str, Any], pause_statuses: Sequence[str]) -> list[Inter
     return out
 
 
-def resolve_pauses(case: dict[str, Any], pause_statuses: Sequence[str]) -> list[Interval]:
-    """The stretches the resolution clock stops: pauses, and time the case sat finished.
+def resolve_pauses(
+    case: dict[str, Any], pause_statuses: Sequence[str], pauses: list[Interval]
+) -> list[Interval]:
+    """The stretches the resolution clock stops: ``pauses``, and time the case sat finished.
 
     A case resolved and later reopened (a follow-up found a leftover) did not
-    wait for a resolution while it sat resolved: that time is not hours to resolve.
+    wait for a resolution while it sat resolved: that time is not hours to
+    resolve. Only a reopen leaves a finished status, so a case never reopened
+    has no such stretch before its (last) resolution: ``pauses`` as they are.
     """
+    if not case.get("reopen_count", 1):  # unknown: look
+        return pauses
     return pauses_of(case, (*pause_statuses, *FINISHED))
 
 
@@ -95,7 +101,7 @@ class Clock:
         promises = case["_"]["promises"]
         if promises and promises[-1]["kept_at"] is None:
             out.append(("reply", datetime.fromisoformat(promises[-1]["reply_by"])))
-        settled = resolve_pauses(case, self.settings.pause_statuses)
+        settled = resolve_pauses(case, self.settings.pause_statuses, pauses)
         due = self.calendar.deadline(received, self.settings.resolve_hours * 3600.0, settled)
         if due is not None:
             out.append(("resolve", due))
@@ -138,7 +144,7 @@ class Clock:
             if resolutions and case["status"] in ("resolved", "closed", "archived")
             else None
         )
-        settled = resolve_pauses(case, self.settings.pause_statuses)
+        settled = resolve_pauses(case, self.settings.pause_statuses, pauses)
         res_secs = self.calendar.active(received, resolved, settled) if resolved else None
         promises = []
         for p in case["_"]["promises"]:
