@@ -392,13 +392,20 @@ class ComplaintsApp(Application[UUID]):
         valid: bool,
         root_cause: str | None = None,
         at_fault: list[str] | None = None,
+        loss: Decimal | None = None,
+        loss_currency: str | None = None,
     ) -> str:
+        """Judge the case; ``loss``: the customer's documented direct loss (bounds compensation)."""
         depts = self.policy.department_names()
-        return self._change(
-            ref,
-            actor,
-            lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name, depts),
-        )
+        if loss_currency is not None and loss is None:
+            raise InvalidInput("--currency needs --loss")
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assess(valid, root_cause, list(at_fault or []), s.name, depts)
+            if loss is not None:
+                c.record_loss(loss, loss_currency or self.policy.currency, s.name)
+
+        return self._change(ref, actor, act)
 
     def escalate(self, ref: str, actor: str, tier: int, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.escalate(tier, reason, s))
@@ -411,8 +418,11 @@ class ComplaintsApp(Application[UUID]):
         amount: Decimal | None = None,
         currency: str | None = None,
         detail: str | None = None,
+        mode: str | None = None,
+        override_reason: str | None = None,
     ) -> str:
-        """Offer a remedy; above the proposer's tier limit it needs approval first."""
+        """Offer a remedy, or (``mode``) add a part or an alternative to the open proposal,
+        or replace it; above the proposer's tier limit the whole proposal needs approval."""
         p = self.policy
 
         if currency is not None and amount is None:
@@ -421,18 +431,17 @@ class ComplaintsApp(Application[UUID]):
             currency = p.currency  # amounts are in the shop's currency unless stated
 
         def act(c: Complaint, s: StaffMember) -> None:
-            within = p.within_limit(s.tier, amount, currency)
-            c.propose(
-                kind, amount, currency, detail, s, not within, p.required_tier(amount, currency)
-            )
+            c.propose(kind, amount, currency, detail, s, p, mode, override_reason)
 
         return self._change(ref, actor, act)
 
     def approve(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.approve(s))
 
-    def accept(self, ref: str, actor: str, reason: str | None = None) -> str:
-        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name))
+    def accept(
+        self, ref: str, actor: str, reason: str | None = None, option: int | None = None
+    ) -> str:
+        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name, option))
 
     def reject(self, ref: str, actor: str, reason: str | None = None) -> str:
         return self._change(ref, actor, lambda c, s: c.reject(reason, s.name))

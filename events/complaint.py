@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events import remedies
 from events.errors import InvalidInput, RuleRefused
 from events.lifecycle import ALLOWED, refuse_status
 from events.lifecycle import OPEN as OPEN
@@ -30,6 +31,7 @@ from events.policy import (
     REMEDY_KINDS,
     SEVERITIES,
     TIERS,
+    Policy,
     StaffMember,
 )
 
@@ -45,6 +47,9 @@ class Complaint(Aggregate):
     """A customer complaint from receipt to archive."""
 
     TOPIC = "complaints:Complaint"
+    #: What the remedy rules read of the assessment (class defaults: older snapshots lack them).
+    valid: bool | None = None
+    loss: dict[str, Any] | None = None
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
@@ -254,7 +259,18 @@ class Complaint(Aggregate):
         at_fault_staff: list[str] | None = None,
         at_fault_departments: list[str] | None = None,
     ) -> None:
+        self.valid = valid
         self._start_work()
+
+    def record_loss(self, loss: Decimal, currency: str, actor: str) -> None:
+        """The customer's documented direct loss: the bound of any compensation."""
+        self.check_allowed("assess")
+        check_amount(loss, "the loss")
+        self._loss_recorded(loss=loss, currency=currency, actor=actor)
+
+    @event("LossRecorded", topic="complaints:LossRecorded")
+    def _loss_recorded(self, loss: Decimal, currency: str, actor: str) -> None:
+        self.loss = {"amount": loss, "currency": currency}
 
     # -- escalate --------------------------------------------------------
 
@@ -290,7 +306,7 @@ class Complaint(Aggregate):
     def _deescalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
 
-    # -- remedy ----------------------------------------------------------
+    # -- remedy (the money rules: events.remedies) ---------------------------
 
     def propose(
         self,
@@ -299,28 +315,29 @@ class Complaint(Aggregate):
         currency: str | None,
         detail: str | None,
         staff: StaffMember,
-        needs_approval: bool,
-        required_tier: int,
+        policy: Policy,
+        mode: str | None = None,
+        override_reason: str | None = None,
     ) -> None:
+        """A new proposal, or (``mode``) one more part or option of the open one, or a new one
+        replacing it; the whole proposal is checked against the limits and the loss."""
         self.check_allowed("propose")
         if kind not in REMEDY_KINDS:
             raise InvalidInput(f"remedy must be one of {', '.join(REMEDY_KINDS)}")
         check_amount(amount)
         if (amount is None) != (currency is None):
             raise InvalidInput("--amount and --currency go together")
-        pending = self.pending_proposal
-        self._remedy_proposed(
-            proposal=len(self.proposals) + 1,
-            kind=kind,
-            amount=amount,
-            currency=currency,
-            detail=detail,
-            proposer_tier=staff.tier,
-            needs_approval=needs_approval,
-            required_tier=required_tier if needs_approval else None,
-            supersedes=pending["number"] if pending else None,
-            actor=staff.name,
+        event, args = remedies.plan(
+            self.proposals,
+            mode,
+            remedies.part(kind, amount, currency, detail),
+            staff,
+            policy,
+            self.valid,
+            self.loss,
+            override_reason,
         )
+        (self._remedy_proposed if event == "new" else self._remedy_part_added)(**args)
 
     @event("RemedyProposed", topic="complaints:RemedyProposed")
     def _remedy_proposed(
@@ -335,6 +352,8 @@ class Complaint(Aggregate):
         required_tier: int | None,
         supersedes: int | None,
         actor: str,
+        override: str | None = None,
+        override_reason: str | None = None,
     ) -> None:
         for p in self.proposals:
             if p["state"] == "pending":
@@ -346,10 +365,39 @@ class Complaint(Aggregate):
                 "needs_approval": needs_approval,
                 "required_tier": required_tier,
                 "approved_by": None,
+                "approver_tier": None,
                 "state": "pending",
+                "options": [[remedies.part(kind, amount, currency, detail)]],
             }
         )
         self.status = "awaiting_customer"
+
+    @event("RemedyPartAdded", topic="complaints:RemedyPartAdded")
+    def _remedy_part_added(
+        self,
+        proposal: int,
+        option: int,
+        kind: str,
+        amount: Decimal | None,
+        currency: str | None,
+        detail: str | None,
+        proposer_tier: int,
+        needs_approval: bool,
+        required_tier: int,
+        approval_kept: bool,
+        override: str | None,
+        override_reason: str | None,
+        actor: str,
+    ) -> None:
+        """One more part of option ``option`` (a new option: an alternative to the others)."""
+        p = self.proposals[proposal - 1]
+        if option > len(p["options"]):
+            p["options"].append([])
+        p["options"][option - 1].append(remedies.part(kind, amount, currency, detail))
+        p["needs_approval"], p["proposer_tier"] = needs_approval, proposer_tier
+        p["required_tier"] = required_tier if needs_approval else None
+        if not approval_kept:
+            p["approved_by"], p["approver_tier"] = None, None
 
     def _require_pending(self, rule: str) -> dict[str, Any]:
         p = self.pending_proposal
@@ -358,7 +406,8 @@ class Complaint(Aggregate):
         return p
 
     def approve(self, staff: StaffMember) -> None:
-        """A remedy above the proposer's limit needs someone of a higher tier."""
+        """The whole proposal (all parts, all options) above the proposer's limit needs
+        someone of a higher tier whose own limit covers it."""
         self.check_allowed("approve")
         p = self._require_pending("approval-needs-pending-proposal")
         if p["approved_by"] is not None:
@@ -377,20 +426,31 @@ class Complaint(Aggregate):
 
     @event("RemedyApproved", topic="complaints:RemedyApproved")
     def _remedy_approved(self, proposal: int, approver_tier: int, actor: str) -> None:
-        self.proposals[proposal - 1]["approved_by"] = actor
+        p = self.proposals[proposal - 1]
+        p["approved_by"], p["approver_tier"] = actor, approver_tier
 
-    def accept(self, reason: str | None, actor: str) -> None:
+    def accept(self, reason: str | None, actor: str, option: int | None = None) -> None:
+        """The customer takes the open proposal; with alternatives, the one they chose."""
         self.check_allowed("accept")
         p = self._require_pending("acceptance-needs-pending-proposal")
+        n = len(p["options"])
+        if option is None and n > 1:
+            raise InvalidInput(
+                f"proposal {p['number']} offers {n} options: say which with --option 1..{n}"
+            )
+        if option is not None and not 1 <= option <= n:
+            raise InvalidInput(f"proposal {p['number']} has options 1..{n}, not {option}")
         if p["needs_approval"] and p["approved_by"] is None:
             raise RuleRefused(
                 "remedy-needs-approval",
                 f"proposal {p['number']} is above the proposer's limit and is not approved yet",
             )
-        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor)
+        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor, option=option or 1)
 
     @event("RemedyAccepted", topic="complaints:RemedyAccepted")
-    def _remedy_accepted(self, proposal: int, reason: str | None, actor: str) -> None:
+    def _remedy_accepted(
+        self, proposal: int, reason: str | None, actor: str, option: int | None = None
+    ) -> None:
         self.proposals[proposal - 1]["state"] = "accepted"
         self.status = "in_progress"
 

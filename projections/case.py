@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from events.lifecycle import FINISHED, OPEN, STATUSES
@@ -105,6 +106,9 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | N
         "escalations": 0,
         "proposals": [],
         "pending_proposal": None,
+        "loss": None,
+        "remedy_state": None,
+        "remedy_accepted_at": None,
         "resolution": None,
         "resolved_at": None,
         "closed_at": None,
@@ -226,6 +230,10 @@ def _assessed(c: Case, d: dict[str, Any], ts: str) -> None:
     _start_work(c, ts)
 
 
+def _loss_recorded(c: Case, d: dict[str, Any], ts: str) -> None:
+    c["loss"] = {"amount": val(d["loss"]), "currency": d["currency"], "by": d.get("actor")}
+
+
 def _escalated(c: Case, d: dict[str, Any], ts: str) -> None:
     c["tier"] = d["to_tier"]
     c["escalations"] += 1
@@ -237,29 +245,80 @@ def _deescalated(c: Case, d: dict[str, Any], ts: str) -> None:
     c["tier"] = d["to_tier"]
 
 
+def _part(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": d["kind"],
+        "amount": val(d.get("amount")),
+        "currency": d.get("currency"),
+        "detail": d.get("detail"),
+        "by": d.get("actor"),
+    }
+
+
+def _totals(parts: list[dict[str, Any]]) -> dict[str, str]:
+    """The money of some parts per currency (as strings: the document is JSON)."""
+    totals: dict[str, Decimal] = {}
+    for p in parts:
+        if p["amount"] is not None:
+            totals[p["currency"]] = totals.get(p["currency"], Decimal(0)) + Decimal(p["amount"])
+    return {k: str(v) for k, v in sorted(totals.items())}
+
+
+def _overrides(p: dict[str, Any], d: dict[str, Any]) -> None:
+    if d.get("override"):
+        p["overrides"].append(
+            {"rule": d["override"], "reason": d.get("override_reason"), "by": d.get("actor")}
+        )
+
+
 def _proposed(c: Case, d: dict[str, Any], ts: str) -> None:
     for p in c["proposals"]:
         if p["state"] == "pending":
             p["state"] = "superseded"
-    c["proposals"].append(
-        {
-            "number": d["proposal"],
-            "kind": d["kind"],
-            "amount": val(d.get("amount")),
-            "currency": d.get("currency"),
-            "detail": d.get("detail"),
-            "proposed_by": d.get("actor"),
-            "proposer_tier": d.get("proposer_tier"),
-            "needs_approval": d.get("needs_approval", False),
-            "required_tier": d.get("required_tier"),
-            "approved_by": None,
-            "state": "pending",
-            "answer_reason": None,
-        }
-    )
+    first = _part(d)
+    proposal = {
+        "number": d["proposal"],
+        # The first part, at the top for readers of one-part proposals.
+        "kind": d["kind"],
+        "amount": first["amount"],
+        "currency": d.get("currency"),
+        "detail": d.get("detail"),
+        "proposed_by": d.get("actor"),
+        "proposer_tier": d.get("proposer_tier"),
+        "needs_approval": d.get("needs_approval", False),
+        "required_tier": d.get("required_tier"),
+        "approved_by": None,
+        "state": "pending",
+        "answer_reason": None,
+        "options": [{"option": 1, "parts": [first], "total": _totals([first])}],
+        "accepted_option": None,
+        "supersedes": d.get("supersedes"),
+        "overrides": [],
+    }
+    _overrides(proposal, d)
+    c["proposals"].append(proposal)
     c["pending_proposal"] = d["proposal"]
+    c["remedy_state"] = "proposed"
     _keep_promises(c, ts)
     _set_status(c, "awaiting_customer", ts)
+
+
+def _part_added(c: Case, d: dict[str, Any], ts: str) -> None:
+    """One more part of an option; an option numbered past the last: an alternative."""
+    p = c["proposals"][d["proposal"] - 1]
+    n = d["option"]
+    if n > len(p["options"]):
+        p["options"].append({"option": n, "parts": [], "total": {}})
+    option = p["options"][n - 1]
+    option["parts"].append(_part(d))
+    option["total"] = _totals(option["parts"])
+    p["needs_approval"] = d["needs_approval"]
+    p["required_tier"] = d["required_tier"] if d["needs_approval"] else None
+    p["proposer_tier"] = d["proposer_tier"]
+    if not d["approval_kept"]:
+        p["approved_by"] = None
+    _overrides(p, d)
+    _keep_promises(c, ts)
 
 
 def _approved(c: Case, d: dict[str, Any], ts: str) -> None:
@@ -271,9 +330,21 @@ def _answered(state: str) -> Callable[[Case, dict[str, Any], str], None]:
         p = c["proposals"][d["proposal"] - 1]
         p["state"], p["answer_reason"] = state, d.get("reason")
         if state == "accepted":
-            c["_"]["remedies"].append(
-                {"kind": p["kind"], "amount": p["amount"], "currency": p["currency"], "at": ts}
-            )
+            chosen = d.get("option") or 1
+            p["accepted_option"] = chosen
+            # Every part of the option the customer took is a remedy granted.
+            for part in p["options"][chosen - 1]["parts"]:
+                c["_"]["remedies"].append(
+                    {
+                        "kind": part["kind"],
+                        "amount": part["amount"],
+                        "currency": part["currency"],
+                        "at": ts,
+                    }
+                )
+            c["remedy_state"], c["remedy_accepted_at"] = "in_progress", ts
+        else:
+            c["remedy_state"] = "rejected"
         pending = _pending(c)
         c["pending_proposal"] = pending["number"] if pending else None
         _keep_promises(c, ts)
@@ -288,6 +359,8 @@ def _resolved(c: Case, d: dict[str, Any], ts: str) -> None:
     if c["_"]["first_resolved_at"] is None:
         c["_"]["first_resolved_at"] = ts
     c["_"]["resolutions"].append(ts)
+    if c["remedy_state"] == "in_progress":
+        c["remedy_state"] = "carried_out"
     _keep_promises(c, ts)
     _set_status(c, "resolved", ts)
 
@@ -381,6 +454,8 @@ HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Escalated": _escalated,
     "complaints:Deescalated": _deescalated,
     "complaints:RemedyProposed": _proposed,
+    "complaints:RemedyPartAdded": _part_added,
+    "complaints:LossRecorded": _loss_recorded,
     "complaints:RemedyApproved": _approved,
     "complaints:RemedyAccepted": _answered("accepted"),
     "complaints:RemedyRejected": _answered("rejected"),

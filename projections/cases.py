@@ -37,6 +37,7 @@ class Filters:
     until: datetime | None = None
     customer: str | None = None
     group: str | None = None
+    remedy_state: str | None = None
 
     def sql(self, now: datetime) -> tuple[str, list[Any]]:
         where: list[str] = []
@@ -48,6 +49,7 @@ class Filters:
             ("owner", self.owner),
             ("category", self.category),
             ("severity", self.severity),
+            ("remedy_state", self.remedy_state),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -73,9 +75,9 @@ class Filters:
         """The same test on a folded state (for ``list --as-of``)."""
         if self.status and case["status"] not in self.status:
             return False
-        for key in ("owner", "category", "severity"):
+        for key in ("owner", "category", "severity", "remedy_state"):
             want = getattr(self, key)
-            if want is not None and case[key] != want:
+            if want is not None and case.get(key) != want:
                 return False
         if self.overdue:
             due = clock.next_due(case)

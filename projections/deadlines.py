@@ -34,6 +34,16 @@ class Deadlines(ReadModel):
             {"kind": k, "due": d.astimezone(UTC).isoformat(), "overdue": d < now}
             for k, d in self.sla.deadlines(case)
         ]
+        # Between accepted and resolved the remedy is being carried out (a refund waiting
+        # on the old battery): the clock says since when.
+        out["remedy_state"] = case.get("remedy_state")
+        out["remedy_accepted_at"] = case.get("remedy_accepted_at")
+        since = case.get("remedy_accepted_at")
+        out["remedy_days_in_progress"] = (
+            round((now - datetime.fromisoformat(since)).total_seconds() / 86400, 1)
+            if since and case.get("remedy_state") == "in_progress"
+            else None
+        )
         followup = self.sla.followup_due(case)
         out["followup_due"] = followup.astimezone(UTC).isoformat() if followup else None
         return out

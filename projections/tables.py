@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS cases (
     customer TEXT,
     contact TEXT,
     groups TEXT,
+    remedy_state TEXT,
     received REAL,
     due REAL,
     followup_due REAL,
@@ -108,6 +109,7 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
         "|" + "|".join(g.strip().casefold() for g in case["groups"]) + "|"
         if case["groups"]
         else None,
+        case.get("remedy_state"),
         epoch(case["received_at"]),
         due.timestamp() if due else None,
         fdue.timestamp() if fdue else None,
@@ -120,9 +122,9 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
 # documents) are written in order instead of into random pages of a uuid-keyed tree.
 CASE_COLUMNS = (
     "id, ref, status, owner, category, severity, channel,"
-    " customer, contact, groups, received, due, followup_due, updated, doc"
+    " customer, contact, groups, remedy_state, received, due, followup_due, updated, doc"
 )
-UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 16)})"
 
 
 def bulk_db(path: Path) -> sqlite3.Connection:

@@ -248,21 +248,35 @@ def investigate(obj: Ctx, ref: str, finding: str) -> None:
 @click.option("--valid/--not-valid", default=None, help="Our fault, or the customer's own cause.")
 @click.option("--root-cause", help="What caused it.")
 @click.option("--at-fault", multiple=True, help="Staff or department at fault (repeatable).")
+@click.option("--loss", type=DECIMAL, help="The documented direct loss (caps compensation).")
+@click.option("--currency", type=CURRENCY, help="Currency of --loss (default: config's).")
 @json_option
 @pass_ctx
 def assess(
-    obj: Ctx, ref: str, valid: bool | None, root_cause: str | None, at_fault: tuple[str, ...]
+    obj: Ctx,
+    ref: str,
+    valid: bool | None,
+    root_cause: str | None,
+    at_fault: tuple[str, ...],
+    loss: Decimal | None,
+    currency: str | None,
 ) -> None:
     """Judge whether the complaint is valid, and record root cause and who is at fault.
+
+    --loss records the customer's documented direct loss (principal and interest,
+    reasonable documented costs; no lawyer's fees, no indirect or emotional loss):
+    compensation above it is refused, as is compensation on a case not valid.
 
     \b
     Example:
         complaintctl assess C-2026-00001 --valid --root-cause "报价未核对系统价格" \\
-            --at-fault 张伟 --at-fault service
+            --at-fault 张伟 --at-fault service --loss 1200
     """
     if valid is None:
         raise UsageProblem("assess needs --valid or --not-valid")
-    case = obj.case_of(obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault)))
+    case = obj.case_of(
+        obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault), loss, currency)
+    )
     obj.done(case, f"{case['ref']} assessed: {'valid' if valid else 'not valid'}")
 
 
@@ -289,6 +303,23 @@ def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
 @click.option("--amount", type=DECIMAL, help="Amount of money, if any.")
 @click.option("--currency", type=CURRENCY, help="Currency of --amount (default: config's).")
 @click.option("--detail", help="What exactly is offered.")
+@click.option("--add", "mode", flag_value="add", help="One more part of the open proposal.")
+@click.option(
+    "--alternative",
+    "mode",
+    flag_value="alternative",
+    help="One more option the customer may choose instead (accept --option N).",
+)
+@click.option(
+    "--replace",
+    "mode",
+    flag_value="replace",
+    help="Withdraw the open proposal and start a new one (the old one stays in the history).",
+)
+@click.option(
+    "--override-reason",
+    help="A manager's reason to pay compensation above the loss or on a case not valid.",
+)
 @json_option
 @pass_ctx
 def propose(
@@ -298,18 +329,28 @@ def propose(
     amount: Decimal | None,
     currency: str | None,
     detail: str | None,
+    mode: str | None,
+    override_reason: str | None,
 ) -> None:
-    """Propose a remedy; above the actor's tier limit it needs approval first.
+    """Propose a remedy; above the actor's tier limit the whole proposal needs approval.
+
+    An open proposal refuses a new one unless --add, --alternative or --replace says how
+    it relates (rule proposal-open).
 
     \b
     Example:
-        complaintctl propose C-2026-00001 --remedy fee-waiver --amount 800 \\
-            --currency CNY --detail "差价由店方承担"
+        complaintctl propose C-2026-00001 --remedy compensation --amount 4000
+        complaintctl propose C-2026-00001 --add --remedy replacement --amount 81000 \\
+            --detail "补发损毁货物"
+        complaintctl propose C-2026-00002 --alternative --remedy refund --amount 300
     """
-    case = obj.case_of(obj.app().propose(ref, obj.actor, remedy, amount, currency, detail))
+    case = obj.case_of(
+        obj.app().propose(ref, obj.actor, remedy, amount, currency, detail, mode, override_reason)
+    )
     p = case["proposals"][-1]
     extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
-    obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")
+    where = f" option {len(p['options'])}" if mode == "alternative" else ""
+    obj.done(case, f"{case['ref']} proposal {p['number']}{where}: {remedy}{extra}")
 
 
 @click.command()
@@ -330,17 +371,22 @@ def approve(obj: Ctx, ref: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", help="What the customer said.")
+@click.option(
+    "--option", type=click.IntRange(1, 99), help="The alternative the customer chose (1, 2...)."
+)
 @json_option
 @pass_ctx
-def accept(obj: Ctx, ref: str, reason: str | None) -> None:
-    """Record that the customer accepted the latest proposal.
+def accept(obj: Ctx, ref: str, reason: str | None, option: int | None) -> None:
+    """Record that the customer accepted the open proposal (with alternatives: --option N).
 
     \b
     Example:
         complaintctl accept C-2026-00001 --reason "客户同意"
+        complaintctl accept C-2026-00002 --option 2
     """
-    case = obj.case_of(obj.app().accept(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} proposal accepted")
+    case = obj.case_of(obj.app().accept(ref, obj.actor, reason, option))
+    chosen = next(p for p in reversed(case["proposals"]) if p["state"] == "accepted")
+    obj.done(case, f"{case['ref']} proposal accepted (option {chosen['accepted_option']})")
 
 
 @click.command()

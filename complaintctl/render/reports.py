@@ -225,6 +225,12 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
         rows.append([f"{d['kind']} due", local_time(d["due"], z) + late])
     if c["followup_due"]:
         rows.append(["follow-up due", local_time(c["followup_due"], z)])
+    if c.get("remedy_state"):
+        # Between accepted and resolved the remedy is being carried out: since when.
+        since = c["remedy_accepted_at"]
+        days = c["remedy_days_in_progress"]
+        state = c["remedy_state"] + (f" for {days} days" if days is not None else "")
+        rows.append(["remedy", state + (f" (accepted {local_time(since, z)})" if since else "")])
     return rows
 
 
