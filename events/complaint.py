@@ -28,7 +28,6 @@ from events.money import check_amount
 from events.policy import (
     CONTACT_OUTCOMES,
     FOLLOWUP_OUTCOMES,
-    REMEDY_KINDS,
     SEVERITIES,
     TIERS,
     Policy,
@@ -322,21 +321,9 @@ class Complaint(Aggregate):
         """A new proposal, or (``mode``) one more part or option of the open one, or a new one
         replacing it; the whole proposal is checked against the limits and the loss."""
         self.check_allowed("propose")
-        if kind not in REMEDY_KINDS:
-            raise InvalidInput(f"remedy must be one of {', '.join(REMEDY_KINDS)}")
-        check_amount(amount)
-        if (amount is None) != (currency is None):
-            raise InvalidInput("--amount and --currency go together")
-        event, args = remedies.plan(
-            self.proposals,
-            mode,
-            remedies.part(kind, amount, currency, detail),
-            staff,
-            policy,
-            self.valid,
-            self.loss,
-            override_reason,
-        )
+        new = remedies.part(kind, amount, currency, detail)
+        case = (self.proposals, self.valid, self.loss)
+        event, args = remedies.plan(*case, mode, new, staff, policy, override_reason)
         (self._remedy_proposed if event == "new" else self._remedy_part_added)(**args)
 
     @event("RemedyProposed", topic="complaints:RemedyProposed")
@@ -410,18 +397,7 @@ class Complaint(Aggregate):
         someone of a higher tier whose own limit covers it."""
         self.check_allowed("approve")
         p = self._require_pending("approval-needs-pending-proposal")
-        if p["approved_by"] is not None:
-            raise RuleRefused(
-                "already-approved", f"proposal {p['number']} was approved by {p['approved_by']}"
-            )
-        if p["needs_approval"]:
-            needed = max(p["required_tier"] or 1, p["proposer_tier"] + 1)
-            if staff.tier < needed:
-                raise RuleRefused(
-                    "approval-needs-higher-tier",
-                    f"proposal {p['number']} needs approval by tier {needed} or above; "
-                    f"{staff.name} is tier {staff.tier}",
-                )
+        remedies.check_approval(p, staff)
         self._remedy_approved(proposal=p["number"], approver_tier=staff.tier, actor=staff.name)
 
     @event("RemedyApproved", topic="complaints:RemedyApproved")
@@ -433,19 +409,8 @@ class Complaint(Aggregate):
         """The customer takes the open proposal; with alternatives, the one they chose."""
         self.check_allowed("accept")
         p = self._require_pending("acceptance-needs-pending-proposal")
-        n = len(p["options"])
-        if option is None and n > 1:
-            raise InvalidInput(
-                f"proposal {p['number']} offers {n} options: say which with --option 1..{n}"
-            )
-        if option is not None and not 1 <= option <= n:
-            raise InvalidInput(f"proposal {p['number']} has options 1..{n}, not {option}")
-        if p["needs_approval"] and p["approved_by"] is None:
-            raise RuleRefused(
-                "remedy-needs-approval",
-                f"proposal {p['number']} is above the proposer's limit and is not approved yet",
-            )
-        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor, option=option or 1)
+        chosen = remedies.check_acceptance(p, option)
+        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor, option=chosen)
 
     @event("RemedyAccepted", topic="complaints:RemedyAccepted")
     def _remedy_accepted(

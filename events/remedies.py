@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from events.errors import InvalidInput, RuleRefused
-from events.policy import Policy, StaffMember
+from events.money import check_amount
+from events.policy import REMEDY_KINDS, Policy, StaffMember
 
 #: How a further ``propose`` relates to the open proposal.
 MODES = ("add", "alternative", "replace")
@@ -142,12 +143,12 @@ def prospective(proposals: list[dict[str, Any]], mode: str | None, new: Part) ->
 
 def plan(
     proposals: list[dict[str, Any]],
+    valid: bool | None,
+    loss: dict[str, Any] | None,
     mode: str | None,
     new: Part,
     staff: StaffMember,
     policy: Policy,
-    valid: bool | None,
-    loss: dict[str, Any] | None,
     override_reason: str | None,
 ) -> tuple[str, dict[str, Any]]:
     """Which event a ``propose`` makes (``new`` proposal, or a ``part`` added) and its payload.
@@ -156,6 +157,11 @@ def plan(
     and compensation the case does not bear; computes whether the whole
     proposal needs approval, and whether an approval already given still covers it.
     """
+    if new["kind"] not in REMEDY_KINDS:
+        raise InvalidInput(f"remedy must be one of {', '.join(REMEDY_KINDS)}")
+    check_amount(new["amount"])
+    if (new["amount"] is None) != (new["currency"] is None):
+        raise InvalidInput("--amount and --currency go together")
     check_mode(mode)
     options = prospective(proposals, mode, new)
     overridden = check_compensation(options, valid, loss, staff, override_reason)
@@ -190,3 +196,38 @@ def plan(
         "required_tier": required_tier(policy, totals) if needs else None,
         "supersedes": pending["number"] if pending else None,
     }
+
+
+def check_approval(proposal: dict[str, Any], staff: StaffMember) -> None:
+    """Refuse an approval by someone whose tier does not cover the whole proposal."""
+    p = proposal
+    if p["approved_by"] is not None:
+        raise RuleRefused(
+            "already-approved", f"proposal {p['number']} was approved by {p['approved_by']}"
+        )
+    if p["needs_approval"]:
+        needed = max(p["required_tier"] or 1, p["proposer_tier"] + 1)
+        if staff.tier < needed:
+            raise RuleRefused(
+                "approval-needs-higher-tier",
+                f"proposal {p['number']} needs approval by tier {needed} or above; "
+                f"{staff.name} is tier {staff.tier}",
+            )
+
+
+def check_acceptance(proposal: dict[str, Any], option: int | None) -> int:
+    """The option the customer takes (1 unless there are alternatives); refuse the unapproved."""
+    p = proposal
+    n = len(p["options"])
+    if option is None and n > 1:
+        raise InvalidInput(
+            f"proposal {p['number']} offers {n} options: say which with --option 1..{n}"
+        )
+    if option is not None and not 1 <= option <= n:
+        raise InvalidInput(f"proposal {p['number']} has options 1..{n}, not {option}")
+    if p["needs_approval"] and p["approved_by"] is None:
+        raise RuleRefused(
+            "remedy-needs-approval",
+            f"proposal {p['number']} is above the proposer's limit and is not approved yet",
+        )
+    return option or 1
