@@ -106,7 +106,8 @@ class ComplaintsApp(Application[UUID]):
         new customers costs one durable write, not one each as the mapper meets them.
         """
         if self.keyring is not None:
-            self.keyring.create_keys([f.key for f in files])
+            # A customer's further file (by contact) has no name to seal: no key of its own.
+            self.keyring.create_keys([f.key for f in files if f.customer])
 
     def customer_file_key(self, new: NewCase) -> str:
         """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
@@ -192,14 +193,15 @@ class ComplaintsApp(Application[UUID]):
         new: NewCase,
         staff: StaffMember,
         counter: CaseCounter,
-        file: CustomerFile,
+        files: list[CustomerFile],
         now: datetime,
     ) -> Complaint:
-        """Number a checked complaint, flag it major if the rules match, file it."""
+        """Number a checked complaint, flag it major if the rules match, file it (in every
+        file of the customer: by account and by contact)."""
         p = self.policy
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        reasons = self.major_reasons(new, file, received_at)
+        reasons = self.major_reasons(new, files + self._linked_files(files), received_at)
         if reasons:
             severity, severity_by = "major", "rule"
         elif new.severity == "major":
@@ -233,8 +235,18 @@ class ComplaintsApp(Application[UUID]):
             decision_due=p.decision_deadline(received_at),
             actor=staff.name,
         )
-        file.add_case(ref, received_at, staff.name)
+        keys = [f.key for f in files] if len(files) > 1 else None
+        for file in files:
+            file.add_case(ref, received_at, staff.name, keys)
         return case
+
+    def _linked_files(self, files: list[CustomerFile]) -> list[CustomerFile]:
+        """The files one link away (a contact's file names the account's, and back): only
+        read, for the repeat rule, so a plate given once links calls with and without it."""
+        mine = {f.key for f in files}
+        keys = {k for f in files for k in f.linked_keys()} - mine
+        loaded = (self._load(CustomerFile, customer_file_id(k)) for k in sorted(keys))
+        return [f for f in loaded if f is not None]
 
     def _counter(self, now: datetime, actor: str) -> CaseCounter:
         year = now.astimezone(self.policy.zone).year
@@ -245,6 +257,33 @@ class ComplaintsApp(Application[UUID]):
         return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
             key=key, customer=new.customer, actor=actor
         )
+
+    def _customer_files(
+        self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
+    ) -> list[CustomerFile]:
+        """The customer's files: by account (or contact), and, with an account, by contact too.
+
+        The same contact or the same account is the same person: a case with a plate
+        is also filed under its contact, where a later call without the plate looks.
+        The contact's file then carries no name (the name is sealed with the case's
+        own customer key, so forgetting that customer leaves nothing readable behind).
+        """
+        known = known if known is not None else {}
+        primary = known.get(customer_file_id(self.customer_file_key(new)))
+        files = [primary or self._customer_file(new, actor)]
+        if new.account:
+            key = customer_key(new.customer, new.contact, None)
+            key = self.keyring.pseudonym(key) if self.keyring is not None else key
+            if key != files[0].key:
+                fid = customer_file_id(key)
+                files.append(
+                    known.get(fid)
+                    or self._load(CustomerFile, fid)
+                    or CustomerFile(key=key, customer="", actor=actor)
+                )
+        for f in files:
+            known[f.id] = f
+        return files
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
         if counter.version // self.snapshot_every != before // self.snapshot_every:
@@ -258,10 +297,10 @@ class ComplaintsApp(Application[UUID]):
             now = self.clock()
             counter = self._counter(now, staff.name)
             before = counter.version
-            file = self._customer_file(new, staff.name)
-            case = self._new_case(new, staff, counter, file, now)
-            self._make_keys([file])
-            self.save(counter, file, case)
+            files = self._customer_files(new, staff.name)
+            case = self._new_case(new, staff, counter, files, now)
+            self._make_keys(files)
+            self.save(counter, *files, case)
             self._snapshot_if_due(counter, before)
             return case.ref
 
@@ -291,10 +330,8 @@ class ComplaintsApp(Application[UUID]):
                 if marker is not None:
                     results.append((row, marker.ref, False))
                     continue
-                key = self.customer_file_key(row.new)
-                file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
-                files[file.id] = file
-                case = self._new_case(row.new, staff, counter, file, now)
+                mine = self._customer_files(row.new, staff.name, files)
+                case = self._new_case(row.new, staff, counter, mine, now)
                 new_aggregates.append(case)
                 new_aggregates.append(
                     ImportedRow(
@@ -315,9 +352,11 @@ class ComplaintsApp(Application[UUID]):
         with self.numbering_lock():
             return self._retrying(attempt)
 
-    def major_reasons(self, new: NewCase, file: CustomerFile, received_at: datetime) -> list[str]:
+    def major_reasons(
+        self, new: NewCase, files: list[CustomerFile], received_at: datetime
+    ) -> list[str]:
         """Which of the config's major rules this complaint matches."""
-        return major_reasons(self.policy, new, file, received_at)
+        return major_reasons(self.policy, new, files, received_at)
 
     # -- the rest of the life of a case ----------------------------------------
 

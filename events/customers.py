@@ -1,4 +1,8 @@
-"""A customer's file: the cases one customer brought, for the repeat-complaint rule.
+"""A customer's files: the cases one customer brought, for the repeat-complaint rule.
+
+A case is filed under its customer key (account, else contact) and, when it has an
+account, under its contact as well: the same contact or the same account is the
+same person, so a plate given once does not split a customer in two.
 
 Kept in the write model (not a projection) because the rule that flags the
 Nth complaint within M days must see it at the moment the case is received,
@@ -8,6 +12,7 @@ in the same atomic save.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -19,6 +24,18 @@ def customer_key(customer: str, contact: str, account: str | None) -> str:
     """The same customer: by account if given, else by contact, ignoring case and spaces."""
     basis = account if account else contact
     return "".join(basis.split()).casefold() or customer.strip().casefold()
+
+
+def count_since(files: list[CustomerFile], since: datetime) -> int:
+    """The customer's cases received since ``since``, over all their files, each case once."""
+    return len(
+        {
+            c["ref"]
+            for f in files
+            for c in f.cases
+            if isinstance(c["received_at"], datetime) and c["received_at"] >= since
+        }
+    )
 
 
 def customer_file_id(key: str) -> UUID:
@@ -41,7 +58,7 @@ class CustomerFile(Aggregate):
     def __init__(self, key: str, customer: str, actor: str) -> None:
         self.key = key
         self.customer = customer
-        self.cases: list[dict[str, object]] = []
+        self.cases: list[dict[str, Any]] = []
 
     def count_since(self, since: datetime) -> int:
         return sum(
@@ -50,12 +67,21 @@ class CustomerFile(Aggregate):
             if isinstance(c["received_at"], datetime) and c["received_at"] >= since
         )
 
-    def add_case(self, ref: str, received_at: datetime, actor: str) -> None:
-        self._case_added(ref=ref, received_at=received_at, actor=actor)
+    def add_case(
+        self, ref: str, received_at: datetime, actor: str, also: list[str] | None = None
+    ) -> None:
+        """File a case; ``also``: the keys of the customer's other files it went to."""
+        self._case_added(ref=ref, received_at=received_at, actor=actor, also=also or None)
 
     @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
-    def _case_added(self, ref: str, received_at: datetime, actor: str) -> None:
-        self.cases.append({"ref": ref, "received_at": received_at})
+    def _case_added(
+        self, ref: str, received_at: datetime, actor: str, also: list[str] | None = None
+    ) -> None:
+        self.cases.append({"ref": ref, "received_at": received_at, "also": also or []})
+
+    def linked_keys(self) -> set[str]:
+        """The keys of the other files this customer's cases went to (account <-> contact)."""
+        return {k for c in self.cases for k in c.get("also") or [] if k != self.key}
 
     def forget(self, actor: str) -> None:
         """Record, for auditors, that this customer's personal data was crypto-shredded.

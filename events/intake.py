@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from events.customers import CustomerFile
+from events.customers import CustomerFile, count_since
 from events.policy import Policy
 
 
@@ -49,7 +49,7 @@ class NewCase:
 
 
 def major_reasons(
-    policy: Policy, new: NewCase, file: CustomerFile, received_at: datetime
+    policy: Policy, new: NewCase, files: list[CustomerFile], received_at: datetime
 ) -> list[str]:
     """Which of the config's major rules this complaint matches."""
     rules = policy.major
@@ -65,7 +65,7 @@ def major_reasons(
             limit = f"{threshold} {policy.currency}"
             reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
     if rules.repeat_count:
-        n = file.count_since(received_at - timedelta(days=rules.repeat_days)) + 1
+        n = count_since(files, received_at - timedelta(days=rules.repeat_days)) + 1
         if n >= rules.repeat_count:
             reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")
     return reasons

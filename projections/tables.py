@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS cases (
     channel TEXT,
     customer TEXT,
     contact TEXT,
+    contact_key TEXT,
+    account_key TEXT,
     groups TEXT,
     remedy_state TEXT,
     received REAL,
@@ -71,6 +73,8 @@ CREATE INDEX IF NOT EXISTS cases_received ON cases (received);
 CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
 CREATE INDEX IF NOT EXISTS cases_customer ON cases (customer);
 CREATE INDEX IF NOT EXISTS cases_contact ON cases (contact);
+CREATE INDEX IF NOT EXISTS cases_contact_key ON cases (contact_key);
+CREATE INDEX IF NOT EXISTS cases_account_key ON cases (account_key) WHERE account_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_due ON cases (due) WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_followup ON cases (followup_due) WHERE followup_due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS activity_ts ON activity (ts);
@@ -92,6 +96,12 @@ HANDOVER_RECORDED = "complaints:HandoverRecorded"
 assert GROUP_OPENED in GROUP_TOPICS and HANDOVER_RECORDED in HANDOVER_TOPICS
 
 
+def person_key(text: str | None) -> str | None:
+    """A contact or account as the write model's customer key compares it (no spaces, no case)."""
+    key = "".join((text or "").split()).casefold()
+    return key or None
+
+
 def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
     """The cases row of a state: filter columns, deadlines, and the JSON document."""
     due = clock.next_due(case)
@@ -106,6 +116,8 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
         case["channel"],
         case["customer"],
         case["contact"],
+        person_key(case["contact"]),
+        person_key(case.get("account")),
         "|" + "|".join(g.strip().casefold() for g in case["groups"]) + "|"
         if case["groups"]
         else None,
@@ -122,9 +134,10 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
 # documents) are written in order instead of into random pages of a uuid-keyed tree.
 CASE_COLUMNS = (
     "id, ref, status, owner, category, severity, channel,"
-    " customer, contact, groups, remedy_state, received, due, followup_due, updated, doc"
+    " customer, contact, contact_key, account_key, groups, remedy_state,"
+    " received, due, followup_due, updated, doc"
 )
-UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 16)})"
+UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 18)})"
 
 
 def bulk_db(path: Path) -> sqlite3.Connection:

@@ -50,12 +50,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cases:escalate",
         "Move the case up one or more tiers (only a manager moves it...",
     ),
-    "propose": ("cases:propose", "Propose a remedy; above the actor's tier limit it needs..."),
+    "propose": ("cases:propose", "Propose a remedy; above the actor's tier limit the whole..."),
     "approve": (
         "cases:approve",
         "Approve the pending remedy proposal (someone of a higher tier...",
     ),
-    "accept": ("cases:accept", "Record that the customer accepted the latest proposal."),
+    "accept": ("cases:accept", "Record that the customer accepted the open proposal (with..."),
     "reject": ("cases:reject", "Record that the customer rejected the latest proposal."),
     "resolve": ("cases:resolve", "Mark the case resolved: the agreed remedy was carried out."),
     "followup": ("cases:followup", "Follow up after resolution; a leftover problem reopens the..."),
@@ -83,7 +83,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("reading:list_cases", "List cases with filters (oldest first; with --limit, the..."),
     "customer": (
         "reading:customer",
-        "Every case of a customer, by name or contact (exact, else...",
+        "Every case of a customer, by name, contact or account (exact,...",
     ),
     "overdue": ("reading:overdue", "Open cases past a deadline (acknowledge, promised reply,..."),
     "followups": (

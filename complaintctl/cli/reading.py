@@ -211,11 +211,14 @@ def list_cases(
 @output_options()
 @pass_ctx
 def customer(obj: Ctx, query: str) -> None:
-    """Every case of a customer, by name or contact (exact, else a part), with a repeat flag.
+    """Every case of a customer, by name, contact or account (exact, else a part), with a
+    repeat flag. The same contact or the same account number is the same person: a case
+    found brings the cases with its contact or its account along.
 
     \b
     Example:
         complaintctl customer 13800000000
+        complaintctl customer 沪A·12345
         complaintctl customer 王先生 --json
     """
     from projections.models import CustomerNotFound

@@ -194,7 +194,9 @@ def group_text(g: dict[str, Any]) -> str:
 def customers_text(result: dict[str, Any]) -> str:
     return "\n".join(
         safe(
-            f"{'/'.join(c['names'])} <{c['contact']}>: {c['cases']} case(s),"
+            f"{'/'.join(c['names'])} <{', '.join(c['contacts'])}>"
+            + (f" [{', '.join(c['accounts'])}]" if c["accounts"] else "")
+            + f": {c['cases']} case(s),"
             f" {c['open']} open{' REPEAT COMPLAINANT' if c['repeat'] else ''}"
         )
         for c in result["customers"]
