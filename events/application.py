@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -26,14 +27,19 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
 from events.complaint import Complaint, case_id
-from events.customers import CustomerFile, customer_file_id, customer_key
+from events.customers import (
+    CustomerFile,
+    customer_files,
+    customer_key,
+    linked_files,
+)
 from events.errors import (
     CaseNotFound,
     ConcurrentChange,
     GroupNotFound,
     InvalidInput,
 )
-from events.groups import CaseGroup, group_id
+from events.groups import CaseGroup, group_id, group_major
 from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
@@ -201,7 +207,8 @@ class ComplaintsApp(Application[UUID]):
         p = self.policy
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        reasons = self.major_reasons(new, files + self._linked_files(files), received_at)
+        load = partial(self._load, CustomerFile)
+        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
         if reasons:
             severity, severity_by = "major", "rule"
         elif new.severity == "major":
@@ -240,50 +247,21 @@ class ComplaintsApp(Application[UUID]):
             file.add_case(ref, received_at, staff.name, keys)
         return case
 
-    def _linked_files(self, files: list[CustomerFile]) -> list[CustomerFile]:
-        """The files one link away (a contact's file names the account's, and back): only
-        read, for the repeat rule, so a plate given once links calls with and without it."""
-        mine = {f.key for f in files}
-        keys = {k for f in files for k in f.linked_keys()} - mine
-        loaded = (self._load(CustomerFile, customer_file_id(k)) for k in sorted(keys))
-        return [f for f in loaded if f is not None]
-
     def _counter(self, now: datetime, actor: str) -> CaseCounter:
         year = now.astimezone(self.policy.zone).year
         return self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year, actor=actor)
 
-    def _customer_file(self, new: NewCase, actor: str) -> CustomerFile:
-        key = self.customer_file_key(new)
-        return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
-            key=key, customer=new.customer, actor=actor
-        )
-
     def _customer_files(
         self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
     ) -> list[CustomerFile]:
-        """The customer's files: by account (or contact), and, with an account, by contact too.
-
-        The same contact or the same account is the same person: a case with a plate
-        is also filed under its contact, where a later call without the plate looks.
-        The contact's file then carries no name (the name is sealed with the case's
-        own customer key, so forgetting that customer leaves nothing readable behind).
-        """
-        known = known if known is not None else {}
-        primary = known.get(customer_file_id(self.customer_file_key(new)))
-        files = [primary or self._customer_file(new, actor)]
-        if new.account:
-            key = customer_key(new.customer, new.contact, None)
-            key = self.keyring.pseudonym(key) if self.keyring is not None else key
-            if key != files[0].key:
-                fid = customer_file_id(key)
-                files.append(
-                    known.get(fid)
-                    or self._load(CustomerFile, fid)
-                    or CustomerFile(key=key, customer="", actor=actor)
-                )
-        for f in files:
-            known[f.id] = f
-        return files
+        """The customer's files: by account (or contact), and with an account by contact too."""
+        contact = customer_key(new.customer, new.contact, None) if new.account else None
+        if contact is not None and self.keyring is not None:
+            contact = self.keyring.pseudonym(contact)
+        load = partial(self._load, CustomerFile)
+        return customer_files(
+            load, self.customer_file_key(new), contact, new.customer, actor, known
+        )
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
         if counter.version // self.snapshot_every != before // self.snapshot_every:
@@ -379,7 +357,13 @@ class ComplaintsApp(Application[UUID]):
 
     def assign(self, ref: str, owner: str, actor: str) -> str:
         self.policy.owner(owner)
-        return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assign(owner, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def transfer(
         self,
@@ -390,9 +374,13 @@ class ComplaintsApp(Application[UUID]):
         co_handle: bool = False,
     ) -> str:
         self.policy.check_department(department)
-        return self._change(
-            ref, actor, lambda c, s: c.transfer(department, reason, co_handle, s.name)
-        )
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.transfer(department, reason, co_handle, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def classify(
         self,
@@ -515,9 +503,14 @@ class ComplaintsApp(Application[UUID]):
         lesson: str,
         action: str | None = None,
         action_owner: str | None = None,
+        action_due: datetime | None = None,
     ) -> str:
+        if action_owner:
+            self.policy.owner(action_owner)
         return self._change(
-            ref, actor, lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name)
+            ref,
+            actor,
+            lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name, action_due),
         )
 
     def archive(self, ref: str, actor: str) -> str:
@@ -577,8 +570,11 @@ class ComplaintsApp(Application[UUID]):
                 c.link([o.ref for o in cases if o is not c], name, staff.name)
             to_save: list[Aggregate] = list(cases)
             if g is not None:
+                before = len(g.members)
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
+                size = self.policy.major.group_size
+                to_save += group_major(self._case, size, g, before, cases, staff.name)
             self.save(*to_save)
             if g is not None and g.version % self.snapshot_every == 0:
                 self._snapshot(g.id)

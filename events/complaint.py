@@ -19,7 +19,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from events import remedies
+from events import casework, remedies
+from events.casework import CaseWork
 from events.errors import InvalidInput, RuleRefused
 from events.lifecycle import ALLOWED, refuse_status
 from events.lifecycle import OPEN as OPEN
@@ -42,8 +43,8 @@ def case_id(ref: str) -> UUID:
     return uuid5(NAMESPACE, "case:" + ref.strip().upper())
 
 
-class Complaint(Aggregate):
-    """A customer complaint from receipt to archive."""
+class Complaint(CaseWork, Aggregate):
+    """A customer complaint from receipt to archive (events around it: ``CaseWork``)."""
 
     TOPIC = "complaints:Complaint"
     #: What the remedy rules read of the assessment (class defaults: older snapshots lack them).
@@ -52,6 +53,13 @@ class Complaint(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
+
+    # The events around the main line (events.casework), named here: they are a case's.
+    ExternalPartyInvolved = casework.ExternalPartyInvolved
+    ExternalRouteTaken = casework.ExternalRouteTaken
+    ExternalRouteConcluded = casework.ExternalRouteConcluded
+    ReviewActionDone = casework.ReviewActionDone
+    MajorTriggered = casework.MajorTriggered
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -98,6 +106,7 @@ class Complaint(Aggregate):
         self.tier = 1
         self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
+        self.major_triggers = ("vip",) if vip else ()
 
     # -- rule helpers ----------------------------------------------------
 
@@ -139,6 +148,7 @@ class Complaint(Aggregate):
     @event("Assigned", topic="complaints:Assigned")
     def _assigned(self, owner: str, previous_owner: str, actor: str) -> None:
         self.owner = owner
+        self.handoffs += 1
 
     def transfer(self, department: str, reason: str | None, co_handle: bool, actor: str) -> None:
         """Hand work to a department; the first-ask owner stays responsible."""
@@ -150,6 +160,7 @@ class Complaint(Aggregate):
 
     @event("Transferred", topic="complaints:Transferred")
     def _transferred(self, department: str, reason: str | None, actor: str) -> None:
+        self.handoffs += 1
         self._start_work()
 
     @event("CoHandled", topic="complaints:CoHandled")
@@ -519,16 +530,18 @@ class Complaint(Aggregate):
         action: str | None,
         action_owner: str | None,
         actor: str,
+        action_due: datetime | None = None,
     ) -> None:
         self.check_allowed("review")
-        if action_owner and not action:
-            raise InvalidInput("--action-owner needs --action")
+        if (action_owner or action_due) and not action:
+            raise InvalidInput("--action-owner and --action-due need --action")
         self._reviewed(
             root_cause=root_cause,
             lesson=lesson,
             action=action,
             action_owner=action_owner,
             actor=actor,
+            action_due=action_due,
         )
 
     @event("Reviewed", topic="complaints:Reviewed")
@@ -539,8 +552,10 @@ class Complaint(Aggregate):
         action: str | None,
         action_owner: str | None,
         actor: str,
+        action_due: datetime | None = None,
     ) -> None:
-        """Nothing the rules read changes (the review is in the event)."""
+        if action:
+            self._action_added()
 
     def archive(self, actor: str) -> None:
         self.check_allowed("archive")

@@ -11,6 +11,7 @@ in the same atomic save.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -95,3 +96,43 @@ class CustomerFile(Aggregate):
     def _forgotten(self, actor: str) -> None:
         self.customer = "[forgotten]"
         self.forgotten_by = actor
+
+
+Loader = Callable[[UUID], "CustomerFile | None"]
+
+
+def customer_files(
+    load: Loader,
+    key: str,
+    contact_key: str | None,
+    customer: str,
+    actor: str,
+    known: dict[UUID, CustomerFile] | None = None,
+) -> list[CustomerFile]:
+    """The files a new case goes to: its customer key's, and (``contact_key``: a case with
+    an account) its contact's, where a later call without the account looks.
+
+    The same contact or the same account is the same person. The contact's file
+    opens with no name (the name is sealed with the case's own customer key, so
+    forgetting that customer leaves nothing readable behind). ``known``: files
+    already loaded in this save (an import), updated.
+    """
+    known = known if known is not None else {}
+    files: list[CustomerFile] = []
+    for k, name in ((key, customer), (contact_key, "")):
+        if k is None or any(f.key == k for f in files):
+            continue
+        fid = customer_file_id(k)
+        f = known.get(fid) or load(fid) or CustomerFile(key=k, customer=name, actor=actor)
+        known[fid] = f
+        files.append(f)
+    return files
+
+
+def linked_files(load: Loader, files: list[CustomerFile]) -> list[CustomerFile]:
+    """The files one link away (a contact's file names the account's, and back): only read,
+    for the repeat rule, so a plate given once links calls made with and without it."""
+    mine = {f.key for f in files}
+    keys = {k for f in files for k in f.linked_keys()} - mine
+    loaded = (load(customer_file_id(k)) for k in sorted(keys))
+    return [f for f in loaded if f is not None]

@@ -2,8 +2,9 @@
 
 :class:`NewCase` is the input of ``ComplaintsApp.receive``; :class:`ImportRow`
 one checked row of an import file; :func:`major_reasons` the config's major
-rules (VIP, channel, demand above a threshold, a repeat complainant) that a
-new complaint matches.
+rules (VIP, an influential customer type, a media threat, channel, demand
+above a threshold in the shop's currency, a repeat complainant) that a new
+complaint matches.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class NewCase:
     occurred_at: datetime | None = None
     owner: str | None = None
     vip: bool = False
+    media_threat: bool = False
+    customer_type: str | None = None
     mood: str | None = None
     signed_by_customer: bool = False
 
@@ -56,12 +59,17 @@ def major_reasons(
     reasons: list[str] = []
     if new.vip or new.customer in rules.vip_customers:
         reasons.append("VIP customer")
+    if new.customer_type and new.customer_type in rules.influential_types:
+        reasons.append(f"influential customer ({new.customer_type})")
+    if new.media_threat:
+        reasons.append("threat of media exposure")
     if new.channel in rules.channels:
         reasons.append(f"channel {new.channel}")
     threshold = rules.demand_threshold
     if threshold is not None and new.demand_amount is not None:
         currency = new.currency or policy.currency
-        if currency != policy.currency or new.demand_amount > threshold:
+        # Compared in the same currency only: a rate of exchange is no rule of the shop.
+        if currency == policy.currency and new.demand_amount > threshold:
             limit = f"{threshold} {policy.currency}"
             reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
     if rules.repeat_count:

@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from events.casework import PARTIES
 from events.lifecycle import FINISHED, OPEN, STATUSES
 from events.personal import Keyring, reveal
 from events.topics import CASE_TOPICS, RECEIVED
@@ -107,6 +108,9 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | N
         "proposals": [],
         "pending_proposal": None,
         "loss": None,
+        "outside_parties": [],
+        "external_route": None,
+        "major_triggers": [],
         "remedy_state": None,
         "remedy_accepted_at": None,
         "resolution": None,
@@ -116,6 +120,7 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | N
         "withdrawn_reason": None,
         "followups": [],
         "reviews": [],
+        "review_actions": [],
         "reopen_count": 0,
         "links": [],
         "groups": [],
@@ -401,6 +406,19 @@ def _reviewed(c: Case, d: dict[str, Any], ts: str) -> None:
             "by": d.get("actor"),
         }
     )
+    if d.get("action"):
+        c["review_actions"].append(
+            {
+                "number": len(c["review_actions"]) + 1,
+                "action": d["action"],
+                "owner": d.get("action_owner"),
+                "due": val(d.get("action_due")),
+                "done": False,
+                "done_at": None,
+                "done_by": None,
+                "note": None,
+            }
+        )
 
 
 def _archived(c: Case, d: dict[str, Any], ts: str) -> None:
@@ -441,6 +459,66 @@ def _extended(c: Case, d: dict[str, Any], ts: str) -> None:
     c["decision_due"] = val(d["decision_due"])
 
 
+def _involved(c: Case, d: dict[str, Any], ts: str) -> None:
+    """An outside party took the case up; the same party and reference again: our reply."""
+    for o in c["outside_parties"]:
+        if (o["party"], o["reference"]) == (d["party"], d["reference"]):
+            break
+    else:
+        o = {"party": d["party"], "reference": d["reference"], "at": ts, "replies": []}
+        c["outside_parties"].append(o)
+    if d.get("reply"):
+        o["replies"].append({"text": d["reply"], "by": d.get("actor"), "at": ts})
+
+
+def _route_taken(c: Case, d: dict[str, Any], ts: str) -> None:
+    c["external_route"] = {
+        "route": d["route"],
+        "reference": d.get("reference"),
+        "detail": d.get("detail"),
+        "at": ts,
+        "by": d.get("actor"),
+        "concluded_at": None,
+        "outcome": None,
+    }
+
+
+def _route_concluded(c: Case, d: dict[str, Any], ts: str) -> None:
+    route = c["external_route"]
+    if route is not None:
+        route["concluded_at"], route["outcome"] = ts, d["outcome"]
+
+
+def _action_done(c: Case, d: dict[str, Any], ts: str) -> None:
+    a = c["review_actions"][d["action"] - 1]
+    a["done"], a["done_at"], a["done_by"], a["note"] = True, ts, d.get("actor"), d.get("note")
+
+
+#: Triggers a rule fires (the others are a person's call: VIP, influential, media threat).
+_RULE_TRIGGERS = ("passed-around", "group", "outside-party")
+
+
+def _major_triggered(c: Case, d: dict[str, Any], ts: str) -> None:
+    by_rule = d["trigger"] in _RULE_TRIGGERS
+    c["major_triggers"].append(
+        {"trigger": d["trigger"], "reason": d["reason"], "by": d.get("actor"), "at": ts}
+    )
+    c["major_reasons"].append(d["reason"])
+    if c["severity"] != "major":
+        c["severity"] = "major"
+        c["severity_by"] = "rule" if by_rule else d.get("actor")
+
+
+def priority(case: Case) -> int:
+    """Which cases come first in lists: 0 a consumer association or regulator involved
+    (by channel or later), 1 other major cases, 2 the rest."""
+    if case.get("outside_parties"):
+        return 0
+    if case["channel"] in PARTIES:  # the channels of the same names
+        return 0
+    return 1 if case["severity"] == "major" else 2
+
+
 HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Acknowledged": _acknowledged,
     "complaints:Assigned": _assigned,
@@ -469,6 +547,11 @@ HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Linked": _linked,
     "complaints:Attached": _attached,
     "complaints:DecisionExtended": _extended,
+    "complaints:ExternalPartyInvolved": _involved,
+    "complaints:ExternalRouteTaken": _route_taken,
+    "complaints:ExternalRouteConcluded": _route_concluded,
+    "complaints:ReviewActionDone": _action_done,
+    "complaints:MajorTriggered": _major_triggered,
 }
 assert set(HANDLERS) | {RECEIVED} == CASE_TOPICS  # every event of a Complaint is folded
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.personal import FORGOTTEN
+from projections.case import priority
 from projections.cases import Cases, Filters
 from projections.reading import ReadModel
 
@@ -76,8 +77,10 @@ class Deadlines(ReadModel):
                     "overdue": first < now,
                     "hours": round((now - first).total_seconds() / 3600, 1),
                     "kinds": [k for k, d in due_kinds if d < now],
+                    "priority": priority(c),
                 }
             )
+        rows.sort(key=lambda r: r["priority"])  # stable: by due within a priority
         return {
             "now": now.isoformat(),
             "within_hours": hours,

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from events.topics import GROUP_TOPICS, HANDOVER_TOPICS
-from projections.case import Case, epoch, val
+from projections.case import Case, epoch, priority, val
 from projections.sla import Clock
 
 SCHEMA = """
@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS cases (
     account_key TEXT,
     groups TEXT,
     remedy_state TEXT,
+    priority INTEGER,
+    open_actions INTEGER,
     received REAL,
     due REAL,
     followup_due REAL,
@@ -69,6 +71,8 @@ CREATE TABLE IF NOT EXISTS handovers (
 # Created after the bulk load of a rebuild (an index built once is faster than kept up).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS cases_status ON cases (status, received);
+CREATE INDEX IF NOT EXISTS cases_priority ON cases (priority, received);
+CREATE INDEX IF NOT EXISTS cases_actions ON cases (open_actions) WHERE open_actions IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_received ON cases (received);
 CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
 CREATE INDEX IF NOT EXISTS cases_customer ON cases (customer);
@@ -122,6 +126,8 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
         if case["groups"]
         else None,
         case.get("remedy_state"),
+        priority(case),
+        sum(1 for a in case["review_actions"] if not a["done"]) or None,
         epoch(case["received_at"]),
         due.timestamp() if due else None,
         fdue.timestamp() if fdue else None,
@@ -134,10 +140,10 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
 # documents) are written in order instead of into random pages of a uuid-keyed tree.
 CASE_COLUMNS = (
     "id, ref, status, owner, category, severity, channel,"
-    " customer, contact, contact_key, account_key, groups, remedy_state,"
+    " customer, contact, contact_key, account_key, groups, remedy_state, priority, open_actions,"
     " received, due, followup_due, updated, doc"
 )
-UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 18)})"
+UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 20)})"
 
 
 def bulk_db(path: Path) -> sqlite3.Connection:

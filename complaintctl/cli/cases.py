@@ -48,6 +48,11 @@ from events.policy import (
 @click.option("--vip", is_flag=True, help="A VIP or influential customer (flags major).")
 @click.option("--mood", help="The customer's mood, e.g. calm, upset, angry.")
 @click.option("--signed", is_flag=True, help="A walk-in customer signed the record.")
+@click.option("--media-threat", is_flag=True, help="The customer threatens media exposure (major).")
+@click.option(
+    "--customer-type",
+    help="Who the customer is, e.g. official, journalist, lawyer ([major] influential_types).",
+)
 @json_option
 @pass_ctx
 def new(
@@ -69,6 +74,8 @@ def new(
     vip: bool,
     mood: str | None,
     signed: bool,
+    media_threat: bool,
+    customer_type: str | None,
 ) -> None:
     """Record a new complaint and print its reference (C-<year>-<5 digits>).
 
@@ -96,6 +103,8 @@ def new(
                 occurred_at=occurred_at,
                 owner=owner,
                 vip=vip,
+                media_threat=media_threat,
+                customer_type=customer_type,
                 mood=mood,
                 signed_by_customer=signed,
             ),
@@ -174,18 +183,46 @@ def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle:
 @click.option("--category", help="A category of the config.")
 @click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option("--reason", help="Why (needed when the severity changes).")
+@click.option("--vip", is_flag=True, help="A VIP customer (makes the case major).")
+@click.option("--media-threat", is_flag=True, help="A threat of media exposure (major).")
+@click.option("--customer-type", help="An influential type of the config ([major]), e.g. lawyer.")
 @json_option
 @pass_ctx
 def classify(
-    obj: Ctx, ref: str, category: str | None, severity: str | None, reason: str | None
+    obj: Ctx,
+    ref: str,
+    category: str | None,
+    severity: str | None,
+    reason: str | None,
+    vip: bool,
+    media_threat: bool,
+    customer_type: str | None,
 ) -> None:
-    """Set the category and/or the severity (general or major, with a reason).
+    """Set the category and/or the severity (general or major, with a reason); --vip,
+    --media-threat and --customer-type make the case major, each with its reason.
 
     \b
     Example:
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
+        complaintctl classify C-2026-00002 --media-threat --reason "称要找电视台"
     """
-    case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
+    if vip or media_threat or customer_type:
+        from events.outside import mark_major
+
+        done = mark_major(
+            obj.app(),
+            ref,
+            obj.actor,
+            vip=vip,
+            media_threat=media_threat,
+            customer_type=customer_type,
+            reason=reason,
+            category=category,
+            severity=severity,
+        )
+    else:
+        done = obj.app().classify(ref, obj.actor, category, severity, reason)
+    case = obj.case_of(done)
     obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
 
 
@@ -487,6 +524,7 @@ def close(obj: Ctx, ref: str) -> None:
 @click.option("--lesson", required=True)
 @click.option("--action", help="The internal improvement (training, process change).")
 @click.option("--action-owner", help="Who carries out the improvement.")
+@click.option("--action-due", help="When the improvement is due (TIME).")
 @json_option
 @pass_ctx
 def review(
@@ -496,15 +534,22 @@ def review(
     lesson: str,
     action: str | None,
     action_owner: str | None,
+    action_due: str | None,
 ) -> None:
-    """Record the review (总结): cause, lesson, improvement and its owner.
+    """Record the review (总结): cause, lesson, improvement, its owner and due date.
+
+    Open improvement actions are listed by `actions --open`; `action-done REF N` ends one.
 
     \b
     Example:
         complaintctl review C-2026-00001 --root-cause "报价流程无复核" \\
-            --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强
+            --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强 \\
+            --action-due 2026-12-31
     """
-    case = obj.case_of(obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner))
+    due = obj.time(action_due, "--action-due")
+    case = obj.case_of(
+        obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner, due)
+    )
     obj.done(case, f"{case['ref']} reviewed")
 
 
