@@ -18,7 +18,7 @@ class ReviewActions(ReadModel):
     """Every review action, or only the open ones, soonest due first."""
 
     def actions(self, open_only: bool = False, owner: str | None = None) -> list[dict[str, Any]]:
-        any_action = """WHERE doc LIKE '%"review_actions":[{%'"""
+        any_action = """WHERE instr(doc, '"review_actions":[{') > 0"""  # doc is a BLOB
         sql = "WHERE open_actions IS NOT NULL" if open_only else any_action
         now = self.now()
         rows: list[dict[str, Any]] = []

@@ -524,7 +524,7 @@ def close(obj: Ctx, ref: str) -> None:
 @click.option("--lesson", required=True)
 @click.option("--action", help="The internal improvement (training, process change).")
 @click.option("--action-owner", help="Who carries out the improvement.")
-@click.option("--action-due", help="When the improvement is due (TIME).")
+@time_option("--action-due", help="When the improvement is due (TIME).")
 @json_option
 @pass_ctx
 def review(
@@ -534,7 +534,7 @@ def review(
     lesson: str,
     action: str | None,
     action_owner: str | None,
-    action_due: str | None,
+    action_due: datetime | None,
 ) -> None:
     """Record the review (总结): cause, lesson, improvement, its owner and due date.
 
@@ -546,9 +546,8 @@ def review(
             --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强 \\
             --action-due 2026-12-31
     """
-    due = obj.time(action_due, "--action-due")
     case = obj.case_of(
-        obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner, due)
+        obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner, action_due)
     )
     obj.done(case, f"{case['ref']} reviewed")
 

@@ -76,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Keep evidence with the case (a regular file up to [attachments]...",
     ),
     "extend": ("cases:extend", "Extend the regulatory decision date to the config's next step..."),
+    # around a case
+    "external": ("outside:external", "A consumer association or regulator takes up an existing..."),
+    "route": ("outside:route", "After the customer rejected a proposal: record the external..."),
+    "actions": ("outside:actions", "The review actions (improvements a review named): owner,..."),
+    "action-done": ("outside:action_done", "Mark review action NUMBER of the case done (the..."),
     # reading
     "show": ("reading:show", "Show one case: its fields, proposals, attachments, follow-ups..."),
     "history": ("reading:history", "Every event of the case, oldest first: time, actor, what..."),

@@ -58,6 +58,16 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
             rows.append([key, "; ".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
         rows.append([d["mode"], f"{d['department']} {d.get('reason') or ''}".strip()])
+    for o in case.get("outside_parties") or []:
+        replies = "; ".join(r["text"] for r in o["replies"])
+        rows.append(
+            [o["party"], f"{o['reference']}" + (f" (replied: {replies})" if replies else "")]
+        )
+    route = case.get("external_route")
+    if route:
+        where = f"{route['route']} {route.get('reference') or ''}".strip()
+        end = f"; concluded: {route['outcome']}" if route.get("concluded_at") else "; open"
+        rows.append(["external_route", where + end])
     return rows
 
 
@@ -114,6 +124,23 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
                     for r in case["reviews"]
                 ],
                 ["by", "root cause", "lesson", "action", "action owner"],
+            )
+        )
+    if case.get("review_actions"):
+        parts.append("\nReview actions")
+        parts.append(
+            table(
+                [
+                    [
+                        a["number"],
+                        a["action"],
+                        a.get("owner") or "",
+                        local_time(a.get("due"), zone),
+                        "done" if a["done"] else "open",
+                    ]
+                    for a in case["review_actions"]
+                ],
+                ["#", "action", "owner", "due", "state"],
             )
         )
     if case.get("notes"):
