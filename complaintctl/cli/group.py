@@ -66,7 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "close": ("cases:close", "Close a resolved case (结案)."),
     "review": (
         "cases:review",
-        "Record the review (总结): cause, lesson, improvement and its owner.",
+        "Record the review (总结): cause, lesson, improvement, its owner and...",
     ),
     "archive": ("cases:archive", "Archive a closed case; afterwards only a manager can reopen it."),
     "withdraw": ("cases:withdraw", "Record that the customer withdrew the complaint."),
