@@ -451,16 +451,15 @@ class ComplaintsApp(Application[UUID]):
         """Offer a remedy, or (``mode``) add a part or an alternative to the open proposal,
         or replace it; above the proposer's tier limit the whole proposal needs approval."""
         p = self.policy
-
         if currency is not None and amount is None:
             raise InvalidInput("--currency needs --amount")
         if amount is not None and currency is None:
             currency = p.currency  # amounts are in the shop's currency unless stated
-
-        def act(c: Complaint, s: StaffMember) -> None:
-            c.propose(kind, amount, currency, detail, s, p, mode, override_reason)
-
-        return self._change(ref, actor, act)
+        return self._change(
+            ref,
+            actor,
+            lambda c, s: c.propose(kind, amount, currency, detail, s, p, mode, override_reason),
+        )
 
     def approve(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.approve(s))

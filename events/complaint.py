@@ -60,6 +60,8 @@ class Complaint(CaseWork, Aggregate):
     ExternalRouteConcluded = casework.ExternalRouteConcluded
     ReviewActionDone = casework.ReviewActionDone
     MajorTriggered = casework.MajorTriggered
+    LossRecorded = remedies.LossRecorded
+    RemedyPartAdded = remedies.RemedyPartAdded
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -276,11 +278,7 @@ class Complaint(CaseWork, Aggregate):
         """The customer's documented direct loss: the bound of any compensation."""
         self.check_allowed("assess")
         check_amount(loss, "the loss")
-        self._loss_recorded(loss=loss, currency=currency, actor=actor)
-
-    @event("LossRecorded", topic="complaints:LossRecorded")
-    def _loss_recorded(self, loss: Decimal, currency: str, actor: str) -> None:
-        self.loss = {"amount": loss, "currency": currency}
+        self.trigger_event(type(self).LossRecorded, loss=loss, currency=currency, actor=actor)
 
     # -- escalate --------------------------------------------------------
 
@@ -335,7 +333,10 @@ class Complaint(CaseWork, Aggregate):
         new = remedies.part(kind, amount, currency, detail)
         case = (self.proposals, self.valid, self.loss)
         event, args = remedies.plan(*case, mode, new, staff, policy, override_reason)
-        (self._remedy_proposed if event == "new" else self._remedy_part_added)(**args)
+        if event == "new":
+            self._remedy_proposed(**args)
+        else:
+            self.trigger_event(type(self).RemedyPartAdded, **args)
 
     @event("RemedyProposed", topic="complaints:RemedyProposed")
     def _remedy_proposed(
@@ -369,33 +370,6 @@ class Complaint(CaseWork, Aggregate):
             }
         )
         self.status = "awaiting_customer"
-
-    @event("RemedyPartAdded", topic="complaints:RemedyPartAdded")
-    def _remedy_part_added(
-        self,
-        proposal: int,
-        option: int,
-        kind: str,
-        amount: Decimal | None,
-        currency: str | None,
-        detail: str | None,
-        proposer_tier: int,
-        needs_approval: bool,
-        required_tier: int,
-        approval_kept: bool,
-        override: str | None,
-        override_reason: str | None,
-        actor: str,
-    ) -> None:
-        """One more part of option ``option`` (a new option: an alternative to the others)."""
-        p = self.proposals[proposal - 1]
-        if option > len(p["options"]):
-            p["options"].append([])
-        p["options"][option - 1].append(remedies.part(kind, amount, currency, detail))
-        p["needs_approval"], p["proposer_tier"] = needs_approval, proposer_tier
-        p["required_tier"] = required_tier if needs_approval else None
-        if not approval_kept:
-            p["approved_by"], p["approver_tier"] = None, None
 
     def _require_pending(self, rule: str) -> dict[str, Any]:
         p = self.pending_proposal

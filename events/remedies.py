@@ -19,6 +19,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from eventsourcing.domain import Aggregate
+
 from events.errors import InvalidInput, RuleRefused
 from events.money import check_amount
 from events.policy import REMEDY_KINDS, Policy, StaffMember
@@ -33,6 +35,50 @@ COMPENSATION = "compensation"
 
 Part = dict[str, Any]
 Option = list[Part]
+
+
+class LossRecorded(Aggregate.Event):
+    """``assess --loss``: the customer's documented direct loss, the bound of compensation."""
+
+    TOPIC = "complaints:LossRecorded"
+    loss: Decimal
+    currency: str
+    actor: str
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.loss = {"amount": self.loss, "currency": self.currency}
+
+
+class RemedyPartAdded(Aggregate.Event):
+    """One more part of option ``option`` of the open proposal (one past the last option:
+    an alternative); the whole proposal's approval needs, and whether an approval stands."""
+
+    TOPIC = "complaints:RemedyPartAdded"
+    proposal: int
+    option: int
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+    detail: str | None
+    proposer_tier: int
+    needs_approval: bool
+    required_tier: int
+    approval_kept: bool
+    override: str | None
+    override_reason: str | None
+    actor: str
+
+    def apply(self, aggregate: Any) -> None:
+        p = aggregate.proposals[self.proposal - 1]
+        if self.option > len(p["options"]):
+            p["options"].append([])
+        p["options"][self.option - 1].append(
+            part(self.kind, self.amount, self.currency, self.detail)
+        )
+        p["needs_approval"], p["proposer_tier"] = self.needs_approval, self.proposer_tier
+        p["required_tier"] = self.required_tier if self.needs_approval else None
+        if not self.approval_kept:
+            p["approved_by"], p["approver_tier"] = None, None
 
 
 def part(kind: str, amount: Decimal | None, currency: str | None, detail: str | None) -> Part:

@@ -50,13 +50,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cases:escalate",
         "Move the case up one or more tiers (only a manager moves it...",
     ),
-    "propose": ("cases:propose", "Propose a remedy; above the actor's tier limit the whole..."),
+    "propose": ("remedies:propose", "Propose a remedy; above the actor's tier limit the whole..."),
     "approve": (
-        "cases:approve",
+        "remedies:approve",
         "Approve the pending remedy proposal (someone of a higher tier...",
     ),
-    "accept": ("cases:accept", "Record that the customer accepted the open proposal (with..."),
-    "reject": ("cases:reject", "Record that the customer rejected the latest proposal."),
+    "accept": ("remedies:accept", "Record that the customer accepted the open proposal (with..."),
+    "reject": ("remedies:reject", "Record that the customer rejected the latest proposal."),
     "resolve": ("cases:resolve", "Mark the case resolved: the agreed remedy was carried out."),
     "followup": ("cases:followup", "Follow up after resolution; a leftover problem reopens the..."),
     "reopen": (
