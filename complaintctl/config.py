@@ -20,7 +20,15 @@ from events.calendar import BASES
 from events.complaint import STATUSES
 from events.currencies import currency_code
 from events.errors import InvalidInput
-from events.policy import ROLES, SEVERITIES, MajorRules, Policy, StaffMember, Tier
+from events.policy import (
+    DEFAULT_INFLUENTIAL_TYPES,
+    ROLES,
+    SEVERITIES,
+    MajorRules,
+    Policy,
+    StaffMember,
+    Tier,
+)
 from projections.settings import ReadSettings
 
 CONFIG_NAME = "complaintctl.toml"
@@ -95,7 +103,16 @@ _REGULATORY_KEYS = frozenset({"decision_days", "extensions"})
 _TIER_KEYS = frozenset({"title", "remedy_limit"})
 _STAFF_KEYS = frozenset({"tier", "role", "department"})
 _MAJOR_KEYS = frozenset(
-    {"vip_customers", "channels", "demand_threshold", "repeat_count", "repeat_days"}
+    {
+        "vip_customers",
+        "channels",
+        "demand_threshold",
+        "repeat_count",
+        "repeat_days",
+        "influential_types",
+        "transfers",
+        "group_size",
+    }
 )
 _SHIFT_KEYS = frozenset({"start", "end"})
 #: Keys that would put an encryption key in the config file: refused, never read.
@@ -432,6 +449,15 @@ def _major(major: dict[str, Any], channels: list[str]) -> MajorRules:
         demand_threshold=_decimal(major, "demand_threshold", "major"),
         repeat_count=_opt_int(major, "repeat_count", "major", 2, MAX_COUNT),
         repeat_days=_int(major, "repeat_days", "major", 90, 1, MAX_DAYS),
+        influential_types=tuple(_strings(major, "influential_types", "major"))
+        if "influential_types" in major
+        else DEFAULT_INFLUENTIAL_TYPES,
+        transfers=_opt_int(major, "transfers", "major", 1, MAX_COUNT)
+        if "transfers" in major
+        else 3,
+        group_size=_opt_int(major, "group_size", "major", 2, MAX_COUNT)
+        if "group_size" in major
+        else 3,
     )
 
 

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,14 +30,19 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Op
 from events.businesstime import CLOCK_SKEW, acting_at, check_at, check_future, stated
 from events.complaint import Complaint, case_id
 from events.currencies import currency_code
-from events.customers import CustomerFile, customer_file_id, customer_key
+from events.customers import (
+    CustomerFile,
+    customer_files,
+    customer_key,
+    linked_files,
+)
 from events.errors import (
     CaseNotFound,
     ConcurrentChange,
     GroupNotFound,
     InvalidInput,
 )
-from events.groups import CaseGroup, group_id
+from events.groups import CaseGroup, group_id, group_major
 from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
@@ -132,7 +138,8 @@ class ComplaintsApp(Application[UUID]):
         new customers costs one durable write, not one each as the mapper meets them.
         """
         if self.keyring is not None:
-            self.keyring.create_keys([f.key for f in files])
+            # A customer's further file (by contact) has no name to seal: no key of its own.
+            self.keyring.create_keys([f.key for f in files if f.customer])
 
     def customer_file_key(self, new: NewCase) -> str:
         """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
@@ -232,16 +239,18 @@ class ComplaintsApp(Application[UUID]):
         new: NewCase,
         staff: StaffMember,
         counter: CaseCounter,
-        file: CustomerFile,
+        files: list[CustomerFile],
         now: datetime,
     ) -> Complaint:
-        """Number a checked complaint, flag it major if the rules match, file it."""
+        """Number a checked complaint, flag it major if the rules match, file it (in every
+        file of the customer: by account and by contact)."""
         p = self.policy
         if new.currency is not None:
             new = replace(new, currency=currency_code(new.currency))
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        reasons = self.major_reasons(new, file, received_at)
+        load = partial(self._load, CustomerFile)
+        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
         if reasons:
             severity, severity_by = "major", "rule"
         elif new.severity == "major":
@@ -275,7 +284,9 @@ class ComplaintsApp(Application[UUID]):
             decision_due=p.decision_deadline(received_at),
             actor=staff.name,
         )
-        file.add_case(ref, received_at, staff.name)
+        keys = [f.key for f in files] if len(files) > 1 else None
+        for file in files:
+            file.add_case(ref, received_at, staff.name, keys)
         return case
 
     def received_time(self, new: NewCase) -> datetime | None:
@@ -286,10 +297,16 @@ class ComplaintsApp(Application[UUID]):
         year = now.astimezone(self.policy.zone).year
         return self._load(CaseCounter, counter_id(year)) or CaseCounter(year=year, actor=actor)
 
-    def _customer_file(self, new: NewCase, actor: str) -> CustomerFile:
-        key = self.customer_file_key(new)
-        return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
-            key=key, customer=new.customer, actor=actor
+    def _customer_files(
+        self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
+    ) -> list[CustomerFile]:
+        """The customer's files: by account (or contact), and with an account by contact too."""
+        contact = customer_key(new.customer, new.contact, None) if new.account else None
+        if contact is not None and self.keyring is not None:
+            contact = self.keyring.pseudonym(contact)
+        load = partial(self._load, CustomerFile)
+        return customer_files(
+            load, self.customer_file_key(new), contact, new.customer, actor, known
         )
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
@@ -304,11 +321,11 @@ class ComplaintsApp(Application[UUID]):
             now = self.clock()
             counter = self._counter(now, staff.name)
             before = counter.version
-            file = self._customer_file(new, staff.name)
+            files = self._customer_files(new, staff.name)
             with acting_at(self.received_time(new)):
-                case = self._new_case(new, staff, counter, file, self.now())
-            self._make_keys([file])
-            self.save(counter, file, case)
+                case = self._new_case(new, staff, counter, files, self.now())
+            self._make_keys(files)
+            self.save(counter, *files, case)
             self._snapshot_if_due(counter, before)
             return case.ref
 
@@ -338,11 +355,9 @@ class ComplaintsApp(Application[UUID]):
                 if marker is not None:
                     results.append((row, marker.ref, False))
                     continue
-                key = self.customer_file_key(row.new)
-                file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
-                files[file.id] = file
+                mine = self._customer_files(row.new, staff.name, files)
                 with acting_at(self.received_time(row.new)):
-                    case = self._new_case(row.new, staff, counter, file, self.now())
+                    case = self._new_case(row.new, staff, counter, mine, self.now())
                 new_aggregates.append(case)
                 new_aggregates.append(
                     ImportedRow(
@@ -363,9 +378,11 @@ class ComplaintsApp(Application[UUID]):
         with self.numbering_lock():
             return self._retrying(attempt)
 
-    def major_reasons(self, new: NewCase, file: CustomerFile, received_at: datetime) -> list[str]:
+    def major_reasons(
+        self, new: NewCase, files: list[CustomerFile], received_at: datetime
+    ) -> list[str]:
         """Which of the config's major rules this complaint matches."""
-        return major_reasons(self.policy, new, file, received_at)
+        return major_reasons(self.policy, new, files, received_at)
 
     # -- the rest of the life of a case ----------------------------------------
 
@@ -389,7 +406,13 @@ class ComplaintsApp(Application[UUID]):
 
     def assign(self, ref: str, owner: str, actor: str) -> str:
         self.policy.owner(owner)
-        return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assign(owner, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def transfer(
         self,
@@ -400,9 +423,13 @@ class ComplaintsApp(Application[UUID]):
         co_handle: bool = False,
     ) -> str:
         self.policy.check_department(department)
-        return self._change(
-            ref, actor, lambda c, s: c.transfer(department, reason, co_handle, s.name)
-        )
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.transfer(department, reason, co_handle, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def classify(
         self,
@@ -442,13 +469,20 @@ class ComplaintsApp(Application[UUID]):
         valid: bool,
         root_cause: str | None = None,
         at_fault: list[str] | None = None,
+        loss: Decimal | None = None,
+        loss_currency: str | None = None,
     ) -> str:
+        """Judge the case; ``loss``: the customer's documented direct loss (bounds compensation)."""
         depts = self.policy.department_names()
-        return self._change(
-            ref,
-            actor,
-            lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name, depts),
-        )
+        if loss_currency is not None and loss is None:
+            raise InvalidInput("--currency needs --loss")
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assess(valid, root_cause, list(at_fault or []), s.name, depts)
+            if loss is not None:
+                c.record_loss(loss, loss_currency or self.policy.currency, s.name)
+
+        return self._change(ref, actor, act)
 
     def escalate(self, ref: str, actor: str, tier: int, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.escalate(tier, reason, s))
@@ -461,30 +495,31 @@ class ComplaintsApp(Application[UUID]):
         amount: Decimal | None = None,
         currency: str | None = None,
         detail: str | None = None,
+        mode: str | None = None,
+        override_reason: str | None = None,
     ) -> str:
-        """Offer a remedy; above the proposer's tier limit it needs approval first."""
+        """Offer a remedy, or (``mode``) add a part or an alternative to the open proposal,
+        or replace it; above the proposer's tier limit the whole proposal needs approval."""
         p = self.policy
-
         if currency is not None and amount is None:
             raise InvalidInput("--currency needs --amount")
         if currency is not None:
             currency = currency_code(currency)
         if amount is not None and currency is None:
             currency = p.currency  # amounts are in the shop's currency unless stated
-
-        def act(c: Complaint, s: StaffMember) -> None:
-            within = p.within_limit(s.tier, amount, currency)
-            c.propose(
-                kind, amount, currency, detail, s, not within, p.required_tier(amount, currency)
-            )
-
-        return self._change(ref, actor, act)
+        return self._change(
+            ref,
+            actor,
+            lambda c, s: c.propose(kind, amount, currency, detail, s, p, mode, override_reason),
+        )
 
     def approve(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.approve(s))
 
-    def accept(self, ref: str, actor: str, reason: str | None = None) -> str:
-        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name))
+    def accept(
+        self, ref: str, actor: str, reason: str | None = None, option: int | None = None
+    ) -> str:
+        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name, option))
 
     def reject(self, ref: str, actor: str, reason: str | None = None) -> str:
         return self._change(ref, actor, lambda c, s: c.reject(reason, s.name))
@@ -519,9 +554,14 @@ class ComplaintsApp(Application[UUID]):
         lesson: str,
         action: str | None = None,
         action_owner: str | None = None,
+        action_due: datetime | None = None,
     ) -> str:
+        if action_owner:
+            self.policy.owner(action_owner)
         return self._change(
-            ref, actor, lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name)
+            ref,
+            actor,
+            lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name, action_due),
         )
 
     def archive(self, ref: str, actor: str) -> str:
@@ -583,8 +623,11 @@ class ComplaintsApp(Application[UUID]):
                 c.link([o.ref for o in cases if o is not c], name, staff.name)
             to_save: list[Aggregate] = list(cases)
             if g is not None:
+                before = len(g.members)
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
+                size = self.policy.major.group_size
+                to_save += group_major(self._case, size, g, before, cases, staff.name)
             self.save(*to_save)
             if g is not None and g.version % self.snapshot_every == 0:
                 self._snapshot(g.id)

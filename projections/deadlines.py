@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.personal import FORGOTTEN
+from projections.case import priority
 from projections.cases import Cases, Filters
 from projections.reading import ReadModel
 
@@ -34,6 +35,16 @@ class Deadlines(ReadModel):
             {"kind": k, "due": d.astimezone(UTC).isoformat(), "overdue": d < now}
             for k, d in self.sla.deadlines(case)
         ]
+        # Between accepted and resolved the remedy is being carried out (a refund waiting
+        # on the old battery): the clock says since when.
+        out["remedy_state"] = case.get("remedy_state")
+        out["remedy_accepted_at"] = case.get("remedy_accepted_at")
+        since = case.get("remedy_accepted_at")
+        out["remedy_days_in_progress"] = (
+            round((now - datetime.fromisoformat(since)).total_seconds() / 86400, 1)
+            if since and case.get("remedy_state") == "in_progress"
+            else None
+        )
         followup = self.sla.followup_due(case)
         out["followup_due"] = followup.astimezone(UTC).isoformat() if followup else None
         return out
@@ -66,8 +77,10 @@ class Deadlines(ReadModel):
                     "overdue": first < now,
                     "hours": round((now - first).total_seconds() / 3600, 1),
                     "kinds": [k for k, d in due_kinds if d < now],
+                    "priority": priority(c),
                 }
             )
+        rows.sort(key=lambda r: r["priority"])  # stable: by due within a priority
         return {
             "now": now.isoformat(),
             "within_hours": hours,

@@ -24,6 +24,7 @@ from complaintctl.render.case import case_fields, case_text, history_rows, histo
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
 from events.complaint import STATUSES
+from events.remedies import REMEDY_STATES
 
 #: The columns of a case in lists (``--format csv`` and tables).
 CASE_COLUMNS = (
@@ -192,6 +193,11 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
 @time_option("--until", help="Received before TIME.")
 @click.option("--customer", help="Only cases of this customer (name or contact, exact).")
 @click.option("--group", help="Only cases of this group complaint.")
+@click.option(
+    "--remedy-state",
+    type=click.Choice(REMEDY_STATES),
+    help="Only cases whose remedy is in this state (in_progress: accepted, not yet carried out).",
+)
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N cases, newest first.")
 @time_option("--as-of", "as_of", help="The cases as they were at TIME (folds the whole log).")
 @output_options()
@@ -207,6 +213,7 @@ def list_cases(
     until: datetime | None,
     customer: str | None,
     group: str | None,
+    remedy_state: str | None,
     limit: int | None,
     as_of: datetime | None,
 ) -> None:
@@ -217,6 +224,7 @@ def list_cases(
         complaintctl list --status open --limit 20
         complaintctl list --owner 张伟 --overdue --format csv > overdue.csv
         complaintctl list --status open --as-of 2026-11-01 --json
+        complaintctl list --remedy-state in_progress
     """
     from projections.case import OPEN, public
     from projections.models import Filters
@@ -236,6 +244,7 @@ def list_cases(
         until=until,
         customer=customer,
         group=group,
+        remedy_state=remedy_state,
     )
     cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
     rows, columns = with_flags(cases, CASE_COLUMNS, obj.output)
@@ -247,11 +256,14 @@ def list_cases(
 @output_options()
 @pass_ctx
 def customer(obj: Ctx, query: str) -> None:
-    """Every case of a customer, by name or contact (exact, else a part), with a repeat flag.
+    """Every case of a customer, by name, contact or account (exact, else a part), with a
+    repeat flag. The same contact or the same account number is the same person: a case
+    found brings the cases with its contact or its account along.
 
     \b
     Example:
         complaintctl customer 13800000000
+        complaintctl customer 沪A·12345
         complaintctl customer 王先生 --json
     """
     from projections.models import CustomerNotFound

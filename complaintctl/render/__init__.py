@@ -90,6 +90,7 @@ def local_time(iso: str | None, zone: ZoneInfo) -> str:
 
 
 TIME_KEYS = {
+    "remedy_accepted_at",
     "received_at",
     "occurred_at",
     "acknowledged_at",

@@ -194,7 +194,9 @@ def group_text(g: dict[str, Any]) -> str:
 def customers_text(result: dict[str, Any]) -> str:
     return "\n".join(
         safe(
-            f"{'/'.join(c['names'])} <{c['contact']}>: {c['cases']} case(s),"
+            f"{'/'.join(c['names'])} <{', '.join(c['contacts'])}>"
+            + (f" [{', '.join(c['accounts'])}]" if c["accounts"] else "")
+            + f": {c['cases']} case(s),"
             f" {c['open']} open{' REPEAT COMPLAINANT' if c['repeat'] else ''}"
         )
         for c in result["customers"]
@@ -225,6 +227,12 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
         rows.append([f"{d['kind']} due", local_time(d["due"], z) + late])
     if c["followup_due"]:
         rows.append(["follow-up due", local_time(c["followup_due"], z)])
+    if c.get("remedy_state"):
+        # Between accepted and resolved the remedy is being carried out: since when.
+        since = c["remedy_accepted_at"]
+        days = c["remedy_days_in_progress"]
+        state = c["remedy_state"] + (f" for {days} days" if days is not None else "")
+        rows.append(["remedy", state + (f" (accepted {local_time(since, z)})" if since else "")])
     return rows
 
 
