@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 
@@ -14,6 +14,7 @@ from complaintctl.render.reports import (
     STAT_COLUMNS,
     daily_report,
     handover_text,
+    overdue_message,
     root_causes_text,
     stats_rows,
 )
@@ -70,36 +71,54 @@ def report() -> None:
 
 
 @report.command("daily")
-@click.option("--date", "day", help="The day (YYYY-MM-DD, in the shop's zone; default today).")
+@click.option(
+    "--date",
+    "day",
+    help="The day (YYYY-MM-DD, today, yesterday; in the shop's zone; default today). "
+    "A past day gives its figures as they stood at its end.",
+)
 @output_options(extra=("html",), aliases={"text": "table"})
-@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any case is overdue (cron).")
+@click.option(
+    "--fail-on-overdue", is_flag=True, help="Exit 8 when any case is overdue (cron; CLI.md)."
+)
 @pass_ctx
 def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
-    """The daily report (日报表): received, answered, resolved, closed, overdue and
-    escalated cases by category and channel; the open backlog by age; overdue
-    cases by owner; follow-ups due.
+    """The daily report (日报表) and the cases behind it: received, answered, resolved,
+    closed, overdue and escalated cases by category and channel; the overdue cases
+    (who, what was promised, how late); call-backs promised for tomorrow;
+    follow-ups due; major and consumer-association/regulator/media cases;
+    active group complaints; escalations; remedies granted per currency; the
+    open backlog by age; a seven-day trend; and the log's head (position and
+    hash: an anchor `verify` can check the log against later).
+
+    Everything is as of the end of the day (by the events' own time), or now
+    for today, so a past day's report is the same however often it is run.
 
     \b
     Examples:
         complaintctl report daily
-        complaintctl report daily --date 2026-11-23 --format html > report.html
+        complaintctl report daily --date yesterday --format html > report.html
         complaintctl report daily --fail-on-overdue --format markdown || mail-alert
     """
+    from complaintctl.errors import ATTENTION
+    from complaintctl.timeparse import parse_day
+
     rm = obj.models()
+    today = rm.now().astimezone(obj.zone).date()
     try:
-        the_day = rm.now().astimezone(obj.zone).date() if day is None else date.fromisoformat(day)
-    except ValueError:
-        raise UsageProblem(f"--date: not a day: {day!r} (use YYYY-MM-DD)") from None
-    r = rm.report_daily(the_day)
+        the_day = today if day is None else parse_day(day, today)
+    except ValueError as e:
+        raise UsageProblem(f"--date: {e}") from None
+    r = {"shop": obj.config().shop_name, **rm.report_daily(the_day)}
     if obj.output == "json":
         emit_json(r)
     elif obj.output == "jsonl":
         click.echo(jsonl([r]), nl=False)
     else:
-        click.echo(daily_report(r, obj.output), nl=False)
+        click.echo(daily_report(r, obj.output, obj.zone), nl=False)
     if fail_on_overdue and r["overdue"]:
-        click.echo(f"{r['overdue']} case(s) overdue", err=True)
-        raise click.exceptions.Exit(1)
+        click.echo(overdue_message(r["overdue"]), err=True)
+        raise click.exceptions.Exit(ATTENTION)
 
 
 @click.command("handover")
