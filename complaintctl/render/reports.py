@@ -234,15 +234,19 @@ def _esc(value: Any) -> str:
     return html.escape(safe(value))
 
 
-def _html_table(rows: list[list[Any]], headers: list[str], wrap: bool = True) -> str:
-    """A table that shrinks to a phone: cells wrap, long words break."""
-    brk = ";overflow-wrap:anywhere" if wrap else ""
+def _html_table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A table that shrinks to a phone: the first column (a reference, a key) stays whole,
+    the other cells wrap, long headers break."""
+    first = _CELL + ";white-space:nowrap"
+    rest = _CELL + ";overflow-wrap:break-word"
     out = [f'<table style="{_TABLE}">', "<tr>"]
     out += [f'<th style="{_HEAD}">{_esc(h)}</th>' for h in headers]
     out.append("</tr>")
     for row in rows:
-        out.append("<tr>" + "".join(f'<td style="{_CELL}{brk}">{_esc(c)}</td>' for c in row))
-        out.append("</tr>")
+        cells = [
+            f'<td style="{first if i == 0 else rest}">{_esc(c)}</td>' for i, c in enumerate(row)
+        ]
+        out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
