@@ -16,9 +16,10 @@ from complaintctl.render.reports import (
     handover_text,
     overdue_message,
     root_causes_text,
+    stats_flat,
     stats_rows,
 )
-from complaintctl.render.rows import emit_rows, jsonl
+from complaintctl.render.rows import emit_delimited, emit_rows, jsonl
 from projections.models import BY_KEYS
 
 
@@ -53,6 +54,9 @@ def stats(obj: Ctx, since: datetime | None, until: datetime | None, by: str | No
     elif by == "followups":
         columns = ("week", "key", "followups", "quota", "met")
         emit_rows(result["groups"], columns, fmt, obj.zone)
+    elif fmt in ("csv", "tsv"):
+        flat, flat_columns = stats_flat(result)
+        emit_rows(flat, flat_columns, fmt, obj.zone)
     else:
         emit_rows(stats_rows(result), [h for h, _k in STAT_COLUMNS], fmt, obj.zone)
         causes = root_causes_text(result) if fmt == "table" else None
@@ -114,6 +118,8 @@ def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
         emit_json(r)
     elif obj.output == "jsonl":
         click.echo(jsonl([r]), nl=False)
+    elif obj.output in ("csv", "tsv"):
+        emit_delimited(daily_report(r, obj.output, obj.zone))
     else:
         click.echo(daily_report(r, obj.output, obj.zone), nl=False)
     if fail_on_overdue and r["overdue"]:

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.render import local_time, safe, table
-from complaintctl.render.rows import delimited, markdown_table
+from complaintctl.render.rows import delimited, markdown_table, spreadsheet_time
 
 # -- the daily report -----------------------------------------------------------------
 
@@ -186,7 +186,7 @@ def report_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     return "\n".join(parts)
 
 
-def report_rows(r: dict[str, Any], fmt: str) -> str:
+def report_rows(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report as one long CSV/TSV table: date, section, key, metric, value."""
     d = r["date"]
     rows: list[list[Any]] = []
@@ -204,9 +204,10 @@ def report_rows(r: dict[str, Any], fmt: str) -> str:
     for o in r["overdue_cases"]:
         rows.append([d, "overdue_cases", o["ref"], "hours_late", o["hours_late"]])
     for c in r["callbacks_due_tomorrow"]:
-        rows.append([d, "callbacks_due_tomorrow", c["ref"], "reply_by", c["reply_by"]])
+        reply_by = spreadsheet_time(c["reply_by"], z)
+        rows.append([d, "callbacks_due_tomorrow", c["ref"], "reply_by", reply_by])
     for f in r["followups"]:
-        rows.append([d, "followups_due", f["ref"], "due", f["due"]])
+        rows.append([d, "followups_due", f["ref"], "due", spreadsheet_time(f["due"], z)])
     for e in r["escalations"]:
         rows.append([d, "escalations", e["ref"], "to_tier", e["to_tier"]])
     for b in r["remedies"]["by_currency"]:
@@ -306,7 +307,7 @@ def report_html(r: dict[str, Any], z: ZoneInfo) -> str:
 def daily_report(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report in a format other than JSON (newline-terminated)."""
     if fmt in ("csv", "tsv"):
-        return report_rows(r, fmt)
+        return report_rows(r, fmt, z)
     if fmt == "html":
         return report_html(r, z) + "\n"
     return report_text(r, fmt, z) + "\n"
@@ -351,6 +352,38 @@ def stats_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The (all) line and one line per group, keyed by the column headings."""
     groups = [{"key": "(all)", **result["total"]}, *result.get("groups", [])]
     return [{h: stat_cell(g.get(k)) for h, k in STAT_COLUMNS} for g in groups]
+
+
+def _flat(key: str, value: Any) -> list[tuple[str, Any]]:
+    """One figure of ``stats`` as plain cells: no ``3.6 (n=5)`` or ``12/30`` in one cell."""
+    if isinstance(value, dict) and "median" in value:
+        return [(f"{key}_median", value["median"]), (f"{key}_p90", value["p90"])]
+    if isinstance(value, dict) and "mean" in value:
+        return [(f"{key}_mean", value["mean"]), (f"{key}_n", value["count"])]
+    if isinstance(value, dict) and "count" in value and "total" in value:
+        totals = [(f"{key}_{cur}", v) for cur, v in value["total"].items()]
+        return [(f"{key}_count", value["count"]), *totals]
+    if isinstance(value, dict):
+        return [(f"{key}_{k}", v) for k, v in value.items()]
+    if isinstance(value, list):
+        return []  # lists (top root causes) have their own table
+    return [(key, value)]
+
+
+def stats_flat(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The lines of ``stats`` for CSV and spreadsheets: one figure a column."""
+    groups = [{"key": "(all)", **result["total"]}, *result.get("groups", [])]
+    rows: list[dict[str, Any]] = []
+    columns: list[str] = []
+    for g in groups:
+        row: dict[str, Any] = {}
+        for _h, k in STAT_COLUMNS:
+            for col, v in _flat(k, g.get(k)):
+                row[col] = v
+                if col not in columns:
+                    columns.append(col)
+        rows.append(row)
+    return rows, columns
 
 
 def root_causes_text(result: dict[str, Any]) -> str | None:
