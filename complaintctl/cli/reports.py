@@ -81,7 +81,7 @@ def report() -> None:
     help="The day (YYYY-MM-DD, today, yesterday; in the shop's zone; default today). "
     "A past day gives its figures as they stood at its end.",
 )
-@output_options(extra=("html",), aliases={"text": "table"})
+@output_options(extra=("html", "xlsx"), aliases={"text": "table"})
 @click.option(
     "--fail-on-overdue", is_flag=True, help="Exit 8 when any case is overdue (cron; CLI.md)."
 )
@@ -120,6 +120,11 @@ def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
         click.echo(jsonl([r]), nl=False)
     elif obj.output in ("csv", "tsv"):
         emit_delimited(daily_report(r, obj.output, obj.zone))
+    elif obj.output == "xlsx":
+        from complaintctl.render.reports import report_sheets
+        from complaintctl.render.xlsx import emit_workbook
+
+        emit_workbook(report_sheets(r, obj.zone))
     else:
         click.echo(daily_report(r, obj.output, obj.zone), nl=False)
     if fail_on_overdue and r["overdue"]:

@@ -7,6 +7,7 @@ Each takes the read model's dict (the same one ``--json`` prints) and returns te
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,12 @@ def _promised(o: dict[str, Any], z: ZoneInfo) -> str:
     return f"{PROMISE_LABELS.get(o['deadline'], o['deadline'])} {local_time(o['due'], z)}"
 
 
-def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
-    """The sections naming the cases behind the figures (the manager acts on these)."""
+When = Callable[[Any, ZoneInfo], Any]
+
+
+def _case_sections(r: dict[str, Any], z: ZoneInfo, when: When = local_time) -> list[Section]:
+    """The sections naming the cases behind the figures (the manager acts on these);
+    ``when`` shows a time (text, or a spreadsheet's date)."""
     remedies = r["remedies"]
     return [
         (
@@ -53,7 +58,7 @@ def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
             "Call-backs promised for tomorrow",
             ["ref", "customer", "contact", "owner", "reply by"],
             [
-                [c["ref"], c["customer"], c["contact"], c["owner"], local_time(c["reply_by"], z)]
+                [c["ref"], c["customer"], c["contact"], c["owner"], when(c["reply_by"], z)]
                 for c in r["callbacks_due_tomorrow"]
             ],
         ),
@@ -61,7 +66,7 @@ def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
             f"Follow-ups due ({r['followups_due']})",
             ["ref", "customer", "contact", "owner", "due"],
             [
-                [f["ref"], f["customer"], f["contact"], f["owner"], local_time(f["due"], z)]
+                [f["ref"], f["customer"], f["contact"], f["owner"], when(f["due"], z)]
                 for f in r["followups"]
             ],
         ),
@@ -75,7 +80,7 @@ def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
                     m["owner"],
                     m["status"],
                     m["category"],
-                    local_time(m["received_at"], z),
+                    when(m["received_at"], z),
                 ]
                 for m in r["major_cases"]
             ],
@@ -101,7 +106,7 @@ def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
             "Escalations",
             ["ref", "owner", "from tier", "to tier", "at"],
             [
-                [e["ref"], e["owner"], e["from_tier"], e["to_tier"], local_time(e["at"], z)]
+                [e["ref"], e["owner"], e["from_tier"], e["to_tier"], when(e["at"], z)]
                 for e in r["escalations"]
             ],
         ),
@@ -121,12 +126,12 @@ def _case_sections(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
     ]
 
 
-def _report_tables(r: dict[str, Any], z: ZoneInfo) -> list[Section]:
-    """The report as titled tables, shared by table, markdown and html."""
+def _report_tables(r: dict[str, Any], z: ZoneInfo, when: When = local_time) -> list[Section]:
+    """The report as titled tables, shared by table, markdown, html and xlsx."""
     kinds = list(KINDS)
     return [
         ("Totals", kinds, [[r["totals"][k] for k in kinds]]),
-        *_case_sections(r, z),
+        *_case_sections(r, z, when),
         (
             "By category",
             ["category", *kinds],
@@ -302,6 +307,25 @@ def report_html(r: dict[str, Any], z: ZoneInfo) -> str:
         parts.append(_html_table(rows, headers) if rows else '<p style="margin:0">(none)</p>')
     parts.append("</div></body></html>")
     return "\n".join(parts)
+
+
+def report_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The daily report as a workbook's sheets: the report's head, then one per section."""
+    from complaintctl.render.xlsx import local_datetime
+
+    about = [
+        ["shop", r.get("shop") or ""],
+        ["day", r["date"]],
+        ["time zone", r["timezone"]],
+        ["as of", local_datetime(r["as_of"], z)],
+        ["complete", r["complete"]],
+        ["log head position", r["head"]["position"]],
+        ["log head hash", r["head"]["hash"] or ""],
+    ]
+    sheets = [("Report", ["field", "value"], about)]
+    for name, headers, rows in _report_tables(r, z, local_datetime):
+        sheets.append((name.split(" (")[0], headers, rows))
+    return sheets
 
 
 def daily_report(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:

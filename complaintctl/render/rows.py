@@ -168,9 +168,20 @@ def jsonl(rows: Sequence[Any]) -> str:
     return "".join(json_safe(orjson.dumps(r).decode()) + "\n" for r in rows)
 
 
-def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, zone: ZoneInfo) -> None:
-    """One list in the form asked for."""
-    if fmt == "json":
+def emit_rows(
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    zone: ZoneInfo,
+    sheet: str = "data",
+) -> None:
+    """One list in the form asked for (``xlsx``: one sheet named ``sheet``)."""
+    if fmt == "xlsx":
+        from complaintctl.render.xlsx import emit_workbook, header_label, record_rows
+
+        headers = [header_label(c) for c in columns]
+        emit_workbook([(sheet, headers, record_rows(rows, columns, zone))])
+    elif fmt == "json":
         emit_json(rows)
     elif fmt == "jsonl":
         click.echo(jsonl(rows), nl=False)
