@@ -544,3 +544,28 @@ def migrate_text(result: dict[str, Any]) -> str:
         for name, s in (("source", result["source"]), ("target", result["target"]))
     ]
     return table(rows, ["store", "events", "aggregates", "sha256 digest"])
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+ALERT_LABELS = {
+    "major": "new major case",
+    "outside": "new consumer-association, regulator or media case",
+    "due-soon": "due soon",
+    "overdue": "gone overdue",
+}
+
+
+def alerts_text(result: dict[str, Any], z: ZoneInfo) -> str:
+    """The items of ``alerts`` a person reads in a mail: one line each."""
+    items = result["items"]
+    if not items:
+        return "Nothing needs attention."
+    lines = [f"{len(items)} item(s) need attention:"]
+    for i in items:
+        what = ALERT_LABELS.get(i["kind"], i["kind"])
+        due = ""
+        if i.get("due"):
+            due = f": {PROMISE_LABELS.get(i['deadline'], i['deadline'])} {local_time(i['due'], z)}"
+        lines.append(safe(f"- {i['ref']} {what}{due} ({i['customer']}, {i['owner']})"))
+    return "\n".join(lines)
