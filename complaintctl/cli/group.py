@@ -100,6 +100,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # reports
     "stats": ("reports:stats", "Statistics of the cases received in a period: SLA,..."),
     "report": ("reports:report", "Reports for managers and cron jobs."),
+    "alerts": ("alerts:alerts", "What needs attention since the last run, each item told once..."),
     "handover": ("reports:handover", "Shift handover (交接班): open cases by owner, promised..."),
     # moving data
     "import": ("data:import_cases", "Receive cases from a CSV or JSON Lines file (columns: the..."),

@@ -20,6 +20,7 @@ import click
 
 from complaintctl.cli.context import Ctx
 from complaintctl.errors import UsageProblem
+from complaintctl.render import ENCODING_KEY, ENCODINGS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +66,21 @@ def output_options(
                 obj.json = True
         return value
 
+    def set_encoding(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        ctx.meta[ENCODING_KEY] = value
+        return value
+
     def decorate(f: F) -> F:
+        f = click.option(
+            "--encoding",
+            type=click.Choice(ENCODINGS),
+            default="utf-8",
+            show_default=True,
+            expose_value=False,
+            callback=set_encoding,
+            help="The encoding of CSV and TSV output: utf-8-sig (with a BOM) or gbk for "
+            "Excel on Windows.",
+        )(f)
         return click.option(
             "--format",
             "fmt",

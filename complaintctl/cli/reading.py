@@ -200,7 +200,7 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
 )
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N cases, newest first.")
 @time_option("--as-of", "as_of", help="The cases as they were at TIME (folds the whole log).")
-@output_options()
+@output_options(extra=("xlsx",))
 @pass_ctx
 def list_cases(
     obj: Ctx,
@@ -248,7 +248,7 @@ def list_cases(
     )
     cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
     rows, columns = with_flags(cases, CASE_COLUMNS, obj.output)
-    emit_rows(rows, columns, obj.output, obj.zone)
+    emit_rows(rows, columns, obj.output, obj.zone, sheet="cases")
 
 
 @click.command("customer")
