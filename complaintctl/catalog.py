@@ -29,7 +29,7 @@ Message = tuple[str | None, str]
 PACKAGE = Path(__file__).parent
 #: The modules whose literal column lists are table headings.
 _COLUMN_SOURCES = ("cli", "render")
-_COLUMN_CALLS = {"emit_rows", "table", "_section", "heading", "markdown_table", "html_table"}
+_COLUMN_CALLS = {"emit_rows", "table", "_section", "heading", "_h", "markdown_table", "html_table"}
 
 
 def _python_messages() -> Iterator[Message]:
@@ -128,6 +128,7 @@ def _label_messages() -> Iterator[Message]:
         "role": ROLES,
         "event": tuple(sorted(t.split(":", 1)[-1] for t in CASE_TOPICS)),
         "state": ("pending", "superseded", "accepted", "rejected"),
+        "remedy_state": ("proposed", "in_progress", "carried_out", "rejected"),
         "promise": ("kept", "missed", "pending"),
         "deadline": ("acknowledge", "reply", "resolve", "decision"),
         "basis": BASES,
@@ -192,6 +193,9 @@ EXTRA_COLUMNS = (
     "co-handle",
     "field",
     "value",
+    "loss",
+    "supervisor",
+    "external_route",
 )
 
 

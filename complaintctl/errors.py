@@ -16,6 +16,8 @@ REFUSED = 4
 CONFLICT = 5
 VERIFY_FAILED = 6
 UNAVAILABLE = 7
+#: Done, and attention is needed (``--fail-on-overdue``, ``alerts`` with something to say).
+ATTENTION = 8
 
 
 class CliError(click.ClickException):

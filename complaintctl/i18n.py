@@ -140,6 +140,7 @@ LABEL_CONTEXTS = {
     "kind": "kind",
     "remedy": "kind",
     "state": "state",
+    "remedy_state": "remedy_state",
     "outcome": "outcome",
     "role": "role",
     "type": "event",

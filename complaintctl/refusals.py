@@ -63,10 +63,30 @@ SHAPES: dict[str | None, tuple[str, ...]] = {
         "this store keeps personal data in plain text ([privacy] encrypt_personal is off), "
         "so it cannot be shredded",
     ),
+    "at-before-previous-action": ("--at {at} is before {ref}'s previous action ({previous})",),
+    "outside-party-known": ("{party} {reference} is recorded already; add --reply",),
+    "route-needs-rejected-proposal": (
+        "an external route follows a proposal the customer rejected",
+    ),
+    "route-already-open": ("{ref} is on an external route already",),
+    "no-open-route": ("{ref} is on no external route",),
+    "action-already-done": ("action {number} of {ref} is done",),
+    "nothing-to-classify": ("{ref} has these reasons already",),
+    "ack-message-contradicts-promise": (
+        "the message tells the customer {hours} h (by {told}), but {ref}'s promise is {due}: "
+        "state --reply-by to match the message, or change the message",
+    ),
+    "override-needs-manager": ("only a manager overrides {rule}",),
+    "proposal-open": (
+        "proposal {number} is {state}: use --add (one more part), "
+        "--alternative (another option) or --replace (withdraw it and start a new one)",
+    ),
+    "no-open-proposal": ("--{mode} needs an open proposal; propose without it first",),
     # Rules named by the caller: the same shapes under any rule id.
     None: (
         "{ref} has no pending remedy proposal",
         "{what} needs the role {roles}; {actor} is {role}",
+        "{message} (a manager may override with --override-reason)",
     ),
 }
 
@@ -84,7 +104,7 @@ def _pattern(shape: str) -> re.Pattern[str]:
 def _shown(name: str, value: str) -> str:
     if name == "a_status":
         return str(label("status", value.partition(" ")[2] or value))
-    if name in ("status", "role", "action"):
+    if name in ("status", "role", "action", "state"):
         return str(label(name, value))
     if name == "roles":
         return _(" or ").join(str(label("role", r)) for r in value.split(" or "))

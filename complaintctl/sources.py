@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -141,6 +142,12 @@ class FileSource:
 
     def end(self) -> Checkpoint:
         return _checkpoint(self.reader.end())
+
+    def head_at(self, at: datetime) -> dict[str, int | str | None]:
+        """The last committed line recorded by ``at`` (a binary search over the file)."""
+        from complaintctl.filehead import head_at
+
+        return head_at(self.reader.path, at)
 
     def read(
         self, cp: Checkpoint, upto: int | None = None, topics: frozenset[str] | None = None

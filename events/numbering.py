@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -30,6 +31,7 @@ class CaseCounter(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CaseCounter.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(year: int) -> UUID:

@@ -17,7 +17,7 @@ import orjson
 
 from events.errors import CaseNotFound
 from events.topics import CASE_TOPICS
-from projections.case import Case, apply, val
+from projections.case import Case, apply, priority, val
 from projections.caselog import read_case
 from projections.reading import ReadModel, no_gc
 from projections.sla import Clock
@@ -37,6 +37,7 @@ class Filters:
     until: datetime | None = None
     customer: str | None = None
     group: str | None = None
+    remedy_state: str | None = None
 
     def sql(self, now: datetime) -> tuple[str, list[Any]]:
         where: list[str] = []
@@ -48,6 +49,7 @@ class Filters:
             ("owner", self.owner),
             ("category", self.category),
             ("severity", self.severity),
+            ("remedy_state", self.remedy_state),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -73,9 +75,9 @@ class Filters:
         """The same test on a folded state (for ``list --as-of``)."""
         if self.status and case["status"] not in self.status:
             return False
-        for key in ("owner", "category", "severity"):
+        for key in ("owner", "category", "severity", "remedy_state"):
             want = getattr(self, key)
-            if want is not None and case[key] != want:
+            if want is not None and case.get(key) != want:
                 return False
         if self.overdue:
             due = clock.next_due(case)
@@ -116,14 +118,19 @@ class Cases(ReadModel):
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
     ) -> list[Case]:
-        """Cases matching the filters, oldest received first (newest first with a limit)."""
+        """Cases matching the filters, oldest received first (newest first with a limit),
+        consumer-association and regulator cases first, then major ones."""
         if as_of is not None:
             found = self._find_as_of(filters, as_of)
             found.sort(key=lambda c: (c["received_at"], c["ref"]), reverse=limit is not None)
+            found.sort(key=priority)  # stable: within a priority, the order above
             return found[:limit] if limit is not None else found
         where, params = filters.sql(self.now())
+        # Consumer-association and regulator cases first, then major ones (DOMAIN.md).
         order = (
-            " ORDER BY received DESC, ref DESC" if limit is not None else " ORDER BY received, ref"
+            " ORDER BY priority, received DESC, ref DESC"
+            if limit is not None
+            else " ORDER BY priority, received, ref"
         )
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return list(self.projector.cases(where + order + tail, tuple(params)))

@@ -170,7 +170,9 @@ class RecorderSource:
                 )
                 prev = hashlib.sha256(prev.encode() + head + n.state).hexdigest()
                 data = self._data(n.state)
-                ts = data.get("timestamp")
+                # No append time in these tables: the payload's, where the event's own
+                # time is not when it was saved (events.businesstime), else its own.
+                ts = data.get("recorded_at") or data.get("timestamp")
                 out.append(
                     {
                         "position": n.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ FIELDS = (
     "decision_due",
     "valid",
     "root_cause",
+    "remedy_state",
+    "remedy_accepted_at",
     "resolution",
     "closed_at",
     "archived_at",
@@ -50,11 +53,35 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
         rows.append([key, value])
     if case.get("demand_amount"):
         rows.append(["demand_amount", f"{case['demand_amount']} {case.get('demand_currency')}"])
+    if case.get("loss"):
+        rows.append(["loss", f"{case['loss']['amount']} {case['loss']['currency']}"])
     for key in ("major_reasons", "at_fault", "links", "groups", "findings"):
         if case.get(key):
             rows.append([key, "; ".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
         rows.append([d["mode"], f"{d['department']} {d.get('reason') or ''}".strip()])
+    flag = case.get("supervisor_flag")
+    if flag:
+        when = local_time(flag["at"], zone)
+        rows.append(["supervisor", f"{flag['reason']} ({when}, {flag.get('by') or '-'})"])
+    for o in case.get("outside_parties") or []:
+        replies = "; ".join(r["text"] for r in o["replies"])
+        rows.append(
+            [
+                o["party"],
+                f"{o['reference']}"
+                + (" " + _("(replied: {replies})").format(replies=replies) if replies else ""),
+            ]
+        )
+    route = case.get("external_route")
+    if route:
+        where = f"{route['route']} {route.get('reference') or ''}".strip()
+        end = (
+            "; " + _("concluded: {outcome}").format(outcome=route["outcome"])
+            if route.get("concluded_at")
+            else "; " + _("open")
+        )
+        rows.append(["external_route", where + end])
     return rows
 
 
@@ -77,23 +104,7 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
     parts = [table(fields)]
     if case.get("proposals"):
         parts.append("\n" + _("Proposals"))
-        parts.append(
-            table(
-                [
-                    [
-                        p["number"],
-                        label("kind", p["kind"]),
-                        f"{p['amount']} {p['currency']}" if p.get("amount") else "",
-                        label("state", p["state"]),
-                        _("yes") if p["needs_approval"] else _("no"),
-                        p.get("approved_by") or "",
-                        p.get("detail") or "",
-                    ]
-                    for p in case["proposals"]
-                ],
-                ["#", "remedy", "amount", "state", "needs approval", "approved by", "detail"],
-            )
-        )
+        parts.append(table(*proposal_rows(case["proposals"])))
     if case.get("attachments"):
         parts.append("\n" + _("Attachments"))
         parts.append(
@@ -154,6 +165,23 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
                 ["by", "root cause", "lesson", "action", "action owner"],
             )
         )
+    if case.get("review_actions"):
+        parts.append("\n" + _("Review actions"))
+        parts.append(
+            table(
+                [
+                    [
+                        a["number"],
+                        a["action"],
+                        a.get("owner") or "",
+                        local_time(a.get("due"), zone),
+                        _("done") if a["done"] else _("open"),
+                    ]
+                    for a in case["review_actions"]
+                ],
+                ["#", "action", "owner", "due", "state"],
+            )
+        )
     if case.get("notes"):
         parts.append("\n" + _("Notes"))
         parts.append(
@@ -163,6 +191,61 @@ def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
             )
         )
     return "\n".join(parts)
+
+
+def _money(total: dict[str, str]) -> str:
+    return " + ".join(f"{v} {k}" for k, v in total.items())
+
+
+def proposal_rows(proposals: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str]]:
+    """A row per part of every option of every proposal; the proposal's state on its first."""
+    rows: list[list[Any]] = []
+    for p in proposals:
+        options = p.get("options") or [{"option": 1, "parts": [p], "total": {}}]
+        for o in options:
+            taken = p.get("accepted_option") == o["option"]
+            for i, part in enumerate(o["parts"]):
+                head = i == 0 and o["option"] == 1
+                money = f"{part['amount']} {part['currency']}" if part.get("amount") else ""
+                rows.append(
+                    [
+                        p["number"] if head else "",
+                        (f"{o['option']}{'*' if taken else ''}" if i == 0 else ""),
+                        label("kind", part["kind"]),
+                        money,
+                        _money(o.get("total") or {}) if i == len(o["parts"]) - 1 else "",
+                        label("state", p["state"]) if head else "",
+                        (_("yes") if p["needs_approval"] else _("no")) if head else "",
+                        (p.get("approved_by") or "") if head else "",
+                        part.get("detail") or "",
+                    ]
+                )
+        for ov in p.get("overrides") or []:
+            rows.append(
+                [
+                    "",
+                    "",
+                    _("override {rule}").format(rule=ov["rule"]),
+                    "",
+                    "",
+                    "",
+                    "",
+                    ov["by"],
+                    ov["reason"],
+                ]
+            )
+    columns = [
+        "#",
+        "option",
+        "remedy",
+        "amount",
+        "option total",
+        "state",
+        "needs approval",
+        "approved by",
+        "detail",
+    ]
+    return rows, columns
 
 
 def change_summary(data: dict[str, Any], zone: ZoneInfo, *, person: bool = False) -> str:
@@ -190,12 +273,26 @@ def change_summary(data: dict[str, Any], zone: ZoneInfo, *, person: bool = False
     return "; ".join(bits)
 
 
+#: Recorded this long after (or before) it happened, an event shows both times.
+RECORDED_APART = timedelta(minutes=1)
+
+
+def recorded_apart(e: dict[str, Any]) -> bool:
+    """Whether the event was recorded at another time than it happened (``--at``)."""
+    occurred, recorded = e.get("occurred_at"), e.get("recorded_at")
+    if not occurred or not recorded:
+        return False
+    gap = datetime.fromisoformat(recorded) - datetime.fromisoformat(occurred)
+    return abs(gap) > RECORDED_APART
+
+
 def history_rows(events: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
     """Events as rows of lists: what changed summed up in one cell."""
     return [
         {
             "position": e["position"],
             "version": e["version"],
+            "occurred_at": e["occurred_at"],
             "recorded_at": e["recorded_at"],
             "actor": e["actor"],
             "type": e["type"],
@@ -206,16 +303,20 @@ def history_rows(events: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str,
 
 
 def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
-    return table(
-        [
+    """Each event at its business time; the recorded time too where it differs (``--at``)."""
+    apart = any(recorded_apart(e) for e in events)
+    rows = []
+    for e in events:
+        row = [e["version"], local_time(e["occurred_at"] or e["recorded_at"], zone)]
+        if apart:
+            row.append(local_time(e["recorded_at"], zone) if recorded_apart(e) else "")
+        rows.append(
             [
-                e["version"],
-                local_time(e["recorded_at"], zone),
+                *row,
                 e["actor"],
                 label("type", e["type"]),
                 change_summary(e["data"], zone, person=True),
             ]
-            for e in events
-        ],
-        ["#", "recorded", "actor", "event", "what changed"],
-    )
+        )
+    columns = ["#", "at", "recorded", "actor", "event", "what changed"]
+    return table(rows, [c for c in columns if apart or c != "recorded"])
