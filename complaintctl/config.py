@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 
 from events.calendar import BASES
-from events.complaint import STATUSES
+from events.lifecycle import STATUSES
 from events.policy import ROLES, SEVERITIES, MajorRules, Policy, StaffMember, Tier
 from projections.settings import ReadSettings
 

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 # store's modules, and a rebuild's helper process (which unpickles a FileSource)
 # without the write model's.
 
+#: The write application's name (``ComplaintsApp.name``), which prefixes the library's
+#: variables; written out so that opening a source never loads the write model.
+APP_NAME = "Complaints"
+
 
 def open_source(
     store: Path,
@@ -49,10 +53,9 @@ def open_source(
 ) -> EventSource:
     """The event source of a store (open the write application first: it makes the tables)."""
     from complaintctl.app import persistence_env
-    from events.application import ComplaintsApp
 
     env = persistence_env(store, backend, dict(settings or {}), key_file=key_file)
-    environment = Environment(ComplaintsApp.name, {**os.environ, **env})
+    environment = Environment(APP_NAME, {**os.environ, **env})
     encoded = any(
         environment.get(k)
         for k in (

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from events.complaint import case_id
 from events.errors import CaseNotFound
+from events.ids import case_id
 from events.personal import Keyring
 from events.topics import RECEIVED
 from projections.case import val

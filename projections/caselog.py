@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from events.complaint import case_id
 from events.errors import CaseNotFound
+from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS
 from projections.case import Case, apply, val

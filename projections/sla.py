@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from events.calendar import Interval, WorkingCalendar
-from events.complaint import OPEN
+from events.lifecycle import OPEN
 from events.policy import Policy
 from projections.settings import ReadSettings
 

@@ -22,7 +22,7 @@ from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows, history_text
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
-from events.complaint import STATUSES
+from events.lifecycle import STATUSES
 
 #: The columns of a case in lists (``--format csv`` and tables).
 CASE_COLUMNS = (
