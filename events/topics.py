@@ -11,7 +11,6 @@ adds its topic here, and the test names any that is missing. The case fold
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,6 +59,8 @@ assert RECEIVED in CASE_TOPICS
 
 def event_topics(aggregate: type[Aggregate]) -> frozenset[str]:
     """The topics of an aggregate's own event classes (not its base ``Event``'s)."""
+    import inspect
+
     base = aggregate.Event
     base_topic = getattr(base, "TOPIC", None)
     return frozenset(

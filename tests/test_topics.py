@@ -24,4 +24,4 @@ def test_the_sources_know_the_applications_name() -> None:
     from complaintctl.sources import APP_NAME
     from events.application import ComplaintsApp
 
-    assert APP_NAME == ComplaintsApp.name
+    assert ComplaintsApp.name == APP_NAME
