@@ -56,15 +56,7 @@ def open_source(
 
     env = persistence_env(store, backend, dict(settings or {}), key_file=key_file)
     environment = Environment(APP_NAME, {**os.environ, **env})
-    encoded = any(
-        environment.get(k)
-        for k in (
-            InfrastructureFactory.CIPHER_TOPIC,
-            "CIPHER_KEY",
-            InfrastructureFactory.COMPRESSOR_TOPIC,
-        )
-    )
-    if backend == "file" and not encoded:
+    if backend == "file" and plain_file(environment):
         return FileSource(store / "events.jsonl", env)
     if backend == "postgres":
         # Concurrent CREATE TABLE IF NOT EXISTS can collide in the catalogue; the
@@ -77,6 +69,27 @@ def open_source(
         factory.close()
         raise
     return RecorderSource(recorder, _decoder(factory.cipher(), factory.compressor()), factory.close)
+
+
+def plain_file(environment: Mapping[str, str]) -> bool:
+    """Whether the library's environment reads the file store's payloads as plain JSON:
+    our persistence module (the library's prefixed variables can name another) and
+    no cipher or compressor."""
+    from complaintctl.app import FILE_MODULE
+
+    env = (
+        environment if isinstance(environment, Environment) else Environment(APP_NAME, environment)
+    )
+    if env.get(InfrastructureFactory.PERSISTENCE_MODULE) != FILE_MODULE:
+        return False
+    return not any(
+        env.get(k)
+        for k in (
+            InfrastructureFactory.CIPHER_TOPIC,
+            "CIPHER_KEY",
+            InfrastructureFactory.COMPRESSOR_TOPIC,
+        )
+    )
 
 
 def app_source(app: Application[Any]) -> RecorderSource:

@@ -129,11 +129,17 @@ class Ctx:
         if self._app is not None:
             return False
         cfg = self.config()
-        return (
-            (self.backend or cfg.backend) == "file"
-            and not cfg.store.get("encrypt")
-            and (self.store / "events.jsonl").is_file()
-        )
+        if (self.backend or cfg.backend) != "file" or cfg.store.get("encrypt"):
+            return False
+        if not (self.store / "events.jsonl").is_file():
+            return False
+        import os
+
+        from complaintctl.app import persistence_env
+        from complaintctl.sources import plain_file
+
+        env = persistence_env(self.store, "file", cfg.store, key_file=self.key_file)
+        return plain_file({**os.environ, **env})
 
     def read_keyring(self) -> Keyring | None:
         """The keyring a reader opens sealed values with, as ``open_app`` chooses it."""
