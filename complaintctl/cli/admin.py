@@ -25,7 +25,11 @@ from complaintctl.render import safe
     show_default=True,
     help="A starting configuration for a kind of shop.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing config file (only a manager of the existing store).",
+)
 @click.option(
     "--join",
     is_flag=True,
@@ -54,8 +58,13 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
     from complaintctl import desks
 
     path = obj.config_path
-    if path.exists() and not force:
-        raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+    if path.exists():
+        if not force:
+            raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+        # Re-initialising hands out tier 3: only a manager of the store as it is may do it.
+        obj.config().policy.require_role(
+            obj.actor, ("manager",), "init-force-needs-manager", "init --force"
+        )
     backend = obj.backend or "file"
     if join and backend == "file":
         raise UsageProblem("--join is for a shared database: use --backend sqlite or postgres")
@@ -161,12 +170,15 @@ def rebuild(obj: Ctx) -> None:
     default="./demo-store",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo store lives (created or reused).",
+    help="Where the demo store lives (created, or reused if the demo made it).",
 )
 @json_option
 @click.pass_context
 def demo(ctx: click.Context, directory: Path) -> None:
     """Run a worked case (a misquoted blower motor) from receipt to archive, and show it.
+
+    The demo never writes into a real store: a directory that holds anything
+    the demo did not create is refused (exit 4).
 
     \b
     Example:
