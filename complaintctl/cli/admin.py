@@ -118,21 +118,49 @@ def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> Non
         app.close()
 
 
+def _expect(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from complaintctl.integrity import parse_expect
+
+    try:
+        return parse_expect(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @click.command("verify")
+@click.option(
+    "--expect",
+    metavar="POSITION:HASH",
+    callback=_expect,
+    help="A head written down earlier: exit 6 unless the log still holds that line with that hash.",
+)
 @json_option
 @pass_ctx
-def verify(obj: Ctx) -> None:
-    """Check the store: the log's hash chain and every attached file (exit 6 if not intact).
+def verify(obj: Ctx, expect: tuple[int, str] | None) -> None:
+    """Check the store: the log's hash chain, every case's versions, the case counters and
+    every attached file (exit 6 if not intact); print the log's head.
+
+    The head (the position and hash of the last event) is an anchor: keep it
+    where the store's owner cannot change it and hand it back with --expect.
 
     \b
     Example:
         complaintctl verify --json
+        complaintctl verify --expect "$(cat /safe/place/head.txt)"
     """
     from complaintctl.render.reports import verify_text
+    from complaintctl.sources import open_source
     from complaintctl.verify import verify_store
 
     cfg = obj.config()
-    result = verify_store(obj.app(), obj.store, obj.backend or cfg.backend, cfg.raw)
+    app = obj.app()
+    backend = obj.backend or cfg.backend
+    # The source `log` reads: the head's hash is the one `log` prints on its last line.
+    source = open_source(obj.store, backend=backend, settings=cfg.store, key_file=obj.key_file)
+    click.get_current_context().call_on_close(source.close)
+    result = verify_store(app, obj.store, backend, cfg.raw, source, expect)
     obj.emit(result, verify_text(result))
     if not result["ok"]:
         raise VerifyFailed("the store failed verification")
