@@ -140,6 +140,9 @@ def test_sqlite_verify_checks_the_database_itself(tmp_path: Path) -> None:
     assert r.returncode == 6, (r.stdout, r.stderr)
     gaps = [p for p in json.loads(r.stdout)["problems"] if p["problem"] == "version-gap"]
     assert [g["ref"] for g in gaps] == [ref]
+    for args in (("show", ref), ("note", ref, "三")):  # history still lists what is there
+        r = run_cli(store.path, *args)
+        assert r.returncode == 6 and "damaged" in r.stderr, (args, r.returncode, r.stderr)
 
 
 def test_sqlite_unreadable_event_exits_6(tmp_path: Path) -> None:
