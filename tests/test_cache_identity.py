@@ -78,3 +78,23 @@ def test_a_switched_postgres_schema_rebuilds_the_cache(tmp_path: Path, pg_schema
     finally:
         with _connect() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{other}" CASCADE')
+
+
+def test_verify_deep_finds_an_edited_cache(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = make_store(tmp_path / "s")
+    ref = store.new(summary="原始陈述")
+    assert cli(store.path, "verify", "--deep").returncode == 0
+    db = sqlite3.connect(store.path / "cache" / "projections.sqlite")
+    with db:
+        db.execute("UPDATE cases SET doc = replace(doc, '原始陈述', '篡改陈述')")
+    db.close()
+    assert "篡改陈述" in cli(store.path, "list", "--json").stdout  # served as it stands
+    assert cli(store.path, "verify").returncode == 0  # the log itself is intact
+    r = cli(store.path, "verify", "--deep", "--json")
+    assert r.returncode == 6, r.stderr
+    problems = json.loads(r.stdout)["problems"]
+    assert [(p["problem"], p["ref"]) for p in problems] == [("cache-differs", ref)]
+    assert cli(store.path, "rebuild").returncode == 0
+    assert cli(store.path, "verify", "--deep").returncode == 0

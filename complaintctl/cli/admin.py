@@ -136,9 +136,14 @@ def _expect(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     callback=_expect,
     help="A head written down earlier: exit 6 unless the log still holds that line with that hash.",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also fold the whole log afresh and compare every case with the read-model cache.",
+)
 @json_option
 @pass_ctx
-def verify(obj: Ctx, expect: tuple[int, str] | None) -> None:
+def verify(obj: Ctx, expect: tuple[int, str] | None, deep: bool) -> None:
     """Check the store: the log's hash chain, every case's versions, the case counters and
     every attached file (exit 6 if not intact); print the log's head.
 
@@ -161,6 +166,10 @@ def verify(obj: Ctx, expect: tuple[int, str] | None) -> None:
     source = open_source(obj.store, backend=backend, settings=cfg.store, key_file=obj.key_file)
     click.get_current_context().call_on_close(source.close)
     result = verify_store(app, obj.store, backend, cfg.raw, source, expect)
+    if deep and result["ok"]:  # a broken log is reported as such, not as a stale cache
+        differs = obj.models().compare_with_log()
+        result["problems"] += differs
+        result["ok"] = not differs
     obj.emit(result, verify_text(result))
     if not result["ok"]:
         raise VerifyFailed("the store failed verification")

@@ -303,7 +303,10 @@ def verify_text(result: dict[str, Any]) -> str:
     rows += [[name, "stale", "", "", "left by an interrupted attach"] for name in result["stale"]]
     from complaintctl.integrity import problem_text
 
-    rows += [["log", "BAD", "", "", problem_text(p)] for p in result.get("problems", [])]
+    rows += [
+        ["cache" if p["problem"] == "cache-differs" else "log", "BAD", "", "", problem_text(p)]
+        for p in result.get("problems", [])
+    ]
     out = [table(rows, ["what", "state", "events", "line", "problem"])]
     expected = result.get("expected")
     if expected is not None:
