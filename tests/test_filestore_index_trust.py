@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 from conftest import Store, run_cli
 
@@ -71,10 +70,15 @@ def test_a_deleted_index_row_cannot_make_a_writer_record_a_version_twice(
         assert texts == ["一", "二", "三"]
 
 
-def test_verify_and_reads_work_with_a_stale_index_file(store: Store, tmp_path: Path) -> None:
+def test_an_index_emptied_by_hand_is_rebuilt_by_the_next_write(store: Store) -> None:
     ref = store.new()
+    store.ok("note", ref, "一")
     db = _index(store)
     db.execute("DELETE FROM events")
     db.close()
-    assert run_cli(store.path, "show", ref).returncode == 0
+    r = run_cli(store.path, "note", ref, "二")
+    assert r.returncode == 0 and "lacks rows" in r.stderr, r.stderr
+    texts = [e["data"].get("text") for e in json.loads(
+        run_cli(store.path, "history", ref, "--json").stdout) if e["type"] == "Noted"]  # fmt: skip
+    assert texts == ["一", "二"]
     assert run_cli(store.path, "verify").returncode == 0
