@@ -374,9 +374,10 @@ class Index:
         return bool(count == tail.last_position and (top or 0) == tail.last_position)
 
     def ends_at(self, tail: Tail) -> bool:
-        """True if the index's last row is at the tail's last position (a cheap look)."""
+        """True if the index's last row is at the tail's last position or later (a cheap
+        look; a writer in another process may have indexed further meanwhile)."""
         (top,) = self.db.execute("SELECT max(position) FROM events").fetchone()
-        return bool((top or 0) == tail.last_position)
+        return bool((top or 0) >= tail.last_position)
 
     def discard(self) -> None:
         """Forget what the index holds: the next catch-up rebuilds it from the log."""
