@@ -74,7 +74,25 @@ def open_source(
     except BaseException:
         factory.close()
         raise
-    return RecorderSource(recorder, _decoder(factory.cipher(), factory.compressor()), factory.close)
+    return RecorderSource(
+        recorder,
+        _decoder(factory.cipher(), factory.compressor()),
+        factory.close,
+        database=database_name(environment),
+    )
+
+
+def database_name(environment: Mapping[str, Any]) -> str:
+    """Which database a store's events are in: the SQLite file, or PostgreSQL's
+    host, port, database and schema (recorded by the read-model cache)."""
+    module = str(environment.get("PERSISTENCE_MODULE") or "")
+    if module.endswith("sqlite"):
+        return f"sqlite:{os.path.realpath(str(environment.get('SQLITE_DBNAME') or ''))}"
+    if module.endswith("postgres"):
+        parts = [str(environment.get(f"POSTGRES_{k}") or "") for k in
+                 ("HOST", "PORT", "DBNAME", "SCHEMA")]  # fmt: skip
+        return "postgres:" + "/".join(parts)
+    return module
 
 
 def app_source(app: Application[Any]) -> RecorderSource:
