@@ -108,7 +108,9 @@ def _play(app: ComplaintsApp, rng: random.Random, n: int) -> None:
         return  # awaiting the customer
     if rng.random() < 0.2:
         app.reject(ref, actor, "金额太低")
-        app.propose(ref, "陈总", "compensation", Decimal("800"), "CNY")
+        # No compensation on a case assessed not valid (rule compensation-on-invalid-case).
+        kind = "compensation" if valid else "fee-waiver"
+        app.propose(ref, "陈总", kind, Decimal("800"), "CNY")
     app.accept(ref, actor)
     app.resolve(ref, actor, "已按协议退款")
     if stage < 0.35:

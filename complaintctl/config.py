@@ -17,8 +17,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 
 from events.calendar import BASES
+from events.currencies import currency_code
+from events.errors import InvalidInput
 from events.lifecycle import STATUSES
-from events.policy import ROLES, SEVERITIES, MajorRules, Policy, StaffMember, Tier
+from events.policy import (
+    DEFAULT_INFLUENTIAL_TYPES,
+    ROLES,
+    SEVERITIES,
+    MajorRules,
+    Policy,
+    StaffMember,
+    Tier,
+)
 from projections.settings import ReadSettings
 
 CONFIG_NAME = "complaintctl.toml"
@@ -93,7 +103,16 @@ _REGULATORY_KEYS = frozenset({"decision_days", "extensions"})
 _TIER_KEYS = frozenset({"title", "remedy_limit"})
 _STAFF_KEYS = frozenset({"tier", "role", "department"})
 _MAJOR_KEYS = frozenset(
-    {"vip_customers", "channels", "demand_threshold", "repeat_count", "repeat_days"}
+    {
+        "vip_customers",
+        "channels",
+        "demand_threshold",
+        "repeat_count",
+        "repeat_days",
+        "influential_types",
+        "transfers",
+        "group_size",
+    }
 )
 _SHIFT_KEYS = frozenset({"start", "end"})
 #: Keys that would put an encryption key in the config file: refused, never read.
@@ -322,9 +341,10 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
 def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -> Policy:
     """The write model's rules: lists, reply clock, tiers, staff, major rules."""
     tz, days, holidays = _calendar(shop)
-    currency = _str(shop, "currency", "shop", "CNY")
-    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise ConfigError("shop.currency", "must be a three-letter code such as CNY")
+    try:
+        currency = currency_code(_str(shop, "currency", "shop", "CNY"))
+    except InvalidInput:
+        raise ConfigError("shop.currency", "must be an ISO 4217 code such as CNY") from None
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)
@@ -429,6 +449,15 @@ def _major(major: dict[str, Any], channels: list[str]) -> MajorRules:
         demand_threshold=_decimal(major, "demand_threshold", "major"),
         repeat_count=_opt_int(major, "repeat_count", "major", 2, MAX_COUNT),
         repeat_days=_int(major, "repeat_days", "major", 90, 1, MAX_DAYS),
+        influential_types=tuple(_strings(major, "influential_types", "major"))
+        if "influential_types" in major
+        else DEFAULT_INFLUENTIAL_TYPES,
+        transfers=_opt_int(major, "transfers", "major", 1, MAX_COUNT)
+        if "transfers" in major
+        else 3,
+        group_size=_opt_int(major, "group_size", "major", 2, MAX_COUNT)
+        if "group_size" in major
+        else 3,
     )
 
 

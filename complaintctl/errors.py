@@ -16,6 +16,8 @@ REFUSED = 4
 CONFLICT = 5
 VERIFY_FAILED = 6
 UNAVAILABLE = 7
+#: Done, and attention is needed (``--fail-on-overdue``, ``alerts`` with something to say).
+ATTENTION = 8
 
 
 class CliError(click.ClickException):
@@ -101,6 +103,13 @@ def translate(exc: BaseException) -> CliError | None:
         return Conflict(f"conflict: {exc}")
     if isinstance(exc, DomainError):
         return Bug(f"unexpected domain error: {exc}")
+    from eventsourcing.domain import OriginatorVersionError
+
+    if isinstance(exc, OriginatorVersionError):  # a stored aggregate with a version gap
+        return VerifyFailed(
+            f"the store is damaged: an aggregate's events are not contiguous {exc};"
+            " run `complaintctl verify`"
+        )
     if isinstance(exc, DataError):
         return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
     # InterfaceError: the database cannot be opened or reached (a directory given as a

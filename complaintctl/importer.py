@@ -135,6 +135,13 @@ def parse_file(
     return parsed
 
 
+def _text_cell(cell: str) -> str:
+    """A number kept text for Excel (``="13800000000"``, as CSV output writes it): the number."""
+    if len(cell) >= 3 and cell.startswith('="') and cell.endswith('"'):
+        return cell[2:-1]
+    return cell
+
+
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | BadRow]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
@@ -151,7 +158,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | BadRow]]:
             if len(record) > len(header):
                 out.append((line, BadRow(line, f"{len(record)} cells, header has {len(header)}")))
                 continue
-            out.append((line, dict(zip(header, record, strict=False))))
+            out.append((line, dict(zip(header, map(_text_cell, record), strict=False))))
     except csv.Error as e:
         raise ImportFileError(f"line {reader.line_num}: {e}") from None
     if header is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -68,7 +69,25 @@ def open_source(
     except BaseException:
         factory.close()
         raise
-    return RecorderSource(recorder, _decoder(factory.cipher(), factory.compressor()), factory.close)
+    return RecorderSource(
+        recorder,
+        _decoder(factory.cipher(), factory.compressor()),
+        factory.close,
+        database=database_name(environment),
+    )
+
+
+def database_name(environment: Mapping[str, Any]) -> str:
+    """Which database a store's events are in: the SQLite file, or PostgreSQL's
+    host, port, database and schema (recorded by the read-model cache)."""
+    module = str(environment.get("PERSISTENCE_MODULE") or "")
+    if module.endswith("sqlite"):
+        return f"sqlite:{os.path.realpath(str(environment.get('SQLITE_DBNAME') or ''))}"
+    if module.endswith("postgres"):
+        parts = [str(environment.get(f"POSTGRES_{k}") or "") for k in
+                 ("HOST", "PORT", "DBNAME", "SCHEMA")]  # fmt: skip
+        return "postgres:" + "/".join(parts)
+    return module
 
 
 def plain_file(environment: Mapping[str, str]) -> bool:
@@ -157,6 +176,12 @@ class FileSource:
 
     def end(self) -> Checkpoint:
         return _checkpoint(self.reader.end())
+
+    def head_at(self, at: datetime) -> dict[str, int | str | None]:
+        """The last committed line recorded by ``at`` (a binary search over the file)."""
+        from complaintctl.filehead import head_at
+
+        return head_at(self.reader.path, at)
 
     def read(
         self, cp: Checkpoint, upto: int | None = None, topics: frozenset[str] | None = None

@@ -6,7 +6,7 @@ A time without a zone is in the shop's zone; every result is timezone-aware.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _RELATIVE = re.compile(r"^([+-])(\d+)\s*([mhdw])$")
@@ -42,3 +42,20 @@ def parse_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     except OverflowError:
         raise ValueError(f"out of range: {text!r}") from None
     return value
+
+
+_DAY_WORDS = {"today": 0, "yesterday": -1, "今天": 0, "昨天": -1, "前天": -2}
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day a person names: ``YYYY-MM-DD``, ``today``, ``yesterday`` (``昨天``), ``-3d``."""
+    s = text.strip().lower()
+    if s in _DAY_WORDS:
+        return today + timedelta(days=_DAY_WORDS[s])
+    m = re.match(r"^-(\d{1,4})d$", s)
+    if m:
+        return today - timedelta(days=int(m.group(1)))
+    try:
+        return date.fromisoformat(s) if len(s) == 10 else date.fromisoformat("not a day")
+    except ValueError:
+        raise ValueError(f"not a day: {text!r} (use YYYY-MM-DD, today or yesterday)") from None

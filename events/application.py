@@ -16,8 +16,10 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,21 +27,29 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, OperationalError
 
+from events.businesstime import CLOCK_SKEW, acting_at, check_at, check_future, stated
 from events.complaint import Complaint, case_id
-from events.customers import CustomerFile, customer_file_id, customer_key
+from events.currencies import currency_code
+from events.customers import (
+    CustomerFile,
+    customer_files,
+    customer_key,
+    linked_files,
+)
 from events.errors import (
     CaseNotFound,
     ConcurrentChange,
     GroupNotFound,
     InvalidInput,
 )
-from events.groups import CaseGroup, group_id
+from events.groups import CaseGroup, group_id, group_major
 from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
 from events.numbering import CaseCounter, counter_at, counter_id
 from events.personal import Keyring, PersonalMapper, PersonalTranscoding
 from events.policy import ATTACHMENT_KINDS, SEVERITIES, Policy, StaffMember
+from events.promises import check_message
 
 __all__ = ["ComplaintsApp", "ImportRow", "NewCase"]
 
@@ -75,6 +85,8 @@ class ComplaintsApp(Application[UUID]):
         self.keyring = keyring
         super().__init__(env)
         self.policy = policy or Policy()
+        #: How many events the last save wrote (0: the command changed nothing).
+        self.written = 0
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -93,6 +105,26 @@ class ComplaintsApp(Application[UUID]):
         # Registered even without a keyring: sealed values then read as "[encrypted]".
         transcoder.register(PersonalTranscoding(self.keyring))
 
+    def now(self) -> datetime:
+        """The time of the action: the business time the command stated (``--at``), else now."""
+        return stated() or self.clock()
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save; events made at a stated time also carry when they were recorded.
+
+        An event whose own time is not now (``--at``, a past ``--received-at``, an
+        imported row) gets the saving command's clock in its payload as
+        ``recorded_at``: SQLite and PostgreSQL keep no append time of their own
+        (:mod:`events.businesstime`).
+        """
+        recorded_at = self.clock()
+        self.written = sum(len(getattr(obj, "pending_events", ())) for obj in objs)
+        for obj in objs:
+            for ev in getattr(obj, "pending_events", ()):
+                if stated() is not None or ev.timestamp + CLOCK_SKEW < recorded_at:
+                    vars(ev)["recorded_at"] = recorded_at
+        return super().save(*objs, **kwargs)
+
     def close(self) -> None:
         super().close()
         close = getattr(self.keyring, "close", None)
@@ -106,7 +138,8 @@ class ComplaintsApp(Application[UUID]):
         new customers costs one durable write, not one each as the mapper meets them.
         """
         if self.keyring is not None:
-            self.keyring.create_keys([f.key for f in files])
+            # A customer's further file (by contact) has no name to seal: no key of its own.
+            self.keyring.create_keys([f.key for f in files if f.customer])
 
     def customer_file_key(self, new: NewCase) -> str:
         """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
@@ -151,14 +184,17 @@ class ComplaintsApp(Application[UUID]):
         """The acting staff member of a writing command (auditors are refused here)."""
         return self.policy.writer(actor)
 
-    def _change(self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], None]) -> str:
+    def _change(self, ref: str, actor: str, act: Callable[[Complaint, StaffMember], object]) -> str:
         """Load, check and save one case; return its reference."""
 
         def attempt() -> str:
             staff = self._staff(actor)
             case = self._case(ref)
+            check_at(self.clock(), case.ref, case.modified_on)
             act(case, staff)
-            self.save(case)
+            self.written = 0
+            if case.pending_events:
+                self.save(case)
             return case.ref
 
         return self._retrying(attempt)
@@ -175,14 +211,25 @@ class ComplaintsApp(Application[UUID]):
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
         if new.currency is not None and new.demand_amount is None:
             raise InvalidInput("--currency needs --demand-amount")
+        if new.currency is not None:
+            currency_code(new.currency)
         check_amount(new.demand_amount, "the demand amount")
-        for text, what in ((new.customer, "customer"), (new.contact, "contact")):
+        for text, what in (
+            (new.customer, "customer"),
+            (new.contact, "contact"),
+            (new.summary, "summary"),
+        ):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
         if new.owner:
             self.policy.owner(new.owner)
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
             raise InvalidInput("the received time is in the future")
+        at = stated()
+        if at is not None:
+            check_future(at, self.clock())
+            if new.received_at is not None and new.received_at > at:
+                raise InvalidInput("the received time is after --at (when it was recorded)")
         if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
             raise InvalidInput("the problem cannot have occurred after it was received")
         return staff
@@ -192,14 +239,18 @@ class ComplaintsApp(Application[UUID]):
         new: NewCase,
         staff: StaffMember,
         counter: CaseCounter,
-        file: CustomerFile,
+        files: list[CustomerFile],
         now: datetime,
     ) -> Complaint:
-        """Number a checked complaint, flag it major if the rules match, file it."""
+        """Number a checked complaint, flag it major if the rules match, file it (in every
+        file of the customer: by account and by contact)."""
         p = self.policy
+        if new.currency is not None:
+            new = replace(new, currency=currency_code(new.currency))
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        reasons = self.major_reasons(new, file, received_at)
+        load = partial(self._load, CustomerFile)
+        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
         if reasons:
             severity, severity_by = "major", "rule"
         elif new.severity == "major":
@@ -233,8 +284,14 @@ class ComplaintsApp(Application[UUID]):
             decision_due=p.decision_deadline(received_at),
             actor=staff.name,
         )
-        file.add_case(ref, received_at, staff.name)
+        keys = [f.key for f in files] if len(files) > 1 else None
+        for file in files:
+            file.add_case(ref, received_at, staff.name, keys)
         return case
+
+    def received_time(self, new: NewCase) -> datetime | None:
+        """The business time of a receipt: ``--at``, else the received time, else now (None)."""
+        return stated() or new.received_at
 
     def _counter(self, now: datetime, actor: str) -> CaseCounter:
         year = now.astimezone(self.policy.zone).year
@@ -246,10 +303,16 @@ class ComplaintsApp(Application[UUID]):
         to_event = self.mapper.to_domain_event
         return counter_at(to_event(first[0]), to_event(last[0]))  # O(1): no replay
 
-    def _customer_file(self, new: NewCase, actor: str) -> CustomerFile:
-        key = self.customer_file_key(new)
-        return self._load(CustomerFile, customer_file_id(key)) or CustomerFile(
-            key=key, customer=new.customer, actor=actor
+    def _customer_files(
+        self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
+    ) -> list[CustomerFile]:
+        """The customer's files: by account (or contact), and with an account by contact too."""
+        contact = customer_key(new.customer, new.contact, None) if new.account else None
+        if contact is not None and self.keyring is not None:
+            contact = self.keyring.pseudonym(contact)
+        load = partial(self._load, CustomerFile)
+        return customer_files(
+            load, self.customer_file_key(new), contact, new.customer, actor, known
         )
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
@@ -269,10 +332,11 @@ class ComplaintsApp(Application[UUID]):
             now = self.clock()
             counter = self._counter(now, staff.name)
             before = counter.version
-            file = self._customer_file(new, staff.name)
-            case = self._new_case(new, staff, counter, file, now)
-            self._make_keys([file])
-            self.save(counter, file, case)
+            files = self._customer_files(new, staff.name)
+            with acting_at(self.received_time(new)):
+                case = self._new_case(new, staff, counter, files, self.now())
+            self._make_keys(files)
+            self.save(counter, *files, case)
             self._snapshot_if_due(counter, before)
             return case.ref
 
@@ -302,10 +366,9 @@ class ComplaintsApp(Application[UUID]):
                 if marker is not None:
                     results.append((row, marker.ref, False))
                     continue
-                key = self.customer_file_key(row.new)
-                file = files.get(customer_file_id(key)) or self._customer_file(row.new, staff.name)
-                files[file.id] = file
-                case = self._new_case(row.new, staff, counter, file, now)
+                mine = self._customer_files(row.new, staff.name, files)
+                with acting_at(self.received_time(row.new)):
+                    case = self._new_case(row.new, staff, counter, mine, self.now())
                 new_aggregates.append(case)
                 new_aggregates.append(
                     ImportedRow(
@@ -326,9 +389,11 @@ class ComplaintsApp(Application[UUID]):
         with self.numbering_lock():
             return self._retrying(attempt)
 
-    def major_reasons(self, new: NewCase, file: CustomerFile, received_at: datetime) -> list[str]:
+    def major_reasons(
+        self, new: NewCase, files: list[CustomerFile], received_at: datetime
+    ) -> list[str]:
         """Which of the config's major rules this complaint matches."""
-        return major_reasons(self.policy, new, file, received_at)
+        return major_reasons(self.policy, new, files, received_at)
 
     # -- the rest of the life of a case ----------------------------------------
 
@@ -342,16 +407,23 @@ class ComplaintsApp(Application[UUID]):
         """Promise a reply time; by default the config's reply rule from now."""
 
         def act(c: Complaint, s: StaffMember) -> None:
-            due = reply_by or self.policy.reply_deadline(self.clock(), c.severity)
+            due = reply_by or self.policy.reply_deadline(self.now(), c.severity)
             if due < c.received_at:
                 raise InvalidInput("the promised reply time is before the complaint was received")
+            check_message(self.policy, message, self.now(), due, c.ref)
             c.acknowledge(due, message, s.name)
 
         return self._change(ref, actor, act)
 
     def assign(self, ref: str, owner: str, actor: str) -> str:
         self.policy.owner(owner)
-        return self._change(ref, actor, lambda c, s: c.assign(owner, s.name))
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assign(owner, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def transfer(
         self,
@@ -362,9 +434,13 @@ class ComplaintsApp(Application[UUID]):
         co_handle: bool = False,
     ) -> str:
         self.policy.check_department(department)
-        return self._change(
-            ref, actor, lambda c, s: c.transfer(department, reason, co_handle, s.name)
-        )
+        limit = self.policy.major.transfers
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.transfer(department, reason, co_handle, s.name)
+            c.passed_around(limit, s.name)
+
+        return self._change(ref, actor, act)
 
     def classify(
         self,
@@ -376,6 +452,7 @@ class ComplaintsApp(Application[UUID]):
     ) -> str:
         if category is not None:
             self.policy.check_category(category)
+        self.written = 0  # an unchanged case is not saved: nothing written
         return self._change(ref, actor, lambda c, s: c.classify(category, severity, reason, s.name))
 
     def note(self, ref: str, text: str, actor: str) -> str:
@@ -403,13 +480,20 @@ class ComplaintsApp(Application[UUID]):
         valid: bool,
         root_cause: str | None = None,
         at_fault: list[str] | None = None,
+        loss: Decimal | None = None,
+        loss_currency: str | None = None,
     ) -> str:
+        """Judge the case; ``loss``: the customer's documented direct loss (bounds compensation)."""
         depts = self.policy.department_names()
-        return self._change(
-            ref,
-            actor,
-            lambda c, s: c.assess(valid, root_cause, list(at_fault or []), s.name, depts),
-        )
+        if loss_currency is not None and loss is None:
+            raise InvalidInput("--currency needs --loss")
+
+        def act(c: Complaint, s: StaffMember) -> None:
+            c.assess(valid, root_cause, list(at_fault or []), s.name, depts)
+            if loss is not None:
+                c.record_loss(loss, loss_currency or self.policy.currency, s.name)
+
+        return self._change(ref, actor, act)
 
     def escalate(self, ref: str, actor: str, tier: int, reason: str) -> str:
         return self._change(ref, actor, lambda c, s: c.escalate(tier, reason, s))
@@ -422,28 +506,31 @@ class ComplaintsApp(Application[UUID]):
         amount: Decimal | None = None,
         currency: str | None = None,
         detail: str | None = None,
+        mode: str | None = None,
+        override_reason: str | None = None,
     ) -> str:
-        """Offer a remedy; above the proposer's tier limit it needs approval first."""
+        """Offer a remedy, or (``mode``) add a part or an alternative to the open proposal,
+        or replace it; above the proposer's tier limit the whole proposal needs approval."""
         p = self.policy
-
         if currency is not None and amount is None:
             raise InvalidInput("--currency needs --amount")
+        if currency is not None:
+            currency = currency_code(currency)
         if amount is not None and currency is None:
             currency = p.currency  # amounts are in the shop's currency unless stated
-
-        def act(c: Complaint, s: StaffMember) -> None:
-            within = p.within_limit(s.tier, amount, currency)
-            c.propose(
-                kind, amount, currency, detail, s, not within, p.required_tier(amount, currency)
-            )
-
-        return self._change(ref, actor, act)
+        return self._change(
+            ref,
+            actor,
+            lambda c, s: c.propose(kind, amount, currency, detail, s, p, mode, override_reason),
+        )
 
     def approve(self, ref: str, actor: str) -> str:
         return self._change(ref, actor, lambda c, s: c.approve(s))
 
-    def accept(self, ref: str, actor: str, reason: str | None = None) -> str:
-        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name))
+    def accept(
+        self, ref: str, actor: str, reason: str | None = None, option: int | None = None
+    ) -> str:
+        return self._change(ref, actor, lambda c, s: c.accept(reason, s.name, option))
 
     def reject(self, ref: str, actor: str, reason: str | None = None) -> str:
         return self._change(ref, actor, lambda c, s: c.reject(reason, s.name))
@@ -478,9 +565,14 @@ class ComplaintsApp(Application[UUID]):
         lesson: str,
         action: str | None = None,
         action_owner: str | None = None,
+        action_due: datetime | None = None,
     ) -> str:
+        if action_owner:
+            self.policy.owner(action_owner)
         return self._change(
-            ref, actor, lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name)
+            ref,
+            actor,
+            lambda c, s: c.review(root_cause, lesson, action, action_owner, s.name, action_due),
         )
 
     def archive(self, ref: str, actor: str) -> str:
@@ -530,6 +622,8 @@ class ComplaintsApp(Application[UUID]):
         def attempt() -> dict[str, Any]:
             staff = self._staff(actor)
             cases = [self._case(r) for r in wanted]
+            for c in cases:
+                check_at(self.clock(), c.ref, c.modified_on)
             g: CaseGroup | None = None
             if group:
                 g = self._load(CaseGroup, group_id(group)) or CaseGroup(
@@ -540,8 +634,11 @@ class ComplaintsApp(Application[UUID]):
                 c.link([o.ref for o in cases if o is not c], name, staff.name)
             to_save: list[Aggregate] = list(cases)
             if g is not None:
+                before = len(g.members)
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
+                size = self.policy.major.group_size
+                to_save += group_major(self._case, size, g, before, cases, staff.name)
             self.save(*to_save)
             if g is not None and g.version % self.snapshot_every == 0:
                 self._snapshot(g.id)

@@ -19,6 +19,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from events import casework, remedies
+from events.businesstime import event_time
+from events.casework import CaseWork
 from events.errors import InvalidInput, RuleRefused
 from events.ids import NAMESPACE as NAMESPACE
 from events.ids import case_id as case_id
@@ -29,20 +32,33 @@ from events.money import check_amount
 from events.policy import (
     CONTACT_OUTCOMES,
     FOLLOWUP_OUTCOMES,
-    REMEDY_KINDS,
     SEVERITIES,
     TIERS,
+    Policy,
     StaffMember,
 )
 
 
-class Complaint(Aggregate):
-    """A customer complaint from receipt to archive."""
+class Complaint(CaseWork, Aggregate):
+    """A customer complaint from receipt to archive (events around it: ``CaseWork``)."""
 
     TOPIC = "complaints:Complaint"
+    #: What the remedy rules read of the assessment (class defaults: older snapshots lack them).
+    valid: bool | None = None
+    loss: dict[str, Any] | None = None
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
+
+    # The events around the main line (events.casework), named here: they are a case's.
+    ExternalPartyInvolved = casework.ExternalPartyInvolved
+    ExternalRouteTaken = casework.ExternalRouteTaken
+    ExternalRouteConcluded = casework.ExternalRouteConcluded
+    ReviewActionDone = casework.ReviewActionDone
+    MajorTriggered = casework.MajorTriggered
+    LossRecorded = remedies.LossRecorded
+    RemedyPartAdded = remedies.RemedyPartAdded
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -89,6 +105,8 @@ class Complaint(Aggregate):
         self.tier = 1
         self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
+        self.major_reasons = list(major_reasons)
+        self.major_triggers = ("vip",) if vip else ()
 
     # -- rule helpers ----------------------------------------------------
 
@@ -130,6 +148,7 @@ class Complaint(Aggregate):
     @event("Assigned", topic="complaints:Assigned")
     def _assigned(self, owner: str, previous_owner: str, actor: str) -> None:
         self.owner = owner
+        self.handoffs += 1
 
     def transfer(self, department: str, reason: str | None, co_handle: bool, actor: str) -> None:
         """Hand work to a department; the first-ask owner stays responsible."""
@@ -141,6 +160,7 @@ class Complaint(Aggregate):
 
     @event("Transferred", topic="complaints:Transferred")
     def _transferred(self, department: str, reason: str | None, actor: str) -> None:
+        self.handoffs += 1
         self._start_work()
 
     @event("CoHandled", topic="complaints:CoHandled")
@@ -151,16 +171,29 @@ class Complaint(Aggregate):
 
     def classify(
         self, category: str | None, severity: str | None, reason: str | None, actor: str
-    ) -> None:
+    ) -> bool:
+        """Change the category or the severity; False (and no event) if nothing changes.
+
+        A reason given for ``major`` on a case already major (by rule) is a
+        change: the case keeps it among its major reasons.
+        """
         self.check_allowed("classify")
         if category is None and severity is None:
             raise InvalidInput("classify needs --category or --severity")
         if severity is not None and severity not in SEVERITIES:
             raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        reason = reason.strip() if reason else None
         if severity is not None and severity != self.severity and not reason:
             raise RuleRefused(
                 "severity-change-needs-reason", "changing the severity needs --reason"
             )
+        known = getattr(self, "major_reasons", [])
+        if (
+            (category is None or category == self.category)
+            and (severity is None or severity == self.severity)
+            and not (severity == "major" and reason and reason not in known)
+        ):
+            return False
         self._classified(
             category=category or self.category,
             severity=severity or self.severity,
@@ -170,6 +203,7 @@ class Complaint(Aggregate):
             severity_by=actor if severity is not None else self.severity_by,
             actor=actor,
         )
+        return True
 
     @event("Classified", topic="complaints:Classified")
     def _classified(
@@ -186,6 +220,8 @@ class Complaint(Aggregate):
         if severity != previous_severity:
             self.severity_by = severity_by
         self.severity = severity
+        if severity == "major" and reason and reason not in getattr(self, "major_reasons", []):
+            self.major_reasons = [*getattr(self, "major_reasons", []), reason]
 
     def note(self, text: str, actor: str) -> None:
         self.check_allowed("note")
@@ -249,13 +285,22 @@ class Complaint(Aggregate):
         at_fault_staff: list[str] | None = None,
         at_fault_departments: list[str] | None = None,
     ) -> None:
+        self.valid = valid
         self._start_work()
+
+    def record_loss(self, loss: Decimal, currency: str, actor: str) -> None:
+        """The customer's documented direct loss: the bound of any compensation."""
+        self.check_allowed("assess")
+        check_amount(loss, "the loss")
+        self.trigger_event(type(self).LossRecorded, loss=loss, currency=currency, actor=actor)
 
     # -- escalate --------------------------------------------------------
 
     def escalate(self, to_tier: int, reason: str, staff: StaffMember) -> None:
         """Escalation goes up one or more tiers; only a manager lowers it."""
         self.check_allowed("escalate")
+        if not reason.strip():
+            raise InvalidInput("escalate needs a --reason")
         if to_tier not in TIERS:
             raise InvalidInput("tier must be 1, 2 or 3")
         if to_tier == self.tier:
@@ -285,7 +330,7 @@ class Complaint(Aggregate):
     def _deescalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
 
-    # -- remedy ----------------------------------------------------------
+    # -- remedy (the money rules: events.remedies) ---------------------------
 
     def propose(
         self,
@@ -294,28 +339,20 @@ class Complaint(Aggregate):
         currency: str | None,
         detail: str | None,
         staff: StaffMember,
-        needs_approval: bool,
-        required_tier: int,
+        policy: Policy,
+        mode: str | None = None,
+        override_reason: str | None = None,
     ) -> None:
+        """A new proposal, or (``mode``) one more part or option of the open one, or a new one
+        replacing it; the whole proposal is checked against the limits and the loss."""
         self.check_allowed("propose")
-        if kind not in REMEDY_KINDS:
-            raise InvalidInput(f"remedy must be one of {', '.join(REMEDY_KINDS)}")
-        check_amount(amount)
-        if (amount is None) != (currency is None):
-            raise InvalidInput("--amount and --currency go together")
-        pending = self.pending_proposal
-        self._remedy_proposed(
-            proposal=len(self.proposals) + 1,
-            kind=kind,
-            amount=amount,
-            currency=currency,
-            detail=detail,
-            proposer_tier=staff.tier,
-            needs_approval=needs_approval,
-            required_tier=required_tier if needs_approval else None,
-            supersedes=pending["number"] if pending else None,
-            actor=staff.name,
-        )
+        new = remedies.part(kind, amount, currency, detail)
+        case = (self.proposals, self.valid, self.loss)
+        event, args = remedies.plan(*case, mode, new, staff, policy, override_reason)
+        if event == "new":
+            self._remedy_proposed(**args)
+        else:
+            self.trigger_event(type(self).RemedyPartAdded, **args)
 
     @event("RemedyProposed", topic="complaints:RemedyProposed")
     def _remedy_proposed(
@@ -330,6 +367,8 @@ class Complaint(Aggregate):
         required_tier: int | None,
         supersedes: int | None,
         actor: str,
+        override: str | None = None,
+        override_reason: str | None = None,
     ) -> None:
         for p in self.proposals:
             if p["state"] == "pending":
@@ -341,7 +380,9 @@ class Complaint(Aggregate):
                 "needs_approval": needs_approval,
                 "required_tier": required_tier,
                 "approved_by": None,
+                "approver_tier": None,
                 "state": "pending",
+                "options": [[remedies.part(kind, amount, currency, detail)]],
             }
         )
         self.status = "awaiting_customer"
@@ -353,39 +394,29 @@ class Complaint(Aggregate):
         return p
 
     def approve(self, staff: StaffMember) -> None:
-        """A remedy above the proposer's limit needs someone of a higher tier."""
+        """The whole proposal (all parts, all options) above the proposer's limit needs
+        someone of a higher tier whose own limit covers it."""
         self.check_allowed("approve")
         p = self._require_pending("approval-needs-pending-proposal")
-        if p["approved_by"] is not None:
-            raise RuleRefused(
-                "already-approved", f"proposal {p['number']} was approved by {p['approved_by']}"
-            )
-        if p["needs_approval"]:
-            needed = max(p["required_tier"] or 1, p["proposer_tier"] + 1)
-            if staff.tier < needed:
-                raise RuleRefused(
-                    "approval-needs-higher-tier",
-                    f"proposal {p['number']} needs approval by tier {needed} or above; "
-                    f"{staff.name} is tier {staff.tier}",
-                )
+        remedies.check_approval(p, staff)
         self._remedy_approved(proposal=p["number"], approver_tier=staff.tier, actor=staff.name)
 
     @event("RemedyApproved", topic="complaints:RemedyApproved")
     def _remedy_approved(self, proposal: int, approver_tier: int, actor: str) -> None:
-        self.proposals[proposal - 1]["approved_by"] = actor
+        p = self.proposals[proposal - 1]
+        p["approved_by"], p["approver_tier"] = actor, approver_tier
 
-    def accept(self, reason: str | None, actor: str) -> None:
+    def accept(self, reason: str | None, actor: str, option: int | None = None) -> None:
+        """The customer takes the open proposal; with alternatives, the one they chose."""
         self.check_allowed("accept")
         p = self._require_pending("acceptance-needs-pending-proposal")
-        if p["needs_approval"] and p["approved_by"] is None:
-            raise RuleRefused(
-                "remedy-needs-approval",
-                f"proposal {p['number']} is above the proposer's limit and is not approved yet",
-            )
-        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor)
+        chosen = remedies.check_acceptance(p, option)
+        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor, option=chosen)
 
     @event("RemedyAccepted", topic="complaints:RemedyAccepted")
-    def _remedy_accepted(self, proposal: int, reason: str | None, actor: str) -> None:
+    def _remedy_accepted(
+        self, proposal: int, reason: str | None, actor: str, option: int | None = None
+    ) -> None:
         self.proposals[proposal - 1]["state"] = "accepted"
         self.status = "in_progress"
 
@@ -489,16 +520,18 @@ class Complaint(Aggregate):
         action: str | None,
         action_owner: str | None,
         actor: str,
+        action_due: datetime | None = None,
     ) -> None:
         self.check_allowed("review")
-        if action_owner and not action:
-            raise InvalidInput("--action-owner needs --action")
+        if (action_owner or action_due) and not action:
+            raise InvalidInput("--action-owner and --action-due need --action")
         self._reviewed(
             root_cause=root_cause,
             lesson=lesson,
             action=action,
             action_owner=action_owner,
             actor=actor,
+            action_due=action_due,
         )
 
     @event("Reviewed", topic="complaints:Reviewed")
@@ -509,8 +542,10 @@ class Complaint(Aggregate):
         action: str | None,
         action_owner: str | None,
         actor: str,
+        action_due: datetime | None = None,
     ) -> None:
-        """Nothing the rules read changes (the review is in the event)."""
+        if action:
+            self._action_added()
 
     def archive(self, actor: str) -> None:
         self.check_allowed("archive")

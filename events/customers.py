@@ -1,4 +1,8 @@
-"""A customer's file: the cases one customer brought, for the repeat-complaint rule.
+"""A customer's files: the cases one customer brought, for the repeat-complaint rule.
+
+A case is filed under its customer key (account, else contact) and, when it has an
+account, under its contact as well: the same contact or the same account is the
+same person, so a plate given once does not split a customer in two.
 
 Kept in the write model (not a projection) because the rule that flags the
 Nth complaint within M days must see it at the moment the case is received,
@@ -7,11 +11,14 @@ in the same atomic save.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -19,6 +26,18 @@ def customer_key(customer: str, contact: str, account: str | None) -> str:
     """The same customer: by account if given, else by contact, ignoring case and spaces."""
     basis = account if account else contact
     return "".join(basis.split()).casefold() or customer.strip().casefold()
+
+
+def count_since(files: list[CustomerFile], since: datetime) -> int:
+    """The customer's cases received since ``since``, over all their files, each case once."""
+    return len(
+        {
+            c["ref"]
+            for f in files
+            for c in f.cases
+            if isinstance(c["received_at"], datetime) and c["received_at"] >= since
+        }
+    )
 
 
 def customer_file_id(key: str) -> UUID:
@@ -32,6 +51,7 @@ class CustomerFile(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CustomerFile.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(key: str) -> UUID:
@@ -41,7 +61,7 @@ class CustomerFile(Aggregate):
     def __init__(self, key: str, customer: str, actor: str) -> None:
         self.key = key
         self.customer = customer
-        self.cases: list[dict[str, object]] = []
+        self.cases: list[dict[str, Any]] = []
 
     def count_since(self, since: datetime) -> int:
         return sum(
@@ -50,12 +70,21 @@ class CustomerFile(Aggregate):
             if isinstance(c["received_at"], datetime) and c["received_at"] >= since
         )
 
-    def add_case(self, ref: str, received_at: datetime, actor: str) -> None:
-        self._case_added(ref=ref, received_at=received_at, actor=actor)
+    def add_case(
+        self, ref: str, received_at: datetime, actor: str, also: list[str] | None = None
+    ) -> None:
+        """File a case; ``also``: the keys of the customer's other files it went to."""
+        self._case_added(ref=ref, received_at=received_at, actor=actor, also=also or None)
 
     @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
-    def _case_added(self, ref: str, received_at: datetime, actor: str) -> None:
-        self.cases.append({"ref": ref, "received_at": received_at})
+    def _case_added(
+        self, ref: str, received_at: datetime, actor: str, also: list[str] | None = None
+    ) -> None:
+        self.cases.append({"ref": ref, "received_at": received_at, "also": also or []})
+
+    def linked_keys(self) -> set[str]:
+        """The keys of the other files this customer's cases went to (account <-> contact)."""
+        return {k for c in self.cases for k in c.get("also") or [] if k != self.key}
 
     def forget(self, actor: str) -> None:
         """Record, for auditors, that this customer's personal data was crypto-shredded.
@@ -69,3 +98,43 @@ class CustomerFile(Aggregate):
     def _forgotten(self, actor: str) -> None:
         self.customer = "[forgotten]"
         self.forgotten_by = actor
+
+
+Loader = Callable[[UUID], "CustomerFile | None"]
+
+
+def customer_files(
+    load: Loader,
+    key: str,
+    contact_key: str | None,
+    customer: str,
+    actor: str,
+    known: dict[UUID, CustomerFile] | None = None,
+) -> list[CustomerFile]:
+    """The files a new case goes to: its customer key's, and (``contact_key``: a case with
+    an account) its contact's, where a later call without the account looks.
+
+    The same contact or the same account is the same person. The contact's file
+    opens with no name (the name is sealed with the case's own customer key, so
+    forgetting that customer leaves nothing readable behind). ``known``: files
+    already loaded in this save (an import), updated.
+    """
+    known = known if known is not None else {}
+    files: list[CustomerFile] = []
+    for k, name in ((key, customer), (contact_key, "")):
+        if k is None or any(f.key == k for f in files):
+            continue
+        fid = customer_file_id(k)
+        f = known.get(fid) or load(fid) or CustomerFile(key=k, customer=name, actor=actor)
+        known[fid] = f
+        files.append(f)
+    return files
+
+
+def linked_files(load: Loader, files: list[CustomerFile]) -> list[CustomerFile]:
+    """The files one link away (a contact's file names the account's, and back): only read,
+    for the repeat rule, so a plate given once links calls made with and without it."""
+    mine = {f.key for f in files}
+    keys = {k for f in files for k in f.linked_keys()} - mine
+    loaded = (load(customer_file_id(k)) for k in sorted(keys))
+    return [f for f in loaded if f is not None]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from events.complaint import NAMESPACE
+from events.businesstime import event_time
+from events.complaint import NAMESPACE, Complaint
 
 
 def group_id(name: str) -> UUID:
@@ -21,6 +23,7 @@ class CaseGroup(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CaseGroup.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(name: str) -> UUID:
@@ -40,3 +43,28 @@ class CaseGroup(Aggregate):
     @event("GroupMembersAdded", topic="complaints:GroupMembersAdded")
     def _members_added(self, refs: list[str], actor: str) -> None:
         self.members.extend(refs)
+
+
+def group_major(
+    load: Callable[[str], Complaint],
+    size: int | None,
+    group: CaseGroup,
+    before: int,
+    cases: list[Complaint],
+    actor: str,
+) -> list[Complaint]:
+    """A group complaint of ``size`` cases or more makes each of its cases major.
+
+    The cases of this link are flagged; when the group has just reached the size,
+    its earlier members too (loaded here, returned to be saved in the same batch).
+    """
+    if size is None or len(group.members) < size:
+        return []
+    reason = f"group complaint {group.name}: {len(group.members)} customers"
+    for c in cases:
+        c.trigger_major("group", reason, actor)
+    if before >= size:
+        return []
+    mine = {c.ref for c in cases}
+    earlier = [load(r) for r in group.members if r not in mine]
+    return [c for c in earlier if c.trigger_major("group", reason, actor)]

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.errors import RuleRefused
 
 
@@ -22,6 +23,7 @@ class Handover(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Handover.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(shift: str, **_: Any) -> UUID:

@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -26,6 +27,7 @@ class ImportedRow(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:ImportedRow.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(row_key: str, ref: str, source: str, line: int, actor: str) -> UUID:

@@ -2,8 +2,9 @@
 
 :class:`NewCase` is the input of ``ComplaintsApp.receive``; :class:`ImportRow`
 one checked row of an import file; :func:`major_reasons` the config's major
-rules (VIP, channel, demand above a threshold, a repeat complainant) that a
-new complaint matches.
+rules (VIP, an influential customer type, a media threat, channel, demand
+above a threshold in the shop's currency, a repeat complainant) that a new
+complaint matches.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from events.customers import CustomerFile
+from events.customers import CustomerFile, count_since
 from events.policy import Policy
 
 
@@ -44,28 +45,35 @@ class NewCase:
     occurred_at: datetime | None = None
     owner: str | None = None
     vip: bool = False
+    media_threat: bool = False
+    customer_type: str | None = None
     mood: str | None = None
     signed_by_customer: bool = False
 
 
 def major_reasons(
-    policy: Policy, new: NewCase, file: CustomerFile, received_at: datetime
+    policy: Policy, new: NewCase, files: list[CustomerFile], received_at: datetime
 ) -> list[str]:
     """Which of the config's major rules this complaint matches."""
     rules = policy.major
     reasons: list[str] = []
     if new.vip or new.customer in rules.vip_customers:
         reasons.append("VIP customer")
+    if new.customer_type and new.customer_type in rules.influential_types:
+        reasons.append(f"influential customer ({new.customer_type})")
+    if new.media_threat:
+        reasons.append("threat of media exposure")
     if new.channel in rules.channels:
         reasons.append(f"channel {new.channel}")
     threshold = rules.demand_threshold
     if threshold is not None and new.demand_amount is not None:
         currency = new.currency or policy.currency
-        if currency != policy.currency or new.demand_amount > threshold:
+        # Compared in the same currency only: a rate of exchange is no rule of the shop.
+        if currency == policy.currency and new.demand_amount > threshold:
             limit = f"{threshold} {policy.currency}"
             reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
     if rules.repeat_count:
-        n = file.count_since(received_at - timedelta(days=rules.repeat_days)) + 1
+        n = count_since(files, received_at - timedelta(days=rules.repeat_days)) + 1
         if n >= rules.repeat_count:
             reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")
     return reasons

@@ -37,16 +37,22 @@ _OPEN_ACTIONS = frozenset(
         "link",
         "attach",
         "extend",
+        "external",
+        "route",
+        "action-done",
     }
 )
 ALLOWED: dict[str, frozenset[str]] = {
     **{s: _OPEN_ACTIONS for s in OPEN},
     "resolved": frozenset(
         {"note", "attach", "contact", "followup", "close", "reopen", "review", "link", "assign"}
+        | {"external", "action-done"}
     ),
-    "closed": frozenset({"note", "attach", "followup", "review", "archive", "reopen"}),
+    "closed": frozenset({"note", "attach", "followup", "review", "archive", "reopen"})
+    | {"external", "action-done"},
     "archived": frozenset({"reopen"}),
-    "withdrawn": frozenset({"note", "attach", "review", "archive", "reopen", "link"}),
+    "withdrawn": frozenset({"note", "attach", "review", "archive", "reopen", "link"})
+    | {"action-done"},
 }
 assert set(ALLOWED) == set(STATUSES)
 

@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, Snapshot, event
 from eventsourcing.utils import get_topic
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 
 
@@ -32,6 +33,7 @@ class CaseCounter(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:CaseCounter.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (--at)
 
     @staticmethod
     def create_id(year: int) -> UUID:

@@ -227,7 +227,7 @@ class PersonalMapper(Mapper[UUID]):
             sealed = copy.copy(domain_event)  # the aggregate keeps its plain strings
             for name in fields:
                 value = state.get(name)
-                if isinstance(value, str):
+                if isinstance(value, str) and value:  # "" is no one's data: no key for it
                     object.__setattr__(sealed, name, Personal(subject, value))
             domain_event = sealed
         return super().to_stored_event(domain_event)

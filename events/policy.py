@@ -55,6 +55,8 @@ DEFAULT_CHANNELS = (
     "regulator",
     "media",
 )
+#: Customer types that make a case major: officials, journalists, lawyers.
+DEFAULT_INFLUENTIAL_TYPES = ("official", "journalist", "lawyer")
 #: Channels that make a new case major by rule.
 DEFAULT_MAJOR_CHANNELS = ("media", "regulator", "consumer-association")
 
@@ -101,6 +103,12 @@ class MajorRules:
     demand_threshold: Decimal | None = None
     repeat_count: int | None = 3
     repeat_days: int = 90
+    #: Customer types that make a case major (``new/classify --customer-type``).
+    influential_types: tuple[str, ...] = DEFAULT_INFLUENTIAL_TYPES
+    #: Transfers or changes of owner from which a customer counts as passed around.
+    transfers: int | None = 3
+    #: Cases in one group complaint from which each of them is major.
+    group_size: int | None = 3
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,20 @@ Every event is given as the same object (:func:`entry`):
 - ``type`` and ``topic``: the event's class name and its stable topic;
 - ``originator_id`` and ``version``: the aggregate and the event's number in it;
 - ``recorded_at``: when the event was appended to the log (the file store
-  writes it on each line; other backends keep no append time, and there it
-  is the event's own time);
-- ``occurred_at``: the event's own time (its ``timestamp``, set by the write
-  model when the command ran);
+  writes it on each line; SQLite and PostgreSQL keep no append time: there
+  it is the saving command's clock, which the payload carries where it is
+  not the event's own time, see :mod:`events.businesstime`);
+- ``occurred_at``: the event's own time, its business time (``--at``,
+  default the time the command ran): what SLA clocks and reports count;
 - ``actor``, ``data`` (the payload, values as text, sealed personal fields
   opened with the keyring or ``[forgotten]``), and ``hash`` (the chain hash,
   see docs/projections.md).
 
 ``history`` picks one case's events out of the log: a pass over the log (the
 store's index gives a case's events without their positions).
+:meth:`AuditLog.case_as_recorded` folds the same events up to a recorded
+time: what the store held then (``show --as-recorded``), where ``--as-of``
+asks about business time.
 """
 
 from __future__ import annotations
@@ -28,12 +32,12 @@ from typing import Any
 from events.errors import CaseNotFound
 from events.ids import case_id
 from events.personal import Keyring
-from events.topics import RECEIVED
-from projections.case import val
+from events.topics import CASE_TOPICS, RECEIVED
+from projections.case import Case, apply, val
 from projections.reading import ReadModel
 from projections.source import Checkpoint, Event
 
-_HIDDEN = ("timestamp", "originator_topic")
+_HIDDEN = ("timestamp", "originator_topic", "recorded_at")
 
 
 def _value(value: Any, keyring: Keyring | None) -> Any:
@@ -76,6 +80,10 @@ def _utc(iso: str) -> str:
 class AuditLog(ReadModel):
     """The events themselves, for people (``history``) and auditors (``log``)."""
 
+    #: The log's head (position and hash of its last event, filtered out or not), set
+    #: once :meth:`log` has been read to its end: what ``verify`` prints as ``head``.
+    head: dict[str, Any] | None = None
+
     def history(self, ref: str) -> list[dict[str, Any]]:
         """Every event of one case, oldest first (CaseNotFound, exit 3, if there is none)."""
         name = ref.strip().upper()
@@ -91,6 +99,30 @@ class AuditLog(ReadModel):
             if ev["originator_id"] == wanted
         ]
 
+    def case_as_recorded(self, ref: str, at: datetime) -> Case:
+        """The case as the store held it at recorded time ``at`` (its events recorded by then).
+
+        Events typed in later with an earlier ``--at`` are left out, though
+        their business time is before ``at``: the auditor's question is what
+        the store said, not what had happened. CaseNotFound (exit 3) if the
+        case was not recorded by then.
+        """
+        name = ref.strip().upper()
+        wanted = str(case_id(name))
+        hi = at.astimezone(UTC).isoformat()
+        keyring = self.keyring
+        state: Case | None = None
+        for batch, _cp in self.source.read(Checkpoint()):
+            for ev in batch:
+                if ev["originator_id"] != wanted or ev["topic"] not in CASE_TOPICS:
+                    continue
+                if _utc(ev["recorded_at"]) > hi:
+                    continue
+                state = apply(state, ev["topic"], ev["data"], wanted, ev["version"], keyring)
+        if state is None:
+            raise CaseNotFound(f"{name} (not recorded by {at.isoformat()})")
+        return state
+
     def log(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -100,8 +132,10 @@ class AuditLog(ReadModel):
         lo = since.astimezone(UTC).isoformat() if since else None
         hi = until.astimezone(UTC).isoformat() if until else None
         keyring = self.keyring
+        self.head = None
         for batch, _cp in self.source.read(Checkpoint()):
             for ev in batch:
+                self.head = {"position": ev["position"], "hash": ev["hash"]}
                 recorded = ev["recorded_at"] or ""
                 if lo is not None and _utc(recorded) < lo:
                     continue

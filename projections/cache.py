@@ -69,7 +69,7 @@ from projections.tables import (
     handover_row,
 )
 
-FORMAT = 2
+FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
 

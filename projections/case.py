@@ -28,8 +28,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from events.casework import PARTIES
 from events.lifecycle import FINISHED, OPEN, STATUSES
 from events.personal import Keyring, reveal
 from events.topics import CASE_TOPICS, RECEIVED
@@ -105,13 +107,21 @@ def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | N
         "escalations": 0,
         "proposals": [],
         "pending_proposal": None,
+        "loss": None,
+        "outside_parties": [],
+        "external_route": None,
+        "major_triggers": [],
+        "remedy_state": None,
+        "remedy_accepted_at": None,
         "resolution": None,
         "resolved_at": None,
         "closed_at": None,
         "archived_at": None,
         "withdrawn_reason": None,
         "followups": [],
+        "supervisor_flag": None,
         "reviews": [],
+        "review_actions": [],
         "reopen_count": 0,
         "links": [],
         "groups": [],
@@ -189,8 +199,10 @@ def _classified(c: Case, d: dict[str, Any], ts: str) -> None:
     c["category"] = d["category"]
     if d["severity"] != d.get("previous_severity", c["severity"]):
         c["severity_by"] = d.get("severity_by")
-        if d["severity"] == "major" and d.get("reason"):
-            c["major_reasons"].append(d["reason"])
+    # A stated reason for major is kept, also on a case already major by rule.
+    reason = d.get("reason")
+    if d["severity"] == "major" and reason and reason not in c["major_reasons"]:
+        c["major_reasons"].append(reason)
     c["severity"] = d["severity"]
 
 
@@ -226,6 +238,10 @@ def _assessed(c: Case, d: dict[str, Any], ts: str) -> None:
     _start_work(c, ts)
 
 
+def _loss_recorded(c: Case, d: dict[str, Any], ts: str) -> None:
+    c["loss"] = {"amount": val(d["loss"]), "currency": d["currency"], "by": d.get("actor")}
+
+
 def _escalated(c: Case, d: dict[str, Any], ts: str) -> None:
     c["tier"] = d["to_tier"]
     c["escalations"] += 1
@@ -237,29 +253,80 @@ def _deescalated(c: Case, d: dict[str, Any], ts: str) -> None:
     c["tier"] = d["to_tier"]
 
 
+def _part(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": d["kind"],
+        "amount": val(d.get("amount")),
+        "currency": d.get("currency"),
+        "detail": d.get("detail"),
+        "by": d.get("actor"),
+    }
+
+
+def _totals(parts: list[dict[str, Any]]) -> dict[str, str]:
+    """The money of some parts per currency (as strings: the document is JSON)."""
+    totals: dict[str, Decimal] = {}
+    for p in parts:
+        if p["amount"] is not None:
+            totals[p["currency"]] = totals.get(p["currency"], Decimal(0)) + Decimal(p["amount"])
+    return {k: str(v) for k, v in sorted(totals.items())}
+
+
+def _overrides(p: dict[str, Any], d: dict[str, Any]) -> None:
+    if d.get("override"):
+        p["overrides"].append(
+            {"rule": d["override"], "reason": d.get("override_reason"), "by": d.get("actor")}
+        )
+
+
 def _proposed(c: Case, d: dict[str, Any], ts: str) -> None:
     for p in c["proposals"]:
         if p["state"] == "pending":
             p["state"] = "superseded"
-    c["proposals"].append(
-        {
-            "number": d["proposal"],
-            "kind": d["kind"],
-            "amount": val(d.get("amount")),
-            "currency": d.get("currency"),
-            "detail": d.get("detail"),
-            "proposed_by": d.get("actor"),
-            "proposer_tier": d.get("proposer_tier"),
-            "needs_approval": d.get("needs_approval", False),
-            "required_tier": d.get("required_tier"),
-            "approved_by": None,
-            "state": "pending",
-            "answer_reason": None,
-        }
-    )
+    first = _part(d)
+    proposal = {
+        "number": d["proposal"],
+        # The first part, at the top for readers of one-part proposals.
+        "kind": d["kind"],
+        "amount": first["amount"],
+        "currency": d.get("currency"),
+        "detail": d.get("detail"),
+        "proposed_by": d.get("actor"),
+        "proposer_tier": d.get("proposer_tier"),
+        "needs_approval": d.get("needs_approval", False),
+        "required_tier": d.get("required_tier"),
+        "approved_by": None,
+        "state": "pending",
+        "answer_reason": None,
+        "options": [{"option": 1, "parts": [first], "total": _totals([first])}],
+        "accepted_option": None,
+        "supersedes": d.get("supersedes"),
+        "overrides": [],
+    }
+    _overrides(proposal, d)
+    c["proposals"].append(proposal)
     c["pending_proposal"] = d["proposal"]
+    c["remedy_state"] = "proposed"
     _keep_promises(c, ts)
     _set_status(c, "awaiting_customer", ts)
+
+
+def _part_added(c: Case, d: dict[str, Any], ts: str) -> None:
+    """One more part of an option; an option numbered past the last: an alternative."""
+    p = c["proposals"][d["proposal"] - 1]
+    n = d["option"]
+    if n > len(p["options"]):
+        p["options"].append({"option": n, "parts": [], "total": {}})
+    option = p["options"][n - 1]
+    option["parts"].append(_part(d))
+    option["total"] = _totals(option["parts"])
+    p["needs_approval"] = d["needs_approval"]
+    p["required_tier"] = d["required_tier"] if d["needs_approval"] else None
+    p["proposer_tier"] = d["proposer_tier"]
+    if not d["approval_kept"]:
+        p["approved_by"] = None
+    _overrides(p, d)
+    _keep_promises(c, ts)
 
 
 def _approved(c: Case, d: dict[str, Any], ts: str) -> None:
@@ -271,9 +338,21 @@ def _answered(state: str) -> Callable[[Case, dict[str, Any], str], None]:
         p = c["proposals"][d["proposal"] - 1]
         p["state"], p["answer_reason"] = state, d.get("reason")
         if state == "accepted":
-            c["_"]["remedies"].append(
-                {"kind": p["kind"], "amount": p["amount"], "currency": p["currency"], "at": ts}
-            )
+            chosen = d.get("option") or 1
+            p["accepted_option"] = chosen
+            # Every part of the option the customer took is a remedy granted.
+            for part in p["options"][chosen - 1]["parts"]:
+                c["_"]["remedies"].append(
+                    {
+                        "kind": part["kind"],
+                        "amount": part["amount"],
+                        "currency": part["currency"],
+                        "at": ts,
+                    }
+                )
+            c["remedy_state"], c["remedy_accepted_at"] = "in_progress", ts
+        else:
+            c["remedy_state"] = "rejected"
         pending = _pending(c)
         c["pending_proposal"] = pending["number"] if pending else None
         _keep_promises(c, ts)
@@ -288,6 +367,8 @@ def _resolved(c: Case, d: dict[str, Any], ts: str) -> None:
     if c["_"]["first_resolved_at"] is None:
         c["_"]["first_resolved_at"] = ts
     c["_"]["resolutions"].append(ts)
+    if c["remedy_state"] == "in_progress":
+        c["remedy_state"] = "carried_out"
     _keep_promises(c, ts)
     _set_status(c, "resolved", ts)
 
@@ -303,10 +384,19 @@ def _followed_up(c: Case, d: dict[str, Any], ts: str) -> None:
             "at": ts,
         }
     )
+    if d["outcome"] == "reached":
+        # A customer still very unhappy with nothing left to fix: a supervisor calls.
+        unhappy = d.get("satisfaction") == 1 and not d.get("leftover")
+        c["supervisor_flag"] = (
+            {"reason": "satisfaction 1 at follow-up, no leftover", "at": ts, "by": d.get("actor")}
+            if unhappy
+            else None
+        )
 
 
 def _reopened(c: Case, d: dict[str, Any], ts: str) -> None:
     _set_status(c, "in_progress", ts)
+    c["supervisor_flag"] = None
     c["reopen_count"] += 1
     c["resolved_at"] = None
     c["closed_at"] = None
@@ -328,6 +418,19 @@ def _reviewed(c: Case, d: dict[str, Any], ts: str) -> None:
             "by": d.get("actor"),
         }
     )
+    if d.get("action"):
+        c["review_actions"].append(
+            {
+                "number": len(c["review_actions"]) + 1,
+                "action": d["action"],
+                "owner": d.get("action_owner"),
+                "due": val(d.get("action_due")),
+                "done": False,
+                "done_at": None,
+                "done_by": None,
+                "note": None,
+            }
+        )
 
 
 def _archived(c: Case, d: dict[str, Any], ts: str) -> None:
@@ -368,6 +471,66 @@ def _extended(c: Case, d: dict[str, Any], ts: str) -> None:
     c["decision_due"] = val(d["decision_due"])
 
 
+def _involved(c: Case, d: dict[str, Any], ts: str) -> None:
+    """An outside party took the case up; the same party and reference again: our reply."""
+    for o in c["outside_parties"]:
+        if (o["party"], o["reference"]) == (d["party"], d["reference"]):
+            break
+    else:
+        o = {"party": d["party"], "reference": d["reference"], "at": ts, "replies": []}
+        c["outside_parties"].append(o)
+    if d.get("reply"):
+        o["replies"].append({"text": d["reply"], "by": d.get("actor"), "at": ts})
+
+
+def _route_taken(c: Case, d: dict[str, Any], ts: str) -> None:
+    c["external_route"] = {
+        "route": d["route"],
+        "reference": d.get("reference"),
+        "detail": d.get("detail"),
+        "at": ts,
+        "by": d.get("actor"),
+        "concluded_at": None,
+        "outcome": None,
+    }
+
+
+def _route_concluded(c: Case, d: dict[str, Any], ts: str) -> None:
+    route = c["external_route"]
+    if route is not None:
+        route["concluded_at"], route["outcome"] = ts, d["outcome"]
+
+
+def _action_done(c: Case, d: dict[str, Any], ts: str) -> None:
+    a = c["review_actions"][d["action"] - 1]
+    a["done"], a["done_at"], a["done_by"], a["note"] = True, ts, d.get("actor"), d.get("note")
+
+
+#: Triggers a rule fires (the others are a person's call: VIP, influential, media threat).
+_RULE_TRIGGERS = ("passed-around", "group", "outside-party")
+
+
+def _major_triggered(c: Case, d: dict[str, Any], ts: str) -> None:
+    by_rule = d["trigger"] in _RULE_TRIGGERS
+    c["major_triggers"].append(
+        {"trigger": d["trigger"], "reason": d["reason"], "by": d.get("actor"), "at": ts}
+    )
+    c["major_reasons"].append(d["reason"])
+    if c["severity"] != "major":
+        c["severity"] = "major"
+        c["severity_by"] = "rule" if by_rule else d.get("actor")
+
+
+def priority(case: Case) -> int:
+    """Which cases come first in lists: 0 a consumer association or regulator involved
+    (by channel or later), 1 other major cases, 2 the rest."""
+    if case.get("outside_parties"):
+        return 0
+    if case["channel"] in PARTIES:  # the channels of the same names
+        return 0
+    return 1 if case["severity"] == "major" else 2
+
+
 HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Acknowledged": _acknowledged,
     "complaints:Assigned": _assigned,
@@ -381,6 +544,8 @@ HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Escalated": _escalated,
     "complaints:Deescalated": _deescalated,
     "complaints:RemedyProposed": _proposed,
+    "complaints:RemedyPartAdded": _part_added,
+    "complaints:LossRecorded": _loss_recorded,
     "complaints:RemedyApproved": _approved,
     "complaints:RemedyAccepted": _answered("accepted"),
     "complaints:RemedyRejected": _answered("rejected"),
@@ -394,6 +559,11 @@ HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Linked": _linked,
     "complaints:Attached": _attached,
     "complaints:DecisionExtended": _extended,
+    "complaints:ExternalPartyInvolved": _involved,
+    "complaints:ExternalRouteTaken": _route_taken,
+    "complaints:ExternalRouteConcluded": _route_concluded,
+    "complaints:ReviewActionDone": _action_done,
+    "complaints:MajorTriggered": _major_triggered,
 }
 assert set(HANDLERS) | {RECEIVED} == CASE_TOPICS  # every event of a Complaint is folded
 

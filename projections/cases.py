@@ -10,14 +10,14 @@ folded state, which must agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from events.errors import CaseNotFound
 from events.topics import CASE_TOPICS
-from projections.case import Case, apply, val
+from projections.case import Case, apply, priority, val
 from projections.caselog import read_case
 from projections.reading import ReadModel, no_gc
 from projections.sla import Clock
@@ -37,6 +37,7 @@ class Filters:
     until: datetime | None = None
     customer: str | None = None
     group: str | None = None
+    remedy_state: str | None = None
 
     def sql(self, now: datetime) -> tuple[str, list[Any]]:
         where: list[str] = []
@@ -48,6 +49,7 @@ class Filters:
             ("owner", self.owner),
             ("category", self.category),
             ("severity", self.severity),
+            ("remedy_state", self.remedy_state),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -73,9 +75,9 @@ class Filters:
         """The same test on a folded state (for ``list --as-of``)."""
         if self.status and case["status"] not in self.status:
             return False
-        for key in ("owner", "category", "severity"):
+        for key in ("owner", "category", "severity", "remedy_state"):
             want = getattr(self, key)
-            if want is not None and case[key] != want:
+            if want is not None and case.get(key) != want:
                 return False
         if self.overdue:
             due = clock.next_due(case)
@@ -116,14 +118,19 @@ class Cases(ReadModel):
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
     ) -> list[Case]:
-        """Cases matching the filters, oldest received first (newest first with a limit)."""
+        """Cases matching the filters, oldest received first (newest first with a limit),
+        consumer-association and regulator cases first, then major ones."""
         if as_of is not None:
             found = self._find_as_of(filters, as_of)
             found.sort(key=lambda c: (c["received_at"], c["ref"]), reverse=limit is not None)
+            found.sort(key=priority)  # stable: within a priority, the order above
             return found[:limit] if limit is not None else found
         where, params = filters.sql(self.now())
+        # Consumer-association and regulator cases first, then major ones (DOMAIN.md).
         order = (
-            " ORDER BY received DESC, ref DESC" if limit is not None else " ORDER BY received, ref"
+            " ORDER BY priority, received DESC, ref DESC"
+            if limit is not None
+            else " ORDER BY priority, received, ref"
         )
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return list(self.projector.cases(where + order + tail, tuple(params)))
@@ -177,6 +184,36 @@ class Cases(ReadModel):
                 continue  # received after ``at``
             states[case["_"]["id"]] = case
         return states
+
+    def compare_with_log(self) -> list[dict[str, Any]]:
+        """Each case whose cached document differs from a fresh fold of the log (an
+        edited cache would otherwise be served as truth): ``verify --deep``."""
+        db = self.projector.open()
+        cached: dict[str, Case] = {}
+        for (doc,) in db.execute("SELECT doc FROM cases"):
+            case: Case = orjson.loads(doc)
+            cached[case["_"]["id"]] = case
+        fresh = self.fold_log_as_of(datetime.max.replace(tzinfo=UTC))
+        problems = []
+        for oid in sorted(cached.keys() | fresh.keys()):
+            a, b = cached.get(oid), fresh.get(oid)
+            if (
+                a is not None
+                and b is not None
+                and orjson.dumps(a, option=orjson.OPT_SORT_KEYS)
+                == (orjson.dumps(b, option=orjson.OPT_SORT_KEYS))
+            ):
+                continue
+            ref = (b or a or {}).get("ref")
+            if a is None:
+                why = "missing from the cache"
+            elif b is None:
+                why = "in the cache but not in the log"
+            else:
+                keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+                why = "the cache differs from the log in " + ", ".join(keys)
+            problems.append({"problem": "cache-differs", "ref": ref, "detail": f"{ref}: {why}"})
+        return problems
 
     def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         """Every case as it was at ``at``: the whole log folded, events after ``at`` skipped."""

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.personal import FORGOTTEN
+from projections.case import priority
 from projections.cases import Cases, Filters
 from projections.reading import ReadModel
 
@@ -34,6 +35,16 @@ class Deadlines(ReadModel):
             {"kind": k, "due": d.astimezone(UTC).isoformat(), "overdue": d < now}
             for k, d in self.sla.deadlines(case)
         ]
+        # Between accepted and resolved the remedy is being carried out (a refund waiting
+        # on the old battery): the clock says since when.
+        out["remedy_state"] = case.get("remedy_state")
+        out["remedy_accepted_at"] = case.get("remedy_accepted_at")
+        since = case.get("remedy_accepted_at")
+        out["remedy_days_in_progress"] = (
+            round((now - datetime.fromisoformat(since)).total_seconds() / 86400, 1)
+            if since and case.get("remedy_state") == "in_progress"
+            else None
+        )
         followup = self.sla.followup_due(case)
         out["followup_due"] = followup.astimezone(UTC).isoformat() if followup else None
         return out
@@ -66,8 +77,10 @@ class Deadlines(ReadModel):
                     "overdue": first < now,
                     "hours": round((now - first).total_seconds() / 3600, 1),
                     "kinds": [k for k, d in due_kinds if d < now],
+                    "priority": priority(c),
                 }
             )
+        rows.sort(key=lambda r: r["priority"])  # stable: by due within a priority
         return {
             "now": now.isoformat(),
             "within_hours": hours,
@@ -106,7 +119,10 @@ class Deadlines(ReadModel):
         return rows
 
     def followups(self, within_hours: int = 0) -> list[dict[str, Any]]:
-        """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``)."""
+        """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``).
+
+        Then the cases a follow-up flagged for a supervisor (``flag``: why).
+        """
         now = self.now()
         horizon = now + timedelta(hours=within_hours)
         out = []
@@ -127,6 +143,32 @@ class Deadlines(ReadModel):
                     "resolved_at": c["resolved_at"],
                     "due": due.astimezone(UTC).isoformat(),
                     "late": due < now,
+                    "flag": None,
                 }
             )
+        # Followed up, and flagged for a supervisor (satisfaction 1, no leftover):
+        # the call a supervisor owes, due since the follow-up.
+        for c in self.projector.cases(
+            "WHERE status IN ('resolved', 'closed') AND instr(doc, ?) > 0",
+            (b'"supervisor_flag":{',),
+        ):
+            flag = c.get("supervisor_flag")
+            if flag:
+                out.append(
+                    {
+                        "ref": c["ref"],
+                        "status": c["status"],
+                        "owner": c["owner"],
+                        "customer": c["customer"],
+                        "contact": c["contact"],
+                        "resolved_at": c["resolved_at"],
+                        "due": _utc(flag["at"]),
+                        "late": False,
+                        "flag": flag["reason"],
+                    }
+                )
         return out
+
+
+def _utc(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).isoformat()

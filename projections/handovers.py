@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from events.lifecycle import OPEN
+from projections.case import priority
 from projections.deadlines import Deadlines
 from projections.reading import ReadModel
 
@@ -39,7 +40,7 @@ class Handovers(ReadModel):
         now = self.now()
         open_cases = list(
             self.projector.cases(
-                f"WHERE status IN ({','.join('?' * len(OPEN))}) ORDER BY owner, received",
+                f"WHERE status IN ({','.join('?' * len(OPEN))}) ORDER BY owner, priority, received",
                 OPEN,
             )
         )
@@ -62,14 +63,19 @@ class Handovers(ReadModel):
                             "contact": c["contact"],
                             "reply_by": promises[-1]["reply_by"],
                             "late": reply_by < now,
+                            "priority": priority(c),
                         }
                     )
             due = self.sla.next_due(c)
             if due is not None and due < now:
                 kinds = [k for k, d in self.sla.deadlines(c) if d < now]
-                overdue.append({"ref": c["ref"], "owner": c["owner"], "kinds": kinds})
-        callbacks.sort(key=lambda x: x["reply_by"])
-        saved = Deadlines(self.r).followups()
+                overdue.append(
+                    {"ref": c["ref"], "owner": c["owner"], "kinds": kinds, "priority": priority(c)}
+                )
+        # Consumer-association and regulator cases first, then major ones (DOMAIN.md).
+        callbacks.sort(key=lambda x: (x["priority"], x["reply_by"]))
+        overdue.sort(key=lambda x: x["priority"])
+        saved = [f for f in Deadlines(self.r).followups() if f["flag"] is None]
         horizon = (end - now).total_seconds() / 3600
         due_followups = Deadlines(self.r).followups(within_hours=max(0, int(horizon) + 1))
         db = self.projector.open()

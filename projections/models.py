@@ -8,7 +8,8 @@ Each area is a module of its own over the checkpointed cache
 - :mod:`projections.deadlines`: the SLA clock of a case, overdue, follow-ups, purge age;
 - :mod:`projections.stats`: statistics; :mod:`projections.reports`: the daily report;
 - :mod:`projections.groups`, :mod:`projections.handovers`;
-- :mod:`projections.audit`: ``history`` and ``log``, one event shape.
+- :mod:`projections.audit`: ``history`` and ``log``, one event shape;
+- :mod:`projections.actions`: the review actions, open or done.
 
 The facade keeps the method names the commands call; nothing here knows click.
 The events come through the :class:`projections.source.EventSource` the edge
@@ -26,6 +27,7 @@ from typing import Any
 
 from events.personal import Keyring
 from events.policy import Policy
+from projections.actions import ReviewActions
 from projections.audit import AuditLog
 from projections.cache import Projector
 from projections.case import Case
@@ -86,6 +88,7 @@ class ReadModels:
         self.groups = Groups(r)
         self.handovers = Handovers(r)
         self.audit = AuditLog(r)
+        self.review_actions = ReviewActions(r)
 
     def close(self) -> None:
         self.projector.close()
@@ -116,6 +119,9 @@ class ReadModels:
     def case_as_of(self, ref: str, at: datetime) -> Case:
         return self.cases.case_as_of(ref, at)
 
+    def case_as_recorded(self, ref: str, at: datetime) -> Case:
+        return self.audit.case_as_recorded(ref, at)
+
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
     ) -> list[Case]:
@@ -126,6 +132,9 @@ class ReadModels:
 
     def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         return self.cases.fold_log_as_of(at)
+
+    def compare_with_log(self) -> list[dict[str, Any]]:
+        return self.cases.compare_with_log()
 
     def customer(self, query: str) -> dict[str, Any]:
         return self.customers.customer(query)

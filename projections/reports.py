@@ -1,19 +1,50 @@
-"""The daily report read model: one day's happenings, the backlog, what is overdue.
+"""The daily report read model: one day as it stood at its end, and the cases behind it.
 
-The day's counts come from the cache's ``activity`` table (one row per dated
-happening, indexed by time), so a report reads one day, not the history.
+A report for a day is the fold as of the end of that day (or now, for
+today), by the events' own time: every section (overdue, backlog, call-backs,
+follow-ups, major and outside-body cases, groups, escalations, remedies) is
+computed from the cases as they were then, so ``report daily --date D`` gives
+the same answer however often it is run later. The day's counts come from
+the cache's ``activity`` table (one row per dated happening, indexed by
+time); the cases come from the cache where unchanged since the end of the
+day and are folded again from their own events where changed since
+(:meth:`projections.cases.Cases.case_as_of`). The report carries the log's
+head as it stood then (:mod:`projections.head`).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
+from events.errors import CaseNotFound
 from events.lifecycle import OPEN
+from events.policy import DEFAULT_MAJOR_CHANNELS
+from projections.case import Case
+from projections.cases import Cases
+from projections.head import head_at
 from projections.reading import ReadModel
 
 AGE_BUCKETS = ((24, "< 1 day"), (72, "1-3 days"), (168, "3-7 days"), (720, "7-30 days"))
+#: The channels through which an outside body brings a case (consumer association,
+#: regulator, media): the channels that make a case major by default.
+OUTSIDE_CHANNELS = DEFAULT_MAJOR_CHANNELS
+#: The day's counted happenings; ``overdue`` is counted from the cases at the day's end.
+KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened")
+#: The figures of the seven-day trend (each a count of cases that day).
+TREND = ("received", "acknowledged", "resolved", "closed", "escalated")
+TREND_DAYS = 7
+REFOLD_LIMIT = 2000
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(UTC).isoformat() if dt is not None else None
+
+
+def _hours(a: datetime, b: datetime) -> float:
+    return round((b - a).total_seconds() / 3600, 1)
 
 
 class Reports(ReadModel):
@@ -26,62 +57,210 @@ class Reports(ReadModel):
             datetime.combine(day + timedelta(days=1), time(0), zone),
         )
 
-    def report_daily(self, day: date) -> dict[str, Any]:
-        """The day's counts by category and channel, the backlog, overdue by owner, follow-ups.
+    def states_at(self, start: datetime, at: datetime) -> list[Case]:
+        """The cases a report of [start, at] reads, as they were at ``at``.
 
-        Counts of the day's happenings are exact for any day (received counts
-        by the business time of receipt). ``overdue`` counts the open cases
-        past a deadline; they, the backlog and the follow-ups due are the
-        cases as they stand now, measured at the end of the day or now if
-        the day is today (``list --as-of`` gives the full state of an
-        earlier day).
+        Those open then, touched since ``start``, with a follow-up pending or in
+        a group; a case changed after ``at`` is folded again up to ``at``.
         """
         db = self.projector.open()
-        start, end = self.day_bounds(day)
-        now = self.now()
-        at = min(now, end)
-        kinds = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened")
-        by_cat: dict[str, Counter[str]] = defaultdict(Counter)
-        by_chan: dict[str, Counter[str]] = defaultdict(Counter)
-        totals: Counter[str] = Counter()
-        rows = db.execute(
-            # Cases, not events: a case escalated twice in a day is one escalated case.
-            "SELECT DISTINCT a.kind, a.case_id, c.category, c.channel"
+        t = at.timestamp()
+        cases = Cases(self.r)
+        changed = [r for (r,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,))]
+        if len(changed) > REFOLD_LIMIT:
+            return list(cases.fold_log_as_of(at).values())
+        marks = ",".join("?" * len(OPEN))
+        found = list(
+            self.projector.cases(
+                f"WHERE updated <= ? AND (status IN ({marks}) OR updated >= ?"
+                " OR followup_due IS NOT NULL OR groups IS NOT NULL)",
+                (t, *OPEN, start.timestamp()),
+            )
+        )
+        for ref in changed:
+            try:
+                found.append(cases.case_as_of(ref, at))
+            except CaseNotFound:
+                continue  # received after ``at``
+        found.sort(key=lambda c: (c["received_at"], c["ref"]))
+        return found
+
+    def _activity(self, start: datetime, end: datetime) -> list[tuple[str, str, str, str, float]]:
+        """(kind, case id, category, channel, ts) of the happenings in [start, end)."""
+        db = self.projector.open()
+        rows: list[tuple[str, str, str, str, float]] = db.execute(
+            "SELECT a.kind, a.case_id, c.category, c.channel, a.ts"
             " FROM activity a JOIN cases c ON c.id = a.case_id WHERE a.ts >= ? AND a.ts < ?",
             (start.timestamp(), end.timestamp()),
         ).fetchall()
-        for kind, _case, category, channel in rows:
-            if kind not in kinds:
+        return rows
+
+    def head(self, at: datetime) -> dict[str, Any]:
+        """The log's head at ``at``; now: the checkpoint the cache just caught up to."""
+        if at < self.now() or self.source.kind == "file":
+            return head_at(self.source, at)
+        db = self.projector.open()
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        position = int(meta.get("position", 0))
+        return {"position": position, "hash": meta.get("last_hash") if position else None}
+
+    def trend(self, day: date) -> list[dict[str, Any]]:
+        """The main figures of the seven days up to ``day``: cases received, answered, ..."""
+        first, _ = self.day_bounds(day - timedelta(days=TREND_DAYS - 1))
+        _, end = self.day_bounds(day)
+        zone = self.policy.zone
+        seen: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for kind, case_id, _cat, _chan, ts in self._activity(first, end):
+            if kind in TREND:
+                local = datetime.fromtimestamp(ts, zone).date().isoformat()
+                seen[local].add((kind, case_id))
+        out = []
+        for i in range(TREND_DAYS - 1, -1, -1):
+            d = (day - timedelta(days=i)).isoformat()
+            counts = Counter(k for k, _c in seen[d])
+            out.append({"date": d, **{k: counts[k] for k in TREND}})
+        return out
+
+    def report_daily(self, day: date) -> dict[str, Any]:
+        """The day's counts, the cases behind them, the trend and the log's head.
+
+        Counts of the day's happenings are exact for any day (received counts
+        by the business time of receipt). Everything about the cases' state
+        (overdue, backlog, call-backs due tomorrow, follow-ups due, major and
+        outside-body cases, active groups) is as of the end of the day, or
+        now if the day is not over.
+        """
+        start, end = self.day_bounds(day)
+        now = self.now()
+        at = min(now, end)
+        clock = self.sla
+        by_cat: dict[str, Counter[str]] = defaultdict(Counter)
+        by_chan: dict[str, Counter[str]] = defaultdict(Counter)
+        totals: Counter[str] = Counter()
+        # Cases, not events: a case escalated twice in a day is one escalated case.
+        for kind, _case, category, channel in {r[:4] for r in self._activity(start, end)}:
+            if kind not in KINDS:
                 continue
             totals[kind] += 1
             by_cat[category][kind] += 1
             by_chan[channel][kind] += 1
-        # Open and past a deadline at the end of the day (or now).
-        late = db.execute(
-            "SELECT category, channel FROM cases WHERE due < ?", (at.timestamp(),)
-        ).fetchall()
-        for category, channel in late:
-            totals["overdue"] += 1
-            by_cat[category]["overdue"] += 1
-            by_chan[channel]["overdue"] += 1
-        open_rows = db.execute(
-            f"SELECT received, owner, due FROM cases WHERE status IN ({','.join('?' * len(OPEN))})"
-            " AND received < ?",
-            (*OPEN, at.timestamp()),
-        ).fetchall()
+        states = self.states_at(start, at)
         buckets: Counter[str] = Counter()
         overdue_by_owner: Counter[str] = Counter()
-        for received, owner, due in open_rows:
-            age = (at.timestamp() - received) / 3600
-            label = next((lbl for h, lbl in AGE_BUCKETS if age < h), "> 30 days")
-            buckets[label] += 1
-            if due is not None and due < at.timestamp():
-                overdue_by_owner[owner or "-"] += 1
-        followups = db.execute(
-            "SELECT count(*) FROM cases WHERE followup_due IS NOT NULL AND followup_due < ?",
-            (end.timestamp(),),
-        ).fetchone()[0]
-        cols = (*kinds, "overdue")
+        overdue_cases: list[dict[str, Any]] = []
+        callbacks: list[dict[str, Any]] = []
+        followups: list[dict[str, Any]] = []
+        major: list[dict[str, Any]] = []
+        outside: list[dict[str, Any]] = []
+        escalations: list[dict[str, Any]] = []
+        granted: list[dict[str, Any]] = []
+        group_members: dict[str, list[Case]] = defaultdict(list)
+        tomorrow = end + timedelta(days=1)
+
+        def today(iso: str) -> bool:
+            return start <= datetime.fromisoformat(iso) < end
+
+        def brief(c: Case) -> dict[str, Any]:
+            return {
+                "ref": c["ref"],
+                "customer": c["customer"],
+                "contact": c["contact"],
+                "owner": c["owner"],
+                "status": c["status"],
+                "category": c["category"],
+                "channel": c["channel"],
+                "severity": c["severity"],
+                "tier": c["tier"],
+                "received_at": c["received_at"],
+            }
+
+        for c in states:
+            received = datetime.fromisoformat(c["received_at"])
+            is_open = c["status"] in OPEN
+            received_today = start <= received < end
+            for g in c["groups"]:
+                group_members[g].append(c)
+            if is_open and received < at:
+                age = (at - received).total_seconds() / 3600
+                buckets[next((lbl for h, lbl in AGE_BUCKETS if age < h), "> 30 days")] += 1
+            late = [(k, d) for k, d in clock.deadlines(c) if d < at]
+            if late:
+                kind, due = min(late, key=lambda kd: kd[1])
+                promises = c["_"]["promises"]
+                overdue_by_owner[c["owner"] or "-"] += 1
+                by_cat[c["category"]]["overdue"] += 1
+                by_chan[c["channel"]]["overdue"] += 1
+                totals["overdue"] += 1
+                overdue_cases.append(
+                    {
+                        **brief(c),
+                        "deadline": kind,
+                        "due": _iso(due),
+                        "hours_late": _hours(due, at),
+                        "kinds": [k for k, _d in late],
+                        "promised_reply_by": promises[-1]["reply_by"] if promises else None,
+                        "demand": c["demand"],
+                    }
+                )
+            promises = c["_"]["promises"]
+            if is_open and promises and promises[-1]["kept_at"] is None:
+                reply_by = datetime.fromisoformat(promises[-1]["reply_by"])
+                if end <= reply_by < tomorrow:
+                    callbacks.append({**brief(c), "reply_by": _iso(reply_by)})
+            fdue = clock.followup_due(c)
+            if fdue is not None and fdue < end:
+                followups.append({**brief(c), "due": _iso(fdue)})
+            if c["severity"] == "major" and (is_open or received_today):
+                major.append({**brief(c), "major_reasons": c["major_reasons"], "vip": c["vip"]})
+            if c["channel"] in OUTSIDE_CHANNELS and (is_open or received_today):
+                outside.append(brief(c))
+            for e in c["_"]["escalated"]:
+                if today(e["at"]):
+                    escalations.append(
+                        {**brief(c), "at": e["at"], "from_tier": e["from"], "to_tier": e["to"]}
+                    )
+            for r in c["_"]["remedies"]:
+                if today(r["at"]):
+                    granted.append(
+                        {
+                            "ref": c["ref"],
+                            "customer": c["customer"],
+                            "owner": c["owner"],
+                            "kind": r["kind"],
+                            "amount": r["amount"],
+                            "currency": r["currency"],
+                            "at": r["at"],
+                        }
+                    )
+        overdue_cases.sort(key=lambda o: (-o["hours_late"], o["ref"]))
+        callbacks.sort(key=lambda o: (o["reply_by"], o["ref"]))
+        followups.sort(key=lambda o: (o["due"], o["ref"]))
+        escalations.sort(key=lambda o: (o["at"], o["ref"]))
+        per_currency: dict[str, Decimal] = defaultdict(Decimal)
+        counts: Counter[str] = Counter()
+        for g in granted:
+            key = g["currency"] or "-"
+            counts[key] += 1
+            if g["amount"] is not None:
+                per_currency[key] += Decimal(g["amount"])
+        groups = [
+            {
+                "name": name,
+                "open": sum(1 for m in members if m["status"] in OPEN),
+                "members": [
+                    {
+                        "ref": m["ref"],
+                        "customer": m["customer"],
+                        "status": m["status"],
+                        "owner": m["owner"],
+                    }
+                    for m in members
+                ],
+            }
+            for name, members in sorted(group_members.items())
+            if any(m["status"] in OPEN for m in members)
+        ]
+        cols = (*KINDS, "overdue")
 
         def table(groups: dict[str, Counter[str]]) -> list[dict[str, Any]]:
             return [
@@ -94,16 +273,33 @@ class Reports(ReadModel):
             "date": day.isoformat(),
             "timezone": self.policy.timezone,
             "as_of": at.astimezone(UTC).isoformat(),
+            "complete": end <= now,
+            "head": self.head(at),
             "totals": {c: totals[c] for c in cols},
             "by_category": table(by_cat),
             "by_channel": table(by_chan),
             "backlog": {
-                "open": len(open_rows),
+                "open": sum(buckets.values()),
                 "by_age": [{"age": lbl, "cases": buckets[lbl]} for lbl in order],
             },
             "overdue_by_owner": [
                 {"owner": k, "cases": v} for k, v in overdue_by_owner.most_common()
             ],
-            "overdue": sum(overdue_by_owner.values()),
-            "followups_due": followups,
+            "overdue": len(overdue_cases),
+            "overdue_cases": overdue_cases,
+            "callbacks_due_tomorrow": callbacks,
+            "followups_due": len(followups),
+            "followups": followups,
+            "major_cases": major,
+            "outside_cases": outside,
+            "groups": groups,
+            "escalations": escalations,
+            "remedies": {
+                "granted": granted,
+                "by_currency": [
+                    {"currency": k, "cases": counts[k], "amount": str(per_currency.get(k, 0))}
+                    for k in sorted(counts)
+                ],
+            },
+            "trend": self.trend(day),
         }

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from events.calendar import Interval, WorkingCalendar
-from events.lifecycle import OPEN
+from events.lifecycle import FINISHED, OPEN
 from events.policy import Policy
 from projections.settings import ReadSettings
 
@@ -47,6 +47,21 @@ def pauses_of(case: dict[str, Any], pause_statuses: Sequence[str]) -> list[Inter
     return out
 
 
+def resolve_pauses(
+    case: dict[str, Any], pause_statuses: Sequence[str], pauses: list[Interval]
+) -> list[Interval]:
+    """The stretches the resolution clock stops: ``pauses``, and time the case sat finished.
+
+    A case resolved and later reopened (a follow-up found a leftover) did not
+    wait for a resolution while it sat resolved: that time is not hours to
+    resolve. Only a reopen leaves a finished status, so a case never reopened
+    has no such stretch before its (last) resolution: ``pauses`` as they are.
+    """
+    if not case.get("reopen_count", 1):  # unknown: look
+        return pauses
+    return pauses_of(case, (*pause_statuses, *FINISHED))
+
+
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
@@ -69,7 +84,8 @@ class Clock:
         ``acknowledge``: reply rule from receipt, until acknowledged;
         ``reply``: the latest promised reply time, until the customer is
         contacted; ``resolve``: the resolution target (clock paused in pause
-        statuses); ``decision``: the regulatory decision date, if any.
+        statuses, and while the case sat resolved before a reopen);
+        ``decision``: the regulatory decision date, if any.
         """
         if case["status"] not in OPEN:
             return []
@@ -85,7 +101,8 @@ class Clock:
         promises = case["_"]["promises"]
         if promises and promises[-1]["kept_at"] is None:
             out.append(("reply", datetime.fromisoformat(promises[-1]["reply_by"])))
-        due = self.calendar.deadline(received, self.settings.resolve_hours * 3600.0, pauses)
+        settled = resolve_pauses(case, self.settings.pause_statuses, pauses)
+        due = self.calendar.deadline(received, self.settings.resolve_hours * 3600.0, settled)
         if due is not None:
             out.append(("resolve", due))
         if case.get("decision_due"):
@@ -127,7 +144,8 @@ class Clock:
             if resolutions and case["status"] in ("resolved", "closed", "archived")
             else None
         )
-        res_secs = self.calendar.active(received, resolved, pauses) if resolved else None
+        settled = resolve_pauses(case, self.settings.pause_statuses, pauses)
+        res_secs = self.calendar.active(received, resolved, settled) if resolved else None
         promises = []
         for p in case["_"]["promises"]:
             reply_by = datetime.fromisoformat(p["reply_by"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,29 @@ def _quantile(values: list[float], q: float) -> float | None:
 
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
+
+
+def _weeks(since: datetime | None, until: datetime | None, now: datetime, zone: tzinfo) -> set[str]:
+    """The ISO weeks (``YYYY-Www``) of [since, until); open ends are the follow-ups' own.
+
+    With neither end, the current week (a shop with no follow-ups yet still
+    sees who owes them). At most a year of weeks.
+    """
+    if since is None and until is None:
+        since, until = now, now + timedelta(seconds=1)
+    if since is None or until is None:
+        return set()
+    out: set[str] = set()
+    day = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    while day <= last and len(out) < 54:
+        y, w, _d = day.isocalendar()
+        out.add(f"{y}-W{w:02d}")
+        day += timedelta(days=7 - day.weekday())  # the next Monday
+    y, w, _d = last.isocalendar()
+    if len(out) < 54:
+        out.add(f"{y}-W{w:02d}")
+    return out
 
 
 class Stats(ReadModel):
@@ -198,6 +221,13 @@ class Stats(ReadModel):
         for ts, actor in db.execute(sql, params):
             y, w, _d = datetime.fromtimestamp(ts, zone).isocalendar()
             done[(f"{y}-W{w:02d}", actor or "-")] += 1
+        # Who did none at all missed the quota most: every writing member of the
+        # config's staff has a row in every week of the period.
+        staff = [m.name for m in self.policy.staff.values() if not m.is_auditor]
+        weeks = {w for w, _a in done} | _weeks(since, until, self.now(), zone)
+        for week in weeks:
+            for name in staff:
+                done.setdefault((week, name), 0)
         quota = self.settings.followup_quota
         return [
             {

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from events.topics import GROUP_TOPICS, HANDOVER_TOPICS
-from projections.case import Case, epoch, val
+from projections.case import Case, epoch, priority, val
 from projections.sla import Clock
 
 SCHEMA = """
@@ -31,7 +31,12 @@ CREATE TABLE IF NOT EXISTS cases (
     channel TEXT,
     customer TEXT,
     contact TEXT,
+    contact_key TEXT,
+    account_key TEXT,
     groups TEXT,
+    remedy_state TEXT,
+    priority INTEGER,
+    open_actions INTEGER,
     received REAL,
     due REAL,
     followup_due REAL,
@@ -66,10 +71,14 @@ CREATE TABLE IF NOT EXISTS handovers (
 # Created after the bulk load of a rebuild (an index built once is faster than kept up).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS cases_status ON cases (status, received);
+CREATE INDEX IF NOT EXISTS cases_priority ON cases (priority, received);
+CREATE INDEX IF NOT EXISTS cases_actions ON cases (open_actions) WHERE open_actions IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_received ON cases (received);
 CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
 CREATE INDEX IF NOT EXISTS cases_customer ON cases (customer);
 CREATE INDEX IF NOT EXISTS cases_contact ON cases (contact);
+CREATE INDEX IF NOT EXISTS cases_contact_key ON cases (contact_key);
+CREATE INDEX IF NOT EXISTS cases_account_key ON cases (account_key) WHERE account_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_due ON cases (due) WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_followup ON cases (followup_due) WHERE followup_due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS activity_ts ON activity (ts);
@@ -91,6 +100,12 @@ HANDOVER_RECORDED = "complaints:HandoverRecorded"
 assert GROUP_OPENED in GROUP_TOPICS and HANDOVER_RECORDED in HANDOVER_TOPICS
 
 
+def person_key(text: str | None) -> str | None:
+    """A contact or account as the write model's customer key compares it (no spaces, no case)."""
+    key = "".join((text or "").split()).casefold()
+    return key or None
+
+
 def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
     """The cases row of a state: filter columns, deadlines, and the JSON document."""
     due = clock.next_due(case)
@@ -105,9 +120,14 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
         case["channel"],
         case["customer"],
         case["contact"],
+        person_key(case["contact"]),
+        person_key(case.get("account")),
         "|" + "|".join(g.strip().casefold() for g in case["groups"]) + "|"
         if case["groups"]
         else None,
+        case.get("remedy_state"),
+        priority(case),
+        sum(1 for a in case["review_actions"] if not a["done"]) or None,
         epoch(case["received_at"]),
         due.timestamp() if due else None,
         fdue.timestamp() if fdue else None,
@@ -120,9 +140,10 @@ def case_row(case: Case, clock: Clock) -> tuple[Any, ...]:
 # documents) are written in order instead of into random pages of a uuid-keyed tree.
 CASE_COLUMNS = (
     "id, ref, status, owner, category, severity, channel,"
-    " customer, contact, groups, received, due, followup_due, updated, doc"
+    " customer, contact, contact_key, account_key, groups, remedy_state, priority, open_actions,"
+    " received, due, followup_due, updated, doc"
 )
-UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+UPSERT = f"INSERT OR REPLACE INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 20)})"
 
 
 def bulk_db(path: Path) -> sqlite3.Connection:

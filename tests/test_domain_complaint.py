@@ -70,10 +70,14 @@ def test_numbers_run_in_order_per_year(app: ComplaintsApp) -> None:
     assert case_id(" c-2026-00002 ") == case_id("C-2026-00002")
 
 
-def test_a_new_proposal_supersedes_the_pending_one(app: ComplaintsApp, tmp_path: Path) -> None:
+def test_a_new_proposal_replaces_the_pending_one_only_when_told(
+    app: ComplaintsApp, tmp_path: Path
+) -> None:
     ref = _new(app)
     app.propose(ref, "agent", "gift", detail="a torch")
-    case = _case(app, app.propose(ref, "agent", "refund", Decimal("120.50")))
+    with pytest.raises(RuleRefused, match="proposal-open"):
+        app.propose(ref, "agent", "refund", Decimal("120.50"))
+    case = _case(app, app.propose(ref, "agent", "refund", Decimal("120.50"), mode="replace"))
     first, second = case["proposals"]
     assert first["state"] == "superseded" and second["state"] == "pending"
     assert second["currency"] == "CNY"  # the shop's currency when none is given

@@ -15,7 +15,7 @@ import click
 
 from complaintctl.attachments import open_store
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import CURRENCY, DECIMAL, json_option, time_option
+from complaintctl.cli.options import CURRENCY, DECIMAL, at_option, json_option, time_option
 from complaintctl.errors import UsageProblem
 from complaintctl.render import emit_json, local_time, safe
 from events.application import NewCase
@@ -23,7 +23,6 @@ from events.policy import (
     ATTACHMENT_KINDS,
     CONTACT_OUTCOMES,
     FOLLOWUP_OUTCOMES,
-    REMEDY_KINDS,
     SEVERITIES,
 )
 
@@ -48,6 +47,12 @@ from events.policy import (
 @click.option("--vip", is_flag=True, help="A VIP or influential customer (flags major).")
 @click.option("--mood", help="The customer's mood, e.g. calm, upset, angry.")
 @click.option("--signed", is_flag=True, help="A walk-in customer signed the record.")
+@click.option("--media-threat", is_flag=True, help="The customer threatens media exposure (major).")
+@click.option(
+    "--customer-type",
+    help="Who the customer is, e.g. official, journalist, lawyer ([major] influential_types).",
+)
+@at_option
 @json_option
 @pass_ctx
 def new(
@@ -69,6 +74,8 @@ def new(
     vip: bool,
     mood: str | None,
     signed: bool,
+    media_threat: bool,
+    customer_type: str | None,
 ) -> None:
     """Record a new complaint and print its reference (C-<year>-<5 digits>).
 
@@ -96,6 +103,8 @@ def new(
                 occurred_at=occurred_at,
                 owner=owner,
                 vip=vip,
+                media_threat=media_threat,
+                customer_type=customer_type,
                 mood=mood,
                 signed_by_customer=signed,
             ),
@@ -118,6 +127,7 @@ def new(
 @click.argument("ref")
 @time_option("--reply-by", help="Promised reply time (TIME; default from the config).")
 @click.option("--message", help="What the customer was told.")
+@at_option
 @json_option
 @pass_ctx
 def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> None:
@@ -135,6 +145,7 @@ def ack(obj: Ctx, ref: str, reply_by: datetime | None, message: str | None) -> N
 @click.command()
 @click.argument("ref")
 @click.argument("owner")
+@at_option
 @json_option
 @pass_ctx
 def assign(obj: Ctx, ref: str, owner: str) -> None:
@@ -155,6 +166,7 @@ def assign(obj: Ctx, ref: str, owner: str) -> None:
 @click.option(
     "--co-handle", is_flag=True, help="Work together (会办) rather than hand over (转办)."
 )
+@at_option
 @json_option
 @pass_ctx
 def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle: bool) -> None:
@@ -174,24 +186,58 @@ def transfer(obj: Ctx, ref: str, department: str, reason: str | None, co_handle:
 @click.option("--category", help="A category of the config.")
 @click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option("--reason", help="Why (needed when the severity changes).")
+@click.option("--vip", is_flag=True, help="A VIP customer (makes the case major).")
+@click.option("--media-threat", is_flag=True, help="A threat of media exposure (major).")
+@click.option("--customer-type", help="An influential type of the config ([major]), e.g. lawyer.")
+@at_option
 @json_option
 @pass_ctx
 def classify(
-    obj: Ctx, ref: str, category: str | None, severity: str | None, reason: str | None
+    obj: Ctx,
+    ref: str,
+    category: str | None,
+    severity: str | None,
+    reason: str | None,
+    vip: bool,
+    media_threat: bool,
+    customer_type: str | None,
 ) -> None:
-    """Set the category and/or the severity (general or major, with a reason).
+    """Set the category and/or the severity (general or major, with a reason); --vip,
+    --media-threat and --customer-type make the case major, each with its reason.
 
     \b
     Example:
         complaintctl classify C-2026-00001 --severity major --reason "客户威胁媒体曝光"
+        complaintctl classify C-2026-00002 --media-threat --reason "称要找电视台"
     """
-    case = obj.case_of(obj.app().classify(ref, obj.actor, category, severity, reason))
+    app = obj.app()
+    if vip or media_threat or customer_type:
+        from events.outside import mark_major
+
+        done = mark_major(
+            app,
+            ref,
+            obj.actor,
+            vip=vip,
+            media_threat=media_threat,
+            customer_type=customer_type,
+            reason=reason,
+            category=category,
+            severity=severity,
+        )
+    else:
+        done = app.classify(ref, obj.actor, category, severity, reason)
+    case = obj.case_of(done)
+    if not app.written:
+        obj.done(case, f"{case['ref']}: nothing changed ({case['category']}, {case['severity']})")
+        return
     obj.done(case, f"{case['ref']} classified: {case['category']}, {case['severity']}")
 
 
 @click.command()
 @click.argument("ref")
 @click.argument("text")
+@at_option
 @json_option
 @pass_ctx
 def note(obj: Ctx, ref: str, text: str) -> None:
@@ -213,6 +259,7 @@ def note(obj: Ctx, ref: str, text: str) -> None:
 @click.option("--outcome", required=True, type=click.Choice(CONTACT_OUTCOMES))
 @click.option("--channel", help="phone, sms, email, visit...")
 @click.option("--summary", help="What was said.")
+@at_option
 @json_option
 @pass_ctx
 def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str | None) -> None:
@@ -230,6 +277,7 @@ def contact(obj: Ctx, ref: str, outcome: str, channel: str | None, summary: str 
 @click.command()
 @click.argument("ref")
 @click.argument("finding")
+@at_option
 @json_option
 @pass_ctx
 def investigate(obj: Ctx, ref: str, finding: str) -> None:
@@ -248,21 +296,36 @@ def investigate(obj: Ctx, ref: str, finding: str) -> None:
 @click.option("--valid/--not-valid", default=None, help="Our fault, or the customer's own cause.")
 @click.option("--root-cause", help="What caused it.")
 @click.option("--at-fault", multiple=True, help="Staff or department at fault (repeatable).")
+@click.option("--loss", type=DECIMAL, help="The documented direct loss (caps compensation).")
+@click.option("--currency", type=CURRENCY, help="Currency of --loss (default: config's).")
+@at_option
 @json_option
 @pass_ctx
 def assess(
-    obj: Ctx, ref: str, valid: bool | None, root_cause: str | None, at_fault: tuple[str, ...]
+    obj: Ctx,
+    ref: str,
+    valid: bool | None,
+    root_cause: str | None,
+    at_fault: tuple[str, ...],
+    loss: Decimal | None,
+    currency: str | None,
 ) -> None:
     """Judge whether the complaint is valid, and record root cause and who is at fault.
+
+    --loss records the customer's documented direct loss (principal and interest,
+    reasonable documented costs; no lawyer's fees, no indirect or emotional loss):
+    compensation above it is refused, as is compensation on a case not valid.
 
     \b
     Example:
         complaintctl assess C-2026-00001 --valid --root-cause "报价未核对系统价格" \\
-            --at-fault 张伟 --at-fault service
+            --at-fault 张伟 --at-fault service --loss 1200
     """
     if valid is None:
         raise UsageProblem("assess needs --valid or --not-valid")
-    case = obj.case_of(obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault)))
+    case = obj.case_of(
+        obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault), loss, currency)
+    )
     obj.done(case, f"{case['ref']} assessed: {'valid' if valid else 'not valid'}")
 
 
@@ -270,6 +333,7 @@ def assess(
 @click.argument("ref")
 @click.option("--tier", required=True, type=click.IntRange(1, 3), help="1, 2 or 3.")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
@@ -285,83 +349,8 @@ def escalate(obj: Ctx, ref: str, tier: int, reason: str) -> None:
 
 @click.command()
 @click.argument("ref")
-@click.option("--remedy", required=True, type=click.Choice(REMEDY_KINDS))
-@click.option("--amount", type=DECIMAL, help="Amount of money, if any.")
-@click.option("--currency", type=CURRENCY, help="Currency of --amount (default: config's).")
-@click.option("--detail", help="What exactly is offered.")
-@json_option
-@pass_ctx
-def propose(
-    obj: Ctx,
-    ref: str,
-    remedy: str,
-    amount: Decimal | None,
-    currency: str | None,
-    detail: str | None,
-) -> None:
-    """Propose a remedy; above the actor's tier limit it needs approval first.
-
-    \b
-    Example:
-        complaintctl propose C-2026-00001 --remedy fee-waiver --amount 800 \\
-            --currency CNY --detail "差价由店方承担"
-    """
-    case = obj.case_of(obj.app().propose(ref, obj.actor, remedy, amount, currency, detail))
-    p = case["proposals"][-1]
-    extra = f"; needs approval by tier {p['required_tier']}" if p["needs_approval"] else ""
-    obj.done(case, f"{case['ref']} proposal {p['number']}: {remedy}{extra}")
-
-
-@click.command()
-@click.argument("ref")
-@json_option
-@pass_ctx
-def approve(obj: Ctx, ref: str) -> None:
-    """Approve the pending remedy proposal (someone of a higher tier when above the limit).
-
-    \b
-    Example:
-        complaintctl --actor 王强 approve C-2026-00001
-    """
-    case = obj.case_of(obj.app().approve(ref, obj.actor))
-    obj.done(case, f"{case['ref']} proposal {case['pending_proposal']} approved")
-
-
-@click.command()
-@click.argument("ref")
-@click.option("--reason", help="What the customer said.")
-@json_option
-@pass_ctx
-def accept(obj: Ctx, ref: str, reason: str | None) -> None:
-    """Record that the customer accepted the latest proposal.
-
-    \b
-    Example:
-        complaintctl accept C-2026-00001 --reason "客户同意"
-    """
-    case = obj.case_of(obj.app().accept(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} proposal accepted")
-
-
-@click.command()
-@click.argument("ref")
-@click.option("--reason", help="What the customer said.")
-@json_option
-@pass_ctx
-def reject(obj: Ctx, ref: str, reason: str | None) -> None:
-    """Record that the customer rejected the latest proposal.
-
-    \b
-    Example:
-        complaintctl reject C-2026-00001 --reason "要求全额赔偿"
-    """
-    case = obj.case_of(obj.app().reject(ref, obj.actor, reason))
-    obj.done(case, f"{case['ref']} proposal rejected")
-
-
-@click.command()
-@click.argument("ref")
 @click.option("--summary", required=True, help="What was done.")
+@at_option
 @json_option
 @pass_ctx
 def resolve(obj: Ctx, ref: str, summary: str) -> None:
@@ -381,6 +370,7 @@ def resolve(obj: Ctx, ref: str, summary: str) -> None:
 @click.option("--satisfaction", type=click.IntRange(1, 5), help="1 (bad) to 5 (very good).")
 @click.option("--leftover", help="A problem left over (reopens the case).")
 @click.option("--channel", help="phone, sms, email, visit...")
+@at_option
 @json_option
 @pass_ctx
 def followup(
@@ -407,6 +397,7 @@ def followup(
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def reopen(obj: Ctx, ref: str, reason: str) -> None:
@@ -422,6 +413,7 @@ def reopen(obj: Ctx, ref: str, reason: str) -> None:
 
 @click.command()
 @click.argument("ref")
+@at_option
 @json_option
 @pass_ctx
 def close(obj: Ctx, ref: str) -> None:
@@ -441,6 +433,8 @@ def close(obj: Ctx, ref: str) -> None:
 @click.option("--lesson", required=True)
 @click.option("--action", help="The internal improvement (training, process change).")
 @click.option("--action-owner", help="Who carries out the improvement.")
+@time_option("--action-due", help="When the improvement is due (TIME).")
+@at_option
 @json_option
 @pass_ctx
 def review(
@@ -450,20 +444,27 @@ def review(
     lesson: str,
     action: str | None,
     action_owner: str | None,
+    action_due: datetime | None,
 ) -> None:
-    """Record the review (总结): cause, lesson, improvement and its owner.
+    """Record the review (总结): cause, lesson, improvement, its owner and due date.
+
+    Open improvement actions are listed by `actions --open`; `action-done REF N` ends one.
 
     \b
     Example:
         complaintctl review C-2026-00001 --root-cause "报价流程无复核" \\
-            --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强
+            --lesson "报价前查系统" --action "报价双人复核" --action-owner 王强 \\
+            --action-due 2026-12-31
     """
-    case = obj.case_of(obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner))
+    case = obj.case_of(
+        obj.app().review(ref, obj.actor, root_cause, lesson, action, action_owner, action_due)
+    )
     obj.done(case, f"{case['ref']} reviewed")
 
 
 @click.command()
 @click.argument("ref")
+@at_option
 @json_option
 @pass_ctx
 def archive(obj: Ctx, ref: str) -> None:
@@ -480,6 +481,7 @@ def archive(obj: Ctx, ref: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def withdraw(obj: Ctx, ref: str, reason: str) -> None:
@@ -496,6 +498,7 @@ def withdraw(obj: Ctx, ref: str, reason: str) -> None:
 @click.command()
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--group", help="Also put the cases in this group (created if new).")
+@at_option
 @json_option
 @pass_ctx
 def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
@@ -517,6 +520,7 @@ def link(obj: Ctx, refs: tuple[str, ...], group: str | None) -> None:
 @click.argument("ref")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(ATTACHMENT_KINDS), default="document", show_default=True)
+@at_option
 @json_option
 @pass_ctx
 def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
@@ -551,6 +555,7 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--reason", required=True)
+@at_option
 @json_option
 @pass_ctx
 def extend(obj: Ctx, ref: str, reason: str) -> None:

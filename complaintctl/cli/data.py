@@ -172,7 +172,7 @@ EXPORT_EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data
 
 
 @click.command("export")
-@output_options(default="jsonl")
+@output_options(default="jsonl", extra=("xlsx",))
 @click.option(
     "--what",
     type=click.Choice(["cases", "events"]),
@@ -211,4 +211,4 @@ def export(obj: Ctx, what: str, redact: bool) -> None:
         rows = [redactor.event(e) for e in rm.log()] if redactor else list(rm.log())
         rows = rows if obj.output in ("json", "jsonl") else flat_data(rows)
         columns = EXPORT_EVENT_COLUMNS
-    emit_rows(rows, columns, obj.output, obj.zone)
+    emit_rows(rows, columns, obj.output, obj.zone, sheet=what)

@@ -28,7 +28,7 @@ BACKENDS = ("file", "sqlite", "postgres")
 COMMANDS: dict[str, tuple[str, str]] = {
     # setting up and looking after the store
     "init": ("admin:init", "Write complaintctl.toml for a new store; the actor is listed as..."),
-    "verify": ("admin:verify", "Check the store: the log's hash chain and every attached file..."),
+    "verify": ("admin:verify", "Check the store: the log's hash chain, every case's versions..."),
     "rebuild": ("admin:rebuild", "Rebuild every read model from the first event (the cache..."),
     "demo": ("admin:demo", "Run a worked case (a misquoted blower motor) from receipt to..."),
     "completion": ("admin:completion", "Print the shell completion script."),
@@ -50,13 +50,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cases:escalate",
         "Move the case up one or more tiers (only a manager moves it...",
     ),
-    "propose": ("cases:propose", "Propose a remedy; above the actor's tier limit it needs..."),
+    "propose": ("remedies:propose", "Propose a remedy; above the actor's tier limit the whole..."),
     "approve": (
-        "cases:approve",
+        "remedies:approve",
         "Approve the pending remedy proposal (someone of a higher tier...",
     ),
-    "accept": ("cases:accept", "Record that the customer accepted the latest proposal."),
-    "reject": ("cases:reject", "Record that the customer rejected the latest proposal."),
+    "accept": ("remedies:accept", "Record that the customer accepted the open proposal (with..."),
+    "reject": ("remedies:reject", "Record that the customer rejected the latest proposal."),
     "resolve": ("cases:resolve", "Mark the case resolved: the agreed remedy was carried out."),
     "followup": ("cases:followup", "Follow up after resolution; a leftover problem reopens the..."),
     "reopen": (
@@ -66,7 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "close": ("cases:close", "Close a resolved case (结案)."),
     "review": (
         "cases:review",
-        "Record the review (总结): cause, lesson, improvement and its owner.",
+        "Record the review (总结): cause, lesson, improvement, its owner and...",
     ),
     "archive": ("cases:archive", "Archive a closed case; afterwards only a manager can reopen it."),
     "withdraw": ("cases:withdraw", "Record that the customer withdrew the complaint."),
@@ -76,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Keep evidence with the case (a regular file up to [attachments]...",
     ),
     "extend": ("cases:extend", "Extend the regulatory decision date to the config's next step..."),
+    # around a case
+    "external": ("outside:external", "A consumer association or regulator takes up an existing..."),
+    "route": ("outside:route", "After the customer rejected a proposal: record the external..."),
+    "actions": ("outside:actions", "The review actions (improvements a review named): owner,..."),
+    "action-done": ("outside:action_done", "Mark review action NUMBER of the case done (the..."),
     # reading
     "show": ("reading:show", "Show one case: its fields, proposals, attachments, follow-ups..."),
     "history": ("reading:history", "Every event of the case, oldest first: time, actor, what..."),
@@ -83,7 +88,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("reading:list_cases", "List cases with filters (oldest first; with --limit, the..."),
     "customer": (
         "reading:customer",
-        "Every case of a customer, by name or contact (exact, else...",
+        "Every case of a customer, by name, contact or account (exact,...",
     ),
     "overdue": ("reading:overdue", "Open cases past a deadline (acknowledge, promised reply,..."),
     "followups": (
@@ -95,6 +100,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # reports
     "stats": ("reports:stats", "Statistics of the cases received in a period: SLA,..."),
     "report": ("reports:report", "Reports for managers and cron jobs."),
+    "alerts": ("alerts:alerts", "What needs attention since the last run, each item told once..."),
     "handover": ("reports:handover", "Shift handover (交接班): open cases by owner, promised..."),
     # moving data
     "import": ("data:import_cases", "Receive cases from a CSV or JSON Lines file (columns: the..."),

@@ -4,20 +4,23 @@
 - :func:`output_options`: ``--format`` with the formats of CLI.md ("Output"),
   the same names on every reading command, and ``--json`` as its shorthand.
 - :func:`time_option`: TIME options handed to the command as an aware datetime.
+- :func:`at_option`: ``--at TIME`` on every writing command, the business time.
 - :class:`DecimalType`, :class:`CurrencyType`: money without floats.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from complaintctl.cli.context import Ctx
 from complaintctl.errors import UsageProblem
+from complaintctl.render import ENCODING_KEY, ENCODINGS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +66,21 @@ def output_options(
                 obj.json = True
         return value
 
+    def set_encoding(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        ctx.meta[ENCODING_KEY] = value
+        return value
+
     def decorate(f: F) -> F:
+        f = click.option(
+            "--encoding",
+            type=click.Choice(ENCODINGS),
+            default="utf-8",
+            show_default=True,
+            expose_value=False,
+            callback=set_encoding,
+            help="The encoding of CSV and TSV output: utf-8-sig (with a BOM) or gbk for "
+            "Excel on Windows.",
+        )(f)
         return click.option(
             "--format",
             "fmt",
@@ -105,6 +122,30 @@ def time_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option(*decls, type=TIME, **kwargs)
 
 
+AT_HELP = (
+    "When it really happened (TIME; default now). Not in the future, not before "
+    "the case's previous action."
+)
+
+
+def at_option(f: F) -> F:
+    """``--at TIME``: the command runs at that business time (:mod:`events.businesstime`).
+
+    Every event the command writes carries it, and the write model refuses a
+    time in the future or before the case's previous action; the command
+    body needs no parameter for it.
+    """
+
+    @functools.wraps(f)
+    def run(*args: Any, at: datetime | None = None, **kwargs: Any) -> Any:
+        from events.businesstime import acting_at
+
+        with acting_at(at):
+            return f(*args, **kwargs)
+
+    return click.option("--at", "at", type=TIME, help=AT_HELP)(cast(F, run))
+
+
 class DecimalType(click.ParamType[Decimal]):
     """Money as Decimal, never float; refuses NaN and infinities."""
 
@@ -128,10 +169,14 @@ class CurrencyType(click.ParamType[str]):
     name = "CODE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        code = str(value).strip().upper()
-        if len(code) != 3 or not code.isascii() or not code.isalpha():
-            self.fail(f"not a three-letter currency code: {value!r}", param, ctx)
-        return code
+        """An ISO 4217 code (``RMB`` is ``CNY``): the one list, :mod:`events.currencies`."""
+        from events.currencies import currency_code
+        from events.errors import InvalidInput
+
+        try:
+            return currency_code(str(value))
+        except InvalidInput as e:
+            self.fail(str(e), param, ctx)
 
 
 DECIMAL = DecimalType()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from typing import Any
 
 import click
 import orjson
@@ -23,6 +24,7 @@ from complaintctl.render.case import case_fields, case_text, history_rows, histo
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
 from events.lifecycle import STATUSES
+from events.remedies import REMEDY_STATES
 
 #: The columns of a case in lists (``--format csv`` and tables).
 CASE_COLUMNS = (
@@ -37,6 +39,24 @@ CASE_COLUMNS = (
     "owner",
     "tier",
 )
+
+
+def with_flags(
+    cases: list[dict[str, Any]], columns: tuple[str, ...], fmt: str
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """Rows of a list for people: a ``flag`` column when a case waits for a supervisor.
+
+    JSON keeps the case objects as ``show --json`` gives them (``supervisor_flag``).
+    """
+    if fmt in ("json", "jsonl") or not any(c.get("supervisor_flag") for c in cases):
+        return cases, columns
+    rows = [
+        {**c, "flag": f"supervisor: {f['reason']}" if (f := c.get("supervisor_flag")) else None}
+        for c in cases
+    ]
+    return rows, (*columns, "flag")
+
+
 #: The columns of an event (``log``, ``export --what events``).
 EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
 
@@ -48,24 +68,43 @@ MAX_QUERY = 1000  # characters: a name, a phone number, an address
 
 @click.command("show")
 @click.argument("ref")
-@time_option("--as-of", "as_of", help="The case as it was at TIME (folded from its events).")
+@time_option(
+    "--as-of", "as_of", help="The case as it was at TIME (business time: when things happened)."
+)
+@time_option(
+    "--as-recorded",
+    "as_recorded",
+    help="The case as the store held it at TIME (recorded time; for auditors).",
+)
 @output_options()
 @pass_ctx
-def show(obj: Ctx, ref: str, as_of: datetime | None) -> None:
+def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | None) -> None:
     """Show one case: its fields, proposals, attachments, follow-ups and notes.
+
+    --as-of folds the events that had happened by TIME (their business time,
+    --at of the writing command); --as-recorded those the store had recorded
+    by TIME, leaving out what was typed in later with an earlier --at.
 
     \b
     Examples:
         complaintctl show c-2026-00001 --json
         complaintctl show C-2026-00001 --as-of 2026-11-20T18:00
+        complaintctl show C-2026-00001 --as-recorded 2026-11-21T09:00
     """
-    if as_of is None:
+    if as_of is not None and as_recorded is not None:
+        raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
+    if as_of is None and as_recorded is None:
         case = obj.case_of(ref)
     else:
         from projections.case import public
 
-        case = public(obj.models().case_as_of(ref, as_of))
-        case["as_of"] = as_of.isoformat()
+        if as_of is not None:
+            case = public(obj.models().case_as_of(ref, as_of))
+            case["as_of"] = as_of.isoformat()
+        else:
+            assert as_recorded is not None
+            case = public(obj.models().case_as_recorded(ref, as_recorded))
+            case["as_recorded"] = as_recorded.isoformat()
     fmt = obj.output
     if fmt == "json":
         emit_json(case)
@@ -74,6 +113,9 @@ def show(obj: Ctx, ref: str, as_of: datetime | None) -> None:
     elif fmt == "table":
         if as_of is not None:
             click.echo(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
+        if as_recorded is not None:
+            when = local_time(as_recorded.isoformat(), obj.zone)
+            click.echo(safe(f"as recorded by {when}"))
         click.echo(case_text(case, obj.zone))
     else:
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
@@ -100,7 +142,10 @@ def history(obj: Ctx, ref: str) -> None:
     else:
         rows = history_rows(events, obj.zone)
         emit_rows(
-            rows, ("position", "version", "recorded_at", "actor", "type", "changed"), fmt, obj.zone
+            rows,
+            ("position", "version", "occurred_at", "recorded_at", "actor", "type", "changed"),
+            fmt,
+            obj.zone,
         )
 
 
@@ -148,9 +193,14 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
 @time_option("--until", help="Received before TIME.")
 @click.option("--customer", help="Only cases of this customer (name or contact, exact).")
 @click.option("--group", help="Only cases of this group complaint.")
+@click.option(
+    "--remedy-state",
+    type=click.Choice(REMEDY_STATES),
+    help="Only cases whose remedy is in this state (in_progress: accepted, not yet carried out).",
+)
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N cases, newest first.")
 @time_option("--as-of", "as_of", help="The cases as they were at TIME (folds the whole log).")
-@output_options()
+@output_options(extra=("xlsx",))
 @pass_ctx
 def list_cases(
     obj: Ctx,
@@ -163,6 +213,7 @@ def list_cases(
     until: datetime | None,
     customer: str | None,
     group: str | None,
+    remedy_state: str | None,
     limit: int | None,
     as_of: datetime | None,
 ) -> None:
@@ -173,6 +224,7 @@ def list_cases(
         complaintctl list --status open --limit 20
         complaintctl list --owner 张伟 --overdue --format csv > overdue.csv
         complaintctl list --status open --as-of 2026-11-01 --json
+        complaintctl list --remedy-state in_progress
     """
     from projections.case import OPEN, public
     from projections.models import Filters
@@ -192,9 +244,11 @@ def list_cases(
         until=until,
         customer=customer,
         group=group,
+        remedy_state=remedy_state,
     )
     cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
-    emit_rows(cases, CASE_COLUMNS, obj.output, obj.zone)
+    rows, columns = with_flags(cases, CASE_COLUMNS, obj.output)
+    emit_rows(rows, columns, obj.output, obj.zone, sheet="cases")
 
 
 @click.command("customer")
@@ -202,11 +256,14 @@ def list_cases(
 @output_options()
 @pass_ctx
 def customer(obj: Ctx, query: str) -> None:
-    """Every case of a customer, by name or contact (exact, else a part), with a repeat flag.
+    """Every case of a customer, by name, contact or account (exact, else a part), with a
+    repeat flag. The same contact or the same account number is the same person: a case
+    found brings the cases with its contact or its account along.
 
     \b
     Example:
         complaintctl customer 13800000000
+        complaintctl customer 沪A·12345
         complaintctl customer 王先生 --json
     """
     from projections.models import CustomerNotFound
@@ -261,13 +318,17 @@ def followups(obj: Ctx, within: int) -> None:
     """Follow-up calls due (回访): resolved or closed cases not called since resolution.
 
     A follow-up falls due shop.followup_days (default 3) after the resolution.
+    Then the cases a follow-up flagged for a supervisor (satisfaction 1 and no
+    leftover), with the reason in the flag column.
 
     \b
     Example:
         complaintctl followups --within 24 --format csv
     """
     rows = obj.models().followups(within)
-    columns = ("ref", "due", "status", "owner", "customer", "contact")
+    columns: tuple[str, ...] = ("ref", "due", "status", "owner", "customer", "contact")
+    if any(r["flag"] for r in rows):
+        columns = (*columns, "flag")
     emit_rows(rows, columns, obj.output, obj.zone)
 
 
@@ -295,24 +356,42 @@ def group(obj: Ctx, name: str) -> None:
 @click.command("log")
 @time_option("--since", help="Events recorded at or after TIME.")
 @time_option("--until", help="Events recorded before TIME.")
+@click.option(
+    "--head",
+    "with_head",
+    is_flag=True,
+    help='End with a line {"head": {"position", "hash"}}: the whole log\'s head, as'
+    " `verify` prints it (JSON Lines only).",
+)
 @output_options(default="jsonl")
 @pass_ctx
-def log(obj: Ctx, since: datetime | None, until: datetime | None) -> None:
+def log(obj: Ctx, since: datetime | None, until: datetime | None, with_head: bool) -> None:
     """The raw event stream for auditors: JSON Lines, oldest first, each with its hash.
 
     On the file store ``hash`` is the line's chain hash in events.jsonl (check
     it with `complaintctl verify` or docs/storage.md); other backends give a
     SHA-256 chain computed over the notifications (docs/projections.md).
+    Without --since/--until the last line is the log's head; --head adds
+    the head as a last line of its own, so the output stays a pure event
+    stream unless asked.
 
     \b
     Example:
         complaintctl log --since 2026-11-01 --until 2026-12-01 > november.jsonl
+        complaintctl log --head | tail -1
     """
-    events = obj.models().log(since, until)
+    from complaintctl.errors import UsageProblem
+
+    if with_head and obj.output != "jsonl":
+        raise UsageProblem("--head goes with JSON Lines output only (--format jsonl)")
+    rm = obj.models()
+    events = rm.log(since, until)
     if obj.output == "jsonl":  # streamed: a year of events is not held in memory
         write = sys.stdout.write
         for e in events:
             write(json_safe(orjson.dumps(e).decode()) + "\n")
+        if with_head:
+            write(orjson.dumps({"head": rm.audit.head}).decode() + "\n")
         sys.stdout.flush()
         return
     rows = list(events)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 
@@ -14,10 +14,12 @@ from complaintctl.render.reports import (
     STAT_COLUMNS,
     daily_report,
     handover_text,
+    overdue_message,
     root_causes_text,
+    stats_flat,
     stats_rows,
 )
-from complaintctl.render.rows import emit_rows, jsonl
+from complaintctl.render.rows import emit_delimited, emit_rows, jsonl
 from projections.models import BY_KEYS
 
 
@@ -52,6 +54,9 @@ def stats(obj: Ctx, since: datetime | None, until: datetime | None, by: str | No
     elif by == "followups":
         columns = ("week", "key", "followups", "quota", "met")
         emit_rows(result["groups"], columns, fmt, obj.zone)
+    elif fmt in ("csv", "tsv"):
+        flat, flat_columns = stats_flat(result)
+        emit_rows(flat, flat_columns, fmt, obj.zone)
     else:
         emit_rows(stats_rows(result), [h for h, _k in STAT_COLUMNS], fmt, obj.zone)
         causes = root_causes_text(result) if fmt == "table" else None
@@ -70,36 +75,61 @@ def report() -> None:
 
 
 @report.command("daily")
-@click.option("--date", "day", help="The day (YYYY-MM-DD, in the shop's zone; default today).")
-@output_options(extra=("html",), aliases={"text": "table"})
-@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any case is overdue (cron).")
+@click.option(
+    "--date",
+    "day",
+    help="The day (YYYY-MM-DD, today, yesterday; in the shop's zone; default today). "
+    "A past day gives its figures as they stood at its end.",
+)
+@output_options(extra=("html", "xlsx"), aliases={"text": "table"})
+@click.option(
+    "--fail-on-overdue", is_flag=True, help="Exit 8 when any case is overdue (cron; CLI.md)."
+)
 @pass_ctx
 def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
-    """The daily report (日报表): received, answered, resolved, closed, overdue and
-    escalated cases by category and channel; the open backlog by age; overdue
-    cases by owner; follow-ups due.
+    """The daily report (日报表) and the cases behind it: received, answered, resolved,
+    closed, overdue and escalated cases by category and channel; the overdue cases
+    (who, what was promised, how late); call-backs promised for tomorrow;
+    follow-ups due; major and consumer-association/regulator/media cases;
+    active group complaints; escalations; remedies granted per currency; the
+    open backlog by age; a seven-day trend; and the log's head (position and
+    hash: an anchor `verify` can check the log against later).
+
+    Everything is as of the end of the day (by the events' own time), or now
+    for today, so a past day's report is the same however often it is run.
 
     \b
     Examples:
         complaintctl report daily
-        complaintctl report daily --date 2026-11-23 --format html > report.html
+        complaintctl report daily --date yesterday --format html > report.html
         complaintctl report daily --fail-on-overdue --format markdown || mail-alert
     """
+    from complaintctl.errors import ATTENTION
+    from complaintctl.timeparse import parse_day
+
     rm = obj.models()
+    today = rm.now().astimezone(obj.zone).date()
     try:
-        the_day = rm.now().astimezone(obj.zone).date() if day is None else date.fromisoformat(day)
-    except ValueError:
-        raise UsageProblem(f"--date: not a day: {day!r} (use YYYY-MM-DD)") from None
-    r = rm.report_daily(the_day)
+        the_day = today if day is None else parse_day(day, today)
+    except ValueError as e:
+        raise UsageProblem(f"--date: {e}") from None
+    r = {"shop": obj.config().shop_name, **rm.report_daily(the_day)}
     if obj.output == "json":
         emit_json(r)
     elif obj.output == "jsonl":
         click.echo(jsonl([r]), nl=False)
+    elif obj.output in ("csv", "tsv"):
+        emit_delimited(daily_report(r, obj.output, obj.zone))
+    elif obj.output == "xlsx":
+        from complaintctl.render.reports import report_sheets
+        from complaintctl.render.xlsx import emit_workbook
+
+        emit_workbook(report_sheets(r, obj.zone))
     else:
-        click.echo(daily_report(r, obj.output), nl=False)
+        click.echo(daily_report(r, obj.output, obj.zone), nl=False)
     if fail_on_overdue and r["overdue"]:
-        click.echo(f"{r['overdue']} case(s) overdue", err=True)
-        raise click.exceptions.Exit(1)
+        click.echo(overdue_message(r["overdue"]), err=True)
+        raise click.exceptions.Exit(ATTENTION)
 
 
 @click.command("handover")

@@ -21,6 +21,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
+#: The encodings of CSV and TSV output (a spreadsheet on Windows needs one of the last two).
+ENCODINGS = ("utf-8", "utf-8-sig", "gbk")
+#: Where ``--encoding`` leaves its choice in click's context (read by ``rows.emit_delimited``).
+ENCODING_KEY = "complaintctl.encoding"
+
 # C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 _UNSAFE_MULTILINE = re.compile(
@@ -90,6 +95,7 @@ def local_time(iso: str | None, zone: ZoneInfo) -> str:
 
 
 TIME_KEYS = {
+    "remedy_accepted_at",
     "received_at",
     "occurred_at",
     "acknowledged_at",

@@ -7,22 +7,131 @@ Each takes the read model's dict (the same one ``--json`` prints) and returns te
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.render import local_time, safe, table
-from complaintctl.render.rows import delimited, html_table, markdown_table
+from complaintctl.render.rows import delimited, markdown_table, spreadsheet_time
 
 # -- the daily report -----------------------------------------------------------------
 
 KINDS = ("received", "acknowledged", "resolved", "closed", "overdue", "escalated", "reopened")
+TREND = ("received", "acknowledged", "resolved", "closed", "escalated")
+
+#: What was promised, by the deadline that passed first.
+PROMISE_LABELS = {
+    "acknowledge": "answer by",
+    "reply": "call back by",
+    "resolve": "resolve by",
+    "decision": "decision by",
+}
+
+Section = tuple[str, list[str], list[list[Any]]]
 
 
-def _report_tables(r: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """The report as titled tables, shared by table, markdown and html."""
+def overdue_message(count: int) -> str:
+    return f"{count} case(s) overdue"
+
+
+def _promised(o: dict[str, Any], z: ZoneInfo) -> str:
+    return f"{PROMISE_LABELS.get(o['deadline'], o['deadline'])} {local_time(o['due'], z)}"
+
+
+When = Callable[[Any, ZoneInfo], Any]
+
+
+def _case_sections(r: dict[str, Any], z: ZoneInfo, when: When = local_time) -> list[Section]:
+    """The sections naming the cases behind the figures (the manager acts on these);
+    ``when`` shows a time (text, or a spreadsheet's date)."""
+    remedies = r["remedies"]
+    return [
+        (
+            f"Overdue cases ({r['overdue']})",
+            ["ref", "customer", "owner", "promised", "late"],
+            [
+                [o["ref"], o["customer"], o["owner"], _promised(o, z), f"{o['hours_late']} h"]
+                for o in r["overdue_cases"]
+            ],
+        ),
+        (
+            "Call-backs promised for tomorrow",
+            ["ref", "customer", "contact", "owner", "reply by"],
+            [
+                [c["ref"], c["customer"], c["contact"], c["owner"], when(c["reply_by"], z)]
+                for c in r["callbacks_due_tomorrow"]
+            ],
+        ),
+        (
+            f"Follow-ups due ({r['followups_due']})",
+            ["ref", "customer", "contact", "owner", "due"],
+            [
+                [f["ref"], f["customer"], f["contact"], f["owner"], when(f["due"], z)]
+                for f in r["followups"]
+            ],
+        ),
+        (
+            "Major cases",
+            ["ref", "customer", "owner", "status", "category", "received"],
+            [
+                [
+                    m["ref"],
+                    m["customer"],
+                    m["owner"],
+                    m["status"],
+                    m["category"],
+                    when(m["received_at"], z),
+                ]
+                for m in r["major_cases"]
+            ],
+        ),
+        (
+            "Consumer association, regulator and media cases",
+            ["ref", "channel", "customer", "owner", "status"],
+            [
+                [m["ref"], m["channel"], m["customer"], m["owner"], m["status"]]
+                for m in r["outside_cases"]
+            ],
+        ),
+        (
+            "Active group complaints",
+            ["group", "ref", "customer", "status", "owner"],
+            [
+                [g["name"], m["ref"], m["customer"], m["status"], m["owner"]]
+                for g in r["groups"]
+                for m in g["members"]
+            ],
+        ),
+        (
+            "Escalations",
+            ["ref", "owner", "from tier", "to tier", "at"],
+            [
+                [e["ref"], e["owner"], e["from_tier"], e["to_tier"], when(e["at"], z)]
+                for e in r["escalations"]
+            ],
+        ),
+        (
+            "Remedies granted",
+            ["currency", "cases", "amount"],
+            [[b["currency"], b["cases"], b["amount"]] for b in remedies["by_currency"]],
+        ),
+        (
+            "Remedies granted, by case",
+            ["ref", "customer", "remedy", "amount", "currency"],
+            [
+                [g["ref"], g["customer"], g["kind"], g["amount"] or "", g["currency"] or ""]
+                for g in remedies["granted"]
+            ],
+        ),
+    ]
+
+
+def _report_tables(r: dict[str, Any], z: ZoneInfo, when: When = local_time) -> list[Section]:
+    """The report as titled tables, shared by table, markdown, html and xlsx."""
     kinds = list(KINDS)
     return [
         ("Totals", kinds, [[r["totals"][k] for k in kinds]]),
+        *_case_sections(r, z, when),
         (
             "By category",
             ["category", *kinds],
@@ -43,96 +152,189 @@ def _report_tables(r: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             ["owner", "cases"],
             [[o["owner"], o["cases"]] for o in r["overdue_by_owner"]],
         ),
-        ("Follow-ups due", ["cases"], [[r["followups_due"]]]),
+        (
+            "The last seven days",
+            ["day", *TREND],
+            [[t["date"], *(t[k] for k in TREND)] for t in r["trend"]],
+        ),
     ]
 
 
 def _title(r: dict[str, Any]) -> str:
-    return f"Daily complaints report {r['date']} ({r['timezone']})"
+    shop = f", {r['shop']}" if r.get("shop") else ""
+    return f"Daily complaints report {r['date']} ({r['timezone']}){shop}"
 
 
-def report_text(r: dict[str, Any], fmt: str) -> str:
+def _subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
+    when = local_time(r["as_of"], z)
+    state = f"as at the end of the day ({when})" if r["complete"] else f"so far, as of {when}"
+    head = r["head"]
+    anchor = (
+        f"Log head: position {head['position']}, hash {head['hash']}"
+        if head["hash"]
+        else "Log head: the log is empty"
+    )
+    return [f"Figures {state}.", anchor]
+
+
+def report_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report as aligned tables (``table``) or markdown."""
     md = fmt == "markdown"
-    parts = [f"# {_title(r)}" if md else _title(r)]
-    for name, headers, rows in _report_tables(r):
+    parts = [f"# {safe(_title(r))}" if md else safe(_title(r))]
+    parts += [("\n" if md else "") + safe(line) for line in _subtitle(r, z)]
+    for name, headers, rows in _report_tables(r, z):
         parts.append(f"\n## {name}" if md else f"\n{name}")
         if md:
-            parts.append(markdown_table(rows, headers))
+            parts.append(markdown_table(rows, headers) if rows else "(none)")
         else:
             parts.append(table(rows, headers) if rows else "(none)")
     return "\n".join(parts)
 
 
-def report_rows(r: dict[str, Any], fmt: str) -> str:
+def report_rows(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report as one long CSV/TSV table: date, section, key, metric, value."""
+    d = r["date"]
     rows: list[list[Any]] = []
     for k, v in r["totals"].items():
-        rows.append([r["date"], "totals", "", k, v])
+        rows.append([d, "totals", "", k, v])
     for section in ("by_category", "by_channel"):
         for g in r[section]:
             for k in KINDS:
-                rows.append([r["date"], section, g["key"], k, g[k]])
+                rows.append([d, section, g["key"], k, g[k]])
     for b in r["backlog"]["by_age"]:
-        rows.append([r["date"], "backlog", b["age"], "open", b["cases"]])
+        rows.append([d, "backlog", b["age"], "open", b["cases"]])
     for o in r["overdue_by_owner"]:
-        rows.append([r["date"], "overdue_by_owner", o["owner"], "overdue", o["cases"]])
-    rows.append([r["date"], "followups", "", "due", r["followups_due"]])
+        rows.append([d, "overdue_by_owner", o["owner"], "overdue", o["cases"]])
+    rows.append([d, "followups", "", "due", r["followups_due"]])
+    for o in r["overdue_cases"]:
+        rows.append([d, "overdue_cases", o["ref"], "hours_late", o["hours_late"]])
+    for c in r["callbacks_due_tomorrow"]:
+        reply_by = spreadsheet_time(c["reply_by"], z)
+        rows.append([d, "callbacks_due_tomorrow", c["ref"], "reply_by", reply_by])
+    for f in r["followups"]:
+        rows.append([d, "followups_due", f["ref"], "due", spreadsheet_time(f["due"], z)])
+    for e in r["escalations"]:
+        rows.append([d, "escalations", e["ref"], "to_tier", e["to_tier"]])
+    for b in r["remedies"]["by_currency"]:
+        rows.append([d, "remedies", b["currency"], "amount", b["amount"]])
+    for t in r["trend"]:
+        for k in TREND:
+            rows.append([t["date"], "trend", "", k, t[k]])
+    rows.append([d, "head", "", "position", r["head"]["position"]])
+    rows.append([d, "head", "", "hash", r["head"]["hash"] or ""])
     return delimited(rows, ["date", "section", "key", "metric", "value"], fmt)
 
 
-def _svg_bars(items: list[tuple[str, int]], title: str) -> str:
-    """A horizontal bar chart as inline SVG: no script, nothing fetched."""
-    width, bar_h, gap, label_w = 520, 18, 6, 150
-    top = 24
-    height = top + len(items) * (bar_h + gap) + 4
-    biggest = max((v for _k, v in items), default=0) or 1
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' role="img" aria-label="{html.escape(title)}">',
-        f'<text x="0" y="15" font-size="13" font-weight="bold">{html.escape(title)}</text>',
-    ]
-    for i, (label, value) in enumerate(items):
-        y = top + i * (bar_h + gap)
-        w = int((width - label_w - 50) * value / biggest)
-        out.append(
-            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(safe(label))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#3b6ea5"/>'
-            f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{value}</text>'
-        )
-    out.append("</svg>")
+# Inline styles only: mail clients drop style sheets, scripts and SVG.
+_PAGE = (
+    "font-family:Arial,'Microsoft YaHei','PingFang SC',sans-serif;color:#222;"
+    "margin:0 auto;padding:8px;max-width:720px;font-size:14px;line-height:1.4"
+)
+_TABLE = "border-collapse:collapse;width:100%;margin:0 0 4px 0;font-size:13px"
+_CELL = "border:1px solid #ccc;padding:3px 5px;text-align:left;vertical-align:top"
+_HEAD = _CELL + ";background:#f0f0f0;font-weight:bold;word-break:break-word"
+_ALERT = "color:#a00000;font-weight:bold"
+
+
+def _esc(value: Any) -> str:
+    return html.escape(safe(value))
+
+
+def _html_table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A table that shrinks to a phone: the first column (a reference, a key) stays whole,
+    the other cells wrap, long headers break."""
+    first = _CELL + ";white-space:nowrap"
+    rest = _CELL + ";overflow-wrap:break-word"
+    out = [f'<table style="{_TABLE}">', "<tr>"]
+    out += [f'<th style="{_HEAD}">{_esc(h)}</th>' for h in headers]
+    out.append("</tr>")
+    for row in rows:
+        cells = [
+            f'<td style="{first if i == 0 else rest}">{_esc(c)}</td>' for i, c in enumerate(row)
+        ]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
     return "".join(out)
 
 
-def report_html(r: dict[str, Any]) -> str:
-    """A mail-friendly page: inline styles, inline SVG charts, user text escaped."""
+def _html_bars(items: list[tuple[str, int]], title: str) -> str:
+    """A bar chart as table cells (no SVG, no image): a coloured cell as wide as the value."""
+    biggest = max((v for _k, v in items), default=0) or 1
+    out = [f'<h2 style="font-size:16px;margin:14px 0 4px 0">{_esc(title)}</h2>']
+    out.append(f'<table style="{_TABLE}" role="presentation">')
+    for label, value in items:
+        pct = max(1, round(70 * value / biggest)) if value else 0
+        bar = (
+            f'<td style="width:{pct}%;background:#3b6ea5;padding:0;font-size:1px">&nbsp;</td>'
+            if pct
+            else ""
+        )
+        out.append(
+            f'<tr><td style="width:30%;padding:2px 4px;white-space:nowrap">{_esc(label)}</td>'
+            f'<td style="padding:2px 0"><table style="border-collapse:collapse;width:100%"'
+            f' role="presentation"><tr>{bar}'
+            f'<td style="padding:0 4px;font-size:12px">{value}</td></tr></table></td></tr>'
+        )
+    out.append("</table>")
+    return "".join(out)
 
-    def esc(value: Any) -> str:
-        return html.escape(safe(value))
 
+def report_html(r: dict[str, Any], z: ZoneInfo) -> str:
+    """A page a mail client shows and a printer prints on A4: inline styles, no SVG, no
+    script, nothing fetched; readable on a 400-pixel-wide phone; user text escaped."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh"><head><meta charset="utf-8">',
-        f"<title>{esc(_title(r))}</title></head>",
-        "<body style=\"font-family:Arial,'Microsoft YaHei',sans-serif;color:#222\">",
-        f'<h1 style="font-size:20px">{esc(_title(r))}</h1>',
-        _svg_bars([(k, r["totals"][k]) for k in KINDS], "The day"),
-        _svg_bars([(b["age"], b["cases"]) for b in r["backlog"]["by_age"]], "Open backlog by age"),
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(_title(r))}</title></head>",
+        f'<body style="margin:0"><div style="{_PAGE}">',
+        f'<h1 style="font-size:19px;margin:4px 0">{_esc(_title(r))}</h1>',
     ]
-    for name, headers, rows in _report_tables(r):
-        parts.append(f'<h2 style="font-size:16px">{esc(name)}</h2>')
-        parts.append(html_table(rows, headers) if rows else "<p>(none)</p>")
-    parts.append("</body></html>")
+    sub = _subtitle(r, z)
+    parts.append(f'<p style="margin:2px 0;color:#555">{_esc(sub[0])}</p>')
+    parts.append(
+        f'<p style="margin:2px 0;color:#555;font-size:12px;overflow-wrap:anywhere">'
+        f"{_esc(sub[1])}</p>"
+    )
+    if r["overdue"]:
+        parts.append(f'<p style="{_ALERT}">{_esc(overdue_message(r["overdue"]))}</p>')
+    parts.append(_html_bars([(k, r["totals"][k]) for k in KINDS], "The day"))
+    parts.append(
+        _html_bars([(t["date"][5:], t["received"]) for t in r["trend"]], "Received, last 7 days")
+    )
+    for name, headers, rows in _report_tables(r, z):
+        parts.append(f'<h2 style="font-size:16px;margin:14px 0 4px 0">{_esc(name)}</h2>')
+        parts.append(_html_table(rows, headers) if rows else '<p style="margin:0">(none)</p>')
+    parts.append("</div></body></html>")
     return "\n".join(parts)
 
 
-def daily_report(r: dict[str, Any], fmt: str) -> str:
+def report_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The daily report as a workbook's sheets: the report's head, then one per section."""
+    from complaintctl.render.xlsx import local_datetime
+
+    about = [
+        ["shop", r.get("shop") or ""],
+        ["day", r["date"]],
+        ["time zone", r["timezone"]],
+        ["as of", local_datetime(r["as_of"], z)],
+        ["complete", r["complete"]],
+        ["log head position", r["head"]["position"]],
+        ["log head hash", r["head"]["hash"] or ""],
+    ]
+    sheets = [("Report", ["field", "value"], about)]
+    for name, headers, rows in _report_tables(r, z, local_datetime):
+        sheets.append((name.split(" (")[0], headers, rows))
+    return sheets
+
+
+def daily_report(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report in a format other than JSON (newline-terminated)."""
     if fmt in ("csv", "tsv"):
-        return report_rows(r, fmt)
+        return report_rows(r, fmt, z)
     if fmt == "html":
-        return report_html(r) + "\n"
-    return report_text(r, fmt) + "\n"
+        return report_html(r, z) + "\n"
+    return report_text(r, fmt, z) + "\n"
 
 
 # -- statistics -------------------------------------------------------------------------
@@ -176,6 +378,38 @@ def stats_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [{h: stat_cell(g.get(k)) for h, k in STAT_COLUMNS} for g in groups]
 
 
+def _flat(key: str, value: Any) -> list[tuple[str, Any]]:
+    """One figure of ``stats`` as plain cells: no ``3.6 (n=5)`` or ``12/30`` in one cell."""
+    if isinstance(value, dict) and "median" in value:
+        return [(f"{key}_median", value["median"]), (f"{key}_p90", value["p90"])]
+    if isinstance(value, dict) and "mean" in value:
+        return [(f"{key}_mean", value["mean"]), (f"{key}_n", value["count"])]
+    if isinstance(value, dict) and "count" in value and "total" in value:
+        totals = [(f"{key}_{cur}", v) for cur, v in value["total"].items()]
+        return [(f"{key}_count", value["count"]), *totals]
+    if isinstance(value, dict):
+        return [(f"{key}_{k}", v) for k, v in value.items()]
+    if isinstance(value, list):
+        return []  # lists (top root causes) have their own table
+    return [(key, value)]
+
+
+def stats_flat(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The lines of ``stats`` for CSV and spreadsheets: one figure a column."""
+    groups = [{"key": "(all)", **result["total"]}, *result.get("groups", [])]
+    rows: list[dict[str, Any]] = []
+    columns: list[str] = []
+    for g in groups:
+        row: dict[str, Any] = {}
+        for _h, k in STAT_COLUMNS:
+            for col, v in _flat(k, g.get(k)):
+                row[col] = v
+                if col not in columns:
+                    columns.append(col)
+        rows.append(row)
+    return rows, columns
+
+
 def root_causes_text(result: dict[str, Any]) -> str | None:
     causes = result["total"]["top_root_causes"]
     if not causes:
@@ -194,7 +428,9 @@ def group_text(g: dict[str, Any]) -> str:
 def customers_text(result: dict[str, Any]) -> str:
     return "\n".join(
         safe(
-            f"{'/'.join(c['names'])} <{c['contact']}>: {c['cases']} case(s),"
+            f"{'/'.join(c['names'])} <{', '.join(c['contacts'])}>"
+            + (f" [{', '.join(c['accounts'])}]" if c["accounts"] else "")
+            + f": {c['cases']} case(s),"
             f" {c['open']} open{' REPEAT COMPLAINANT' if c['repeat'] else ''}"
         )
         for c in result["customers"]
@@ -225,6 +461,12 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
         rows.append([f"{d['kind']} due", local_time(d["due"], z) + late])
     if c["followup_due"]:
         rows.append(["follow-up due", local_time(c["followup_due"], z)])
+    if c.get("remedy_state"):
+        # Between accepted and resolved the remedy is being carried out: since when.
+        since = c["remedy_accepted_at"]
+        days = c["remedy_days_in_progress"]
+        state = c["remedy_state"] + (f" for {days} days" if days is not None else "")
+        rows.append(["remedy", state + (f" (accepted {local_time(since, z)})" if since else "")])
     return rows
 
 
@@ -301,7 +543,25 @@ def verify_text(result: dict[str, Any]) -> str:
         for a in result["attachments"]
     ]
     rows += [[name, "stale", "", "", "left by an interrupted attach"] for name in result["stale"]]
-    return table(rows, ["what", "state", "events", "line", "problem"])
+    from complaintctl.integrity import problem_text
+
+    rows += [
+        ["cache" if p["problem"] == "cache-differs" else "log", "BAD", "", "", problem_text(p)]
+        for p in result.get("problems", [])
+    ]
+    out = [table(rows, ["what", "state", "events", "line", "problem"])]
+    expected = result.get("expected")
+    if expected is not None:
+        where = f"{expected['position']}:{expected['hash']}"
+        if expected["ok"]:
+            out.append(f"expected head {where}: still in the log")
+        else:
+            found = expected["found"] or "no such position"
+            out.append(f"expected head {where}: NOT in the log (found {found})")
+    head = result.get("head")
+    if head is not None:
+        out.append(f"head {head['position']}:{head['hash']}")
+    return "\n".join(out)
 
 
 def migrate_text(result: dict[str, Any]) -> str:
@@ -310,3 +570,28 @@ def migrate_text(result: dict[str, Any]) -> str:
         for name, s in (("source", result["source"]), ("target", result["target"]))
     ]
     return table(rows, ["store", "events", "aggregates", "sha256 digest"])
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+ALERT_LABELS = {
+    "major": "new major case",
+    "outside": "new consumer-association, regulator or media case",
+    "due-soon": "due soon",
+    "overdue": "gone overdue",
+}
+
+
+def alerts_text(result: dict[str, Any], z: ZoneInfo) -> str:
+    """The items of ``alerts`` a person reads in a mail: one line each."""
+    items = result["items"]
+    if not items:
+        return "Nothing needs attention."
+    lines = [f"{len(items)} item(s) need attention:"]
+    for i in items:
+        what = ALERT_LABELS.get(i["kind"], i["kind"])
+        due = ""
+        if i.get("due"):
+            due = f": {PROMISE_LABELS.get(i['deadline'], i['deadline'])} {local_time(i['due'], z)}"
+        lines.append(safe(f"- {i['ref']} {what}{due} ({i['customer']}, {i['owner']})"))
+    return "\n".join(lines)

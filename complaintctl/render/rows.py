@@ -1,8 +1,10 @@
 """Lists of objects in every output format of CLI.md: one function, one name per format.
 
 JSON gives the whole objects; the other formats give the named columns.
-Tables and markdown show times in the shop's zone to the minute; CSV and TSV
-keep the stored values (spreadsheet-safe: no formula injection from user text).
+Tables and markdown show times in the shop's zone to the minute; so do CSV
+and TSV, in the form a spreadsheet reads as a date (``2026-11-23 10:00``),
+with phone and account numbers kept text and no formula injection from user
+text, in the ``--encoding`` asked for.
 """
 
 from __future__ import annotations
@@ -10,22 +12,34 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 import orjson
 
-from complaintctl.render import emit_json, json_safe, local_time, safe, table
+from complaintctl.render import ENCODING_KEY, emit_json, json_safe, local_time, safe, table
 
 #: The formats of every reading command (``--json`` is ``--format json``).
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 
 
+def is_time(key: str) -> bool:
+    """Whether a column holds a time (shown in the shop's zone to the minute)."""
+    return key.endswith(("_at", "_due")) or key in ("due", "reply_by")
+
+
+#: Columns of numbers that are text: Excel would drop a leading zero or show 1.38E+10.
+TEXT_NUMBER_COLUMNS = frozenset({"contact", "account", "phone"})
+_NUMBER_LIKE = re.compile(r"^\+?[0-9][0-9 -]*$")
+
+
 def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
     """A value as a person reads it in a table: local times, lists joined, no None."""
-    if key.endswith("_at") or key in ("due", "reply_by"):
+    if is_time(key):
         return local_time(value, zone) if value else ""
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
@@ -34,6 +48,8 @@ def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
 
 def csv_cell(value: Any) -> Any:
     """A spreadsheet-safe cell: lists joined, and no formula injection from user text."""
+    if isinstance(value, TextNumber):
+        return f'="{value}"'
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
     if value is None:
@@ -82,6 +98,61 @@ def html_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def spreadsheet_time(value: Any, zone: ZoneInfo) -> Any:
+    """An ISO time as a spreadsheet reads a date and time: local, to the minute, no zone."""
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return value
+
+
+def spreadsheet_cell(value: Any, key: str, zone: ZoneInfo) -> Any:
+    """A cell of CSV: local times to the minute; phone and account numbers kept as text.
+
+    A number that is text is written ``="13800000000"``: Excel on Windows shows
+    it as it is (no 1.38E+10, no lost leading zero), LibreOffice too, and
+    ``import`` reads it back as the number alone.
+    """
+    if is_time(key):
+        return spreadsheet_time(value, zone)
+    if key in TEXT_NUMBER_COLUMNS and isinstance(value, str) and _NUMBER_LIKE.match(value):
+        return TextNumber(value)
+    return value
+
+
+class TextNumber(str):
+    """A number that is text, written ``="..."`` in CSV (see :func:`spreadsheet_cell`)."""
+
+
+def emit_delimited(text: str) -> None:
+    """CSV or TSV text on stdout in the ``--encoding`` asked for (UTF-8 by default).
+
+    A character GBK cannot hold is written as ``?``, with a warning on stderr.
+    """
+    ctx = click.get_current_context(silent=True)
+    encoding = ctx.meta.get(ENCODING_KEY, "utf-8") if ctx is not None else "utf-8"
+    if encoding == "utf-8":
+        click.echo(text, nl=False)
+        return
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        data = text.encode(encoding, errors="replace")
+        lost = sum(1 for ch in text if not _encodable(ch, encoding))
+        click.echo(f"{lost} character(s) {encoding} cannot hold written as ?", err=True)
+    click.echo(data, nl=False)
+
+
+def _encodable(ch: str, encoding: str) -> bool:
+    try:
+        ch.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def delimited(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str) -> str:
     """CSV (``csv``) or tab-separated (``tsv``) text with a header line."""
     buf = io.StringIO()
@@ -97,14 +168,26 @@ def jsonl(rows: Sequence[Any]) -> str:
     return "".join(json_safe(orjson.dumps(r).decode()) + "\n" for r in rows)
 
 
-def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, zone: ZoneInfo) -> None:
-    """One list in the form asked for."""
-    if fmt == "json":
+def emit_rows(
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    zone: ZoneInfo,
+    sheet: str = "data",
+) -> None:
+    """One list in the form asked for (``xlsx``: one sheet named ``sheet``)."""
+    if fmt == "xlsx":
+        from complaintctl.render.xlsx import emit_workbook, header_label, record_rows
+
+        headers = [header_label(c) for c in columns]
+        emit_workbook([(sheet, headers, record_rows(rows, columns, zone))])
+    elif fmt == "json":
         emit_json(rows)
     elif fmt == "jsonl":
         click.echo(jsonl(rows), nl=False)
     elif fmt in ("csv", "tsv"):
-        click.echo(delimited([[r.get(c) for c in columns] for r in rows], columns, fmt), nl=False)
+        cells = [[spreadsheet_cell(r.get(c), c, zone) for c in columns] for r in rows]
+        emit_delimited(delimited(cells, columns, fmt))
     elif fmt == "markdown":
         cells = [[cell(r.get(c), c, zone) for c in columns] for r in rows]
         click.echo(markdown_table(cells, columns))
