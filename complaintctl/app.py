@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import (
     IntegrityError,
@@ -22,8 +22,10 @@ from eventsourcing.persistence import (
 
 from complaintctl.config import ConfigError
 from complaintctl.keyring import open_keyring
-from events.application import ComplaintsApp
 from events.policy import Policy
+
+if TYPE_CHECKING:
+    from events.application import ComplaintsApp
 
 #: [store] keys passed to the library's PostgreSQL module as its variables.
 PG_PASS_THROUGH = {
@@ -159,6 +161,8 @@ def open_app(
     doing so at once can collide in the catalogue ("tuple concurrently
     updated"), so opening is tried again a few times.
     """
+    from events.application import ComplaintsApp  # the write model: only where it is opened
+
     store.mkdir(parents=True, exist_ok=True, mode=0o700)
     env = persistence_env(store, backend, settings or {}, key_file=key_file)
     # Personal fields are sealed once the config says so, and stay readable

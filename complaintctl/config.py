@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 
 from events.calendar import BASES
-from events.complaint import STATUSES
 from events.currencies import currency_code
 from events.errors import InvalidInput
+from events.lifecycle import STATUSES
 from events.policy import (
     DEFAULT_INFLUENTIAL_TYPES,
     ROLES,

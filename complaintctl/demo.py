@@ -6,6 +6,9 @@ twice simply adds a second case. The steps are spread over nine days ending
 yesterday, each at its business time (what ``--at`` states): the 24-hour
 promise made at the desk and kept the next morning, approval the same
 afternoon, the repair two days later, the follow-up call three days after.
+A directory the demo did not create (one that holds a real store, or anything
+else) is refused: the demo's fictional case, approved under made-up staff names,
+must never land among real cases.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from complaintctl import config as configuration
 from complaintctl import presets, render
 from complaintctl.app import open_app
+from complaintctl.errors import Refused
 from complaintctl.render.case import case_text
 from complaintctl.sources import app_source
 from events.application import NewCase
@@ -28,12 +32,28 @@ from projections.caselog import read_case
 
 ADVISER, DIRECTOR, MANAGER, BOSS = "张伟", "李娜", "王强", "陈总"
 
+#: Written by the demo into a directory it creates: the one sign that it may reuse it.
+MARKER = ".complaintctl-demo"
+
+
+def _own_directory(directory: Path) -> None:
+    """Create the demo's directory, or check it is one the demo made; else refuse."""
+    if (directory / MARKER).is_file():
+        return
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise Refused(
+            f"refused by rule demo-needs-own-directory: {directory} is not empty and was not"
+            " made by the demo (it may hold a real store); give a new directory with --dir"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text("made by `complaintctl demo`\n", "utf-8")
+
 
 def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> dict[str, Any]:
     """Create or reuse the demo store, run one case through its whole life, print it."""
+    _own_directory(directory)
     path = directory / configuration.CONFIG_NAME
     if not path.exists():
-        directory.mkdir(parents=True, exist_ok=True)
         data = presets.preset("car-service")
         data["shop"]["name"] = "Demo car-service workshop"
         configuration.write(path, data)

@@ -110,6 +110,13 @@ def translate(exc: BaseException) -> CliError | None:
         return Conflict(_("conflict: {problem}").format(problem=exc))
     if isinstance(exc, DomainError):
         return Bug(f"unexpected domain error: {exc}")
+    from eventsourcing.domain import OriginatorVersionError
+
+    if isinstance(exc, OriginatorVersionError):  # a stored aggregate with a version gap
+        return VerifyFailed(
+            f"the store is damaged: an aggregate's events are not contiguous {exc};"
+            " run `complaintctl verify`"
+        )
     if isinstance(exc, DataError):
         return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
     # InterfaceError: the database cannot be opened or reached (a directory given as a

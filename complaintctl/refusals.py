@@ -30,6 +30,10 @@ SHAPES: dict[str | None, tuple[str, ...]] = {
     "approval-needs-higher-tier": (
         "proposal {number} needs approval by tier {needed} or above; {name} is tier {tier}",
     ),
+    "approval-not-needed": (
+        "proposal {number} is within the proposer's limit and needs no approval;"
+        " only someone above tier {tier} may endorse it",
+    ),
     "remedy-needs-approval": (
         "proposal {number} is above the proposer's limit and is not approved yet",
     ),

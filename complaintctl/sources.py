@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 # store's modules, and a rebuild's helper process (which unpickles a FileSource)
 # without the write model's.
 
+#: The write application's name (``ComplaintsApp.name``), which prefixes the library's
+#: variables; written out so that opening a source never loads the write model.
+APP_NAME = "Complaints"
+
 
 def open_source(
     store: Path,
@@ -50,19 +54,10 @@ def open_source(
 ) -> EventSource:
     """The event source of a store (open the write application first: it makes the tables)."""
     from complaintctl.app import persistence_env
-    from events.application import ComplaintsApp
 
     env = persistence_env(store, backend, dict(settings or {}), key_file=key_file)
-    environment = Environment(ComplaintsApp.name, {**os.environ, **env})
-    encoded = any(
-        environment.get(k)
-        for k in (
-            InfrastructureFactory.CIPHER_TOPIC,
-            "CIPHER_KEY",
-            InfrastructureFactory.COMPRESSOR_TOPIC,
-        )
-    )
-    if backend == "file" and not encoded:
+    environment = Environment(APP_NAME, {**os.environ, **env})
+    if backend == "file" and plain_file(environment):
         return FileSource(store / "events.jsonl", env)
     if backend == "postgres":
         # Concurrent CREATE TABLE IF NOT EXISTS can collide in the catalogue; the
@@ -74,7 +69,46 @@ def open_source(
     except BaseException:
         factory.close()
         raise
-    return RecorderSource(recorder, _decoder(factory.cipher(), factory.compressor()), factory.close)
+    return RecorderSource(
+        recorder,
+        _decoder(factory.cipher(), factory.compressor()),
+        factory.close,
+        database=database_name(environment),
+    )
+
+
+def database_name(environment: Mapping[str, Any]) -> str:
+    """Which database a store's events are in: the SQLite file, or PostgreSQL's
+    host, port, database and schema (recorded by the read-model cache)."""
+    module = str(environment.get("PERSISTENCE_MODULE") or "")
+    if module.endswith("sqlite"):
+        return f"sqlite:{os.path.realpath(str(environment.get('SQLITE_DBNAME') or ''))}"
+    if module.endswith("postgres"):
+        parts = [str(environment.get(f"POSTGRES_{k}") or "") for k in
+                 ("HOST", "PORT", "DBNAME", "SCHEMA")]  # fmt: skip
+        return "postgres:" + "/".join(parts)
+    return module
+
+
+def plain_file(environment: Mapping[str, str]) -> bool:
+    """Whether the library's environment reads the file store's payloads as plain JSON:
+    our persistence module (the library's prefixed variables can name another) and
+    no cipher or compressor."""
+    from complaintctl.app import FILE_MODULE
+
+    env = (
+        environment if isinstance(environment, Environment) else Environment(APP_NAME, environment)
+    )
+    if env.get(InfrastructureFactory.PERSISTENCE_MODULE) != FILE_MODULE:
+        return False
+    return not any(
+        env.get(k)
+        for k in (
+            InfrastructureFactory.CIPHER_TOPIC,
+            "CIPHER_KEY",
+            InfrastructureFactory.COMPRESSOR_TOPIC,
+        )
+    )
 
 
 def app_source(app: Application[Any]) -> RecorderSource:

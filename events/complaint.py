@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -23,6 +23,8 @@ from events import casework, remedies
 from events.businesstime import event_time
 from events.casework import CaseWork
 from events.errors import InvalidInput, RuleRefused
+from events.ids import NAMESPACE as NAMESPACE
+from events.ids import case_id as case_id
 from events.lifecycle import ALLOWED, refuse_status
 from events.lifecycle import OPEN as OPEN
 from events.lifecycle import STATUSES as STATUSES
@@ -35,13 +37,6 @@ from events.policy import (
     Policy,
     StaffMember,
 )
-
-NAMESPACE = uuid5(NAMESPACE_URL, "https://complaintctl.invalid/")
-
-
-def case_id(ref: str) -> UUID:
-    """The aggregate id of a case, derived from its reference (case-insensitive)."""
-    return uuid5(NAMESPACE, "case:" + ref.strip().upper())
 
 
 class Complaint(CaseWork, Aggregate):

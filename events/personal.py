@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from Crypto.Cipher import AES
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     DataError,
@@ -53,8 +52,6 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from eventsourcing.utils import get_topic
-
-from events.customers import customer_key
 
 #: What a reader shows for a personal value whose customer was forgotten.
 FORGOTTEN = "[forgotten]"
@@ -121,6 +118,8 @@ def _keys(key: bytes) -> _Derived:
     if d is None:
         if len(_derived) > 100_000:
             _derived.clear()
+        from Crypto.Cipher import AES  # here: a reader of an unsealed store never loads it
+
         enc = hmac.new(key, b"complaintctl-personal-enc", hashlib.sha256).digest()
         d = _Derived(
             block=AES.new(enc, AES.MODE_ECB),
@@ -207,6 +206,8 @@ class PersonalTranscoding(Transcoding):
 
 def subject_of(topic: str, state: dict[str, Any], keyring: Keyring) -> str:
     """Whose personal data an event carries (the customer file's key is the subject)."""
+    from events.customers import customer_key  # an aggregate's module: writers only
+
     if topic == "complaints:CustomerFileOpened":
         return str(state["key"])
     return keyring.pseudonym(customer_key(state["customer"], state["contact"], state["account"]))

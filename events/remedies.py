@@ -259,6 +259,14 @@ def check_approval(proposal: dict[str, Any], staff: StaffMember) -> None:
                 f"proposal {p['number']} needs approval by tier {needed} or above; "
                 f"{staff.name} is tier {staff.tier}",
             )
+    elif staff.tier <= p["proposer_tier"]:
+        # Within the proposer's own limit: an "approval" by the proposer or a peer
+        # would only put a name on the record that vouches for nothing.
+        raise RuleRefused(
+            "approval-not-needed",
+            f"proposal {p['number']} is within the proposer's limit and needs no approval;"
+            f" only someone above tier {p['proposer_tier']} may endorse it",
+        )
 
 
 def check_acceptance(proposal: dict[str, Any], option: int | None) -> int:

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from events.complaint import case_id
 from events.errors import CaseNotFound
+from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, RECEIVED
 from projections.case import Case, apply, val
@@ -80,6 +80,10 @@ def _utc(iso: str) -> str:
 class AuditLog(ReadModel):
     """The events themselves, for people (``history``) and auditors (``log``)."""
 
+    #: The log's head (position and hash of its last event, filtered out or not), set
+    #: once :meth:`log` has been read to its end: what ``verify`` prints as ``head``.
+    head: dict[str, Any] | None = None
+
     def history(self, ref: str) -> list[dict[str, Any]]:
         """Every event of one case, oldest first (CaseNotFound, exit 3, if there is none)."""
         name = ref.strip().upper()
@@ -128,8 +132,10 @@ class AuditLog(ReadModel):
         lo = since.astimezone(UTC).isoformat() if since else None
         hi = until.astimezone(UTC).isoformat() if until else None
         keyring = self.keyring
+        self.head = None
         for batch, _cp in self.source.read(Checkpoint()):
             for ev in batch:
+                self.head = {"position": ev["position"], "hash": ev["hash"]}
                 recorded = ev["recorded_at"] or ""
                 if lo is not None and _utc(recorded) < lo:
                     continue

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from events.complaint import case_id
 from events.errors import CaseNotFound
+from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS
 from projections.case import Case, apply, val
-from projections.source import EventSource
+from projections.source import EventSource, LogDamaged
 
 
 def case_events(source: EventSource, ref: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
@@ -37,7 +37,14 @@ def read_case(
     """The case folded from its events (up to ``at``); CaseNotFound (exit 3) if none."""
     state: Case | None = None
     oid = str(case_id(ref))
+    expected = 1
     for topic, version, data in case_events(source, ref):
+        if version != expected:  # an event cut out of the case: never fold a partial case
+            raise LogDamaged(
+                f"{ref.strip().upper()}: version {version} where {expected} was due"
+                " (an event is missing)"
+            )
+        expected += 1
         if topic not in CASE_TOPICS:
             continue
         if at is not None and datetime.fromisoformat(val(data["timestamp"])) > at:

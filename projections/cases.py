@@ -10,7 +10,7 @@ folded state, which must agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -184,6 +184,36 @@ class Cases(ReadModel):
                 continue  # received after ``at``
             states[case["_"]["id"]] = case
         return states
+
+    def compare_with_log(self) -> list[dict[str, Any]]:
+        """Each case whose cached document differs from a fresh fold of the log (an
+        edited cache would otherwise be served as truth): ``verify --deep``."""
+        db = self.projector.open()
+        cached: dict[str, Case] = {}
+        for (doc,) in db.execute("SELECT doc FROM cases"):
+            case: Case = orjson.loads(doc)
+            cached[case["_"]["id"]] = case
+        fresh = self.fold_log_as_of(datetime.max.replace(tzinfo=UTC))
+        problems = []
+        for oid in sorted(cached.keys() | fresh.keys()):
+            a, b = cached.get(oid), fresh.get(oid)
+            if (
+                a is not None
+                and b is not None
+                and orjson.dumps(a, option=orjson.OPT_SORT_KEYS)
+                == (orjson.dumps(b, option=orjson.OPT_SORT_KEYS))
+            ):
+                continue
+            ref = (b or a or {}).get("ref")
+            if a is None:
+                why = "missing from the cache"
+            elif b is None:
+                why = "in the cache but not in the log"
+            else:
+                keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+                why = "the cache differs from the log in " + ", ".join(keys)
+            problems.append({"problem": "cache-differs", "ref": ref, "detail": f"{ref}: {why}"})
+        return problems
 
     def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         """Every case as it was at ``at``: the whole log folded, events after ``at`` skipped."""

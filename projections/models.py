@@ -133,6 +133,9 @@ class ReadModels:
     def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         return self.cases.fold_log_as_of(at)
 
+    def compare_with_log(self) -> list[dict[str, Any]]:
+        return self.cases.compare_with_log()
+
     def customer(self, query: str) -> dict[str, Any]:
         return self.customers.customer(query)
 

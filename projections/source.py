@@ -118,17 +118,39 @@ class RecorderSource:
         recorder: ApplicationRecorder,
         decode: Callable[[bytes], bytes] | None = None,
         on_close: Callable[[], None] | None = None,
+        database: str = "",
     ) -> None:
-        """``decode`` turns a stored payload into JSON (decrypt, decompress) when needed."""
+        """``decode`` turns a stored payload into JSON (decrypt, decompress) when needed;
+        ``database`` names the database (a SQLite file, a PostgreSQL db and schema)."""
         self.recorder = recorder
         self.decode = decode
         self._on_close = on_close
+        self.database = database
 
     def identity(self) -> str:
-        return ""
+        """The database's name and a fingerprint of its first event: a cache built from
+        another database (a switched ``SQLITE_DBNAME``) differs."""
+        first = self.recorder.select_notifications(None, 1, inclusive_of_start=True)
+        if not first:
+            return self.database
+        n = first[0]
+        head = f"{n.id}|{n.originator_id}|{n.originator_version}|{n.topic}|".encode()
+        return f"{self.database}|{hashlib.sha256(head + n.state).hexdigest()}"
 
     def check(self, cp: Checkpoint) -> None:
-        return None
+        """The event the checkpoint was taken after must still be the database's, and
+        the database must not end before it (a backup restored over it)."""
+        if not cp.position:
+            return
+        last = self.recorder.max_notification_id() or 0
+        if last < cp.position:
+            raise SourceMoved(
+                f"the database ends at position {last}, before the {cp.position} the cache"
+                " has read (restored from a backup?)"
+            )
+        page = self.recorder.select_notifications(cp.position, 1, inclusive_of_start=True)
+        if not page or page[0].id != cp.position:
+            raise SourceMoved(f"the event at position {cp.position} the cache has read is gone")
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

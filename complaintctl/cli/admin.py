@@ -25,7 +25,11 @@ from complaintctl.render import safe
     show_default=True,
     help="A starting configuration for a kind of shop.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing config file (only a manager of the existing store).",
+)
 @click.option(
     "--join",
     is_flag=True,
@@ -54,8 +58,13 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
     from complaintctl import desks
 
     path = obj.config_path
-    if path.exists() and not force:
-        raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+    if path.exists():
+        if not force:
+            raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+        # Re-initialising hands out tier 3: only a manager of the store as it is may do it.
+        obj.config().policy.require_role(
+            obj.actor, ("manager",), "init-force-needs-manager", "init --force"
+        )
     backend = obj.backend or "file"
     if join and backend == "file":
         raise UsageProblem("--join is for a shared database: use --backend sqlite or postgres")
@@ -112,21 +121,58 @@ def _record_shop(obj: Ctx, data: dict[str, Any], join: bool, force: bool) -> Non
         app.close()
 
 
+def _expect(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from complaintctl.integrity import parse_expect
+
+    try:
+        return parse_expect(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @click.command("verify")
+@click.option(
+    "--expect",
+    metavar="POSITION:HASH",
+    callback=_expect,
+    help="A head written down earlier: exit 6 unless the log still holds that line with that hash.",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also fold the whole log afresh and compare every case with the read-model cache.",
+)
 @json_option
 @pass_ctx
-def verify(obj: Ctx) -> None:
-    """Check the store: the log's hash chain and every attached file (exit 6 if not intact).
+def verify(obj: Ctx, expect: tuple[int, str] | None, deep: bool) -> None:
+    """Check the store: the log's hash chain, every case's versions, the case counters and
+    every attached file (exit 6 if not intact); print the log's head.
+
+    The head (the position and hash of the last event) is an anchor: keep it
+    where the store's owner cannot change it and hand it back with --expect.
 
     \b
     Example:
         complaintctl verify --json
+        complaintctl verify --expect "$(cat /safe/place/head.txt)"
     """
     from complaintctl.render.reports import verify_text
+    from complaintctl.sources import open_source
     from complaintctl.verify import verify_store
 
     cfg = obj.config()
-    result = verify_store(obj.app(), obj.store, obj.backend or cfg.backend, cfg.raw)
+    app = obj.app()
+    backend = obj.backend or cfg.backend
+    # The source `log` reads: the head's hash is the one `log` prints on its last line.
+    source = open_source(obj.store, backend=backend, settings=cfg.store, key_file=obj.key_file)
+    click.get_current_context().call_on_close(source.close)
+    result = verify_store(app, obj.store, backend, cfg.raw, source, expect)
+    if deep and result["ok"]:  # a broken log is reported as such, not as a stale cache
+        differs = obj.models().compare_with_log()
+        result["problems"] += differs
+        result["ok"] = not differs
     obj.emit(result, verify_text(result))
     if not result["ok"]:
         raise VerifyFailed("the store failed verification")
@@ -164,12 +210,15 @@ def rebuild(obj: Ctx) -> None:
     default="./demo-store",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo store lives (created or reused).",
+    help="Where the demo store lives (created, or reused if the demo made it).",
 )
 @json_option
 @click.pass_context
 def demo(ctx: click.Context, directory: Path) -> None:
     """Run a worked case (a misquoted blower motor) from receipt to archive, and show it.
+
+    The demo never writes into a real store: a directory that holds anything
+    the demo did not create is refused (exit 4).
 
     \b
     Example:

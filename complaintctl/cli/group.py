@@ -29,7 +29,7 @@ BACKENDS = ("file", "sqlite", "postgres")
 COMMANDS: dict[str, tuple[str, str]] = {
     # setting up and looking after the store
     "init": ("admin:init", "Write complaintctl.toml for a new store; the actor is listed as..."),
-    "verify": ("admin:verify", "Check the store: the log's hash chain and every attached file..."),
+    "verify": ("admin:verify", "Check the store: the log's hash chain, every case's versions..."),
     "rebuild": ("admin:rebuild", "Rebuild every read model from the first event (the cache..."),
     "demo": ("admin:demo", "Run a worked case (a misquoted blower motor) from receipt to..."),
     "completion": ("admin:completion", "Print the shell completion script."),

@@ -23,7 +23,7 @@ from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows, history_text
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
-from events.complaint import STATUSES
+from events.lifecycle import STATUSES
 from events.remedies import REMEDY_STATES
 
 #: The columns of a case in lists (``--format csv`` and tables).
@@ -356,24 +356,42 @@ def group(obj: Ctx, name: str) -> None:
 @click.command("log")
 @time_option("--since", help="Events recorded at or after TIME.")
 @time_option("--until", help="Events recorded before TIME.")
+@click.option(
+    "--head",
+    "with_head",
+    is_flag=True,
+    help='End with a line {"head": {"position", "hash"}}: the whole log\'s head, as'
+    " `verify` prints it (JSON Lines only).",
+)
 @output_options(default="jsonl")
 @pass_ctx
-def log(obj: Ctx, since: datetime | None, until: datetime | None) -> None:
+def log(obj: Ctx, since: datetime | None, until: datetime | None, with_head: bool) -> None:
     """The raw event stream for auditors: JSON Lines, oldest first, each with its hash.
 
     On the file store ``hash`` is the line's chain hash in events.jsonl (check
     it with `complaintctl verify` or docs/storage.md); other backends give a
     SHA-256 chain computed over the notifications (docs/projections.md).
+    Without --since/--until the last line is the log's head; --head adds
+    the head as a last line of its own, so the output stays a pure event
+    stream unless asked.
 
     \b
     Example:
         complaintctl log --since 2026-11-01 --until 2026-12-01 > november.jsonl
+        complaintctl log --head | tail -1
     """
-    events = obj.models().log(since, until)
+    from complaintctl.errors import UsageProblem
+
+    if with_head and obj.output != "jsonl":
+        raise UsageProblem("--head goes with JSON Lines output only (--format jsonl)")
+    rm = obj.models()
+    events = rm.log(since, until)
     if obj.output == "jsonl":  # streamed: a year of events is not held in memory
         write = sys.stdout.write
         for e in events:
             write(json_safe(orjson.dumps(e).decode()) + "\n")
+        if with_head:
+            write(orjson.dumps({"head": rm.audit.head}).decode() + "\n")
         sys.stdout.flush()
         return
     rows = list(events)

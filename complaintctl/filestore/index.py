@@ -364,6 +364,25 @@ class Index:
                 return hit[0], hit[1]
         return None
 
+    def complete(self, tail: Tail) -> bool:
+        """True if the index holds one row for every position up to the tail's.
+
+        A row deleted from the index would let a writer record a version the log
+        already holds: writers check this before their uniqueness check.
+        """
+        count, top = self.db.execute("SELECT count(*), max(position) FROM events").fetchone()
+        return bool(count == tail.last_position and (top or 0) == tail.last_position)
+
+    def ends_at(self, tail: Tail) -> bool:
+        """True if the index's last row is at the tail's last position or later (a cheap
+        look; a writer in another process may have indexed further meanwhile)."""
+        (top,) = self.db.execute("SELECT max(position) FROM events").fetchone()
+        return bool((top or 0) >= tail.last_position)
+
+    def discard(self) -> None:
+        """Forget what the index holds: the next catch-up rebuilds it from the log."""
+        self.db.execute("DELETE FROM meta")
+
     def tracking_id(self, application_name: str) -> int | None:
         row = self.db.execute(
             "SELECT notification_id FROM tracking WHERE application_name = ?",
@@ -375,9 +394,10 @@ class Index:
 
     def lines_of(
         self, originator_id: str, gt: int | None, lte: int | None, desc: bool, limit: int | None
-    ) -> list[tuple[int, int]]:
-        """``(offset, length)`` of an aggregate's lines, in version order (or reversed)."""
-        sql = "SELECT offset, length FROM events WHERE originator_id = ?"
+    ) -> list[tuple[int, int, int, int]]:
+        """``(offset, length, version, position)`` of an aggregate's lines, in version order
+        (or reversed): the reader checks each line it reads against the last two."""
+        sql = "SELECT offset, length, version, position FROM events WHERE originator_id = ?"
         params: list[Any] = [originator_id]
         if gt is not None:
             sql += " AND version > ?"
@@ -389,7 +409,7 @@ class Index:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [(int(o), int(n)) for o, n in self.db.execute(sql, params).fetchall()]
+        return [(int(o), int(n), int(v), int(p)) for o, n, v, p in self.db.execute(sql, params)]
 
     def span(self, start: int, last: int | None) -> tuple[int | None, int | None]:
         """The offset of the first line at ``start`` or after; the end of the line at ``last``."""

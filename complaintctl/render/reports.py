@@ -602,7 +602,25 @@ def verify_text(result: dict[str, Any]) -> str:
     ]
     stale = [_("stale"), "", "", _("left by an interrupted attach")]
     rows += [[name, *stale] for name in result["stale"]]
-    return table(rows, ["what", "state", "events", "line", "problem"])
+    from complaintctl.integrity import problem_text
+
+    rows += [
+        ["cache" if p["problem"] == "cache-differs" else "log", "BAD", "", "", problem_text(p)]
+        for p in result.get("problems", [])
+    ]
+    out = [table(rows, ["what", "state", "events", "line", "problem"])]
+    expected = result.get("expected")
+    if expected is not None:
+        where = f"{expected['position']}:{expected['hash']}"
+        if expected["ok"]:
+            out.append(f"expected head {where}: still in the log")
+        else:
+            found = expected["found"] or "no such position"
+            out.append(f"expected head {where}: NOT in the log (found {found})")
+    head = result.get("head")
+    if head is not None:
+        out.append(f"head {head['position']}:{head['hash']}")
+    return "\n".join(out)
 
 
 def migrate_text(result: dict[str, Any]) -> str:

@@ -1,0 +1,12 @@
+"""Aggregate ids derived from references: light, so readers need no aggregate class."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://complaintctl.invalid/")
+
+
+def case_id(ref: str) -> UUID:
+    """The aggregate id of a case, derived from its reference (case-insensitive)."""
+    return uuid5(NAMESPACE, "case:" + ref.strip().upper())
