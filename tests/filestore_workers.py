@@ -191,6 +191,29 @@ def lockstep_writer(
         results.put(out)
 
 
+def fresh_opener(root: str, worker: int, barrier: Any, results: Any, rounds: int) -> None:
+    """Open a store nobody has opened yet at the same moment as the others, ``rounds`` times.
+
+    Every writer creates the index at once: none may take another's
+    half-made index for one of another format and delete it.
+    """
+    out: dict[str, Any] = {"worker": worker, "errors": [], "error": None}
+    for r in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            f = factory(Path(root) / f"s{r}")
+            try:
+                rec = f.application_recorder()
+                rec.max_notification_id()
+                oid = uuid.uuid4()
+                rec.insert_events([StoredEvent(oid, 1, TOPIC, payload(f"w{worker}-r{r}", 0, 1))])
+            finally:
+                f.close()
+        except BaseException as e:  # reported, not swallowed: the test fails on it
+            out["errors"].append(f"round {r}: {e!r}")
+    results.put(out)
+
+
 # ---------------------------------------------------------------------------
 # Killed at random moments
 

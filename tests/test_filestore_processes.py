@@ -22,6 +22,7 @@ from filestore_checks import check_log, read_log
 from filestore_workers import (
     TOPIC,
     factory,
+    fresh_opener,
     lockstep_writer,
     mp_context,
     payload,
@@ -222,3 +223,19 @@ def test_conflict_anywhere_in_a_big_save_fails_all_of_it(tmp_path: Path) -> None
         assert rec.max_notification_id() == 1000
     finally:
         f.close()
+
+
+def test_fresh_store_opened_by_many_at_once(tmp_path: Path) -> None:
+    """Six processes create one store's index at the same moment, 25 times over.
+
+    Found by CI: one process read the format number and the table count in
+    two snapshots, saw another's fresh tables without the number, and
+    deleted the index under it ("no such table: meta").
+    """
+    rounds = 25
+    results = run_processes(fresh_opener, str(tmp_path), rounds)
+    assert [r["errors"] for r in results] == [[]] * WRITERS
+    for r in range(rounds):
+        contents = read_log(tmp_path / f"s{r}" / "events.jsonl")
+        assert len(contents.lines) == WRITERS
+        check_log(contents)

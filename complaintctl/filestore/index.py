@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,26 @@ class Index:
         return db
 
     def _connect(self, where: str | None = None) -> sqlite3.Connection:
+        db = self._sqlite(where)
+        if where is None and self._format(db) == (True, INDEX_FORMAT):
+            return self._pragmas(db)  # the common case: an index of this format
+        # Made (or remade) by one process at a time, holding a lock on the log
+        # itself: without it, a process that met another's half-made index
+        # took it for one of another format and deleted it under that process.
+        with self._setup_lock():
+            tables, version = self._format(db)
+            if where is None and tables and version != INDEX_FORMAT:
+                log.warning("index %s has another format: rebuilding it", self.path)
+                db.close()
+                self._remove_files()
+                db = self._sqlite(where)
+            self._pragmas(db)
+            db.executescript(
+                f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {INDEX_FORMAT};COMMIT;"
+            )
+        return db
+
+    def _sqlite(self, where: str | None) -> sqlite3.Connection:
         db = sqlite3.connect(
             where or self.path,
             timeout=max(self.timeout, 1.0),
@@ -116,21 +138,44 @@ class Index:
         )
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o600)
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        if tables and version != INDEX_FORMAT and where is None:
-            # An index written by another version of this module: start it again.
-            log.warning("index %s has another format: rebuilding it", self.path)
-            db.close()
-            self._remove_files()
-            return self._connect()
+        return db
+
+    @staticmethod
+    def _format(db: sqlite3.Connection) -> tuple[bool, int]:
+        """Whether the index has tables, and its format number, read in one snapshot."""
+        tables, version = db.execute(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'), user_version"
+            " FROM pragma_user_version"
+        ).fetchone()
+        return bool(tables), int(version)
+
+    @staticmethod
+    def _pragmas(db: sqlite3.Connection) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
-        # Tables and format number in one transaction: a process opening a fresh
-        # index at the same moment sees neither or both, never tables without the
-        # number (which it would take for another format and delete).
-        db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {INDEX_FORMAT};COMMIT;")
         return db
+
+    @contextlib.contextmanager
+    def _setup_lock(self) -> Iterator[None]:
+        """``flock`` on the log's descriptor (the writers' lock is another file)."""
+        if self.read_only:
+            yield
+            return
+        deadline = time.monotonic() + max(self.timeout, 1.0)
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailableError(
+                        f"index {self.path}: another process is making it"
+                    ) from None
+                time.sleep(0.002)
+        try:
+            yield
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
