@@ -345,13 +345,23 @@ class Checks:
 
     def list_cases(self, r: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
         cases: list[dict[str, Any]] = _json(r.stdout, []) if r.returncode == 0 else []
-        self.check("list --json exits 0", r.returncode == 0, f"{len(cases)} cases")
+        why = (
+            f"{len(cases)} cases"
+            if r.returncode == 0
+            else f"exit {r.returncode}: {r.stderr[-500:]}"
+        )
+        self.check("list --json exits 0", r.returncode == 0, why)
         self.figures["cases in store"] = len(cases)
         return cases
 
     def log(self, r: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
         events = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
-        self.check("log exits 0", r.returncode == 0, f"{len(events)} events")
+        why = (
+            f"{len(events)} events"
+            if r.returncode == 0
+            else f"exit {r.returncode}: {r.stderr[-500:]}"
+        )
+        self.check("log exits 0", r.returncode == 0, why)
         self.figures["events in log"] = len(events)
         return events
 
