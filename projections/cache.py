@@ -29,6 +29,7 @@ in chunks.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import os
 import pickle
@@ -47,6 +48,7 @@ import orjson
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
 from projections.cachefiles import (
+    CacheLock,
     cache_path,
     private_cache,
     remove_stale_builds,
@@ -72,6 +74,8 @@ from projections.tables import (
 FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
+#: How long a reader waits for another process's rebuild before building its own private cache.
+LOCK_WAIT = 120.0
 
 
 def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
@@ -168,6 +172,7 @@ class Projector:
         self.max_cached = max_cached
         self.flush_every = flush_every
         self.db: sqlite3.Connection | None = None
+        self._lock = CacheLock(self.path)
         #: Peak memory of the helper processes of the last parallel rebuild (their sum).
         self.helpers_peak_kb = 0
 
@@ -208,34 +213,69 @@ class Projector:
         return None
 
     def open(self, progress: Callable[[int, int], None] | None = None) -> sqlite3.Connection:
-        """The cache, caught up with the log (rebuilt first if missing, stale or corrupt)."""
+        """The cache, caught up with the log (rebuilt first if missing, stale or corrupt).
+
+        Held shared (:class:`.CacheLock`) while open; a rebuild takes the lock
+        alone, and a reader that waited for it finds the cache rebuilt by the
+        other process instead of rebuilding it again.
+        """
         if self.db is not None:
             return self.db
         if not writable(self.path):
             self.path = private_cache(self, self.path)
-        if self.path.exists():
-            try:
-                db = self._connect(self.path)
-                meta = self._meta(db)
-                reason = self._stale_reason(meta)
-            except sqlite3.DatabaseError as e:
-                warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
-                with suppress(Exception):
-                    db.close()
-                reason = "corrupt"
-            if reason is None:
-                self.db = db
-                self.catch_up()
-                return db
-            if reason != "corrupt":
-                db.close()
-                if not reason.startswith("cache format") and "calendar" not in reason:
-                    warn(f"rebuilding the read-model cache: {reason}")
-        self.rebuild(progress)
+        self._lock = CacheLock(self.path)
+        if not self._lock.take(fcntl.LOCK_SH, LOCK_WAIT):
+            self._go_private()
+        while (reason := self._open_current()) is not None:
+            if not self._lock.take(fcntl.LOCK_EX, LOCK_WAIT):
+                self._go_private()
+            if (reason := self._open_current()) is None:
+                # Rebuilt by another process while this one waited: open it
+                # again once shared, so that no rebuild can replace it between.
+                self._close_db()
+                self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
+                continue
+            quiet = ("corrupt", "missing", "cache format", "the config's calendar")
+            if not reason.startswith(quiet):  # said already, or nothing a user need hear
+                warn(f"rebuilding the read-model cache: {reason}")
+            self.rebuild(progress)
+            break
+        else:
+            self.catch_up()
         assert self.db is not None
         return self.db
 
+    def _open_current(self) -> str | None:
+        """Connect to the cache if it is current (``None``), else why it is not."""
+        if not self.path.exists():
+            return "missing"
+        try:
+            db = self._connect(self.path)
+            reason = self._stale_reason(self._meta(db))
+        except sqlite3.DatabaseError as e:
+            warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
+            with suppress(Exception):
+                db.close()
+            return "corrupt"
+        if reason is None:
+            self.db = db
+        else:
+            db.close()
+        return reason
+
+    def _go_private(self) -> None:
+        """Another process keeps the cache to itself too long: read from one of our own."""
+        warn(f"the read-model cache {self.path} is busy: reading through a temporary one")
+        self._lock.release()
+        self.path = private_cache(self, self.path)
+        self._lock = CacheLock(self.path)
+        self._lock.take(fcntl.LOCK_EX, LOCK_WAIT)  # nobody else knows the file
+
     def close(self) -> None:
+        self._close_db()
+        self._lock.release()
+
+    def _close_db(self) -> None:
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -270,6 +310,23 @@ class Projector:
         cases are independent, so each process folds the aggregates of its
         bucket into a file of its own, and the parts are merged in SQLite.
         """
+        self._close_db()
+        if self._lock.held != fcntl.LOCK_EX and not self._lock.take(fcntl.LOCK_EX, LOCK_WAIT):
+            self._go_private()
+        try:
+            n = self._rebuild(progress, upto, workers)
+        finally:
+            self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
+        # Connected only once shared again: a file replaced meanwhile is the one opened.
+        self.db = self._connect(self.path)
+        return n
+
+    def _rebuild(
+        self,
+        progress: Callable[[int, int], None] | None,
+        upto: int | None,
+        workers: int | None,
+    ) -> int:
         if upto is None and isinstance(self.source, PartedSource):
             end = self.source.end()
             if workers is None:
@@ -290,7 +347,7 @@ class Projector:
 
     def _fresh(self) -> tuple[Path, sqlite3.Connection]:
         """A new cache file beside the live one, with the schema and the base metadata."""
-        self.close()
+        self._close_db()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -375,10 +432,10 @@ class Projector:
         return n
 
     def _install(self, tmp: Path) -> None:
+        """Put the new file in place (the lock held alone: nobody has the old one open)."""
         os.replace(tmp, self.path)
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        self.db = self._connect(self.path)
 
     def _write_checkpoint(self, db: sqlite3.Connection, cp: Checkpoint) -> None:
         db.executemany(

@@ -4,14 +4,20 @@ The cache is ``<store>/cache/projections.sqlite``; a rebuild writes a new
 file beside it (``<name>.tmp-<pid>``) and renames it into place. A store this
 user may not write (a read-only mount, an auditor's copy) still reads: the
 cache is then built in a temporary directory, removed when its owner goes.
+
+Readers hold ``<name>.lock`` shared while they have the cache open; a
+rebuild, which replaces the file and deletes its WAL files, holds it alone,
+so no process ever has the old file open when that happens.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
 import tempfile
+import time
 import weakref
 from pathlib import Path
 
@@ -64,3 +70,41 @@ def remove_stale_builds(path: Path) -> None:
             p.unlink(missing_ok=True)
         except OSError:
             pass  # alive (another user's process): leave its file alone
+
+
+class CacheLock:
+    """``flock`` on ``<cache>.lock``: shared while the cache is open, alone to replace it."""
+
+    def __init__(self, cache: Path) -> None:
+        self.path = Path(f"{cache}.lock")
+        self.fd = -1
+        self.held: int | None = None  # fcntl.LOCK_SH or LOCK_EX
+
+    def take(self, kind: int, timeout: float) -> bool:
+        """Hold the lock as ``kind`` (waiting up to ``timeout``); False if it was not had.
+
+        Turning a shared lock into an exclusive one lets go of the shared one
+        first (``flock`` does), so two readers that both want to rebuild take
+        turns instead of waiting for each other.
+        """
+        if self.held == kind:
+            return True
+        if self.fd < 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, kind | fcntl.LOCK_NB)
+                self.held = kind
+                return True
+            except BlockingIOError:
+                self.held = None  # a failed conversion holds nothing
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.005)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing lets go of the lock
+            self.fd, self.held = -1, None
