@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.keyring import refresh_after_forgets
+from complaintctl.leftovers import not_erased
 from events.application import ComplaintsApp
 from events.errors import RuleRefused
 from events.privacy import Forgettable, check_forget, forget_customers, plan_forget
@@ -31,13 +32,16 @@ def forget(
     *,
     show: Callable[[list[Forgettable]], None],
     confirm: Callable[[], None],
+    shared: bool = False,
 ) -> dict[str, Any]:
     """Forget the customers matching ``query``.
 
     ``show`` hears the plan (who can be forgotten, who cannot); ``confirm`` is
     asked before anything is shredded and raises to stop.
 
-    Returns what ``forget --json`` prints.
+    Returns what ``forget --json`` prints: who was forgotten, and what could not be
+    erased (:mod:`complaintctl.leftovers`; found before the keys go, while it reads).
+    ``shared``: other desks read the same database.
     """
     from projections.models import CustomerNotFound
 
@@ -58,6 +62,7 @@ def forget(
             "and cannot be shredded",
         )
     confirm()
+    kept = not_erased(rm, plan, found["cases"], shared)
     done = forget_customers(app, list(subjects), actor)
     rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
     refresh_after_forgets(app.keyring, store, lambda: None)  # other desks: see keyring
@@ -66,5 +71,6 @@ def forget(
             {"subject": d["subject"], "cases": subjects[d["subject"]].cases,
              "key_deleted": d["key_deleted"]}
             for d in done
-        ]
+        ],
+        "not_erased": kept,
     }  # fmt: skip
