@@ -33,6 +33,7 @@ def forget(
     show: Callable[[list[Forgettable]], None],
     confirm: Callable[[], None],
     shared: bool = False,
+    warn: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
     """Forget the customers matching ``query``.
 
@@ -41,7 +42,8 @@ def forget(
 
     Returns what ``forget --json`` prints: who was forgotten, and what could not be
     erased (:mod:`complaintctl.leftovers`; found before the keys go, while it reads).
-    ``shared``: other desks read the same database.
+    ``shared``: other desks read the same database; ``warn`` hears what will not be
+    erased before ``confirm`` is asked.
     """
     from projections.models import CustomerNotFound
 
@@ -61,8 +63,10 @@ def forget(
             "the matching customers' personal data is in the log in plain text "
             "and cannot be shredded",
         )
-    confirm()
     kept = not_erased(rm, plan, found["cases"], shared)
+    if warn is not None:
+        warn(kept)
+    confirm()
     done = forget_customers(app, list(subjects), actor)
     rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
     refresh_after_forgets(app.keyring, store, lambda: None)  # other desks: see keyring

@@ -272,3 +272,14 @@ def test_forget_on_desk_a_erases_the_free_text_desk_b_wrote(
         assert grep(a.path, s) == [] and grep(b.path, s) == [], s
         assert database_holds(settings, s) is False, s
     assert b.json("verify")["ok"] is True
+
+
+def test_forget_says_what_stays_before_it_asks(store: Store, tmp_path: Path) -> None:
+    ref = store.new(**WANG)
+    evidence = tmp_path / "photo.jpg"
+    evidence.write_bytes(b"\xff\xd8\xff" + bytes(100))
+    store.ok("attach", ref, str(evidence))
+    r = store.invoke("forget", PHONE, actor=MANAGER)  # no --yes, no terminal: not confirmed
+    assert r.exit_code == 2, (r.exit_code, r.stderr)
+    assert f"not erased: {ref}: an attachment's content" in r.stderr
+    assert store.show(ref)["customer"] == NAME  # nothing forgotten

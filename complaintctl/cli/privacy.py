@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -68,11 +68,18 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
         if not click.confirm("Forget them? This cannot be undone", default=False, err=True):
             raise UsageProblem("not confirmed; nothing forgotten")
 
+    def warn(kept: list[dict[str, Any]]) -> None:
+        if not yes:  # asked: say first what stays (with --yes it is printed after)
+            from complaintctl.leftovers import describe
+
+            for item in kept:
+                click.echo(safe(describe(item)), err=True)
+
     app = obj.app()
     try:
         result = forgetting.forget(
             app, obj.models(), obj.store, customer, obj.actor, show=_show_plan, confirm=confirm,
-            shared=(obj.backend or obj.config().backend) != "file",
+            shared=(obj.backend or obj.config().backend) != "file", warn=warn,
         )  # fmt: skip
     except forgetting.NothingToForget as e:
         raise NotFound(str(e)) from None
