@@ -154,6 +154,7 @@ def open_app(
     settings: dict[str, Any] | None = None,
     encrypt_personal: bool = False,
     key_file: Path | None = None,
+    seal_free_text: bool = False,
 ) -> ComplaintsApp:
     """Open the write model on a store directory (created if missing).
 
@@ -171,7 +172,7 @@ def open_app(
     keyring = keys if encrypt_personal or keys.exists() else None
     for attempt in range(5):
         try:
-            app = ComplaintsApp(env, policy=policy, keyring=keyring)
+            app = ComplaintsApp(env, policy=policy, keyring=keyring, seal_text=seal_free_text)
         except (InternalError, IntegrityError, ProgrammingError):
             if backend != "postgres" or attempt == 4:
                 raise

@@ -103,7 +103,7 @@ _STORE_KEYS = frozenset(
         *POSTGRES_TUNING,
     }
 )
-_PRIVACY_KEYS = frozenset({"encrypt_personal", "retention_days"})
+_PRIVACY_KEYS = frozenset({"encrypt_personal", "seal_free_text", "retention_days"})
 _REPLY_KEYS = frozenset({"hours", "major_hours", "basis", "pause_statuses", "resolve_hours"})
 _REGULATORY_KEYS = frozenset({"decision_days", "extensions"})
 _TIER_KEYS = frozenset({"title", "remedy_limit"})
@@ -155,6 +155,9 @@ class Config:
     store: dict[str, Any] = field(default_factory=dict)
     # Customers' names, contacts and accounts sealed per customer (events.personal).
     encrypt_personal: bool = False
+    # Their cases' free text (summary, notes, ...) sealed with the same key (init writes true;
+    # absent: an older store, its free text stays plain).
+    seal_free_text: bool = False
     shop_name: str = ""
     preset: str | None = None
     #: ``[display.<language>]``: language -> category/channel/department/shift -> key -> name.
@@ -263,6 +266,7 @@ def parse(data: dict[str, Any]) -> Config:
         backend=backend,
         store=store,
         encrypt_personal=encrypt_personal,
+        seal_free_text=_bool(_table(data, "privacy"), "seal_free_text", "privacy", False),
         shop_name=name,
         preset=preset,
         language=_display_language(display),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.keyring import refresh_after_forgets
+from complaintctl.leftovers import not_erased
 from events.application import ComplaintsApp
 from events.errors import RuleRefused
 from events.privacy import Forgettable, check_forget, forget_customers, plan_forget
@@ -31,13 +32,18 @@ def forget(
     *,
     show: Callable[[list[Forgettable]], None],
     confirm: Callable[[], None],
+    shared: bool = False,
+    warn: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
     """Forget the customers matching ``query``.
 
     ``show`` hears the plan (who can be forgotten, who cannot); ``confirm`` is
     asked before anything is shredded and raises to stop.
 
-    Returns what ``forget --json`` prints.
+    Returns what ``forget --json`` prints: who was forgotten, and what could not be
+    erased (:mod:`complaintctl.leftovers`; found before the keys go, while it reads).
+    ``shared``: other desks read the same database; ``warn`` hears what will not be
+    erased before ``confirm`` is asked.
     """
     from projections.models import CustomerNotFound
 
@@ -57,6 +63,9 @@ def forget(
             "the matching customers' personal data is in the log in plain text "
             "and cannot be shredded",
         )
+    kept = not_erased(rm, plan, found["cases"], shared)
+    if warn is not None:
+        warn(kept)
     confirm()
     done = forget_customers(app, list(subjects), actor)
     rm.rebuild()  # the read-model cache held the plain text: a fresh file, the old one gone
@@ -66,5 +75,6 @@ def forget(
             {"subject": d["subject"], "cases": subjects[d["subject"]].cases,
              "key_deleted": d["key_deleted"]}
             for d in done
-        ]
+        ],
+        "not_erased": kept,
     }  # fmt: skip

@@ -79,11 +79,13 @@ class ComplaintsApp(Application[UUID]):
         policy: Policy | None = None,
         clock: Callable[[], datetime] | None = None,
         keyring: Keyring | None = None,
+        seal_text: bool = False,
     ) -> None:
         # With a keyring, customers' personal fields are sealed per customer
         # (events.personal); the mapper is built in super().__init__, so first.
         self.keyring = keyring
         super().__init__(env)
+        self.seal_text = seal_text
         self.policy = policy or Policy()
         #: How many events the last save wrote (0: the command changed nothing).
         self.written = 0
@@ -99,6 +101,18 @@ class ComplaintsApp(Application[UUID]):
         assert isinstance(mapper, PersonalMapper)
         mapper.keyring = self.keyring
         return mapper
+
+    @property
+    def seal_text(self) -> bool:
+        """Whether case events' free text is sealed with the customer's key too
+        (``[privacy] seal_free_text``; only with a keyring)."""
+        return isinstance(self.mapper, PersonalMapper) and self.mapper.seal_text
+
+    @seal_text.setter
+    def seal_text(self, on: bool) -> None:
+        # Set again once a joined desk has read the shop's rules from the store.
+        if isinstance(self.mapper, PersonalMapper):
+            self.mapper.seal_text = on
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

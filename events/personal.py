@@ -58,11 +58,46 @@ FORGOTTEN = "[forgotten]"
 #: What a reader shows for a sealed value when no keyring is at hand at all.
 SEALED = "[encrypted]"
 TYPE_NAME = "personal"
+#: The event that starts a case (as events.topics has it; this module imports no topics).
+RECEIVED = "complaints:Received"
 
 #: The personal fields of each event topic that carries any (sealed when stored).
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "complaints:Received": ("customer", "contact", "account"),
     "complaints:CustomerFileOpened": ("customer",),
+}
+
+#: The free text of each case event (``[privacy] seal_free_text``): what staff type about
+#: a customer (their name, their number) is sealed with that customer's key too, so that
+#: ``forget`` erases it with the name. A list field seals each of its strings. References
+#: of outside parties, staff names, kinds and amounts stay plain: rules and reports read them.
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "complaints:Received": ("summary", "demand", "mood", "major_reasons"),
+    "complaints:Acknowledged": ("message",),
+    "complaints:Transferred": ("reason",),
+    "complaints:CoHandled": ("reason",),
+    "complaints:Classified": ("reason",),
+    "complaints:Noted": ("text",),
+    "complaints:CustomerContacted": ("summary",),
+    "complaints:Investigated": ("finding",),
+    "complaints:Assessed": ("root_cause",),
+    "complaints:Escalated": ("reason",),
+    "complaints:Deescalated": ("reason",),
+    "complaints:RemedyProposed": ("detail", "override_reason"),
+    "complaints:RemedyPartAdded": ("detail", "override_reason"),
+    "complaints:RemedyAccepted": ("reason",),
+    "complaints:RemedyRejected": ("reason",),
+    "complaints:Resolved": ("summary",),
+    "complaints:FollowedUp": ("leftover",),
+    "complaints:Reopened": ("reason",),
+    "complaints:Reviewed": ("root_cause", "lesson", "action"),
+    "complaints:Withdrawn": ("reason",),
+    "complaints:Attached": ("name",),
+    "complaints:DecisionExtended": ("reason",),
+    "complaints:ExternalPartyInvolved": ("reply",),
+    "complaints:ExternalRouteTaken": ("detail",),
+    "complaints:ReviewActionDone": ("note",),
+    "complaints:MajorTriggered": ("reason",),
 }
 
 
@@ -213,33 +248,73 @@ def subject_of(topic: str, state: dict[str, Any], keyring: Keyring) -> str:
     return keyring.pseudonym(customer_key(state["customer"], state["contact"], state["account"]))
 
 
+def _wrapped(value: Any, subject: str) -> Any:
+    """A field's value ready for sealing: a string, or each string of a list ("" stays)."""
+    if isinstance(value, str):
+        return Personal(subject, value) if value else value
+    if isinstance(value, list) and any(isinstance(v, str) and v for v in value):
+        return [Personal(subject, v) if isinstance(v, str) and v else v for v in value]
+    return value
+
+
 class PersonalMapper(Mapper[UUID]):
-    """The library's mapper, with the personal fields wrapped for sealing before encoding."""
+    """The library's mapper, with the personal fields wrapped for sealing before encoding.
+
+    With ``seal_text`` the free text of case events (:data:`TEXT_FIELDS`) is sealed
+    too, under the key of the case's customer. A later event does not name its
+    customer: the mapper learns each case's subject when it writes or reads the
+    case's ``Received`` (every command loads the case before it changes it). A
+    case whose customer was forgotten has no key left: its later text stays plain.
+    """
 
     keyring: Keyring | None = None
+    seal_text: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: case id -> subject, as learnt from the case's receipt (bounded: see _learn).
+        self.subjects: dict[UUID, str] = {}
+
+    def _learn(self, oid: UUID, subject: str) -> None:
+        if len(self.subjects) > 100_000:
+            self.subjects.clear()
+        self.subjects[oid] = subject
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         topic = get_topic(type(domain_event))
-        fields = PERSONAL_FIELDS.get(topic)
-        if fields and self.keyring is not None:
+        fields = PERSONAL_FIELDS.get(topic, ())
+        text = TEXT_FIELDS.get(topic, ()) if self.seal_text else ()
+        if (fields or text) and self.keyring is not None:
             state = vars(domain_event)
-            subject = subject_of(topic, state, self.keyring)
-            sealed = copy.copy(domain_event)  # the aggregate keeps its plain strings
-            for name in fields:
-                value = state.get(name)
-                if isinstance(value, str) and value:  # "" is no one's data: no key for it
-                    object.__setattr__(sealed, name, Personal(subject, value))
-            domain_event = sealed
+            oid = domain_event.originator_id
+            if fields:
+                subject: str | None = subject_of(topic, state, self.keyring)
+                if topic == RECEIVED and subject is not None:
+                    self._learn(oid, subject)
+            else:
+                subject = self.subjects.get(oid)
+            if subject is not None:
+                sealed = copy.copy(domain_event)  # the aggregate keeps its plain strings
+                for name in (*fields, *text):
+                    value = _wrapped(state.get(name), subject)
+                    if value is not state.get(name):
+                        object.__setattr__(sealed, name, value)
+                domain_event = sealed
         return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         """As the library's, but a damaged sealed value stays a ``DataError`` (exit 6)."""
         try:
-            return super().to_domain_event(stored_event)
+            event = super().to_domain_event(stored_event)
         except MapperDeserialisationError as e:
             if isinstance(e.__cause__, DataError):
                 raise e.__cause__ from None
             raise
+        if self.seal_text and self.keyring is not None and stored_event.topic == RECEIVED:
+            state = vars(event)
+            if state.get("customer") not in (FORGOTTEN, SEALED):
+                self._learn(event.originator_id, subject_of(RECEIVED, state, self.keyring))
+        return event
 
 
 # -- the read side -------------------------------------------------------------
@@ -258,3 +333,26 @@ def reveal(value: Any, keyring: Keyring | None) -> Any:
     if is_sealed(value):
         return unseal(value, keyring)
     return value
+
+
+def open_text(
+    data: dict[str, Any], fields: tuple[str, ...], keyring: Keyring | None
+) -> dict[str, Any]:
+    """An event payload with its sealed free text opened (a copy only when any was sealed).
+
+    The case fold calls this once per event, before its handler reads the payload:
+    the one place where the read side opens free text.
+    """
+    out: dict[str, Any] | None = None
+    for name in fields:
+        value = data.get(name)
+        if type(value) is dict:
+            opened: Any = reveal(value, keyring)
+        elif type(value) is list and any(type(v) is dict for v in value):
+            opened = [reveal(v, keyring) for v in value]
+        else:
+            continue
+        if out is None:
+            out = dict(data)
+        out[name] = opened
+    return data if out is None else out

@@ -9,8 +9,10 @@ only what its rules read; this is the only place that knows the document.
 
 It works on the stored JSON payload directly (no library mapper: decoding through it is several
 times slower, and a rebuild of a million events depends on skipping it).
-Personal fields sealed per customer are opened with the keyring the caller
-passes in (no keyring: they read ``[encrypted]``). Values the library's
+Personal fields sealed per customer, and the free text sealed with them
+(``events.personal.TEXT_FIELDS``), are opened with the keyring the caller
+passes in (no keyring: they read ``[encrypted]``; forgotten: ``[forgotten]``),
+in :func:`apply` before any handler reads the payload. Values the library's
 transcoder wrapped (``{"_type_": "datetime_iso", "_data_": "..."}``) are
 unwrapped with :func:`val` where they are read; times stay the exact ISO
 strings the write model stored, so ``show --as-of`` gives the same values as
@@ -33,7 +35,7 @@ from typing import Any
 
 from events.casework import PARTIES
 from events.lifecycle import FINISHED, OPEN, STATUSES
-from events.personal import Keyring, reveal
+from events.personal import TEXT_FIELDS, Keyring, open_text, reveal
 from events.topics import CASE_TOPICS, RECEIVED
 
 Case = dict[str, Any]
@@ -587,6 +589,9 @@ def apply(
     ts = data["timestamp"]
     if type(ts) is dict:
         ts = ts["_data_"]
+    text = TEXT_FIELDS.get(topic)
+    if text is not None:  # the one edge: free text sealed with the customer's key opened here
+        data = open_text(data, text, keyring)
     if topic == RECEIVED:
         return new_case(oid, data, ts, keyring)
     if case is None:

@@ -193,8 +193,9 @@ def test_verify_finds_an_edited_log_line(store: Store) -> None:
     store.new(summary="原始陈述")
     log = store.path / "events.jsonl"
     text = log.read_text("utf-8")
-    assert "原始陈述" in text
-    log.write_text(text.replace("原始陈述", "篡改陈述"), "utf-8")
+    # The summary is sealed (issue 13): edit a plain field of the same line.
+    assert '"severity":"general"' in text and "原始陈述" not in text
+    log.write_text(text.replace('"severity":"general"', '"severity":"major"'), "utf-8")
     r = store.invoke("verify")
     assert r.exit_code == 6
     assert "hash" in r.stdout

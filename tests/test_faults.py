@@ -369,7 +369,8 @@ def _damage_line(store: Path, needle: bytes, replacement: bytes) -> int:
 def test_a_damaged_line_refuses_writes_but_reads_with_a_warning(store: Store) -> None:
     first = store.new(summary="第一个案子")
     second = store.new(customer="李女士", summary="第二个案子")
-    n = _damage_line(store.path, "第一个案子".encode(), "篡改的案子".encode())
+    # The summary is sealed (issue 13): damage a plain field of the first case's receipt.
+    n = _damage_line(store.path, b'"category":"misquote"', b'"category":"misfixed"')
     before = (store.path / "events.jsonl").read_bytes()
     for args in (("note", second, "不能写"), ("note", first, "不能写")):
         r = child(store.path, *args)
@@ -389,7 +390,8 @@ def test_a_damaged_line_refuses_writes_but_reads_with_a_warning(store: Store) ->
 def test_a_damaged_line_found_by_a_reader_building_the_index(store: Store) -> None:
     store.new(summary="第一个案子")
     second = store.new(customer="李女士", summary="第二个案子")
-    n = _damage_line(store.path, "第一个案子".encode(), "篡改的案子".encode())
+    # The summary is sealed (issue 13): damage a plain field of the first case's receipt.
+    n = _damage_line(store.path, b'"category":"misquote"', b'"category":"misfixed"')
     for p in store.path.glob("events.index.sqlite*"):
         p.unlink()
     r = child(store.path, "history", second, "--json")

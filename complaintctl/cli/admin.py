@@ -76,7 +76,11 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
         data["shop"]["preset"] = preset
         data["staff"][obj.actor] = {"tier": 3, "role": "manager", "department": "management"}
         # New stores seal customers' personal data per customer, so `forget` can shred it.
-        data.setdefault("privacy", {"encrypt_personal": True, "retention_days": 1095})
+        # Their cases' free text too (their name and number are typed into notes).
+        data.setdefault(
+            "privacy",
+            {"encrypt_personal": True, "seal_free_text": True, "retention_days": 1095},
+        )
         data["store"] |= store
     desks.probe(store)
     obj.store.mkdir(parents=True, exist_ok=True, mode=0o700)

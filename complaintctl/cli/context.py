@@ -78,6 +78,7 @@ class Ctx:
                 self._app = None
                 app = self._open(self._config)
             app.policy = self._config.policy
+            app.seal_text = self._config.seal_free_text  # a joined desk: the shop's rule
         return self._config
 
     def reload_config(self) -> Config:
@@ -115,6 +116,7 @@ class Ctx:
                     settings=cfg.store,
                     encrypt_personal=cfg.encrypt_personal,
                     key_file=self.key_file,
+                    seal_free_text=cfg.seal_free_text,
                 )
             except OSError as e:
                 raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None

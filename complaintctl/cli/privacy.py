@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -48,7 +48,10 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
 
     CUSTOMER is a name or contact, as for `customer`. Each matching customer's
     key is deleted; their cases, history, statistics and reports stay, the log
-    still verifies, and the personal fields read "[forgotten]" from then on.
+    still verifies, and the personal fields read "[forgotten]" from then on,
+    with the free text of their cases where [privacy] seal_free_text is on.
+    What cannot be erased (an attachment's content, text in plain text, another
+    customer's case naming them, other desks' caches) is listed after.
     Needs the manager role; cannot be undone (unless keys/ was backed up).
 
     \b
@@ -65,17 +68,27 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
         if not click.confirm("Forget them? This cannot be undone", default=False, err=True):
             raise UsageProblem("not confirmed; nothing forgotten")
 
+    def warn(kept: list[dict[str, Any]]) -> None:
+        if not yes:  # asked: say first what stays (with --yes it is printed after)
+            from complaintctl.leftovers import describe
+
+            for item in kept:
+                click.echo(safe(describe(item)), err=True)
+
     app = obj.app()
     try:
         result = forgetting.forget(
-            app, obj.models(), obj.store, customer, obj.actor, show=_show_plan, confirm=confirm
-        )
+            app, obj.models(), obj.store, customer, obj.actor, show=_show_plan, confirm=confirm,
+            shared=(obj.backend or obj.config().backend) != "file", warn=warn,
+        )  # fmt: skip
     except forgetting.NothingToForget as e:
         raise NotFound(str(e)) from None
+    from complaintctl.leftovers import describe
+
     lines = [
         f"forgot customer {d['subject']}: {', '.join(d['cases'])}" for d in result["forgotten"]
-    ]
-    obj.emit(result, safe("\n".join(lines)))
+    ] + [describe(item) for item in result["not_erased"]]
+    obj.emit(result, safe("\n".join(lines), multiline=True))
 
 
 @click.command("purge-candidates")

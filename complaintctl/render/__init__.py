@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from complaintctl.i18n import heading
+from complaintctl.i18n import _, heading
 
 #: The encodings of CSV and TSV output (a spreadsheet on Windows needs one of the last two).
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk")
@@ -40,11 +40,31 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
+#: What the read side puts for a sealed value it cannot open (``events.personal.FORGOTTEN``
+#: and ``SEALED``; written out here: a renderer imports no crypto). JSON keeps them as they
+#: are; what a person reads shows them in the display language.
+PLACEHOLDERS = ("[forgotten]", "[encrypted]")
+
+
+def placeholders(text: str) -> str:
+    """``[forgotten]``/``[encrypted]`` in the display language (also inside joined text)."""
+    if "[" not in text:
+        return text
+    shown = {"[forgotten]": _("[forgotten]"), "[encrypted]": _("[encrypted]")}
+    for p in PLACEHOLDERS:
+        if p in text:
+            text = text.replace(p, shown[p])
+    return text
+
+
 def safe(value: Any, *, multiline: bool = False) -> str:
-    """Text fit for a terminal: nothing a user typed can move the cursor or recolour."""
+    """Text fit for a terminal: nothing a user typed can move the cursor or recolour.
+
+    A sealed value that cannot be opened reads as its placeholder in the display language.
+    """
     if value is None:
         return ""
-    text = value if isinstance(value, str) else str(value)
+    text = placeholders(value if isinstance(value, str) else str(value))
     return (_UNSAFE_MULTILINE if multiline else _UNSAFE).sub(_escape, text)
 
 
