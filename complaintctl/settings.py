@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,14 +22,17 @@ from eventsourcing.application import Application
 
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
+from events.businesstime import check_at, stated
 from events.settings import (
     LOCAL_TABLES,
     ShopSettings,
     in_force,
     is_local,
+    last_change_at,
     leaves,
     load_settings,
     record_changes,
+    settings_at,
     split_key,
     start_settings,
 )
@@ -88,9 +91,14 @@ def current(local: Config, app: Application[UUID]) -> dict[str, Any]:
     return _mapping(local, load_settings(app))
 
 
-def rules_in_force(local: Config, app: Application[UUID]) -> Config:
-    """The desk's config with the store's settings applied: what every command obeys."""
-    agg = load_settings(app)
+def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = None) -> Config:
+    """The desk's config with the store's settings applied: what every command obeys.
+
+    ``at`` (a command's ``--at``): the rules as they stood then, the changes
+    made after it left out, so a back-dated action is checked by the limits,
+    roles and targets of its own time.
+    """
+    agg = load_settings(app) if at is None else settings_at(app, at)
     if agg is None and not joined(local.raw):
         return local
     return parse(_mapping(local, agg))
@@ -117,6 +125,9 @@ def change(
     value is checked as the file is (ConfigError, exit 2); a change to the value
     already in force records nothing.
     """
+    at = stated()
+    if at is not None:  # config set --at: not in the future, not before the latest change
+        check_at(datetime.now(UTC), "config", last_change_at(app))
     now_raw = current(local, app)
     parse(now_raw).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
     now = leaves(plain(now_raw))

@@ -5,8 +5,9 @@ a private ``@event`` method, whose arguments are the stored payload and
 whose body only applies what the rules read later (status, owner, tier,
 category and severity, the decision extensions; the remedy proposals are
 :mod:`events.remedywork`'s): the case document that commands print is the
-read side's fold of the events (``projections.case``). Every event carries ``actor``. Topics are explicit
-(``complaints:<Event>``) so that moving this code never breaks an old log.
+read side's fold of the events (``projections.case``). Every event carries
+``actor``. Topics are explicit (``complaints:<Event>``) so that moving this
+code never breaks an old log.
 The statuses and what each allows are :mod:`events.lifecycle`.
 """
 

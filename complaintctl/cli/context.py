@@ -65,10 +65,12 @@ class Ctx:
         """
         if self._config is None:
             from complaintctl.settings import rules_in_force
+            from events.businesstime import stated
 
             local = self.local_config()
             app = self._open(local)
-            self._config = rules_in_force(local, app)
+            # A back-dated action (--at) obeys the rules in force at its time.
+            self._config = rules_in_force(local, app, at=stated())
             from complaintctl.i18n import config_says
 
             config_says(self._config.language, self._config.names)
@@ -79,6 +81,11 @@ class Ctx:
                 app = self._open(self._config)
             app.policy = self._config.policy
         return self._config
+
+    @property
+    def config_loaded(self) -> bool:
+        """Whether the rules in force were read already in this command."""
+        return self._config is not None
 
     def reload_config(self) -> Config:
         """The rules in force again, after this command changed them."""
