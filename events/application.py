@@ -276,11 +276,13 @@ class ComplaintsApp(Receiving):
                 c.link([o.ref for o in cases if o is not c], name, staff.name)
             to_save: list[Aggregate] = list(cases)
             if g is not None:
-                before = len(g.members)
+                before = list(g.members)
                 g.add([c.ref for c in cases], staff.name)
                 to_save.append(g)
                 size = self.policy.major.group_size
-                to_save += group_major(self._case, size, g, before, cases, staff.name)
+                to_save += group_major(
+                    self._case, self.customer_of, size, g, before, cases, staff.name
+                )
             self.save(*to_save)
             if g is not None and g.version % self.snapshot_every == 0:
                 self._snapshot(g.id)

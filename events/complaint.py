@@ -112,7 +112,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
         self.major_reasons = list(major_reasons)
-        self.major_triggers = ("vip",) if vip else ()
+        self.major_triggers = casework.receipt_triggers(vip, self.major_reasons)
 
     # -- rule helpers ----------------------------------------------------
 

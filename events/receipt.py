@@ -22,12 +22,14 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from events.businesstime import acting_at, check_future, stated
 from events.casestore import CaseStore
-from events.complaint import Complaint
+from events.complaint import Complaint, case_id
 from events.currencies import currency_code
 from events.customers import (
     CustomerFile,
+    customer_file_id,
     customer_files,
     customer_key,
+    customer_of,
     linked_files,
 )
 from events.errors import (
@@ -37,6 +39,7 @@ from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
 from events.numbering import CaseCounter, counter_at, counter_id
+from events.personal import FORGOTTEN, SEALED
 from events.policy import SEVERITIES, StaffMember
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,32 @@ class Receiving(CaseStore):
 
     def customer_file_key(self, new: NewCase) -> str:
         """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
-        key = customer_key(new.customer, new.contact, new.account)
+        return self._pseudonym(customer_key(new.customer, new.contact, new.account))
+
+    def customer_of(self, ref: str) -> str:
+        """Who brought case ``ref``: one name for all the files linked to its customer's.
+
+        Read from the case's ``Received`` event (its customer, contact and account)
+        and the customer files; a case whose customer was forgotten counts as
+        a customer of its own. The group rule counts customers, not cases.
+        """
+        first = next(iter(self.events.get(case_id(ref), lte=1)), None)
+        d = vars(first) if first is not None else {}
+        customer, contact, account = d.get("customer"), d.get("contact"), d.get("account")
+        if not isinstance(customer, str) or not isinstance(contact, str):
+            return f"case:{ref}"
+        if {customer, contact} & {FORGOTTEN, SEALED}:
+            return f"case:{ref}"
+        new = NewCase(customer, contact, "", "", "", account=account)
+        keys = [self.customer_file_key(new)]
+        if account:
+            keys.append(self._pseudonym(customer_key(customer, contact, None)))
+        files = [f for f in (self._load(CustomerFile, customer_file_id(k)) for k in keys) if f]
+        if not files:
+            return f"case:{ref}"
+        return customer_of(files + linked_files(partial(self._load, CustomerFile), files))
+
+    def _pseudonym(self, key: str) -> str:
         return self.keyring.pseudonym(key) if self.keyring is not None else key
 
     # -- receive -------------------------------------------------------------
@@ -173,8 +201,8 @@ class Receiving(CaseStore):
     ) -> list[CustomerFile]:
         """The customer's files: by account (or contact), and with an account by contact too."""
         contact = customer_key(new.customer, new.contact, None) if new.account else None
-        if contact is not None and self.keyring is not None:
-            contact = self.keyring.pseudonym(contact)
+        if contact is not None:
+            contact = self._pseudonym(contact)
         load = partial(self._load, CustomerFile)
         return customer_files(
             load, self.customer_file_key(new), contact, new.customer, actor, known
