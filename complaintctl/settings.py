@@ -11,11 +11,12 @@ saved: the store never holds rules a desk cannot read.
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -25,7 +26,9 @@ from complaintctl.errors import NotFound, UsageProblem
 from events.businesstime import check_at, stated
 from events.settings import (
     LOCAL_TABLES,
+    SETTINGS_ID,
     ShopSettings,
+    apply_change,
     in_force,
     is_local,
     last_change_at,
@@ -36,6 +39,10 @@ from events.settings import (
     split_key,
     start_settings,
 )
+
+if TYPE_CHECKING:  # the read side is imported where it is used (cold start)
+    from projections.sla import Era
+    from projections.source import EventSource
 
 #: The rule a non-manager's ``config set`` is refused by (exit 4).
 RULE = "settings-need-manager"
@@ -102,6 +109,41 @@ def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = 
     if agg is None and not joined(local.raw):
         return local
     return parse(_mapping(local, agg))
+
+
+def rule_eras(local: Config, source: EventSource) -> tuple[Config | None, list[Era]]:
+    """The rules in force now and, if the shop ever changed them, as they were before.
+
+    Read from the settings' own events at their business time (``config set
+    --at``), for the read side's SLA clocks (:class:`projections.sla.Clock`):
+    each era is the rules in force until a change, oldest first. None for the
+    rules now when no change was ever made (the desk's config holds).
+    """
+    from projections.case import val
+
+    rules: dict[str, Any] | None = None
+    changes: list[tuple[datetime, str, Any]] = []
+    for ev in source.aggregate(SETTINGS_ID):
+        data = ev["data"]
+        if ev["topic"] == "complaints:SettingsStarted":
+            rules = data["rules"]
+        elif ev["topic"] == "complaints:SettingChanged":
+            when = datetime.fromisoformat(val(data["timestamp"]))
+            changes.append((when, data["key"], data.get("value")))
+    if rules is None and not changes:
+        return None, []
+    mapping = {**(rules or {}), **local.raw} if joined(local.raw) else copy.deepcopy(local.raw)
+    eras: list[Era] = []
+    for n, (when, key, value) in enumerate(changes):
+        if n == 0 or when != changes[n - 1][0]:
+            try:
+                cfg = parse(mapping)
+            except ConfigError:  # the desk's file was edited since: that era is unknown
+                pass
+            else:
+                eras.append((when, cfg.policy, cfg.read))
+        apply_change(mapping, key, value)
+    return parse(mapping), eras
 
 
 def _check_key(key: str) -> str:

@@ -143,3 +143,30 @@ def test_a_back_dated_action_obeys_the_rules_in_force_then(any_store: Store) -> 
     # Now (no --at) the changed rules hold.
     s.refused("escalate", late, "--tier", "3", "--reason", "x", actor=DIRECTOR,
               rule="tier-3-needs-supervisor")  # fmt: skip
+
+
+def test_sla_clocks_use_the_targets_in_force_when_each_case_was_received(
+    any_store: Store,
+) -> None:
+    """The reply target went from 24 h to 48 h on day 2: day 1's case was late at 30 h."""
+    s = any_store
+    t0 = ago(days=8)  # the old case's 168 h are up a day ago; the new one's 240 h are not
+    change = t0 + timedelta(days=1)
+    old = s.new("--at", iso(t0))
+    s.ok("config", "set", "reply.hours", "48", "--at", iso(change), actor=MANAGER)
+    s.ok("config", "set", "reply.resolve_hours", "240", "--at", iso(change), actor=MANAGER)
+    new = s.new("--at", iso(change + timedelta(hours=1)), customer="李女士", contact="137")
+    s.ok("ack", old, "--at", iso(t0 + timedelta(hours=30)))
+    s.ok("ack", new, "--at", iso(change + timedelta(hours=31)))
+    for ref, at in ((old, t0 + timedelta(hours=31)), (new, change + timedelta(hours=32))):
+        s.ok("contact", ref, "--outcome", "reached", "--at", iso(at))  # the promise kept
+    assert s.json("sla", old)["acknowledged_within_target"] is False  # 30 h > 24 h then
+    assert s.json("sla", new)["acknowledged_within_target"] is True  # 30 h < 48 h now
+    # Resolution: 168 h from receipt for the old case (late now), 240 h for the new one.
+    late = {c["ref"]: c["deadline"] for c in s.json("overdue")["overdue"]}
+    assert late == {old: "resolve"}
+    due = {d["kind"]: utc(d["due"]) for d in s.json("sla", old)["overdue"]}
+    assert due == {"resolve": t0 + timedelta(hours=168)}
+    # A later change back to 24 h does not make the second case late after the fact.
+    s.ok("config", "set", "reply.hours", "24", actor=MANAGER)
+    assert s.json("sla", new)["acknowledged_within_target"] is True

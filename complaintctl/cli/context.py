@@ -181,7 +181,17 @@ class Ctx:
                 app = self.app()
                 keyring, clock = app.keyring, app.clock
             source = self.source()  # after the application: on PostgreSQL it makes the tables
-            rm = ReadModels(source, self.store, cfg.policy, cfg.read, clock=clock, keyring=keyring)
+            from complaintctl.settings import rule_eras
+            from complaintctl.sources import app_source
+
+            # The read side runs on the rules in force now (a back-dated command's own
+            # checks used those of its --at), and the older cases on their own time's.
+            settings_from = app_source(self._app) if self._app is not None else source
+            now_rules, eras = rule_eras(self.local_config(), settings_from)
+            cfg = now_rules or cfg
+            rm = ReadModels(
+                source, self.store, cfg.policy, cfg.read, clock=clock, keyring=keyring, eras=eras
+            )
             click.get_current_context().call_on_close(rm.close)
             refresh_after_forgets(keyring, self.store, rm.rebuild)  # forgotten on another desk
             self._models = rm
