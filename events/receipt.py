@@ -134,6 +134,7 @@ class Receiving(CaseStore):
         counter: CaseCounter,
         files: list[CustomerFile],
         now: datetime,
+        known: dict[UUID, CustomerFile] | None = None,
     ) -> Complaint:
         """Number a checked complaint, flag it major if the rules match, file it (in every
         file of the customer: by account and by contact)."""
@@ -142,7 +143,12 @@ class Receiving(CaseStore):
             new = replace(new, currency=currency_code(new.currency))
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        load = partial(self._load, CustomerFile)
+        # An import's files, saved with the batch, are read as this batch left them.
+        batch = known or {}
+
+        def load(fid: UUID) -> CustomerFile | None:
+            return batch.get(fid) or self._load(CustomerFile, fid)
+
         reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
         if reasons:
             severity, severity_by = "major", "rule"
@@ -261,7 +267,7 @@ class Receiving(CaseStore):
                     continue
                 mine = self._customer_files(row.new, staff.name, files)
                 with acting_at(self.received_time(row.new)):
-                    case = self._new_case(row.new, staff, counter, mine, self.now())
+                    case = self._new_case(row.new, staff, counter, mine, self.now(), files)
                 new_aggregates.append(case)
                 new_aggregates.append(
                     ImportedRow(

@@ -8,6 +8,7 @@ case keeps, once.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from conftest import DIRECTOR, Store
@@ -67,3 +68,23 @@ def test_a_media_threat_at_receipt_is_kept_once(any_store: Store) -> None:
     assert reasons(s, ref) == ["threat of media exposure", "称要找电视台"]
     show = s.ok("show", ref).stdout
     assert show.count("threat of media exposure") == 1
+
+
+def test_one_import_sees_the_chain_it_makes(any_store: Store, tmp_path: Path) -> None:
+    s = any_store
+    rows = tmp_path / "paper-log.csv"
+    rows.write_text(
+        "customer,contact,account,channel,category,summary\n"
+        f"王先生,{X},,phone,misquote,报价错误\n"
+        f"王先生,{X},{PLATE},phone,misquote,报价错误\n"
+        f"王先生,{Y},{PLATE},phone,misquote,报价错误\n"
+        f"王先生,{Y},,phone,misquote,报价错误\n",
+        "utf-8",
+    )
+    refs = [c["ref"] for c in s.json("import", str(rows))["cases"]]
+    assert [reasons(s, r) for r in refs] == [
+        [],
+        [],
+        ["complaint 3 of this customer within 90 days"],
+        ["complaint 4 of this customer within 90 days"],
+    ]
