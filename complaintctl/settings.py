@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # the read side is imported where it is used (cold start)
     from projections.sla import Era
     from projections.source import EventSource
 
+#: The tables the SLA clock reads (calendar, reply and resolve targets, follow-ups).
+CLOCK_TABLES = ("shop", "reply", "calendar")
 #: The rule a non-manager's ``config set`` is refused by (exit 4).
 RULE = "settings-need-manager"
 #: Shown instead of a password, wherever a setting is printed.
@@ -111,13 +113,13 @@ def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = 
     return parse(_mapping(local, agg))
 
 
-def rule_eras(local: Config, source: EventSource) -> tuple[Config | None, list[Era]]:
-    """The rules in force now and, if the shop ever changed them, as they were before.
+def rule_eras(local: Config, source: EventSource) -> list[Era]:
+    """The rules as they were before each change the shop made to what the SLA clock reads.
 
     Read from the settings' own events at their business time (``config set
     --at``), for the read side's SLA clocks (:class:`projections.sla.Clock`):
-    each era is the rules in force until a change, oldest first. None for the
-    rules now when no change was ever made (the desk's config holds).
+    each era is the rules in force until a change, oldest first (none: the
+    rules now have always held).
     """
     from projections.case import val
 
@@ -130,12 +132,14 @@ def rule_eras(local: Config, source: EventSource) -> tuple[Config | None, list[E
         elif ev["topic"] == "complaints:SettingChanged":
             when = datetime.fromisoformat(val(data["timestamp"]))
             changes.append((when, data["key"], data.get("value")))
-    if rules is None and not changes:
-        return None, []
-    mapping = {**(rules or {}), **local.raw} if joined(local.raw) else copy.deepcopy(local.raw)
+    if not changes:
+        return []
+    base = {**(rules or {}), **local.raw} if joined(local.raw) else local.raw
+    mapping = copy.deepcopy(base)
     eras: list[Era] = []
-    for n, (when, key, value) in enumerate(changes):
-        if n == 0 or when != changes[n - 1][0]:
+    for when, key, value in changes:
+        # Only a change of what the clock reads starts an era (a new staff member does not).
+        if split_key(key)[0] in CLOCK_TABLES and (not eras or eras[-1][0] != when):
             try:
                 cfg = parse(mapping)
             except ConfigError:  # the desk's file was edited since: that era is unknown
@@ -143,7 +147,7 @@ def rule_eras(local: Config, source: EventSource) -> tuple[Config | None, list[E
             else:
                 eras.append((when, cfg.policy, cfg.read))
         apply_change(mapping, key, value)
-    return parse(mapping), eras
+    return eras
 
 
 def _check_key(key: str) -> str:

@@ -171,6 +171,9 @@ class Ctx:
         """The read models of the store (opened once per command, closed with it)."""
         if self._models is None:
             from complaintctl.keyring import refresh_after_forgets
+            from complaintctl.settings import rule_eras, rules_in_force
+            from complaintctl.sources import app_source
+            from events.businesstime import stated
             from projections.models import ReadModels
 
             cfg = self.config()
@@ -181,14 +184,12 @@ class Ctx:
                 app = self.app()
                 keyring, clock = app.keyring, app.clock
             source = self.source()  # after the application: on PostgreSQL it makes the tables
-            from complaintctl.settings import rule_eras
-            from complaintctl.sources import app_source
-
             # The read side runs on the rules in force now (a back-dated command's own
             # checks used those of its --at), and the older cases on their own time's.
+            if stated() is not None and self._app is not None:
+                cfg = rules_in_force(self.local_config(), self._app)
             settings_from = app_source(self._app) if self._app is not None else source
-            now_rules, eras = rule_eras(self.local_config(), settings_from)
-            cfg = now_rules or cfg
+            eras = rule_eras(self.local_config(), settings_from)
             rm = ReadModels(
                 source, self.store, cfg.policy, cfg.read, clock=clock, keyring=keyring, eras=eras
             )
