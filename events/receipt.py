@@ -62,9 +62,15 @@ class Receiving(CaseStore):
             # A customer's further file (by contact) has no name to seal: no key of its own.
             self.keyring.create_keys([f.key for f in files if f.customer])
 
-    def customer_file_key(self, new: NewCase) -> str:
-        """The customer file's key: with a keyring a keyed hash, so no contact is in the log."""
-        return self._pseudonym(customer_key(new.customer, new.contact, new.account))
+    def _file_keys(
+        self, customer: str, contact: str, account: str | None
+    ) -> tuple[str, str | None]:
+        """A case's customer file keys: by account (or contact), and with an account by
+        contact too (None without one); with a keyring keyed hashes, so no contact is in
+        the log."""
+        key = self._pseudonym(customer_key(customer, contact, account))
+        by_contact = self._pseudonym(customer_key(customer, contact, None)) if account else None
+        return key, by_contact
 
     def customer_of(self, ref: str) -> str:
         """Who brought case ``ref``: one name for all the files linked to its customer's.
@@ -80,10 +86,7 @@ class Receiving(CaseStore):
             return f"case:{ref}"
         if {customer, contact} & {FORGOTTEN, SEALED}:
             return f"case:{ref}"
-        new = NewCase(customer, contact, "", "", "", account=account)
-        keys = [self.customer_file_key(new)]
-        if account:
-            keys.append(self._pseudonym(customer_key(customer, contact, None)))
+        keys = [k for k in self._file_keys(customer, contact, account) if k is not None]
         files = [f for f in (self._load(CustomerFile, customer_file_id(k)) for k in keys) if f]
         if not files:
             return f"case:{ref}"
@@ -206,13 +209,9 @@ class Receiving(CaseStore):
         self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
     ) -> list[CustomerFile]:
         """The customer's files: by account (or contact), and with an account by contact too."""
-        contact = customer_key(new.customer, new.contact, None) if new.account else None
-        if contact is not None:
-            contact = self._pseudonym(contact)
+        key, contact = self._file_keys(new.customer, new.contact, new.account)
         load = partial(self._load, CustomerFile)
-        return customer_files(
-            load, self.customer_file_key(new), contact, new.customer, actor, known
-        )
+        return customer_files(load, key, contact, new.customer, actor, known)
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
         if counter.version // self.snapshot_every != before // self.snapshot_every:
