@@ -206,7 +206,11 @@ def _payload_keys() -> list[str]:
     keys: set[str] = set()
     for obj in vars(Complaint).values():
         if inspect.isclass(obj) and issubclass(obj, Complaint.Event):
-            keys.update(getattr(obj, "__annotations__", {}))
+            # An event class of events.casework or events.remedywork is redefined in
+            # Complaint: its fields are its own class's, further up.
+            for cls in obj.__mro__:
+                if cls.__module__.startswith("events."):
+                    keys.update(vars(cls).get("__annotations__", {}))
     return sorted(keys - {"actor"})
 
 

@@ -11,29 +11,41 @@ saved: the store never holds rules a desk cannot read.
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import Application
 
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
+from events.businesstime import check_at, stated
 from events.settings import (
     LOCAL_TABLES,
+    SETTINGS_ID,
     ShopSettings,
+    apply_change,
     in_force,
     is_local,
+    last_change_at,
     leaves,
     load_settings,
     record_changes,
+    settings_at,
     split_key,
     start_settings,
 )
 
+if TYPE_CHECKING:  # the read side is imported where it is used (cold start)
+    from projections.sla import Era
+    from projections.source import EventSource
+
+#: The tables the SLA clock reads (calendar, reply and resolve targets, follow-ups).
+CLOCK_TABLES = ("shop", "reply", "calendar")
 #: The rule a non-manager's ``config set`` is refused by (exit 4).
 RULE = "settings-need-manager"
 #: Shown instead of a password, wherever a setting is printed.
@@ -88,12 +100,54 @@ def current(local: Config, app: Application[UUID]) -> dict[str, Any]:
     return _mapping(local, load_settings(app))
 
 
-def rules_in_force(local: Config, app: Application[UUID]) -> Config:
-    """The desk's config with the store's settings applied: what every command obeys."""
-    agg = load_settings(app)
+def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = None) -> Config:
+    """The desk's config with the store's settings applied: what every command obeys.
+
+    ``at`` (a command's ``--at``): the rules as they stood then, the changes
+    made after it left out, so a back-dated action is checked by the limits,
+    roles and targets of its own time.
+    """
+    agg = load_settings(app) if at is None else settings_at(app, at)
     if agg is None and not joined(local.raw):
         return local
     return parse(_mapping(local, agg))
+
+
+def rule_eras(local: Config, source: EventSource) -> list[Era]:
+    """The rules as they were before each change the shop made to what the SLA clock reads.
+
+    Read from the settings' own events at their business time (``config set
+    --at``), for the read side's SLA clocks (:class:`projections.sla.Clock`):
+    each era is the rules in force until a change, oldest first (none: the
+    rules now have always held).
+    """
+    from projections.case import val
+
+    rules: dict[str, Any] | None = None
+    changes: list[tuple[datetime, str, Any]] = []
+    for ev in source.aggregate(SETTINGS_ID):
+        data = ev["data"]
+        if ev["topic"] == "complaints:SettingsStarted":
+            rules = data["rules"]
+        elif ev["topic"] == "complaints:SettingChanged":
+            when = datetime.fromisoformat(val(data["timestamp"]))
+            changes.append((when, data["key"], data.get("value")))
+    if not changes:
+        return []
+    base = {**(rules or {}), **local.raw} if joined(local.raw) else local.raw
+    mapping = copy.deepcopy(base)
+    eras: list[Era] = []
+    for when, key, value in changes:
+        # Only a change of what the clock reads starts an era (a new staff member does not).
+        if split_key(key)[0] in CLOCK_TABLES and (not eras or eras[-1][0] != when):
+            try:
+                cfg = parse(mapping)
+            except ConfigError:  # the desk's file was edited since: that era is unknown
+                pass
+            else:
+                eras.append((when, cfg.policy, cfg.read))
+        apply_change(mapping, key, value)
+    return eras
 
 
 def _check_key(key: str) -> str:
@@ -117,6 +171,9 @@ def change(
     value is checked as the file is (ConfigError, exit 2); a change to the value
     already in force records nothing.
     """
+    at = stated()
+    if at is not None:  # config set --at: not in the future, not before the latest change
+        check_at(datetime.now(UTC), "config", last_change_at(app))
     now_raw = current(local, app)
     parse(now_raw).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
     now = leaves(plain(now_raw))

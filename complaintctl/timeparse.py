@@ -13,6 +13,22 @@ _RELATIVE = re.compile(r"^([+-])(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def relative(text: str) -> timedelta | None:
+    """How far from "now" a relative TIME is (``+24h``, ``-2d``, ``now``); None for any other."""
+    s = text.strip().lower()
+    if s == "now":
+        return timedelta(0)
+    m = _RELATIVE.match(s)
+    if not m:
+        return None
+    sign, amount, unit = m.groups()
+    try:
+        delta = timedelta(**{_UNITS[unit]: int(amount)})
+    except OverflowError:
+        return None  # parse_time says "out of range"
+    return delta if sign == "+" else -delta
+
+
 def parse_time(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     """Parse TIME; raise ValueError with a message a person understands."""
     s = text.strip()

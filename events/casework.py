@@ -35,6 +35,23 @@ PARTIES = ("consumer-association", "regulator")
 ROUTES = ("arbitration", "court", "consumer-association", "regulator-mediation")
 #: What can make a case major after receipt (``trigger`` of ``MajorTriggered``).
 TRIGGERS = ("vip", "influential", "media-threat", "passed-around", "group", "outside-party")
+#: The reasons the major rules give at receipt for a person's trigger (``events.intake``):
+#: a case received with one has that trigger already, so a later ``classify`` with the
+#: same flag neither repeats the reason nor records it again.
+VIP_REASON = "VIP customer"
+MEDIA_REASON = "threat of media exposure"
+INFLUENTIAL_REASON = "influential customer ({type})"
+
+
+def receipt_triggers(vip: bool, reasons: list[str]) -> tuple[str, ...]:
+    """The triggers a case has from its receipt: its VIP flag and its reasons' kinds."""
+    found = {"vip"} if vip or VIP_REASON in reasons else set()
+    if MEDIA_REASON in reasons:
+        found.add("media-threat")
+    prefix = INFLUENTIAL_REASON.split("{", 1)[0]
+    if any(r.startswith(prefix) for r in reasons):
+        found.add("influential")
+    return tuple(t for t in TRIGGERS if t in found)
 
 
 class ExternalPartyInvolved(Aggregate.Event):

@@ -3,10 +3,11 @@
 Public methods check the rules (raising :class:`RuleRefused`) and then call
 a private ``@event`` method, whose arguments are the stored payload and
 whose body only applies what the rules read later (status, owner, tier,
-category and severity, the remedy proposals, the decision extensions): the
-case document that commands print is the read side's fold of the events
-(``projections.case``). Every event carries ``actor``. Topics are explicit
-(``complaints:<Event>``) so that moving this code never breaks an old log.
+category and severity, the decision extensions; the remedy proposals are
+:mod:`events.remedywork`'s): the case document that commands print is the
+read side's fold of the events (``projections.case``). Every event carries
+``actor``. Topics are explicit (``complaints:<Event>``) so that moving this
+code never breaks an old log.
 The statuses and what each allows are :mod:`events.lifecycle`.
 """
 
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from events import casework, remedies
+from events import casework, remedies, remedywork
 from events.businesstime import event_time
 from events.casework import CaseWork
 from events.errors import InvalidInput, RuleRefused
@@ -34,13 +35,14 @@ from events.policy import (
     FOLLOWUP_OUTCOMES,
     SEVERITIES,
     TIERS,
-    Policy,
     StaffMember,
 )
+from events.remedywork import RemedyWork
 
 
-class Complaint(CaseWork, Aggregate):
-    """A customer complaint from receipt to archive (events around it: ``CaseWork``)."""
+class Complaint(CaseWork, RemedyWork, Aggregate):
+    """A customer complaint from receipt to archive (events around it: ``CaseWork``;
+    its remedy proposals: ``RemedyWork``)."""
 
     TOPIC = "complaints:Complaint"
     #: What the remedy rules read of the assessment (class defaults: older snapshots lack them).
@@ -59,6 +61,10 @@ class Complaint(CaseWork, Aggregate):
     MajorTriggered = casework.MajorTriggered
     LossRecorded = remedies.LossRecorded
     RemedyPartAdded = remedies.RemedyPartAdded
+    RemedyProposed = remedywork.RemedyProposed
+    RemedyApproved = remedywork.RemedyApproved
+    RemedyAccepted = remedywork.RemedyAccepted
+    RemedyRejected = remedywork.RemedyRejected
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -106,7 +112,7 @@ class Complaint(CaseWork, Aggregate):
         self.decision_extensions = 0
         self.proposals: list[dict[str, Any]] = []
         self.major_reasons = list(major_reasons)
-        self.major_triggers = ("vip",) if vip else ()
+        self.major_triggers = casework.receipt_triggers(vip, self.major_reasons)
 
     # -- rule helpers ----------------------------------------------------
 
@@ -114,13 +120,6 @@ class Complaint(CaseWork, Aggregate):
         """Refuse an action the case's status does not take (the lifecycle order)."""
         if action not in ALLOWED[self.status]:
             raise refuse_status(action, self.status)
-
-    @property
-    def pending_proposal(self) -> dict[str, Any] | None:
-        for p in reversed(self.proposals):
-            if p["state"] == "pending":
-                return cast(dict[str, Any], p)
-        return None
 
     # -- acknowledge -----------------------------------------------------
 
@@ -329,106 +328,6 @@ class Complaint(CaseWork, Aggregate):
     @event("Deescalated", topic="complaints:Deescalated")
     def _deescalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
-
-    # -- remedy (the money rules: events.remedies) ---------------------------
-
-    def propose(
-        self,
-        kind: str,
-        amount: Decimal | None,
-        currency: str | None,
-        detail: str | None,
-        staff: StaffMember,
-        policy: Policy,
-        mode: str | None = None,
-        override_reason: str | None = None,
-    ) -> None:
-        """A new proposal, or (``mode``) one more part or option of the open one, or a new one
-        replacing it; the whole proposal is checked against the limits and the loss."""
-        self.check_allowed("propose")
-        new = remedies.part(kind, amount, currency, detail)
-        case = (self.proposals, self.valid, self.loss)
-        event, args = remedies.plan(*case, mode, new, staff, policy, override_reason)
-        if event == "new":
-            self._remedy_proposed(**args)
-        else:
-            self.trigger_event(type(self).RemedyPartAdded, **args)
-
-    @event("RemedyProposed", topic="complaints:RemedyProposed")
-    def _remedy_proposed(
-        self,
-        proposal: int,
-        kind: str,
-        amount: Decimal | None,
-        currency: str | None,
-        detail: str | None,
-        proposer_tier: int,
-        needs_approval: bool,
-        required_tier: int | None,
-        supersedes: int | None,
-        actor: str,
-        override: str | None = None,
-        override_reason: str | None = None,
-    ) -> None:
-        for p in self.proposals:
-            if p["state"] == "pending":
-                p["state"] = "superseded"
-        self.proposals.append(
-            {
-                "number": proposal,
-                "proposer_tier": proposer_tier,
-                "needs_approval": needs_approval,
-                "required_tier": required_tier,
-                "approved_by": None,
-                "approver_tier": None,
-                "state": "pending",
-                "options": [[remedies.part(kind, amount, currency, detail)]],
-            }
-        )
-        self.status = "awaiting_customer"
-
-    def _require_pending(self, rule: str) -> dict[str, Any]:
-        p = self.pending_proposal
-        if p is None:
-            raise RuleRefused(rule, f"{self.ref} has no pending remedy proposal")
-        return p
-
-    def approve(self, staff: StaffMember) -> None:
-        """The whole proposal (all parts, all options) above the proposer's limit needs
-        someone of a higher tier whose own limit covers it."""
-        self.check_allowed("approve")
-        p = self._require_pending("approval-needs-pending-proposal")
-        remedies.check_approval(p, staff)
-        self._remedy_approved(proposal=p["number"], approver_tier=staff.tier, actor=staff.name)
-
-    @event("RemedyApproved", topic="complaints:RemedyApproved")
-    def _remedy_approved(self, proposal: int, approver_tier: int, actor: str) -> None:
-        p = self.proposals[proposal - 1]
-        p["approved_by"], p["approver_tier"] = actor, approver_tier
-
-    def accept(self, reason: str | None, actor: str, option: int | None = None) -> None:
-        """The customer takes the open proposal; with alternatives, the one they chose."""
-        self.check_allowed("accept")
-        p = self._require_pending("acceptance-needs-pending-proposal")
-        chosen = remedies.check_acceptance(p, option)
-        self._remedy_accepted(proposal=p["number"], reason=reason, actor=actor, option=chosen)
-
-    @event("RemedyAccepted", topic="complaints:RemedyAccepted")
-    def _remedy_accepted(
-        self, proposal: int, reason: str | None, actor: str, option: int | None = None
-    ) -> None:
-        self.proposals[proposal - 1]["state"] = "accepted"
-        self.status = "in_progress"
-
-    def reject(self, reason: str | None, actor: str) -> None:
-        self.check_allowed("reject")
-        p = self._require_pending("rejection-needs-pending-proposal")
-        self._remedy_rejected(proposal=p["number"], reason=reason, actor=actor)
-
-    @event("RemedyRejected", topic="complaints:RemedyRejected")
-    def _remedy_rejected(self, proposal: int, reason: str | None, actor: str) -> None:
-        self.proposals[proposal - 1]["state"] = "rejected"
-        self.status = "in_progress"
 
     # -- resolve, follow up, close -----------------------------------------
 

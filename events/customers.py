@@ -2,7 +2,8 @@
 
 A case is filed under its customer key (account, else contact) and, when it has an
 account, under its contact as well: the same contact or the same account is the
-same person, so a plate given once does not split a customer in two.
+same person, so a plate given once does not split a customer in two, and the
+files linked through any chain of cases are one customer (:func:`linked_files`).
 
 Kept in the write model (not a projection) because the rule that flags the
 Nth complaint within M days must see it at the moment the case is received,
@@ -132,9 +133,27 @@ def customer_files(
 
 
 def linked_files(load: Loader, files: list[CustomerFile]) -> list[CustomerFile]:
-    """The files one link away (a contact's file names the account's, and back): only read,
-    for the repeat rule, so a plate given once links calls made with and without it."""
-    mine = {f.key for f in files}
-    keys = {k for f in files for k in f.linked_keys()} - mine
-    loaded = (load(customer_file_id(k)) for k in sorted(keys))
-    return [f for f in loaded if f is not None]
+    """Every file linked to these, through any chain of links (a contact's file names the
+    account's, and back): only read, for the repeat rule and the group rule.
+
+    The same contact or the same account is the same person, however far apart:
+    case 1 by contact X, case 2 by X with account P, case 3 by account P with
+    contact Y, case 4 by Y alone are one customer's four cases.
+    """
+    seen = {f.key for f in files}
+    todo = sorted({k for f in files for k in f.linked_keys()} - seen)
+    out: list[CustomerFile] = []
+    while todo:
+        key = todo.pop()
+        seen.add(key)
+        f = load(customer_file_id(key))
+        if f is None:
+            continue
+        out.append(f)
+        todo += sorted(f.linked_keys() - seen - set(todo))
+    return out
+
+
+def customer_of(files: list[CustomerFile]) -> str:
+    """One name for the person behind a case's files and all files linked to them."""
+    return min(f.key for f in files)

@@ -47,23 +47,30 @@ class CaseGroup(Aggregate):
 
 def group_major(
     load: Callable[[str], Complaint],
+    customer_of: Callable[[str], str],
     size: int | None,
     group: CaseGroup,
-    before: int,
+    before: list[str],
     cases: list[Complaint],
     actor: str,
 ) -> list[Complaint]:
-    """A group complaint of ``size`` cases or more makes each of its cases major.
+    """A group complaint of ``size`` customers or more makes each of its cases major.
 
-    The cases of this link are flagged; when the group has just reached the size,
-    its earlier members too (loaded here, returned to be saved in the same batch).
+    Customers, not cases: two cases of one person (the same contact or account,
+    through any chain: ``customer_of``) count once. The cases of this link are
+    flagged; when the group has just reached the size, its earlier members
+    (``before``) too (loaded here, returned to be saved in the same batch).
     """
-    if size is None or len(group.members) < size:
+    if size is None:
         return []
-    reason = f"group complaint {group.name}: {len(group.members)} customers"
+    who = {r: customer_of(r) for r in group.members}
+    customers = len(set(who.values()))
+    if customers < size:
+        return []
+    reason = f"group complaint {group.name}: {customers} customers"
     for c in cases:
         c.trigger_major("group", reason, actor)
-    if before >= size:
+    if len({who[r] for r in before}) >= size:
         return []
     mine = {c.ref for c in cases}
     earlier = [load(r) for r in group.members if r not in mine]

@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from events.application import ComplaintsApp
+from events.businesstime import check_at
 from events.errors import InvalidInput
 from events.handover import Handover
 
@@ -27,6 +28,7 @@ def record_handover(
     if not shift.strip():
         raise InvalidInput("a handover needs a shift name")
     staff = app.policy.writer(actor)
+    check_at(app.clock(), "the handover", None)  # --at: not in the future
     h = Handover(shift=shift, note=note, items=items, actor=staff.name)
     app.save(h)
     return {"id": str(h.id), "shift": shift, "recorded_by": staff.name, "items": len(items)}
@@ -45,6 +47,7 @@ def accept_handover(app: ComplaintsApp, handover_id: str, actor: str) -> dict[st
         raise HandoverNotFound(handover_id) from None
     if not isinstance(h, Handover):
         raise HandoverNotFound(handover_id)
+    check_at(app.clock(), f"handover {handover_id}", h.modified_on)
     h.accept(staff.name)
     app.save(h)
     return {"id": str(h.id), "shift": h.shift, "accepted_by": staff.name}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from events.casework import INFLUENTIAL_REASON, MEDIA_REASON, VIP_REASON
 from events.customers import CustomerFile, count_since
 from events.policy import Policy
 
@@ -58,11 +59,11 @@ def major_reasons(
     rules = policy.major
     reasons: list[str] = []
     if new.vip or new.customer in rules.vip_customers:
-        reasons.append("VIP customer")
+        reasons.append(VIP_REASON)
     if new.customer_type and new.customer_type in rules.influential_types:
-        reasons.append(f"influential customer ({new.customer_type})")
+        reasons.append(INFLUENTIAL_REASON.format(type=new.customer_type))
     if new.media_threat:
-        reasons.append("threat of media exposure")
+        reasons.append(MEDIA_REASON)
     if new.channel in rules.channels:
         reasons.append(f"channel {new.channel}")
     threshold = rules.demand_threshold

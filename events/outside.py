@@ -11,6 +11,7 @@ rules are the aggregate's (:mod:`events.casework`).
 from __future__ import annotations
 
 from events.application import ComplaintsApp
+from events.casework import INFLUENTIAL_REASON, MEDIA_REASON
 from events.complaint import Complaint
 from events.errors import InvalidInput, RuleRefused
 from events.policy import StaffMember
@@ -78,11 +79,10 @@ def mark_major(
         fired = [
             classified,
             vip and c.trigger_major("vip", f"VIP customer (by {s.name}{said})", s.name),
-            media_threat
-            and c.trigger_major("media-threat", f"threat of media exposure{said}", s.name),
+            media_threat and c.trigger_major("media-threat", f"{MEDIA_REASON}{said}", s.name),
             customer_type is not None
             and c.trigger_major(
-                "influential", f"influential customer ({customer_type}){said}", s.name
+                "influential", INFLUENTIAL_REASON.format(type=customer_type) + said, s.name
             ),
         ]
         if not any(fired):

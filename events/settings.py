@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
+from events.businesstime import event_time
 from events.complaint import NAMESPACE
 from events.errors import ConcurrentChange
 
@@ -96,6 +98,7 @@ class ShopSettings(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:ShopSettings.Event"
+        create_timestamp = staticmethod(event_time)  # the business time (config set --at)
 
     @staticmethod
     def create_id() -> UUID:
@@ -129,6 +132,35 @@ def load_settings(app: Application[UUID]) -> ShopSettings | None:
         return None
     assert isinstance(agg, ShopSettings)
     return agg
+
+
+def settings_at(app: Application[UUID], at: datetime) -> ShopSettings | None:
+    """The settings as they stood at ``at``: the starting rules and the changes made by then.
+
+    A change's time is its event's (``config set --at`` states it); the
+    starting rules hold from the first, whenever they were recorded.
+    """
+    agg: Any = None
+    for ev in cast(Iterable[Any], app.events.get(SETTINGS_ID)):
+        if agg is not None and ev.timestamp > at:
+            break
+        agg = ev.mutate(agg)
+    assert agg is None or isinstance(agg, ShopSettings)
+    return agg
+
+
+def last_change_at(app: Application[UUID]) -> datetime | None:
+    """When the latest rule change happened (None: none yet; the starting rules always held).
+
+    A back-dated change (``config set --at``) may not come before it, so the
+    changes stay in the order of their times and :func:`settings_at` can stop
+    at the first one after the time asked for.
+    """
+    last = app.recorder.select_events(SETTINGS_ID, desc=True, limit=1)
+    if not last:
+        return None
+    ev: Any = app.mapper.to_domain_event(last[0])
+    return None if ev.originator_version == 1 else cast(datetime, ev.timestamp)
 
 
 def changes_in_force(app: Application[UUID]) -> list[tuple[str, Any]]:

@@ -105,20 +105,23 @@ class AuditLog(ReadModel):
         Events typed in later with an earlier ``--at`` are left out, though
         their business time is before ``at``: the auditor's question is what
         the store said, not what had happened. CaseNotFound (exit 3) if the
-        case was not recorded by then.
+        case was not recorded by then. Reads the case's own events only; their
+        recorded time is the payload's (:func:`projections.source.recorded_at`),
+        on every backend.
         """
         name = ref.strip().upper()
-        wanted = str(case_id(name))
+        oid = case_id(name)
         hi = at.astimezone(UTC).isoformat()
         keyring = self.keyring
         state: Case | None = None
-        for batch, _cp in self.source.read(Checkpoint()):
-            for ev in batch:
-                if ev["originator_id"] != wanted or ev["topic"] not in CASE_TOPICS:
-                    continue
-                if _utc(ev["recorded_at"]) > hi:
-                    continue
-                state = apply(state, ev["topic"], ev["data"], wanted, ev["version"], keyring)
+        # The case's own events (the store's index), not a pass over the whole log.
+        for ev in self.source.aggregate(oid):
+            if ev["topic"] not in CASE_TOPICS:
+                continue
+            recorded = ev.get("recorded_at")
+            if recorded is None or _utc(recorded) > hi:
+                continue
+            state = apply(state, ev["topic"], ev["data"], str(oid), ev["version"], keyring)
         if state is None:
             raise CaseNotFound(f"{name} (not recorded by {at.isoformat()})")
         return state

@@ -20,7 +20,7 @@ passed in too (without one they stay sealed).
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from projections.handovers import Handovers, handover_items
 from projections.reading import Reading
 from projections.reports import AGE_BUCKETS, Reports
 from projections.settings import ReadSettings, fingerprint
-from projections.sla import Clock
+from projections.sla import Clock, Era
 from projections.source import EventSource
 from projections.stats import BY_KEYS, Stats
 
@@ -64,16 +64,19 @@ class ReadModels:
         settings: ReadSettings | None = None,
         clock: Callable[[], datetime] | None = None,
         keyring: Keyring | None = None,
+        eras: Sequence[Era] = (),
     ) -> None:
+        """``eras``: the rules before the latest changes of the shop's settings
+        (:class:`projections.sla.Clock`), so older cases keep their own targets."""
         self.policy = policy
         self.settings = settings or ReadSettings()
-        self.sla = Clock.of(policy, self.settings)
+        self.sla = Clock.of(policy, self.settings, eras)
         self.source = source
         self.projector = Projector(
             store,
             self.source,
             self.sla,
-            fingerprint(policy, self.settings),
+            fingerprint(policy, self.settings, eras),
             keyring=keyring,
         )
         self.now = clock or (lambda: datetime.now(UTC))

@@ -27,8 +27,9 @@ nothing here reads a mapping. The keys they come from:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 
 import orjson
 
@@ -51,7 +52,11 @@ class ReadSettings:
     shifts: dict[str, tuple[time, time]] = field(default_factory=_default_shifts)
 
 
-def fingerprint(policy: Policy, settings: ReadSettings) -> str:
+def fingerprint(
+    policy: Policy,
+    settings: ReadSettings,
+    eras: Sequence[tuple[datetime, Policy, ReadSettings]] = (),
+) -> str:
     """A digest of every setting that the cached deadlines depend on.
 
     When the config changes one of them, the cache's stored deadlines are
@@ -67,4 +72,6 @@ def fingerprint(policy: Policy, settings: ReadSettings) -> str:
         "resolve": settings.resolve_hours,
         "followup": settings.followup_days,
     }
+    if eras:  # the rules before the latest changes bind the older cases' deadlines
+        data["eras"] = [(at.isoformat(), fingerprint(p, s)) for at, p, s in eras]
     return hashlib.sha256(orjson.dumps(data)).hexdigest()[:16]

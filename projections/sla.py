@@ -66,17 +66,37 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
+#: Rules that were in force until a time (the settings change that replaced them).
+Era = tuple[datetime, Policy, ReadSettings]
+
+
 @dataclass(frozen=True)
 class Clock:
-    """A policy-bound SLA clock: the deadlines and measures of one case."""
+    """A policy-bound SLA clock: the deadlines and measures of one case.
+
+    ``eras``: the rules as they were before the changes of the shop's
+    settings, oldest first, each with the time it was replaced; the clock's
+    own policy and settings hold from the latest change on. A case's clock runs on
+    the targets in force when it was received (its acknowledge and resolve
+    targets, calendar, pause statuses) and its follow-up on those in force
+    when it was resolved: a change of the rules never makes an old case late.
+    """
 
     calendar: WorkingCalendar
     policy: Policy
     settings: ReadSettings
+    eras: tuple[Era, ...] = ()
 
     @classmethod
-    def of(cls, policy: Policy, settings: ReadSettings) -> Clock:
-        return cls(policy.calendar, policy, settings)
+    def of(cls, policy: Policy, settings: ReadSettings, eras: Sequence[Era] = ()) -> Clock:
+        return cls(policy.calendar, policy, settings, tuple(eras))
+
+    def at(self, when: datetime) -> Clock:
+        """The clock under the rules in force at ``when``."""
+        if not self.eras or when >= self.eras[-1][0]:
+            return self
+        _until, policy, settings = next(e for e in self.eras if when < e[0])
+        return Clock(policy.calendar, policy, settings)
 
     def deadlines(self, case: dict[str, Any]) -> list[tuple[str, datetime]]:
         """The deadlines that still bind an open case (nothing for a finished one).
@@ -90,6 +110,11 @@ class Clock:
         if case["status"] not in OPEN:
             return []
         received = datetime.fromisoformat(case["received_at"])
+        if self.eras:
+            return self.at(received)._deadlines(case, received)
+        return self._deadlines(case, received)
+
+    def _deadlines(self, case: dict[str, Any], received: datetime) -> list[tuple[str, datetime]]:
         pauses = pauses_of(case, self.settings.pause_statuses)
         out: list[tuple[str, datetime]] = []
         if case["acknowledged_at"] is None:
@@ -127,13 +152,24 @@ class Clock:
         last = resolutions[-1]
         if any(f["at"] >= last for f in case["followups"]):
             return None
-        return self.calendar.add(
-            datetime.fromisoformat(last), self.settings.followup_days * 86400.0
-        )
+        resolved = datetime.fromisoformat(last)
+        clock = self.at(resolved)
+        return clock.calendar.add(resolved, clock.settings.followup_days * 86400.0)
 
     def measures(self, case: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Per-case figures: time to acknowledge and resolve, promises kept or missed."""
         received = datetime.fromisoformat(case["received_at"])
+        if self.eras:
+            return self.at(received)._measures(case, now, received, self.deadlines(case))
+        return self._measures(case, now, received, self.deadlines(case))
+
+    def _measures(
+        self,
+        case: dict[str, Any],
+        now: datetime,
+        received: datetime,
+        deadlines: list[tuple[str, datetime]],
+    ) -> dict[str, Any]:
         pauses = pauses_of(case, self.settings.pause_statuses)
         acked = parse(case["acknowledged_at"])
         ack_secs = self.calendar.active(received, acked, pauses) if acked else None
@@ -156,9 +192,7 @@ class Clock:
                 state = "missed" if now > reply_by else "pending"
             promises.append({"reply_by": p["reply_by"], "kept_at": p["kept_at"], "state": state})
         overdue = [
-            {"kind": k, "due": d.astimezone(UTC).isoformat()}
-            for k, d in self.deadlines(case)
-            if d < now
+            {"kind": k, "due": d.astimezone(UTC).isoformat()} for k, d in deadlines if d < now
         ]
         return {
             "hours_to_acknowledge": _hours(ack_secs),

@@ -45,6 +45,18 @@ _PAGE = 5000
 Event = dict[str, Any]
 
 
+def recorded_at(data: dict[str, Any]) -> str | None:
+    """When an event was saved, from its payload: SQLite and PostgreSQL keep no append time.
+
+    The payload's ``recorded_at`` where the event's own time is not when it was
+    saved (:mod:`events.businesstime`), else its own time (it was saved then,
+    within a few seconds).
+    """
+    ts = data.get("recorded_at") or data.get("timestamp")
+    value = ts.get("_data_") if isinstance(ts, dict) else ts
+    return value if isinstance(value, str) else None
+
+
 @dataclass
 class Checkpoint:
     """Where a reader has got to: the position, and for the file store the byte offset."""
@@ -192,9 +204,6 @@ class RecorderSource:
                 )
                 prev = hashlib.sha256(prev.encode() + head + n.state).hexdigest()
                 data = self._data(n.state)
-                # No append time in these tables: the payload's, where the event's own
-                # time is not when it was saved (events.businesstime), else its own.
-                ts = data.get("recorded_at") or data.get("timestamp")
                 out.append(
                     {
                         "position": n.id,
@@ -202,7 +211,7 @@ class RecorderSource:
                         "version": n.originator_version,
                         "topic": n.topic,
                         "data": data,
-                        "recorded_at": ts.get("_data_") if isinstance(ts, dict) else ts,
+                        "recorded_at": recorded_at(data),
                         "hash": prev,
                     }
                 )
@@ -211,11 +220,13 @@ class RecorderSource:
 
     def aggregate(self, originator_id: UUID) -> Iterator[Event]:
         for se in self.recorder.select_events(originator_id):
+            data = self._data(se.state)
             yield {
                 "originator_id": str(originator_id),
                 "version": se.originator_version,
                 "topic": se.topic,
-                "data": self._data(se.state),
+                "data": data,
+                "recorded_at": recorded_at(data),
             }
 
     def close(self) -> None:

@@ -129,7 +129,7 @@ WRITING = [
     "init", "new", "ack", "assign", "transfer", "classify", "note", "contact", "investigate",
     "assess", "escalate", "propose", "approve", "accept", "reject", "resolve", "followup",
     "reopen", "close", "review", "archive", "withdraw", "link", "attach",
-    "external", "route", "action-done",
+    "external", "route", "action-done", "import", "handover",
 ]  # fmt: skip
 
 

@@ -65,10 +65,12 @@ class Ctx:
         """
         if self._config is None:
             from complaintctl.settings import rules_in_force
+            from events.businesstime import stated
 
             local = self.local_config()
             app = self._open(local)
-            self._config = rules_in_force(local, app)
+            # A back-dated action (--at) obeys the rules in force at its time.
+            self._config = rules_in_force(local, app, at=stated())
             from complaintctl.i18n import config_says
 
             config_says(self._config.language, self._config.names)
@@ -80,6 +82,11 @@ class Ctx:
             app.policy = self._config.policy
             app.seal_text = self._config.seal_free_text  # a joined desk: the shop's rule
         return self._config
+
+    @property
+    def config_loaded(self) -> bool:
+        """Whether the rules in force were read already in this command."""
+        return self._config is not None
 
     def reload_config(self) -> Config:
         """The rules in force again, after this command changed them."""
@@ -166,6 +173,9 @@ class Ctx:
         """The read models of the store (opened once per command, closed with it)."""
         if self._models is None:
             from complaintctl.keyring import refresh_after_forgets
+            from complaintctl.settings import rule_eras, rules_in_force
+            from complaintctl.sources import app_source
+            from events.businesstime import stated
             from projections.models import ReadModels
 
             cfg = self.config()
@@ -176,7 +186,15 @@ class Ctx:
                 app = self.app()
                 keyring, clock = app.keyring, app.clock
             source = self.source()  # after the application: on PostgreSQL it makes the tables
-            rm = ReadModels(source, self.store, cfg.policy, cfg.read, clock=clock, keyring=keyring)
+            # The read side runs on the rules in force now (a back-dated command's own
+            # checks used those of its --at), and the older cases on their own time's.
+            if stated() is not None and self._app is not None:
+                cfg = rules_in_force(self.local_config(), self._app)
+            settings_from = app_source(self._app) if self._app is not None else source
+            eras = rule_eras(self.local_config(), settings_from)
+            rm = ReadModels(
+                source, self.store, cfg.policy, cfg.read, clock=clock, keyring=keyring, eras=eras
+            )
             click.get_current_context().call_on_close(rm.close)
             refresh_after_forgets(keyring, self.store, rm.rebuild)  # forgotten on another desk
             self._models = rm

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import json_option, output_options
+from complaintctl.cli.options import at_option, json_option, output_options
 from complaintctl.cli.progress import counter, progress
 from complaintctl.errors import UsageProblem, VerifyFailed
 from complaintctl.i18n import _
@@ -104,6 +104,7 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
     help="Rows saved per atomic write (one fsync each).",
 )
 @json_option
+@at_option
 @pass_ctx
 def import_cases(
     obj: Ctx, file: Path, fmt: str | None, encoding: str | None, on_error: str, batch_size: int
@@ -124,7 +125,13 @@ def import_cases(
     def bad_row(b: BadRow) -> None:
         click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
 
+    from events.businesstime import check_future, stated
+
     app, now, zone = obj.app(), datetime.now(UTC), obj.zone
+    at = stated()
+    if at is not None:  # --at: not in the future; the file's relative times count from it
+        check_future(at, now)
+        now = at
     with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
             app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
@@ -95,6 +95,24 @@ def output_options(
     return decorate
 
 
+#: ``ctx.meta`` key: the command's relative TIME values, by option: {value read: its offset}.
+RELATIVE_KEY = "complaintctl.relative_times"
+
+
+def _from_at(at: datetime, value: Any, offsets: dict[datetime, timedelta]) -> Any:
+    """A command argument with its relative times counted from ``at`` instead of now.
+
+    A writing command's ``--at`` moves "now": ``--reply-by +24h --at
+    yesterday 10:00`` is yesterday 10:00 plus 24 hours, whatever the order
+    of the options on the line.
+    """
+    if isinstance(value, datetime) and value in offsets:
+        return (at + offsets[value]).astimezone(value.tzinfo)
+    if isinstance(value, tuple):
+        return tuple(_from_at(at, v, offsets) for v in value)
+    return value
+
+
 class TimeType(click.ParamType[datetime]):
     """TIME of CLI.md: ISO 8601 with or without zone (the shop's), or relative (+24h)."""
 
@@ -103,15 +121,19 @@ class TimeType(click.ParamType[datetime]):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, datetime) or ctx is None or ctx.resilient_parsing:
             return value
-        from complaintctl.timeparse import parse_time
+        from complaintctl.timeparse import parse_time, relative
 
         obj = ctx.find_object(Ctx)
         assert obj is not None, "a TIME option outside the complaintctl group"
         option = param.opts[0] if param is not None and param.opts else "TIME"
         try:
-            return parse_time(str(value), obj.zone, datetime.now(UTC))
+            parsed = parse_time(str(value), obj.zone, datetime.now(UTC))
         except ValueError as e:
             raise UsageProblem(f"{option}: {e}") from None
+        delta = relative(str(value))
+        if delta is not None and param is not None and param.name:
+            ctx.meta.setdefault(RELATIVE_KEY, {}).setdefault(param.name, {})[parsed] = delta
+        return parsed
 
 
 TIME = TimeType()
@@ -124,7 +146,7 @@ def time_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
 
 AT_HELP = (
     "When it really happened (TIME; default now). Not in the future, not before "
-    "the case's previous action."
+    "the case's previous action. The command's relative times (+24h) count from it."
 )
 
 
@@ -133,14 +155,23 @@ def at_option(f: F) -> F:
 
     Every event the command writes carries it, and the write model refuses a
     time in the future or before the case's previous action; the command
-    body needs no parameter for it.
+    body needs no parameter for it. The command's other relative times count
+    from it, and it obeys the shop's rules in force at that time (the
+    settings' changes up to then: :func:`complaintctl.settings.rules_in_force`).
     """
 
     @functools.wraps(f)
     def run(*args: Any, at: datetime | None = None, **kwargs: Any) -> Any:
         from events.businesstime import acting_at
 
+        ctx = click.get_current_context(silent=True)
+        if at is not None and ctx is not None:
+            relative: dict[str, dict[datetime, timedelta]] = ctx.meta.get(RELATIVE_KEY, {})
+            kwargs = {k: _from_at(at, v, relative.get(k, {})) for k, v in kwargs.items()}
         with acting_at(at):
+            obj = ctx.find_object(Ctx) if ctx is not None else None
+            if at is not None and obj is not None and obj.config_loaded:
+                obj.reload_config()  # read while parsing (the zone): now the rules at --at
             return f(*args, **kwargs)
 
     return click.option("--at", "at", type=TIME, help=AT_HELP)(cast(F, run))

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import output_options, time_option
+from complaintctl.cli.options import at_option, output_options, time_option
 from complaintctl.errors import UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
@@ -146,6 +146,7 @@ def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
     help="Accept a handover as the incoming shift (its id; alone: the latest pending).",
 )
 @output_options()
+@at_option
 @pass_ctx
 def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str | None) -> None:
     """Shift handover (交接班): open cases by owner, promised call-backs and follow-ups due
@@ -159,7 +160,10 @@ def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str |
         complaintctl --actor 李娜 handover --shift night --accept
     """
     from complaintctl import shifts
+    from events.businesstime import stated
 
+    if stated() is not None and not record and accept is None:
+        raise UsageProblem("--at needs --record or --accept (when that really happened)")
     if accept is not None:
         result = shifts.accept(obj.app(), obj.models(), shift, accept, obj.actor)
         done = _("handover {id} of {shift} accepted by {actor}")

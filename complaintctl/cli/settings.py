@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import json_option, output_options
+from complaintctl.cli.options import at_option, json_option, output_options
 from complaintctl.render import emit_json, safe
 from complaintctl.render.rows import emit_rows
 
@@ -108,6 +108,7 @@ def _toml(value: Any) -> str:
 @click.argument("key")
 @click.argument("value")
 @json_option
+@at_option
 @pass_ctx
 def set_(obj: Ctx, key: str, value: str) -> None:
     """Change a shop setting for every desk (a manager only; appended to the log as an event).
@@ -115,6 +116,8 @@ def set_(obj: Ctx, key: str, value: str) -> None:
     KEY is dotted as in complaintctl.toml (`reply.hours`, `tiers.1.remedy_limit`,
     `staff.王芳.role`); VALUE is a TOML value (`300`, `true`, `["phone", "web"]`)
     or else plain text; it is checked as the file is (exit 2 if invalid).
+    With --at the change took effect then (not before the latest change):
+    actions back-dated before it obey the rule it replaced.
 
     \b
     Example:
@@ -132,6 +135,7 @@ def set_(obj: Ctx, key: str, value: str) -> None:
 @config.command("unset")
 @click.argument("key")
 @json_option
+@at_option
 @pass_ctx
 def unset(obj: Ctx, key: str) -> None:
     """Remove a shop setting for every desk, so its default applies (a manager only).
@@ -154,6 +158,7 @@ def unset(obj: Ctx, key: str) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @json_option
+@at_option
 @pass_ctx
 def import_(obj: Ctx, file: Path | None) -> None:
     """Record what a hand-edited config file changes, as events (a manager only).
@@ -184,6 +189,9 @@ def import_(obj: Ctx, file: Path | None) -> None:
 def log(obj: Ctx) -> None:
     """Who changed which shop setting when, oldest first (the settings' events in `log`).
 
+    occurred_at: when the change took effect (`config set --at`); recorded_at: when it
+    was typed in.
+
     \b
     Example:
         complaintctl config log --format csv > rule-changes.csv
@@ -200,10 +208,12 @@ def log(obj: Ctx) -> None:
         rows.append(
             {
                 "position": e["position"],
+                "occurred_at": e["occurred_at"],  # in force from (config set --at)
                 "recorded_at": e["recorded_at"],
                 "actor": e["actor"],
                 "key": key,
                 "value": shown(str(key), e["data"].get("value")),
             }
         )
-    emit_rows(rows, ("position", "recorded_at", "actor", "key", "value"), obj.output, obj.zone)
+    columns = ("position", "occurred_at", "recorded_at", "actor", "key", "value")
+    emit_rows(rows, columns, obj.output, obj.zone)

@@ -1,0 +1,294 @@
+"""Receiving complaints: numbering, the customer's files, the major rules at receipt.
+
+:class:`Receiving` numbers a new case from the year's counter (read at its
+two ends: O(1)), files it under every file of its customer (by account and
+by contact) and flags it major when a rule matches, alone (``new``) or a
+batch in one atomic save (``import``). Numbering is held under the edge's
+``numbering_lock`` where several machines share one counter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import partial
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from events.businesstime import acting_at, check_future, stated
+from events.casestore import CaseStore
+from events.complaint import Complaint, case_id
+from events.currencies import currency_code
+from events.customers import (
+    CustomerFile,
+    customer_file_id,
+    customer_files,
+    customer_key,
+    customer_of,
+    linked_files,
+)
+from events.errors import (
+    InvalidInput,
+)
+from events.imports import ImportedRow, import_marker_id
+from events.intake import ImportRow, NewCase, major_reasons
+from events.money import check_amount
+from events.numbering import CaseCounter, counter_at, counter_id
+from events.personal import FORGOTTEN, SEALED
+from events.policy import SEVERITIES, StaffMember
+
+log = logging.getLogger(__name__)
+
+
+class Receiving(CaseStore):
+    """The commands that receive complaints (``new``, ``import``)."""
+
+    #: Held around numbering a new case: the edge gives a database lock where writers
+    #: on several machines share one counter (so they queue instead of colliding).
+    numbering_lock: Callable[[], AbstractContextManager[object]] = staticmethod(nullcontext)
+
+    def _make_keys(self, files: list[CustomerFile]) -> None:
+        """Make the new customers' keys before the save that seals with them, all at once.
+
+        A key must be on disk before any event sealed with it; made here, a batch of
+        new customers costs one durable write, not one each as the mapper meets them.
+        """
+        if self.keyring is not None:
+            # A customer's further file (by contact) has no name to seal: no key of its own.
+            self.keyring.create_keys([f.key for f in files if f.customer])
+
+    def _file_keys(
+        self, customer: str, contact: str, account: str | None
+    ) -> tuple[str, str | None]:
+        """A case's customer file keys: by account (or contact), and with an account by
+        contact too (None without one); with a keyring keyed hashes, so no contact is in
+        the log."""
+        key = self._pseudonym(customer_key(customer, contact, account))
+        by_contact = self._pseudonym(customer_key(customer, contact, None)) if account else None
+        return key, by_contact
+
+    def customer_of(self, ref: str) -> str:
+        """Who brought case ``ref``: one name for all the files linked to its customer's.
+
+        Read from the case's ``Received`` event (its customer, contact and account)
+        and the customer files; a case whose customer was forgotten counts as
+        a customer of its own. The group rule counts customers, not cases.
+        """
+        first = next(iter(self.events.get(case_id(ref), lte=1)), None)
+        d = vars(first) if first is not None else {}
+        customer, contact, account = d.get("customer"), d.get("contact"), d.get("account")
+        if not isinstance(customer, str) or not isinstance(contact, str):
+            return f"case:{ref}"
+        if {customer, contact} & {FORGOTTEN, SEALED}:
+            return f"case:{ref}"
+        keys = [k for k in self._file_keys(customer, contact, account) if k is not None]
+        files = [f for f in (self._load(CustomerFile, customer_file_id(k)) for k in keys) if f]
+        if not files:
+            return f"case:{ref}"
+        return customer_of(files + linked_files(partial(self._load, CustomerFile), files))
+
+    def _pseudonym(self, key: str) -> str:
+        return self.keyring.pseudonym(key) if self.keyring is not None else key
+
+    # -- receive -------------------------------------------------------------
+
+    def check_new(self, new: NewCase, actor: str) -> StaffMember:
+        """Refuse a complaint that cannot be received as stated; nothing is loaded."""
+        p = self.policy
+        staff = self._staff(actor)
+        p.check_channel(new.channel)
+        p.check_category(new.category)
+        if new.severity is not None and new.severity not in SEVERITIES:
+            raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        if new.currency is not None and new.demand_amount is None:
+            raise InvalidInput("--currency needs --demand-amount")
+        if new.currency is not None:
+            currency_code(new.currency)
+        check_amount(new.demand_amount, "the demand amount")
+        for text, what in (
+            (new.customer, "customer"),
+            (new.contact, "contact"),
+            (new.summary, "summary"),
+        ):
+            if not text.strip():
+                raise InvalidInput(f"{what} must not be empty")
+        if new.owner:
+            self.policy.owner(new.owner)
+        if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
+            raise InvalidInput("the received time is in the future")
+        at = stated()
+        if at is not None:
+            check_future(at, self.clock())
+            if new.received_at is not None and new.received_at > at:
+                raise InvalidInput("the received time is after --at (when it was recorded)")
+        if new.occurred_at is not None and new.occurred_at > (new.received_at or self.clock()):
+            raise InvalidInput("the problem cannot have occurred after it was received")
+        return staff
+
+    def _new_case(
+        self,
+        new: NewCase,
+        staff: StaffMember,
+        counter: CaseCounter,
+        files: list[CustomerFile],
+        now: datetime,
+        known: dict[UUID, CustomerFile] | None = None,
+    ) -> Complaint:
+        """Number a checked complaint, flag it major if the rules match, file it (in every
+        file of the customer: by account and by contact)."""
+        p = self.policy
+        if new.currency is not None:
+            new = replace(new, currency=currency_code(new.currency))
+        received_at = new.received_at or now
+        owner = new.owner or staff.name
+        # An import's files, saved with the batch, are read as this batch left them.
+        batch = known or {}
+
+        def load(fid: UUID) -> CustomerFile | None:
+            return batch.get(fid) or self._load(CustomerFile, fid)
+
+        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
+        if reasons:
+            severity, severity_by = "major", "rule"
+        elif new.severity == "major":
+            severity, severity_by = "major", staff.name
+            reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
+        else:
+            severity, severity_by = "general", None
+        ref = counter.next_ref(staff.name)
+        currency = new.currency or (p.currency if new.demand_amount is not None else None)
+        case = Complaint(
+            ref=ref,
+            customer=new.customer,
+            contact=new.contact,
+            account=new.account,
+            channel=new.channel,
+            category=new.category,
+            summary=new.summary,
+            demand=new.demand,
+            demand_amount=new.demand_amount,
+            currency=currency,
+            occurred_at=new.occurred_at,
+            received_at=received_at,
+            mood=new.mood,
+            signed_by_customer=new.signed_by_customer,
+            vip=new.vip,
+            owner=owner,
+            first_ask_owner=owner,
+            severity=severity,
+            severity_by=severity_by,
+            major_reasons=reasons,
+            decision_due=p.decision_deadline(received_at),
+            actor=staff.name,
+        )
+        keys = [f.key for f in files] if len(files) > 1 else None
+        for file in files:
+            file.add_case(ref, received_at, staff.name, keys)
+        return case
+
+    def received_time(self, new: NewCase) -> datetime | None:
+        """The business time of a receipt: ``--at``, else the received time, else now (None)."""
+        return stated() or new.received_at
+
+    def _counter(self, now: datetime, actor: str) -> CaseCounter:
+        year = now.astimezone(self.policy.zone).year
+        cid = counter_id(year)
+        first = self.recorder.select_events(cid, limit=1)
+        if not first:
+            return CaseCounter(year=year, actor=actor)
+        last = self.recorder.select_events(cid, desc=True, limit=1)
+        to_event = self.mapper.to_domain_event
+        return counter_at(to_event(first[0]), to_event(last[0]))  # O(1): no replay
+
+    def _customer_files(
+        self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
+    ) -> list[CustomerFile]:
+        """The customer's files: by account (or contact), and with an account by contact too."""
+        key, contact = self._file_keys(new.customer, new.contact, new.account)
+        load = partial(self._load, CustomerFile)
+        return customer_files(load, key, contact, new.customer, actor, known)
+
+    def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
+        if counter.version // self.snapshot_every != before // self.snapshot_every:
+            # Taken from the counter in hand (read from its two ends), not by a replay.
+            try:
+                assert self.snapshots is not None
+                self.snapshots.put([CaseCounter.Snapshot.take(counter)])
+            except (IntegrityError, OperationalError) as e:
+                log.warning("no snapshot of %s: %s", counter.id, e)
+
+    def receive(self, new: NewCase, actor: str) -> str:
+        """Record a new complaint, number it, flag it major if the rules match; its reference."""
+        staff = self.check_new(new, actor)
+
+        def attempt() -> str:
+            now = self.clock()
+            counter = self._counter(now, staff.name)
+            before = counter.version
+            files = self._customer_files(new, staff.name)
+            with acting_at(self.received_time(new)):
+                case = self._new_case(new, staff, counter, files, self.now())
+            self._make_keys(files)
+            self.save(counter, *files, case)
+            self._snapshot_if_due(counter, before)
+            return case.ref
+
+        with self.numbering_lock():
+            return self._retrying(attempt)
+
+    def receive_many(
+        self, rows: list[ImportRow], actor: str, source: str
+    ) -> list[tuple[ImportRow, str, bool]]:
+        """Receive a batch of checked complaints in one atomic save (one fsync).
+
+        A row whose content was imported before (its marker exists) is not
+        received again: the result says which case it became. Returns
+        ``(row, ref, created)`` per row, in order.
+        """
+        staff = self._staff(actor)
+
+        def attempt() -> list[tuple[ImportRow, str, bool]]:
+            now = self.clock()
+            counter = self._counter(now, staff.name)
+            before = counter.version
+            files: dict[UUID, CustomerFile] = {}
+            new_aggregates: list[Aggregate] = []
+            results: list[tuple[ImportRow, str, bool]] = []
+            for row in rows:
+                marker = self._load(ImportedRow, import_marker_id(row.key))
+                if marker is not None:
+                    results.append((row, marker.ref, False))
+                    continue
+                mine = self._customer_files(row.new, staff.name, files)
+                with acting_at(self.received_time(row.new)):
+                    case = self._new_case(row.new, staff, counter, mine, self.now(), files)
+                new_aggregates.append(case)
+                new_aggregates.append(
+                    ImportedRow(
+                        row_key=row.key,
+                        ref=case.ref,
+                        source=source,
+                        line=row.line,
+                        actor=staff.name,
+                    )
+                )
+                results.append((row, case.ref, True))
+            if new_aggregates:
+                self._make_keys(list(files.values()))
+                self.save(counter, *files.values(), *new_aggregates)
+                self._snapshot_if_due(counter, before)
+            return results
+
+        with self.numbering_lock():
+            return self._retrying(attempt)
+
+    def major_reasons(
+        self, new: NewCase, files: list[CustomerFile], received_at: datetime
+    ) -> list[str]:
+        """Which of the config's major rules this complaint matches."""
+        return major_reasons(self.policy, new, files, received_at)
