@@ -124,10 +124,12 @@ def import_cases(
     def bad_row(b: BadRow) -> None:
         click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
 
-    app, now, zone = obj.app(), datetime.now(UTC), obj.zone
+    app, now, policy = obj.app(), datetime.now(UTC), obj.config().policy
+    zone, calendar = policy.zone, policy.calendar
     with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
-            app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
+            app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now, calendar),
+            fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
             on_bad=bad_row, progress=update,
         )  # fmt: skip

@@ -96,7 +96,12 @@ def output_options(
 
 
 class TimeType(click.ParamType[datetime]):
-    """TIME of CLI.md: ISO 8601 with or without zone (the shop's), or relative (+24h)."""
+    """TIME of CLI.md: ISO 8601, the words people use, or relative (+24h, in 3 working days).
+
+    Relative forms and words count from the command's ``--at`` when it states
+    one (``--at`` is read first), else from now; working days on the shop's
+    calendar, in its zone (:mod:`complaintctl.timeparse`).
+    """
 
     name = "TIME"
 
@@ -108,8 +113,11 @@ class TimeType(click.ParamType[datetime]):
         obj = ctx.find_object(Ctx)
         assert obj is not None, "a TIME option outside the complaintctl group"
         option = param.opts[0] if param is not None and param.opts else "TIME"
+        at = ctx.params.get("at") if param is None or param.name != "at" else None
+        base = at if isinstance(at, datetime) else datetime.now(UTC)
+        policy = obj.config().policy
         try:
-            return parse_time(str(value), obj.zone, datetime.now(UTC))
+            return parse_time(str(value), policy.zone, base, policy.calendar)
         except ValueError as e:
             raise UsageProblem(f"{option}: {e}") from None
 
@@ -143,7 +151,8 @@ def at_option(f: F) -> F:
         with acting_at(at):
             return f(*args, **kwargs)
 
-    return click.option("--at", "at", type=TIME, help=AT_HELP)(cast(F, run))
+    # Eager: read before the command's other times, which count from it.
+    return click.option("--at", "at", type=TIME, is_eager=True, help=AT_HELP)(cast(F, run))
 
 
 class DecimalType(click.ParamType[Decimal]):
