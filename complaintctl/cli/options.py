@@ -1,6 +1,7 @@
 """The option types and decorators every command shares.
 
 - :func:`json_option`: ``--json`` on every command.
+- :func:`quiet_option`: ``--quiet`` on the chatty commands (import, migrate, rebuild...).
 - :func:`output_options`: ``--format`` with the formats of CLI.md ("Output"),
   the same names on every reading command, and ``--json`` as its shorthand.
 - :func:`time_option`: TIME options handed to the command as an aware datetime.
@@ -43,6 +44,26 @@ def json_option(f: F) -> F:
         expose_value=False,
         callback=_set_json,
         help="Print one JSON document on stdout (the same as --format json).",
+    )(f)
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.quiet = True
+
+
+def quiet_option(f: F) -> F:
+    """``--quiet`` on a chatty command: progress and chatter off, errors and exit codes kept."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_quiet,
+        help="No progress and no messages for a person; errors are still printed, "
+        "the exit code is the same, and --json still prints its document.",
     )(f)
 
 
