@@ -175,7 +175,7 @@ def verify(obj: Ctx, expect: tuple[int, str] | None, deep: bool) -> None:
         result["ok"] = not differs
     obj.emit(result, verify_text(result))
     if not result["ok"]:
-        raise VerifyFailed("the store failed verification")
+        raise VerifyFailed(_("the store failed verification"))
 
 
 @click.command("rebuild")
