@@ -122,7 +122,25 @@ def load_command(name: str) -> click.Command:
     module, _, attr = COMMANDS[name][0].partition(":")
     cmd = getattr(importlib.import_module(f"complaintctl.cli.{module}"), attr)
     assert isinstance(cmd, click.Command), name
+    if _completing():
+        _completes(cmd)
     return _localised(cmd)
+
+
+def _completing() -> bool:
+    """Whether the shell asks for completions (click's ``_<PROG>_COMPLETE`` variable)."""
+    return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+
+
+def _completes(cmd: click.Command) -> None:
+    """Live values for the command's (and a group's subcommands') parameters; only while
+    completing, so no other command imports the completion module."""
+    from complaintctl.cli.complete import attach
+
+    attach(cmd)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _completes(sub)
 
 
 class HelpFormatter(click.HelpFormatter):
