@@ -52,8 +52,12 @@ _CN_WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日"
 _CN_DAY = re.compile(r"^(下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])$")
 _SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _CN_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
-_CLOCK = re.compile(r"^(\d{1,2})(?::|：|点)(\d{2})?分?$")
-_DAY_AND_CLOCK = re.compile(r"^(.+?)\s*(\d{1,2}(?::|：)\d{2}|\d{1,2}点(?:\d{2}分?)?)$")
+_PERIOD = "(?:上午|早上|中午|下午|晚上)"
+_CLOCK_TEXT = rf"{_PERIOD}?\s*\d{{1,2}}(?:[:：]\d{{2}}|点(?:半|\d{{1,2}}分?)?)"
+_CLOCK = re.compile(rf"^({_PERIOD})?\s*(\d{{1,2}})(?:[:：](\d{{2}})|点(半|(\d{{1,2}})分?)?)$")
+_DAY_AND_CLOCK = re.compile(rf"^(.+?)\s*({_CLOCK_TEXT})$")
+#: Hours of the afternoon and evening said on a 12-hour clock (下午3点 is 15:00).
+_AFTERNOON = {"下午": 12, "晚上": 12, "中午": 12}
 
 
 def accepted() -> str:
@@ -61,8 +65,9 @@ def accepted() -> str:
     return _(
         "use ISO 8601 (2026-11-23T10:00, 2026-11-23, 2026-11-23 14:00), 2026/11/23, "
         "11月23日, now, today, tomorrow, yesterday, a weekday (monday, mon: the next one), "
-        "今天, 明天, 后天, 昨天, 前天, 周一/星期一, 下周一..下周日, a day with a time "
-        "(tomorrow 14:00), a relative time (+24h, +1.5h, -2d, +30m, +1w, in 3 days) "
+        "今天, 明天, 后天, 昨天, 前天, 周一/星期一, 下周一..下周日, a time of today "
+        "(14:00, 下午3点), a day with a time (tomorrow 14:00, 明天下午3点), "
+        "a relative time (+24h, +1.5h, -2d, +30m, +1w, in 3 days) "
         "or working days (in 3 working days, 3个工作日后, 3个工作日内)"
     )
 
@@ -145,6 +150,9 @@ def _absolute(s: str, zone: ZoneInfo, base: datetime) -> datetime | None:
     day = parse_day_words(s, today)
     if day is not None:
         return _at(day, time(0), zone)
+    clock = _clock(s)
+    if clock is not None:  # a time of day alone: today
+        return _at(today, clock, zone)
     m = _DAY_AND_CLOCK.match(s)
     if m:
         day = parse_day_words(m.group(1).strip(), today)
@@ -165,10 +173,14 @@ def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 
 def _clock(s: str) -> time | None:
+    """``14:00``, ``9点``, ``9点半``, ``下午3点``, ``晚上8:30``: a time of day, or None."""
     m = _CLOCK.match(s)
     if not m:
         return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    period, hour = m.group(1), int(m.group(2))
+    minute = 30 if m.group(4) == "半" else int(m.group(3) or m.group(5) or 0)
+    if period in _AFTERNOON and hour < 12 and not (period == "中午" and hour >= 11):
+        hour += _AFTERNOON[period]
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
