@@ -275,7 +275,7 @@ def test_the_main_commands_print_no_english_label_in_chinese(tmp_path: Path) -> 
 def _english_phrases(text: str, *data: str) -> list[str]:
     """Runs of two or more English words left in ``text`` once what a script or the shop
     typed is taken out: references, paths, option names, dotted keys, hashes, ``data``."""
-    for d in data:
+    for d in sorted(data, key=len, reverse=True):  # a list of keys before each key
         text = text.replace(d, " ")
     text = re.sub(r"C-\d{4}-\d{5}", " ", text)
     text = re.sub(r"\S*/\S*", " ", text)  # paths and URLs
@@ -316,11 +316,12 @@ def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> 
         "王,1,walk-in,misquote,x,urgent,,\n"
         "李,2,walk-in,misquote,,general,,\n"
         "赵,3,walk-in,misquote,y,general,maybe,\n"
-        "钱,4,walk-in,misquote,z,general,,-5\n",
+        "钱,4,walk-in,misquote,z,general,,-5\n"
+        "孙,5,walk-in,nosuch,w,general,,\n",
         "utf-8",
     )
     out = run("import", str(bad), code=2)
-    assert "未导入" in out and "summary:缺失" in out
+    assert "未导入" in out and "summary:缺失" in out and "未知的类别 'nosuch'" in out
     (tmp_path / "short.csv").write_text("customer,contact\n王,1\n", "utf-8")
     assert "缺少列" in run("import", str(tmp_path / "short.csv"), code=2)
     (tmp_path / "gbk.csv").write_bytes("customer\n王先生\n".encode("gbk"))
@@ -341,6 +342,8 @@ def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> 
     data = ("walk-in", "misquote", "nobody-at-all", "Mars", "Olympus", "many", "urgent", "maybe")
     data += ("gbk", "utf", "sqlite", "UTF-8", "TOML", "CNY", "COMPLAINTCTL_CIPHER_KEY")
     data += ("channel, category, summary",)  # column names: what the file must hold
+    shop = configuration.read(store.path / configuration.CONFIG_NAME)
+    data += (", ".join(shop["categories"]), "nosuch")  # the shop's keys, as typed
     for args, out in seen:
         found = _english_phrases(out, *data)
         assert not found, (args, found, out)
