@@ -87,7 +87,7 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
         forgot.format(subject=d["subject"], cases=", ".join(d["cases"]))
         for d in result["forgotten"]
     ]
-    obj.emit(result, safe("\n".join(lines)))
+    obj.emit(result, "\n".join(safe(line) for line in lines))
 
 
 @click.command("purge-candidates")
