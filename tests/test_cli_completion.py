@@ -70,6 +70,7 @@ def test_staff_categories_channels_departments_shifts_and_groups(shop: Store) ->
         MANAGER,
     }
     assert complete(p, "complaintctl list --owner 王") == ["王强"]
+    assert complete(p, "complaintctl --actor 李") == ["李娜"]
     assert "misquote" in complete(p, "complaintctl new --category ")
     assert complete(p, "complaintctl list --category mis") == ["misquote"]
     assert complete(p, "complaintctl new --channel walk") == ["walk-in"]

@@ -283,6 +283,13 @@ def _login_name() -> str:
         return "unknown"
 
 
+def _complete_actor(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``--actor`` completes the shop's staff (the completion module loads only here)."""
+    from complaintctl.cli.complete import COMPLETERS
+
+    return COMPLETERS["owner"](ctx, param, incomplete)
+
+
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     choose(value)
 
@@ -301,6 +308,7 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--actor",
     envvar="COMPLAINTCTL_ACTOR",
     default=_login_name,
+    shell_complete=_complete_actor,
     help="Who acts; recorded on every event (env COMPLAINTCTL_ACTOR; default: login name).",
 )
 @click.option(
