@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from complaintctl.i18n import LOCALE_DIR
-from complaintctl.refusals import MAJOR_REASONS, SHAPES
+from complaintctl.refusals import DETAILS, MAJOR_REASONS, SHAPES
 
 #: (msgctxt or None, msgid)
 Message = tuple[str | None, str]
@@ -224,6 +224,8 @@ def messages() -> dict[Message, None]:
         out["column", c] = None
     for reason in MAJOR_REASONS:
         out["major_reason", reason] = None
+    for shape in DETAILS:
+        out["detail", shape] = None
     for shapes in SHAPES.values():
         for shape in shapes:
             out["refusal", shape] = None

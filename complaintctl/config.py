@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
+from complaintctl.i18n import _
 from events.calendar import BASES
 from events.currencies import currency_code
 from events.errors import InvalidInput
@@ -177,27 +178,28 @@ def _known(table: dict[str, Any], keys: frozenset[str], where: str) -> None:
     unknown = sorted(set(table) - keys)
     if unknown:
         raise ConfigError(
-            _dotted(where, unknown[0]), f"unknown key (known: {', '.join(sorted(keys))})"
+            _dotted(where, unknown[0]),
+            _("unknown key (known: {keys})").format(keys=", ".join(sorted(keys))),
         )
 
 
 def _table(data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(_dotted(where, key), "must be a table")
+        raise ConfigError(_dotted(where, key), _("must be a table"))
     return value
 
 
 def _strings(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> list[str]:
     if key not in data:
         if required:
-            raise ConfigError(_dotted(where, key), "is missing")
+            raise ConfigError(_dotted(where, key), _("is missing"))
         return []
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(_dotted(where, key), "must be a list of non-empty strings")
+        raise ConfigError(_dotted(where, key), _("must be a list of non-empty strings"))
     if len(set(value)) != len(value):
-        raise ConfigError(_dotted(where, key), "has duplicates")
+        raise ConfigError(_dotted(where, key), _("has duplicates"))
     return list(value)
 
 
@@ -212,7 +214,9 @@ def _opt_int(data: dict[str, Any], key: str, where: str, lo: int, hi: int) -> in
         return None
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ConfigError(_dotted(where, key), f"must be a whole number from {lo} to {hi}")
+        raise ConfigError(
+            _dotted(where, key), _("must be a whole number from {lo} to {hi}").format(lo=lo, hi=hi)
+        )
     return value
 
 
@@ -221,27 +225,31 @@ def _decimal(data: dict[str, Any], key: str, where: str) -> Decimal | None:
         return None
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigError(_dotted(where, key), 'must be a decimal written as a string, e.g. "500"')
+        raise ConfigError(
+            _dotted(where, key), _('must be a decimal written as a string, e.g. "500"')
+        )
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise ConfigError(_dotted(where, key), f"not a decimal: {value!r}") from None
+        raise ConfigError(
+            _dotted(where, key), _("not a decimal: {value}").format(value=repr(value))
+        ) from None
     if not d.is_finite() or d < 0:
-        raise ConfigError(_dotted(where, key), "must be a finite amount >= 0")
+        raise ConfigError(_dotted(where, key), _("must be a finite amount >= 0"))
     return d
 
 
 def _str(data: dict[str, Any], key: str, where: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(_dotted(where, key), "must be a non-empty string")
+        raise ConfigError(_dotted(where, key), _("must be a non-empty string"))
     return value
 
 
 def _bool(data: dict[str, Any], key: str, where: str, default: bool) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigError(_dotted(where, key), "must be true or false")
+        raise ConfigError(_dotted(where, key), _("must be true or false"))
     return value
 
 
@@ -254,10 +262,10 @@ def parse(data: dict[str, Any]) -> Config:
     policy = _policy(data, shop, retention)
     name = shop.get("name", "")
     if not isinstance(name, str):
-        raise ConfigError("shop.name", "must be a string")
+        raise ConfigError("shop.name", _("must be a string"))
     preset = shop.get("preset")
     if preset is not None and not isinstance(preset, str):
-        raise ConfigError("shop.preset", "must be a string")
+        raise ConfigError("shop.preset", _("must be a string"))
     read = _read_settings(shop, _table(data, "reply"))
     display = _table(data, "display")
     return Config(
@@ -284,7 +292,9 @@ def _display_language(display: dict[str, Any]) -> str | None:
         return None
     value = display["language"]
     if value not in LANGUAGES:
-        raise ConfigError("display.language", f"must be one of: {', '.join(LANGUAGES)}")
+        raise ConfigError(
+            "display.language", _("must be one of: {values}").format(values=", ".join(LANGUAGES))
+        )
     return str(value)
 
 
@@ -306,7 +316,7 @@ def _display_names(display: dict[str, Any]) -> dict[str, dict[str, dict[str, str
             names = _table(table, what, f"display.{language}")
             for key, name in names.items():
                 if not isinstance(name, str) or not name.strip():
-                    raise ConfigError(f"{where}.{key}", "must be a non-empty string")
+                    raise ConfigError(f"{where}.{key}", _("must be a non-empty string"))
             out[language][what] = dict(names)
     return out
 
@@ -317,7 +327,9 @@ def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, .
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("shop.timezone", f"unknown time zone {tz!r}") from None
+        raise ConfigError(
+            "shop.timezone", _("unknown time zone {zone}").format(zone=repr(tz))
+        ) from None
     days = shop.get("working_days", [1, 2, 3, 4, 5])
     if (
         not isinstance(days, list)
@@ -325,7 +337,7 @@ def _calendar(shop: dict[str, Any]) -> tuple[str, tuple[int, ...], tuple[date, .
         or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
     ):
         raise ConfigError(
-            "shop.working_days", "must be a non-empty list of ISO weekdays 1 (Monday) to 7"
+            "shop.working_days", _("must be a non-empty list of ISO weekdays 1 (Monday) to 7")
         )
     return tz, tuple(days), _dates(shop, "holidays", "shop")
 
@@ -335,7 +347,7 @@ def _dates(table: dict[str, Any], key: str, where: str) -> tuple[date, ...]:
     out: list[date] = []
     raw = table.get(key, [])
     if not isinstance(raw, list):
-        raise ConfigError(_dotted(where, key), "must be a list of dates")
+        raise ConfigError(_dotted(where, key), _("must be a list of dates"))
     for i, h in enumerate(raw):
         if isinstance(h, date) and not isinstance(h, datetime):
             out.append(h)
@@ -343,7 +355,9 @@ def _dates(table: dict[str, Any], key: str, where: str) -> tuple[date, ...]:
         try:
             out.append(date.fromisoformat(h))
         except (TypeError, ValueError):
-            raise ConfigError(f"{_dotted(where, key)}[{i}]", f"not a date: {h!r}") from None
+            raise ConfigError(
+                f"{_dotted(where, key)}[{i}]", _("not a date: {value}").format(value=repr(h))
+            ) from None
     return tuple(out)
 
 
@@ -355,7 +369,9 @@ def _official(data: dict[str, Any]) -> tuple[str | None, tuple[date, ...]]:
     _known(table, _CALENDAR_KEYS, "calendar")
     official = table.get("holidays")
     if official is not None and official not in OFFICIAL:
-        raise ConfigError("calendar.holidays", f"must be one of: {', '.join(OFFICIAL)}")
+        raise ConfigError(
+            "calendar.holidays", _("must be one of: {values}").format(values=", ".join(OFFICIAL))
+        )
     return official, _dates(table, "workdays", "calendar")
 
 
@@ -368,8 +384,10 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
             if name in table:
                 raise ConfigError(
                     f"{where}.{name}",
-                    "an encryption key never goes in the config file: set "
-                    "COMPLAINTCTL_CIPHER_KEY or use --key-file / COMPLAINTCTL_KEY_FILE",
+                    _(
+                        "an encryption key never goes in the config file: set "
+                        "COMPLAINTCTL_CIPHER_KEY or use --key-file / COMPLAINTCTL_KEY_FILE"
+                    ),
                 )
     _known(store, _STORE_KEYS, "store")
     _known(privacy, _PRIVACY_KEYS, "privacy")
@@ -378,7 +396,9 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
     _opt_int(attachments, "max_mb", "attachments", 1, 1 << 20)
     backend = _str(store, "backend", "store", "file")
     if backend not in BACKENDS:
-        raise ConfigError("store.backend", f"must be one of {', '.join(BACKENDS)}")
+        raise ConfigError(
+            "store.backend", _("must be one of: {values}").format(values=", ".join(BACKENDS))
+        )
     # How long a writer waits for another one's lock before exit 7 (seconds).
     timeout = store.get("lock_timeout", 10)
     if (
@@ -386,21 +406,23 @@ def _store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool,
         or not isinstance(timeout, int | float)
         or not 0 <= timeout <= 86_400
     ):
-        raise ConfigError("store.lock_timeout", "must be a number of seconds from 0 to 86400")
+        raise ConfigError("store.lock_timeout", _("must be a number of seconds from 0 to 86400"))
     _bool(store, "encrypt", "store", False)
     for key in ("key_file", "sqlite_dbname"):
         if key in store and not (isinstance(store[key], str) and store[key].strip()):
-            raise ConfigError(f"store.{key}", "must be a path")
+            raise ConfigError(f"store.{key}", _("must be a path"))
     for key, (lo, hi) in POSTGRES_TUNING.items():
         _opt_int(store, key, "store", lo, hi)
     _bool(store, "pre_ping", "store", False)
     if "sslmode" in store and store["sslmode"] not in SSLMODES:
-        raise ConfigError("store.sslmode", f"must be one of {', '.join(SSLMODES)}")
+        raise ConfigError(
+            "store.sslmode", _("must be one of: {values}").format(values=", ".join(SSLMODES))
+        )
     for key in _POSTGRES_KEYS:
         if key == "port":
             _opt_int(store, "port", "store", 1, 65_535)
         elif key in store and not isinstance(store[key], str):
-            raise ConfigError(f"store.{key}", "must be a string")
+            raise ConfigError(f"store.{key}", _("must be a string"))
     return (
         dict(store),
         backend,
@@ -416,17 +438,17 @@ def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -
     try:
         currency = currency_code(_str(shop, "currency", "shop", "CNY"))
     except InvalidInput:
-        raise ConfigError("shop.currency", "must be an ISO 4217 code such as CNY") from None
+        raise ConfigError("shop.currency", _("must be an ISO 4217 code such as CNY")) from None
 
     categories = _strings(data, "categories", "", required=True)
     channels = _strings(data, "channels", "", required=True)
     if not categories:
-        raise ConfigError("categories", "must not be empty")
+        raise ConfigError("categories", _("must not be empty"))
     if not channels:
-        raise ConfigError("channels", "must not be empty")
+        raise ConfigError("channels", _("must not be empty"))
     severities = _strings(data, "severities", "") or list(SEVERITIES)
     if sorted(severities) != sorted(SEVERITIES):
-        raise ConfigError("severities", "must be exactly general and major")
+        raise ConfigError("severities", _("must be exactly general and major"))
 
     reply = _table(data, "reply")
     _known(reply, _REPLY_KEYS, "reply")
@@ -434,7 +456,7 @@ def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -
     major_hours = _opt_int(reply, "major_hours", "reply", 1, MAX_HOURS)
     basis = _str(reply, "basis", "reply", "calendar")
     if basis not in BASES:
-        raise ConfigError("reply.basis", f"must be {' or '.join(BASES)}")
+        raise ConfigError("reply.basis", _("must be {values}").format(values=" or ".join(BASES)))
 
     reg = _table(data, "regulatory")
     _known(reg, _REGULATORY_KEYS, "regulatory")
@@ -443,9 +465,12 @@ def _policy(data: dict[str, Any], shop: dict[str, Any], retention: int | None) -
     if not isinstance(ext, list) or not all(
         isinstance(e, int) and not isinstance(e, bool) and 0 < e <= MAX_DAYS for e in ext
     ):
-        raise ConfigError("regulatory.extensions", f"must be a list of day counts up to {MAX_DAYS}")
+        raise ConfigError(
+            "regulatory.extensions",
+            _("must be a list of day counts up to {days}").format(days=MAX_DAYS),
+        )
     if ext and ext != sorted(ext):
-        raise ConfigError("regulatory.extensions", "must grow: e.g. [30, 60]")
+        raise ConfigError("regulatory.extensions", _("must grow: e.g. [30, 60]"))
 
     return Policy(
         categories=tuple(categories),
@@ -474,9 +499,9 @@ def _tiers(tiers_raw: dict[str, Any]) -> dict[int, Tier]:
     tiers: dict[int, Tier] = {}
     for key, t in tiers_raw.items():
         if key not in ("1", "2", "3"):
-            raise ConfigError(f"tiers.{key}", "tiers are 1, 2 and 3")
+            raise ConfigError(f"tiers.{key}", _("tiers are 1, 2 and 3"))
         if not isinstance(t, dict):
-            raise ConfigError(f"tiers.{key}", "must be a table")
+            raise ConfigError(f"tiers.{key}", _("must be a table"))
         _known(t, _TIER_KEYS, f"tiers.{key}")
         tiers[int(key)] = Tier(
             int(key),
@@ -484,12 +509,14 @@ def _tiers(tiers_raw: dict[str, Any]) -> dict[int, Tier]:
             _decimal(t, "remedy_limit", f"tiers.{key}"),
         )
     if sorted(tiers) != [1, 2, 3]:
-        raise ConfigError("tiers", "must define tiers 1, 2 and 3")
+        raise ConfigError("tiers", _("must define tiers 1, 2 and 3"))
     limits = [tiers[n].remedy_limit for n in (1, 2, 3)]
     for n in (1, 2):
         lo, hi = limits[n - 1], limits[n]
         if (lo is None and hi is not None) or (lo is not None and hi is not None and hi < lo):
-            raise ConfigError(f"tiers.{n + 1}.remedy_limit", "must not be below the tier under it")
+            raise ConfigError(
+                f"tiers.{n + 1}.remedy_limit", _("must not be below the tier under it")
+            )
     return tiers
 
 
@@ -498,15 +525,17 @@ def _staff(table: dict[str, Any]) -> dict[str, StaffMember]:
     for name, s in table.items():
         where = f"staff.{name}"
         if not isinstance(s, dict):
-            raise ConfigError(where, "must be a table")
+            raise ConfigError(where, _("must be a table"))
         _known(s, _STAFF_KEYS, where)
         tier = _int(s, "tier", where, 1, 1, 3)
         role = _str(s, "role", where, "agent")
         if role not in ROLES:
-            raise ConfigError(f"{where}.role", f"must be one of {', '.join(ROLES)}")
+            raise ConfigError(
+                f"{where}.role", _("must be one of: {values}").format(values=", ".join(ROLES))
+            )
         dept = s.get("department", "")
         if not isinstance(dept, str):
-            raise ConfigError(f"{where}.department", "must be a string")
+            raise ConfigError(f"{where}.department", _("must be a string"))
         staff[name] = StaffMember(name=name, tier=tier, role=role, department=dept)
     return staff
 
@@ -516,7 +545,9 @@ def _major(major: dict[str, Any], channels: list[str]) -> MajorRules:
     major_channels = _strings(major, "channels", "major")
     for ch in major_channels:
         if ch not in channels:
-            raise ConfigError("major.channels", f"{ch!r} is not in channels")
+            raise ConfigError(
+                "major.channels", _("{channel} is not in channels").format(channel=repr(ch))
+            )
     return MajorRules(
         vip_customers=tuple(_strings(major, "vip_customers", "major")),
         channels=tuple(major_channels),
@@ -540,7 +571,10 @@ def _read_settings(shop: dict[str, Any], reply: dict[str, Any]) -> ReadSettings:
     defaults = ReadSettings()
     pause = reply.get("pause_statuses", list(defaults.pause_statuses))
     if not isinstance(pause, list) or any(s not in STATUSES for s in pause):
-        raise ConfigError("reply.pause_statuses", f"must be a list of {', '.join(STATUSES)}")
+        raise ConfigError(
+            "reply.pause_statuses",
+            _("must be a list of {values}").format(values=", ".join(STATUSES)),
+        )
     return ReadSettings(
         pause_statuses=tuple(pause),
         resolve_hours=_int(reply, "resolve_hours", "reply", defaults.resolve_hours, 0, MAX_HOURS),
@@ -554,17 +588,17 @@ def _read_settings(shop: dict[str, Any], reply: dict[str, Any]) -> ReadSettings:
 def _shifts(shop: dict[str, Any]) -> dict[str, tuple[time, time]]:
     table = shop["shifts"]
     if not isinstance(table, dict) or not table:
-        raise ConfigError("shop.shifts", "must be a table of shifts")
+        raise ConfigError("shop.shifts", _("must be a table of shifts"))
     shifts: dict[str, tuple[time, time]] = {}
     for name, s in table.items():
         where = f"shop.shifts.{name}"
         if not isinstance(s, dict):
-            raise ConfigError(where, "must be a table with start and end")
+            raise ConfigError(where, _("must be a table with start and end"))
         _known(s, _SHIFT_KEYS, where)
         try:
             shifts[name] = (time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
         except (TypeError, KeyError, ValueError):
-            raise ConfigError(where, "needs start and end as HH:MM") from None
+            raise ConfigError(where, _("needs start and end as HH:MM")) from None
     return shifts
 
 
@@ -590,18 +624,20 @@ def read(path: Path) -> dict[str, Any]:
         text = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            str(path), "no configuration here; run `complaintctl init` first"
+            str(path), _("no configuration here; run `complaintctl init` first")
         ) from None
     except PermissionError as e:
-        raise ConfigUnreadable(str(path), f"cannot read: {e.strerror}") from None
+        raise ConfigUnreadable(
+            str(path), _("cannot read: {error}").format(error=e.strerror)
+        ) from None
     except OSError as e:
-        raise ConfigError(str(path), f"cannot read: {e.strerror}") from None
+        raise ConfigError(str(path), _("cannot read: {error}").format(error=e.strerror)) from None
     try:
         data = tomllib.loads(text.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(str(path), "not UTF-8") from None
+        raise ConfigError(str(path), _("not UTF-8")) from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(str(path), f"not valid TOML: {e}") from None
+        raise ConfigError(str(path), _("not valid TOML: {error}").format(error=e)) from None
     return data
 
 

@@ -49,8 +49,17 @@ def _own_directory(directory: Path) -> None:
     (directory / MARKER).write_text("made by `complaintctl demo`\n", "utf-8")
 
 
-def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> dict[str, Any]:
-    """Create or reuse the demo store, run one case through its whole life, print it."""
+def run_demo(
+    directory: Path,
+    *,
+    as_json: bool,
+    echo: Callable[[str], Any],
+    show: Callable[[str], Any] | None = None,
+) -> dict[str, Any]:
+    """Create or reuse the demo store, run one case through its whole life, print it.
+
+    ``echo`` tells each step, ``show`` prints the case at the end (default: ``echo``).
+    """
     _own_directory(directory)
     path = directory / configuration.CONFIG_NAME
     if not path.exists():
@@ -167,5 +176,5 @@ def run_demo(directory: Path, *, as_json: bool, echo: Callable[[str], Any]) -> d
         render.emit_json(result)
     else:
         echo("")
-        echo(case_text(final, cfg.policy.zone))
+        (show or echo)(case_text(final, cfg.policy.zone))
     return result

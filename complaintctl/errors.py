@@ -105,7 +105,9 @@ def translate(exc: BaseException) -> CliError | None:
 
         return Refused(refused(exc.rule, exc.message))
     if isinstance(exc, InvalidInput):
-        return UsageProblem(str(exc))
+        from complaintctl.refusals import detail
+
+        return UsageProblem(detail(str(exc)))
     if isinstance(exc, ConcurrentChange | IntegrityError):
         return Conflict(_("conflict: {problem}").format(problem=exc))
     if isinstance(exc, DomainError):

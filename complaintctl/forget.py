@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from complaintctl.i18n import _
 from complaintctl.keyring import refresh_after_forgets
 from complaintctl.leftovers import not_erased
 from events.application import ComplaintsApp
@@ -51,10 +52,11 @@ def forget(
     try:
         found = rm.customer(query)
     except CustomerNotFound:
-        raise NothingToForget(f"no customer matches {query!r}") from None
+        raise NothingToForget(_("no customer matches {query}").format(query=repr(query))) from None
     plan = plan_forget(app, found["cases"])
     if not plan:
-        raise NothingToForget(f"every customer matching {query!r} is forgotten already")
+        already = _("every customer matching {query} is forgotten already")
+        raise NothingToForget(already.format(query=repr(query)))
     show(plan)
     subjects = {e.subject: e for e in plan if e.sealed}
     if not subjects:

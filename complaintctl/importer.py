@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from complaintctl.i18n import _
+
 if TYPE_CHECKING:
     from events.application import ComplaintsApp
 
@@ -82,17 +84,20 @@ def read_text(path: Path, encoding: str | None) -> str:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ImportFileError(f"cannot read {path}: {e.strerror}") from None
+        raise ImportFileError(
+            _("cannot read {path}: {error}").format(path=path, error=e.strerror)
+        ) from None
     enc = encoding or "utf-8-sig"
     try:
         codec = "utf-8-sig" if enc.lower().replace("_", "-") in ("utf-8", "utf8") else enc
         return data.decode(codec)
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        hint = " (try --encoding gbk for a CSV saved by Chinese Excel)" if enc != "gbk" else ""
-        raise ImportFileError(f"line {line}: not valid {enc}{hint}") from None
+        hint = _(" (try --encoding gbk for a CSV saved by Chinese Excel)") if enc != "gbk" else ""
+        bad = _("line {line}: not valid {encoding}").format(line=line, encoding=enc)
+        raise ImportFileError(bad + hint) from None
     except (LookupError, ValueError):  # ValueError: a NUL byte in the name
-        raise ImportFileError(f"unknown encoding {enc!r}") from None
+        raise ImportFileError(_("unknown encoding {name}").format(name=repr(enc))) from None
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -160,9 +165,11 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | BadRow]]:
                 continue
             out.append((line, dict(zip(header, map(_text_cell, record), strict=False))))
     except csv.Error as e:
-        raise ImportFileError(f"line {reader.line_num}: {e}") from None
+        raise ImportFileError(
+            _("line {line}: {error}").format(line=reader.line_num, error=e)
+        ) from None
     if header is None:
-        raise ImportFileError("the file is empty: the first line must name the columns")
+        raise ImportFileError(_("the file is empty: the first line must name the columns"))
     return out
 
 
@@ -195,10 +202,11 @@ def _check_columns(header: list[str]) -> None:
         )
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+        raise ImportFileError(_("missing column(s): {columns}").format(columns=", ".join(missing)))
     dup = {h for h in header if h and header.count(h) > 1}
     if dup:
-        raise ImportFileError(f"column(s) named twice: {', '.join(sorted(dup))}")
+        twice = _("column(s) named twice: {columns}")
+        raise ImportFileError(twice.format(columns=", ".join(sorted(dup))))
 
 
 def validate_row(raw: dict[str, Any], parse_time: TimeParser) -> dict[str, Any]:
@@ -312,9 +320,8 @@ def run_import(
     for b in bad:
         on_bad(b)
     if bad and not skip_bad:
-        raise BadRowsError(
-            f"{len(bad)} bad row(s); nothing imported (fix them, or use --on-error skip)"
-        )
+        none = _("{count} bad row(s); nothing imported (fix them, or use --on-error skip)")
+        raise BadRowsError(none.format(count=len(bad)))
     created: list[dict[str, Any]] = []
     existing: list[dict[str, Any]] = []
     for i in range(0, len(rows), batch_size):

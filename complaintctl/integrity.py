@@ -129,9 +129,20 @@ def check_counters(walk: LogWalk, load: Any) -> None:
 def problem_text(p: dict[str, Any]) -> str:
     """One line for a person about a problem :func:`walk_log` found."""
     if p["problem"] == "version-gap":
-        who = f"case {p['ref']}" if p["ref"] else f"aggregate {p['originator_id']}"
-        return (
-            f"{who}: version {p['found_version']} at position {p['position']} where"
-            f" {p['expected_version']} was due (an event is missing)"
+        from complaintctl.i18n import _
+
+        if p["ref"]:
+            who = _("case {ref}").format(ref=p["ref"])
+        else:
+            who = _("aggregate {id}").format(id=p["originator_id"])
+        gap = _(
+            "{who}: version {found} at position {position} where {expected} was due "
+            "(an event is missing)"
+        )
+        return gap.format(
+            who=who,
+            found=p["found_version"],
+            position=p["position"],
+            expected=p["expected_version"],
         )
     return str(p.get("detail") or p["problem"])

@@ -140,11 +140,79 @@ MAJOR_REASONS = (
 
 def major_reason(english: str) -> str:
     """A reason the rules flagged a case major, in the display language."""
-    for shape in MAJOR_REASONS:
+    return _by_shape("major_reason", MAJOR_REASONS, english)
+
+
+#: The English shapes of the problems a report keeps in English (the ``problem`` of an
+#: import's bad rows and of verify's rows: JSON is the same in every language), shown
+#: translated (msgctxt ``detail``). ``{problem}`` is itself a detail, translated in turn.
+DETAILS = (
+    # import: one bad row (complaintctl.importer)
+    "same as line {line}",
+    "{cells} cells, header has {columns}",
+    "not JSON ({error})",
+    "not a JSON object",
+    "unknown key(s): {keys}",
+    "severity: {value} is not general or major",
+    "demand_amount: {value} is not a number",
+    "demand_amount: must be a number not below 0",
+    "currency: {value} is not a 3-letter code",
+    "vip: {value} is not yes or no",
+    "{column}: expected text",
+    "{column}: contains a NUL character",
+    "{column}: longer than {limit} characters",
+    "{column}: missing",
+    # the write model's checks of a new case (events.policy, events.money, events.intake),
+    # met by an import's rows and by ``new``
+    "unknown category {value}; the config knows: {known}",
+    "unknown channel {value}; the config knows: {known}",
+    "unknown department {value}; the config knows: {known}",
+    "unknown currency code {value} (ISO 4217, e.g. CNY, USD)",
+    "the received time is in the future",
+    "the received time is after --at (when it was recorded)",
+    "the problem cannot have occurred after it was received",
+    "severity must be one of {values}",
+    "{what} has more than {places} decimal places",
+    "{what} must be a finite number",
+    "{what} must not be above {limit}",
+    "{what} must not be negative",
+    "{what} must not be empty",
+    # verify: a log line, an attached file (complaintctl.filestore, complaintctl.attachments)
+    "bad line: {problem}",
+    "broken hash chain (the line or the one before it was changed)",
+    "gap in positions: found {found}, expected {expected}",
+    "missing originator_id or version",
+    "version out of order for {id}: {version} after {last}",
+    "neither an event nor a tracking record",
+    "unfinished write at the end of the log (a writer died; "
+    "the next write moves it to quarantine/)",
+    "the log is damaged: {error}",
+    "cannot read: {error}",
+    "missing",
+    "changed (hash differs)",
+    "changed (size {size}, recorded {recorded})",
+    "changed (part {part} of {parts} is missing)",
+)
+
+
+def detail(english: str) -> str:
+    """A problem's detail (a bad import row, a verify row) in the display language."""
+    return _by_shape("detail", DETAILS, english, nested="problem")
+
+
+def _by_shape(
+    context: str, shapes: tuple[str, ...], english: str, nested: str | None = None
+) -> str:
+    for shape in shapes:
         m = _pattern(shape).fullmatch(english)
         if m is not None:
-            translated = pgettext("major_reason", shape)
-            return english if translated == shape else translated.format(**m.groupdict())
+            translated = pgettext(context, shape)
+            if translated == shape:
+                return english
+            values = m.groupdict()
+            if nested in values:
+                values[nested] = _by_shape(context, shapes, values[nested], nested)
+            return translated.format(**values)
     return english
 
 

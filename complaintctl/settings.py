@@ -23,6 +23,7 @@ from eventsourcing.application import Application
 
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.i18n import _
 from events.businesstime import check_at, stated
 from events.settings import (
     LOCAL_TABLES,
@@ -88,7 +89,7 @@ def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
     if agg is None:
         if joined(local.raw):
             raise ConfigError(
-                "store", "this database holds no shop's settings: run `init` on the first desk"
+                "store", _("this database holds no shop's settings: run `init` on the first desk")
             )
         return dict(local.raw)
     base = {**agg.rules, **local.raw} if joined(local.raw) else dict(local.raw)
@@ -157,7 +158,9 @@ def _check_key(key: str) -> str:
         raise UsageProblem(str(e)) from None
     if is_local(key):
         raise UsageProblem(
-            f"{key} belongs to this desk, not to the shop: edit its complaintctl.toml"
+            _("{key} belongs to this desk, not to the shop: edit its complaintctl.toml").format(
+                key=key
+            )
         )
     return key.strip()
 
@@ -251,7 +254,9 @@ def get(config: Config, key: str) -> Any:
         raise UsageProblem(str(e)) from None
     for part in parts:
         if not isinstance(value, dict) or part not in value:
-            raise NotFound(f"{key}: not set (its default applies), or no such key")
+            raise NotFound(
+                _("{key}: not set (its default applies), or no such key").format(key=key)
+            )
         value = value[part]
     if isinstance(value, dict):
         return {k: shown(k, v) for k, v in leaves(value).items()}

@@ -135,6 +135,21 @@ class Cases(ReadModel):
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return list(self.projector.cases(where + order + tail, tuple(params)))
 
+    def refs_starting(self, prefix: str, limit: int = 100) -> list[tuple[str, str]]:
+        """``(ref, status)`` of the cases whose reference starts with ``prefix`` (any case),
+        open cases first, the newest first within each: what shell completion offers."""
+        from events.lifecycle import OPEN
+
+        like = prefix.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        db = self.projector.open()
+        rows = db.execute(
+            "SELECT ref, status FROM cases WHERE upper(ref) LIKE ? ESCAPE '\\'"
+            f" ORDER BY status IN ({','.join('?' * len(OPEN))}) DESC, received DESC, ref DESC"
+            " LIMIT ?",
+            (like + "%", *OPEN, int(limit)),
+        )
+        return [(str(ref), str(status)) for ref, status in rows]
+
     def _find_as_of(self, filters: Filters, at: datetime, refold_limit: int = 2000) -> list[Case]:
         """The cases matching at ``at`` (see :meth:`all_as_of`), filtering in SQL where it can.
 

@@ -15,6 +15,11 @@ from projections.reading import ReadModel
 class Groups(ReadModel):
     """Group complaints (群体性投诉)."""
 
+    def names(self) -> list[str]:
+        """Every group's name, as it was opened (shell completion offers them)."""
+        db = self.projector.open()
+        return [str(name) for (name,) in db.execute("SELECT name FROM groups ORDER BY name")]
+
     def group(self, name: str) -> dict[str, Any]:
         """A group complaint: members, their statuses, and the remedies granted."""
         key = name.strip().casefold()

@@ -267,3 +267,110 @@ def test_the_main_commands_print_no_english_label_in_chinese(tmp_path: Path) -> 
         assert not found, (args, found, r.stdout)
     # ...and in English the same labels are there: the test sees what it checks.
     assert "status" in store.ok("show", ref).stdout
+
+
+# -- the rest of the text: privacy, keys, imports, config, verify, workbooks ----------------
+
+
+def _english_phrases(text: str, *data: str) -> list[str]:
+    """Runs of two or more English words left in ``text`` once what a script or the shop
+    typed is taken out: references, paths, option names, dotted keys, hashes, ``data``."""
+    for d in sorted(data, key=len, reverse=True):  # a list of keys before each key
+        text = text.replace(d, " ")
+    text = re.sub(r"C-\d{4}-\d{5}", " ", text)
+    text = re.sub(r"\S*/\S*", " ", text)  # paths and URLs
+    text = re.sub(r"--[a-z-]+", " ", text)
+    text = re.sub(r"\b[a-z_]+(?:\.[a-z_0-9]+)+\b", " ", text)  # reply.hours, shop.name
+    text = re.sub(r"\b[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}\b|\b[0-9a-f]{16,}\b", " ", text)
+    return re.findall(r"[A-Za-z]{2,}(?:[ ,;:()'\"]+[A-Za-z]{2,})+", text)
+
+
+def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "store")
+    ref = store.new()
+    zh = ("--lang", "zh")
+    seen: list[tuple[list[str], str]] = []
+
+    def run(*args: str, code: int = 0, actor: str = MANAGER) -> str:
+        r = store.invoke(*zh, *args, actor=actor)
+        assert r.exit_code == code, (args, r.exit_code, r.stdout, r.stderr)
+        out = r.stdout + r.stderr
+        seen.append((list(args), out))
+        return out
+
+    # forget: the plan, the result, and its refusals.
+    assert "将遗忘" in run("forget", "13800000000", "--yes")
+    run("forget", "13800000000", "--yes", code=3)
+    run("forget", "nobody-at-all", "--yes", code=3)
+    store.new(contact="13900000000")
+    run("forget", "13900000000", code=2)  # not a terminal and no --yes
+    # purge-candidates and keygen.
+    run("purge-candidates", "--older-than", "0")
+    key = tmp_path / "store.key"
+    assert "密钥" in run("keygen", "--out", str(key))
+    run("keygen", "--out", str(key), code=2)
+    # import: the file's problems and each bad row's.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer,contact,channel,category,summary,severity,vip,demand_amount\n"
+        "王,1,walk-in,misquote,x,urgent,,\n"
+        "李,2,walk-in,misquote,,general,,\n"
+        "赵,3,walk-in,misquote,y,general,maybe,\n"
+        "钱,4,walk-in,misquote,z,general,,-5\n"
+        "孙,5,walk-in,nosuch,w,general,,\n",
+        "utf-8",
+    )
+    out = run("import", str(bad), code=2)
+    assert "未导入" in out and "summary:缺失" in out and "未知的类别 'nosuch'" in out
+    (tmp_path / "short.csv").write_text("customer,contact\n王,1\n", "utf-8")
+    assert "缺少列" in run("import", str(tmp_path / "short.csv"), code=2)
+    (tmp_path / "gbk.csv").write_bytes("customer\n王先生\n".encode("gbk"))
+    run("import", str(tmp_path / "gbk.csv"), code=2)
+    # config: a value checked as the file is, a key nobody set, a desk's key.
+    run("config", "set", "reply.hours", "many", code=2)
+    run("config", "set", "shop.timezone", "Mars/Olympus", code=2)
+    run("config", "get", "reply.nothing", code=3)
+    # rebuild, migrate: what they say when done.
+    run("rebuild")
+    run("migrate", "--to", "sqlite", "--target", str(tmp_path / "copy.db"))
+    # verify: the head line, then a log changed by hand: BAD rows with their detail.
+    assert "日志头" in run("verify", actor=MANAGER)
+    log = store.path / "events.jsonl"
+    text = log.read_text("utf-8")
+    log.write_text(text.replace("报价错误", "报价正确", 1), "utf-8")
+    assert "损坏" in run("verify", code=6)
+    data = ("walk-in", "misquote", "nobody-at-all", "Mars", "Olympus", "many", "urgent", "maybe")
+    data += ("gbk", "utf", "sqlite", "UTF-8", "TOML", "CNY", "COMPLAINTCTL_CIPHER_KEY")
+    data += ("channel, category, summary",)  # column names: what the file must hold
+    shop = configuration.read(store.path / configuration.CONFIG_NAME)
+    data += (", ".join(shop["categories"]), "nosuch")  # the shop's keys, as typed
+    for args, out in seen:
+        found = _english_phrases(out, *data)
+        assert not found, (args, found, out)
+    # ...and in English the same commands speak English: the check sees what it checks.
+    r = store.invoke("import", str(bad))
+    assert _english_phrases(r.stderr), r.stderr
+    r = store.invoke("verify")
+    assert "broken hash chain" in r.stdout and r.exit_code == 6
+    r = store.invoke("--lang", "zh", "verify", "--json")
+    assert "broken hash chain" in r.stdout  # JSON is the same in every language
+    del ref
+
+
+def test_workbook_headers_in_chinese(store: Store) -> None:
+    import io
+
+    import openpyxl
+
+    store.new()
+    for args in (["list"], ["export"], ["report", "daily"]):
+        r = store.ok("--lang", "zh", *args, "--format", "xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(r.stdout_bytes))
+        for ws in book.worksheets:
+            words = [str(c.value) for c in ws[1] if c.value is not None]
+            if ws.title in ("报表",):
+                words += [str(row[0].value) for row in ws.iter_rows(min_row=2)]
+            english = [w for w in words if re.fullmatch(r"[A-Za-z _]{3,}", w)]
+            assert not english, (args, ws.title, english)
+    book = openpyxl.load_workbook(io.BytesIO(store.ok("list", "--format", "xlsx").stdout_bytes))
+    assert "received at" in [c.value for c in book.worksheets[0][1]]

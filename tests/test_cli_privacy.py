@@ -118,6 +118,15 @@ def test_a_forgotten_customer_who_comes_back_is_a_new_record(store: Store) -> No
     assert [c["ref"] for c in found["cases"]] == [again]
 
 
+def test_forget_two_customers_prints_a_line_for_each(store: Store) -> None:
+    a = store.new(contact="13800000001")
+    b = store.new(contact="13800000002")  # the same name, another customer
+    out = store.ok("forget", "王先生", "--yes", actor=MANAGER).stdout
+    lines = out.splitlines()
+    assert len(lines) == 2 and "\\x0a" not in out
+    assert {line.rsplit(" ", 1)[-1] for line in lines} == {a, b}
+
+
 def test_forget_asks_and_refuses(store: Store) -> None:
     store.new(**WANG)
     store.refused("forget", WANG["contact"], "--yes", rule="forget-needs-manager", actor=DIRECTOR)

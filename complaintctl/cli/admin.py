@@ -11,9 +11,10 @@ import click
 
 from complaintctl import presets
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import json_option
+from complaintctl.cli.options import json_option, quiet_option
 from complaintctl.cli.progress import progress
 from complaintctl.errors import UsageProblem, VerifyFailed
+from complaintctl.i18n import _
 from complaintctl.render import safe
 
 
@@ -35,6 +36,7 @@ from complaintctl.render import safe
     is_flag=True,
     help="A further desk on a shared database: write only this desk's part of the config.",
 )
+@quiet_option
 @json_option
 @pass_ctx
 def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
@@ -95,8 +97,6 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
         return
     configuration.write(path, data)
     result = {"config": str(path), "store": str(obj.store), "preset": preset, "manager": obj.actor}
-    from complaintctl.i18n import _
-
     done = _("wrote {path} (preset {preset}); {actor} is a manager, tier 3")
     obj.emit(result, safe(done.format(path=path, preset=preset, actor=obj.actor)))
 
@@ -179,10 +179,11 @@ def verify(obj: Ctx, expect: tuple[int, str] | None, deep: bool) -> None:
         result["ok"] = not differs
     obj.emit(result, verify_text(result))
     if not result["ok"]:
-        raise VerifyFailed("the store failed verification")
+        raise VerifyFailed(_("the store failed verification"))
 
 
 @click.command("rebuild")
+@quiet_option
 @json_option
 @pass_ctx
 def rebuild(obj: Ctx) -> None:
@@ -197,14 +198,11 @@ def rebuild(obj: Ctx) -> None:
     """
     rm = obj.models()
     started = datetime.now()
-    with progress("rebuilding read models") as update:
+    with progress(_("rebuilding read models")) as update:
         result = rm.rebuild(update)
     result["seconds"] = round((datetime.now() - started).total_seconds(), 2)
-    obj.emit(
-        result,
-        f"rebuilt: {result['events']} events, {result['cases']} cases,"
-        f" position {result['position']} ({result['seconds']} s)",
-    )
+    done = _("rebuilt: {events} events, {cases} cases, position {position} ({seconds} s)")
+    obj.emit(result, done.format(**result))
 
 
 @click.command("demo")
@@ -216,6 +214,7 @@ def rebuild(obj: Ctx) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the demo store lives (created, or reused if the demo made it).",
 )
+@quiet_option
 @json_option
 @click.pass_context
 def demo(ctx: click.Context, directory: Path) -> None:
@@ -231,7 +230,14 @@ def demo(ctx: click.Context, directory: Path) -> None:
     from complaintctl.demo import run_demo
 
     obj = ctx.find_object(Ctx)
-    run_demo(directory, as_json=bool(obj and obj.json), echo=click.echo)
+    quiet = bool(obj and obj.quiet)
+
+    def steps(text: str) -> None:
+        """The story as it is told; --quiet prints only the case it ends with."""
+        if not quiet:
+            click.echo(text)
+
+    run_demo(directory, as_json=bool(obj and obj.json), echo=steps, show=click.echo)
 
 
 @click.command("completion")

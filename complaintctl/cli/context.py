@@ -39,6 +39,8 @@ class Ctx:
     key_file: Path | None = None
     #: The output format of a reading command (``--format``; ``--json`` makes it json).
     format: str = "table"
+    #: ``--quiet``: no progress and no text for a person; what a script reads and errors stay.
+    quiet: bool = False
     _local: Config | None = field(default=None, repr=False)
     _config: Config | None = field(default=None, repr=False)
     _app: ComplaintsApp | None = field(default=None, repr=False)
@@ -237,8 +239,13 @@ class Ctx:
 
         if self.json:
             render.emit_json(data)
-        elif text is not None:
+        elif text is not None and not self.quiet:
             click.echo(text)
+
+    def say(self, text: str) -> None:
+        """Chatter for a person on stderr (a summary, a hint); ``--quiet`` silences it."""
+        if not self.quiet:
+            click.echo(text, err=True)
 
     def done(self, case: dict[str, Any], message: str) -> None:
         """Print a write's result: the case as JSON, or one line for a person."""

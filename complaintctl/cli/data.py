@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import at_option, json_option, output_options
+from complaintctl.cli.options import at_option, json_option, output_options, quiet_option
 from complaintctl.cli.progress import counter, progress
 from complaintctl.errors import UsageProblem, VerifyFailed
 from complaintctl.i18n import _
@@ -42,6 +42,7 @@ def source_env(obj: Ctx) -> dict[str, str]:
     required=True,
     help="A directory (file), a database file (sqlite) or a postgresql:// URL.",
 )
+@quiet_option
 @json_option
 @pass_ctx
 def migrate(obj: Ctx, to: str, target: str) -> None:
@@ -64,23 +65,20 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
             result = migrate_store(obj.store, source_env(obj), to, target, progress=advance)
     except BadTarget as e:
         raise UsageProblem(str(e)) from None
-    if obj.json:
-        emit_json(result)
-    else:
-        click.echo(migrate_text(result))
-        resumed = (
-            f", resumed after position {result['resumed_from']}" if result["resumed_from"] else ""
-        )
-        click.echo(
-            safe(f"copied {result['copied']} event(s) to {result['target']}{resumed}"), err=True
-        )
-    if not result["ok"]:
-        raise VerifyFailed("the copy does not match: " + "; ".join(result["problems"]))
+    obj.emit(result, migrate_text(result))
     if not obj.json:
-        click.echo(
-            safe(f'proved complete; to use it set [store] backend = "{to}" in the config'),
-            err=True,
+        copied = _("copied {count} event(s) to {target}").format(
+            count=result["copied"], target=result["target"]
         )
+        if result["resumed_from"]:
+            resumed = _("resumed after position {position}")
+            copied += ", " + resumed.format(position=result["resumed_from"])
+        obj.say(safe(copied))
+    if not result["ok"]:
+        raise VerifyFailed(_("the copy does not match: ") + "; ".join(result["problems"]))
+    if not obj.json:
+        done = _('proved complete; to use it set [store] backend = "{backend}" in the config')
+        obj.say(safe(done.format(backend=to)))
 
 
 @click.command("import")
@@ -103,6 +101,7 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
     show_default=True,
     help="Rows saved per atomic write (one fsync each).",
 )
+@quiet_option
 @json_option
 @at_option
 @pass_ctx
@@ -120,21 +119,24 @@ def import_cases(
         complaintctl import cases.csv --encoding gbk --on-error skip
     """
     from complaintctl.importer import BadRow, run_import
+    from complaintctl.refusals import detail
     from complaintctl.timeparse import parse_time
 
     def bad_row(b: BadRow) -> None:
-        click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
+        click.echo(safe(f"{file.name}:{b.line}: {detail(b.problem)}"), err=True)
 
     from events.businesstime import check_future, stated
 
-    app, now, zone = obj.app(), datetime.now(UTC), obj.zone
+    app, now, policy = obj.app(), datetime.now(UTC), obj.config().policy
+    zone, calendar = policy.zone, policy.calendar
     at = stated()
     if at is not None:  # --at: not in the future; the file's relative times count from it
         check_future(at, now)
         now = at
     with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
-            app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
+            app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now, calendar),
+            fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
             on_bad=bad_row, progress=update,
         )  # fmt: skip
@@ -143,7 +145,7 @@ def import_cases(
         return
     for c in result["cases"]:
         click.echo(c["ref"])
-    click.echo(
+    obj.say(
         safe(
             _(
                 "imported {imported} case(s); {already} already imported; "
@@ -154,8 +156,7 @@ def import_cases(
                 bad=len(result["bad"]),
                 repeated=len(result["duplicates_in_file"]),
             )
-        ),
-        err=True,
+        )
     )
 
 

@@ -21,6 +21,15 @@ Generated from `--help` by `python -m complaintctl.cli.docs > docs/cli.md`;
 do not edit by hand (a test fails when this page and the commands disagree).
 The contract these commands keep (names, JSON keys, exit codes) is in the
 project's CLI notes; every reading command takes the same `--format` names.
+
+A TIME is ISO 8601 (`2026-11-23T10:00`, `2026-11-23 14:00`, `2026-11-23`; no
+zone: the shop's), `2026/11/23`, `11月23日`, a word (`now`, `today`, `tomorrow`,
+`yesterday`, `monday`/`mon`: the next one, `今天`, `明天`, `后天`, `昨天`, `前天`,
+`周一`/`星期一`, `下周一`..`下周日`; a day alone is its 00:00, `明天 14:00` or
+`明天下午3点` a time of it, `14:00` today's), relative (`+24h`, `+1.5h`, `-2d`,
+`+30m`, `in 3 days`) or working days on the shop's calendar (`in 3 working
+days`, `3个工作日后`, `3个工作日内`).
+Words and relative times count from the command's `--at` when it gives one.
 """
 
 

@@ -122,7 +122,25 @@ def load_command(name: str) -> click.Command:
     module, _, attr = COMMANDS[name][0].partition(":")
     cmd = getattr(importlib.import_module(f"complaintctl.cli.{module}"), attr)
     assert isinstance(cmd, click.Command), name
+    if _completing():
+        _completes(cmd)
     return _localised(cmd)
+
+
+def _completing() -> bool:
+    """Whether the shell asks for completions (click's ``_<PROG>_COMPLETE`` variable)."""
+    return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+
+
+def _completes(cmd: click.Command) -> None:
+    """Live values for the command's (and a group's subcommands') parameters; only while
+    completing, so no other command imports the completion module."""
+    from complaintctl.cli.complete import attach
+
+    attach(cmd)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _completes(sub)
 
 
 class HelpFormatter(click.HelpFormatter):
@@ -265,6 +283,13 @@ def _login_name() -> str:
         return "unknown"
 
 
+def _complete_actor(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``--actor`` completes the shop's staff (the completion module loads only here)."""
+    from complaintctl.cli.complete import COMPLETERS
+
+    return COMPLETERS["owner"](ctx, param, incomplete)
+
+
 def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     choose(value)
 
@@ -283,6 +308,7 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--actor",
     envvar="COMPLAINTCTL_ACTOR",
     default=_login_name,
+    shell_complete=_complete_actor,
     help="Who acts; recorded on every event (env COMPLAINTCTL_ACTOR; default: login name).",
 )
 @click.option(

@@ -1,6 +1,7 @@
 """The option types and decorators every command shares.
 
 - :func:`json_option`: ``--json`` on every command.
+- :func:`quiet_option`: ``--quiet`` on the chatty commands (import, migrate, rebuild...).
 - :func:`output_options`: ``--format`` with the formats of CLI.md ("Output"),
   the same names on every reading command, and ``--json`` as its shorthand.
 - :func:`time_option`: TIME options handed to the command as an aware datetime.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
@@ -43,6 +44,26 @@ def json_option(f: F) -> F:
         expose_value=False,
         callback=_set_json,
         help="Print one JSON document on stdout (the same as --format json).",
+    )(f)
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.quiet = True
+
+
+def quiet_option(f: F) -> F:
+    """``--quiet`` on a chatty command: progress and chatter off, errors and exit codes kept."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_quiet,
+        help="No progress and no messages for a person; errors are still printed, "
+        "the exit code is the same, and --json still prints its document.",
     )(f)
 
 
@@ -95,45 +116,31 @@ def output_options(
     return decorate
 
 
-#: ``ctx.meta`` key: the command's relative TIME values, by option: {value read: its offset}.
-RELATIVE_KEY = "complaintctl.relative_times"
-
-
-def _from_at(at: datetime, value: Any, offsets: dict[datetime, timedelta]) -> Any:
-    """A command argument with its relative times counted from ``at`` instead of now.
-
-    A writing command's ``--at`` moves "now": ``--reply-by +24h --at
-    yesterday 10:00`` is yesterday 10:00 plus 24 hours, whatever the order
-    of the options on the line.
-    """
-    if isinstance(value, datetime) and value in offsets:
-        return (at + offsets[value]).astimezone(value.tzinfo)
-    if isinstance(value, tuple):
-        return tuple(_from_at(at, v, offsets) for v in value)
-    return value
-
-
 class TimeType(click.ParamType[datetime]):
-    """TIME of CLI.md: ISO 8601 with or without zone (the shop's), or relative (+24h)."""
+    """TIME of CLI.md: ISO 8601, the words people use, or relative (+24h, in 3 working days).
+
+    Relative forms and words count from the command's ``--at`` when it states
+    one (``--at`` is read first), else from now; working days on the shop's
+    calendar, in its zone (:mod:`complaintctl.timeparse`).
+    """
 
     name = "TIME"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, datetime) or ctx is None or ctx.resilient_parsing:
             return value
-        from complaintctl.timeparse import parse_time, relative
+        from complaintctl.timeparse import parse_time
 
         obj = ctx.find_object(Ctx)
         assert obj is not None, "a TIME option outside the complaintctl group"
         option = param.opts[0] if param is not None and param.opts else "TIME"
+        at = ctx.params.get("at") if param is None or param.name != "at" else None
+        base = at if isinstance(at, datetime) else datetime.now(UTC)
+        policy = obj.config().policy
         try:
-            parsed = parse_time(str(value), obj.zone, datetime.now(UTC))
+            return parse_time(str(value), policy.zone, base, policy.calendar)
         except ValueError as e:
             raise UsageProblem(f"{option}: {e}") from None
-        delta = relative(str(value))
-        if delta is not None and param is not None and param.name:
-            ctx.meta.setdefault(RELATIVE_KEY, {}).setdefault(param.name, {})[parsed] = delta
-        return parsed
 
 
 TIME = TimeType()
@@ -165,16 +172,14 @@ def at_option(f: F) -> F:
         from events.businesstime import acting_at
 
         ctx = click.get_current_context(silent=True)
-        if at is not None and ctx is not None:
-            relative: dict[str, dict[datetime, timedelta]] = ctx.meta.get(RELATIVE_KEY, {})
-            kwargs = {k: _from_at(at, v, relative.get(k, {})) for k, v in kwargs.items()}
         with acting_at(at):
             obj = ctx.find_object(Ctx) if ctx is not None else None
             if at is not None and obj is not None and obj.config_loaded:
                 obj.reload_config()  # read while parsing (the zone): now the rules at --at
             return f(*args, **kwargs)
 
-    return click.option("--at", "at", type=TIME, help=AT_HELP)(cast(F, run))
+    # Eager: read before the command's other times, which count from it.
+    return click.option("--at", "at", type=TIME, is_eager=True, help=AT_HELP)(cast(F, run))
 
 
 class DecimalType(click.ParamType[Decimal]):

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
-from complaintctl.cli.options import json_option, output_options, time_option
+from complaintctl.cli.options import json_option, output_options, quiet_option, time_option
 from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
 from complaintctl.render.rows import emit_rows
 
@@ -26,21 +27,22 @@ if TYPE_CHECKING:
     from events.privacy import Forgettable
 
 
-def _show_plan(plan: list[Forgettable]) -> None:
+def _show_plan(obj: Ctx, plan: list[Forgettable]) -> None:
     for e in plan:
         if e.sealed:
-            line = f"will forget {e.label}: {len(e.cases)} case(s) {', '.join(e.cases)}"
+            line = _("will forget {customer}: {count} case(s) {cases}")
         else:
-            line = (
-                f"cannot forget {e.label} ({', '.join(e.cases)}): recorded in plain text, "
+            line = _(
+                "cannot forget {customer} ({cases}): recorded in plain text, "
                 "before personal data was sealed"
             )
-        click.echo(safe(line), err=True)
+        obj.say(safe(line.format(customer=e.label, count=len(e.cases), cases=", ".join(e.cases))))
 
 
 @click.command("forget")
 @click.argument("customer")
 @click.option("--yes", is_flag=True, help="Do not ask; needed when not on a terminal.")
+@quiet_option
 @json_option
 @pass_ctx
 def forget(obj: Ctx, customer: str, yes: bool) -> None:
@@ -64,9 +66,11 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
         if yes:
             return
         if not sys.stdin.isatty():
-            raise UsageProblem("forget needs --yes when not run on a terminal; nothing forgotten")
-        if not click.confirm("Forget them? This cannot be undone", default=False, err=True):
-            raise UsageProblem("not confirmed; nothing forgotten")
+            raise UsageProblem(
+                _("forget needs --yes when not run on a terminal; nothing forgotten")
+            )
+        if not click.confirm(_("Forget them? This cannot be undone"), default=False, err=True):
+            raise UsageProblem(_("not confirmed; nothing forgotten"))
 
     def warn(kept: list[dict[str, Any]]) -> None:
         if not yes:  # asked: say first what stays (with --yes it is printed after)
@@ -78,17 +82,26 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
     app = obj.app()
     try:
         result = forgetting.forget(
-            app, obj.models(), obj.store, customer, obj.actor, show=_show_plan, confirm=confirm,
-            shared=(obj.backend or obj.config().backend) != "file", warn=warn,
-        )  # fmt: skip
+            app,
+            obj.models(),
+            obj.store,
+            customer,
+            obj.actor,
+            show=lambda plan: _show_plan(obj, plan),
+            confirm=confirm,
+            shared=(obj.backend or obj.config().backend) != "file",
+            warn=warn,
+        )
     except forgetting.NothingToForget as e:
         raise NotFound(str(e)) from None
     from complaintctl.leftovers import describe
 
+    forgot = _("forgot customer {subject}: {cases}")
     lines = [
-        f"forgot customer {d['subject']}: {', '.join(d['cases'])}" for d in result["forgotten"]
+        forgot.format(subject=d["subject"], cases=", ".join(d["cases"]))
+        for d in result["forgotten"]
     ] + [describe(item) for item in result["not_erased"]]
-    obj.emit(result, safe("\n".join(lines), multiline=True))
+    obj.emit(result, "\n".join(safe(line, multiline=True) for line in lines))
 
 
 @click.command("purge-candidates")
@@ -99,6 +112,7 @@ def forget(obj: Ctx, customer: str, yes: bool) -> None:
     help="Days since closing (default: the config's [privacy] retention_days).",
 )
 @time_option("--as-of", "as_of", help="Count the days up to TIME instead of now.")
+@quiet_option
 @output_options()
 @pass_ctx
 def purge_candidates(obj: Ctx, days: int | None, as_of: datetime | None) -> None:
@@ -114,12 +128,15 @@ def purge_candidates(obj: Ctx, days: int | None, as_of: datetime | None) -> None
     if days is None:
         days = obj.config().policy.retention_days
     if days is None:
-        raise UsageProblem("give --older-than DAYS, or set [privacy] retention_days in the config")
+        raise UsageProblem(
+            _("give --older-than DAYS, or set [privacy] retention_days in the config")
+        )
     rows = obj.models().purge_candidates(days, as_of or obj.app().clock())
     columns = ("ref", "status", "closed_at", "days_closed", "customer", "contact")
     emit_rows(rows, columns, obj.output, obj.zone)
     if not obj.json:
-        click.echo(f"{len(rows)} case(s) closed more than {days} day(s) ago", err=True)
+        closed = _("{count} case(s) closed more than {days} day(s) ago")
+        obj.say(closed.format(count=len(rows), days=days))
 
 
 @click.command("keygen")
@@ -128,6 +145,7 @@ def purge_candidates(obj: Ctx, days: int | None, as_of: datetime | None) -> None
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the key to this file (created 0600; refused if it exists).",
 )
+@quiet_option
 @json_option
 @pass_ctx
 def keygen(obj: Ctx, out: Path | None) -> None:
@@ -147,10 +165,10 @@ def keygen(obj: Ctx, out: Path | None) -> None:
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise UsageProblem(f"{out} exists; not overwritten") from None
+        raise UsageProblem(_("{file} exists; not overwritten").format(file=out)) from None
     with os.fdopen(fd, "w") as f:
         f.write(key + "\n")
     if obj.json:
         emit_json({"file": str(out)})
     else:
-        click.echo(safe(f"wrote a new key to {out}"), err=True)
+        obj.say(safe(_("wrote a new key to {file}").format(file=out)))

@@ -1,4 +1,4 @@
-"""Progress bars on a terminal (stderr) only; cron jobs and pipes get silence."""
+"""Progress bars on a terminal (stderr) only; cron jobs, pipes and ``--quiet`` get silence."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import click
 def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
     """Yield ``update(position, total)``; the bar appears at the first update."""
     state: dict[str, Any] = {}
+    silent = _quiet() or not sys.stderr.isatty()
 
     def update(position: int, total: int | None) -> None:
-        if not sys.stderr.isatty():
+        if silent:
             return
         bar = state.get("bar")
         if bar is None:
@@ -31,6 +32,14 @@ def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+
+
+def _quiet() -> bool:
+    from complaintctl.cli.context import Ctx
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Ctx) if ctx is not None else None
+    return bool(obj is not None and obj.quiet)
 
 
 @contextmanager

@@ -340,15 +340,15 @@ def report_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], 
     from complaintctl.render.xlsx import local_datetime
 
     about = [
-        ["shop", r.get("shop") or ""],
-        ["day", r["date"]],
-        ["time zone", r["timezone"]],
-        ["as of", local_datetime(r["as_of"], z)],
-        ["complete", r["complete"]],
-        ["log head position", r["head"]["position"]],
-        ["log head hash", r["head"]["hash"] or ""],
+        [_("shop"), r.get("shop") or ""],
+        [_("day"), r["date"]],
+        [_("time zone"), r["timezone"]],
+        [_("as of"), local_datetime(r["as_of"], z)],
+        [_("complete"), r["complete"]],
+        [_("log head position"), r["head"]["position"]],
+        [_("log head hash"), r["head"]["hash"] or ""],
     ]
-    sheets = [("Report", ["field", "value"], about)]
+    sheets = [(_("Report"), [_("field"), _("value")], about)]
     for name, headers, rows in _report_tables(r, z, local_datetime):
         sheets.append((name.split(" (")[0], headers, rows))
     return sheets
@@ -586,18 +586,27 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
 
 
 def verify_text(result: dict[str, Any]) -> str:
+    """verify's report for a person; the problems the JSON keeps in English, translated."""
+    from complaintctl.refusals import detail
+
     rows = [
         [
             r["file"],
             _("ok") if r["ok"] else _("BAD"),
             r["events"],
             r["line"] or "",
-            r["problem"] or "",
+            detail(r["problem"]) if r["problem"] else "",
         ]
         for r in result["logs"]
     ]
     rows += [
-        [f"{a['ref']} {a['name']}", _("ok") if a["ok"] else _("BAD"), "", "", a["problem"] or ""]
+        [
+            f"{a['ref']} {a['name']}",
+            _("ok") if a["ok"] else _("BAD"),
+            "",
+            "",
+            detail(a["problem"]) if a["problem"] else "",
+        ]
         for a in result["attachments"]
     ]
     stale = [_("stale"), "", "", _("left by an interrupted attach")]
@@ -605,7 +614,13 @@ def verify_text(result: dict[str, Any]) -> str:
     from complaintctl.integrity import problem_text
 
     rows += [
-        ["cache" if p["problem"] == "cache-differs" else "log", "BAD", "", "", problem_text(p)]
+        [
+            _("cache") if p["problem"] == "cache-differs" else _("log"),
+            _("BAD"),
+            "",
+            "",
+            detail(problem_text(p)),
+        ]
         for p in result.get("problems", [])
     ]
     out = [table(rows, ["what", "state", "events", "line", "problem"])]
@@ -613,20 +628,21 @@ def verify_text(result: dict[str, Any]) -> str:
     if expected is not None:
         where = f"{expected['position']}:{expected['hash']}"
         if expected["ok"]:
-            out.append(f"expected head {where}: still in the log")
+            out.append(_("expected head {head}: still in the log").format(head=where))
         else:
-            found = expected["found"] or "no such position"
-            out.append(f"expected head {where}: NOT in the log (found {found})")
+            found = expected["found"] or _("no such position")
+            line = _("expected head {head}: NOT in the log (found {found})")
+            out.append(line.format(head=where, found=found))
     head = result.get("head")
     if head is not None:
-        out.append(f"head {head['position']}:{head['hash']}")
+        out.append(_("head {position}:{hash}").format(**head))
     return "\n".join(out)
 
 
 def migrate_text(result: dict[str, Any]) -> str:
     rows = [
         [name, s["events"], s["aggregates"], s["digest"]]
-        for name, s in (("source", result["source"]), ("target", result["target"]))
+        for name, s in ((_("source"), result["source"]), (_("target"), result["target"]))
     ]
     return table(rows, ["store", "events", "aggregates", "sha256 digest"])
 

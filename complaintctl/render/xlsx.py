@@ -28,8 +28,12 @@ _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
 def header_label(key: str) -> str:
-    """A column's heading as a person reads it (the one place to translate headings)."""
-    return key.replace("_", " ")
+    """A column's heading as a person reads it (the one place to translate headings):
+    the catalog's heading in the display language, else the key with spaces."""
+    from complaintctl.i18n import heading
+
+    shown = heading(key)
+    return key.replace("_", " ") if shown == key else shown
 
 
 def local_datetime(iso: Any, zone: ZoneInfo) -> Any:
