@@ -337,7 +337,8 @@ def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> 
     assert "日志头" in run("verify", actor=MANAGER)
     log = store.path / "events.jsonl"
     text = log.read_text("utf-8")
-    log.write_text(text.replace("报价错误", "报价正确", 1), "utf-8")
+    # The summary is sealed (issue 13): change a plain field of the first receipt.
+    log.write_text(text.replace('"category":"misquote"', '"category":"misfixed"', 1), "utf-8")
     assert "损坏" in run("verify", code=6)
     data = ("walk-in", "misquote", "nobody-at-all", "Mars", "Olympus", "many", "urgent", "maybe")
     data += ("gbk", "utf", "sqlite", "UTF-8", "TOML", "CNY", "COMPLAINTCTL_CIPHER_KEY")
