@@ -47,7 +47,9 @@ import orjson
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
 from projections.cachefiles import (
+    CACHE_DIR,
     cache_path,
+    cannot_write,
     private_cache,
     remove_stale_builds,
     warn,
@@ -208,24 +210,46 @@ class Projector:
         return None
 
     def open(self, progress: Callable[[int, int], None] | None = None) -> sqlite3.Connection:
-        """The cache, caught up with the log (rebuilt first if missing, stale or corrupt)."""
+        """The cache, caught up with the log (rebuilt first if missing, stale or corrupt).
+
+        A cache that cannot be written where it lives (a full disk, a read-only
+        mount) is built in a temporary cache instead: reads still work.
+        """
         if self.db is not None:
             return self.db
         if not writable(self.path):
             self.path = private_cache(self, self.path)
+        try:
+            return self._open(progress)
+        except (sqlite3.Error, OSError) as e:
+            if not cannot_write(e) or self.path.parent.name != CACHE_DIR:
+                raise
+            self.close()
+            self.path = private_cache(self, self.path, e)
+            return self._open(progress)
+
+    def _open(self, progress: Callable[[int, int], None] | None) -> sqlite3.Connection:
         if self.path.exists():
             try:
                 db = self._connect(self.path)
                 meta = self._meta(db)
                 reason = self._stale_reason(meta)
             except sqlite3.DatabaseError as e:
+                if cannot_write(e):
+                    with suppress(Exception):
+                        db.close()
+                    raise
                 warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
                 with suppress(Exception):
                     db.close()
                 reason = "corrupt"
             if reason is None:
                 self.db = db
-                self.catch_up()
+                try:
+                    self.catch_up()
+                except BaseException:
+                    self.close()
+                    raise
                 return db
             if reason != "corrupt":
                 db.close()
@@ -253,7 +277,8 @@ class Projector:
             n = self._fold(db, cp, load=True, upto=upto)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolled back already on a full disk
+                db.execute("ROLLBACK")
             raise
         return n
 
@@ -280,10 +305,16 @@ class Projector:
             if workers > 1 and end.position > 0:
                 return self._rebuild_parallel(end, workers, progress)
         tmp, db = self._fresh()
-        total = self.source.last_position() if progress else 0
-        db.execute("BEGIN")
-        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
-        db.executescript(INDEXES)  # commits
+        try:
+            total = self.source.last_position() if progress else 0
+            db.execute("BEGIN")
+            n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
+            db.executescript(INDEXES)  # commits
+        except BaseException:
+            db.close()
+            for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                p.unlink(missing_ok=True)  # no half-built file left on a full disk
+            raise
         db.close()
         self._install(tmp)
         return n

@@ -64,6 +64,21 @@ CREATE TABLE IF NOT EXISTS tracking (
 );
 """
 
+#: SQLite's primary result codes for a file that cannot be written now (PERM, READONLY,
+#: IOERR, FULL, CANTOPEN), where a reader can do with an index in memory.
+_CANNOT_WRITE = {3, 8, 10, 13, 14}
+
+
+def index_cannot_be_written(e: BaseException) -> bool:
+    """True if ``e`` (from opening or updating the index) means no room or no right to
+    write its file, not a busy index or damage."""
+    cause = e.__cause__
+    code = getattr(cause, "sqlite_errorcode", None)
+    if not isinstance(cause, sqlite3.Error) or not isinstance(code, int):
+        return False
+    return code & 0xFF in _CANNOT_WRITE
+
+
 #: One indexed event: position, originator id, version, byte offset, byte length.
 Row = tuple[int, str, int, int, int]
 
@@ -226,7 +241,8 @@ class Index:
             self._write_meta(tail)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolled back already on a full disk
+                self.db.execute("ROLLBACK")
             raise
         return tail
 
@@ -378,7 +394,8 @@ class Index:
                 self.db.execute("UPDATE meta SET mtime_ns = ?", (new.mtime_ns,))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolled back already on a full disk
+                self.db.execute("ROLLBACK")
             raise
         return bool(end == start.end)
 

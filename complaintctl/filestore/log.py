@@ -15,6 +15,7 @@ import contextlib
 import errno
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, Notification, StoredEvent,
 
 from complaintctl.filestore import lines
 from complaintctl.filestore.errors import LogCorruptedError, StoreUnavailableError, os_reason
-from complaintctl.filestore.index import Index, Row, Tail
+from complaintctl.filestore.index import Index, Row, Tail, index_cannot_be_written
 from complaintctl.filestore.lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -80,18 +81,42 @@ class Log:
             lock_fd = -1
         self.lock = WriteLock(lock_path, self.path, lock_timeout, lock_fd)
         self._thread_lock = self.lock.thread_lock
-        self.index = Index(
-            directory / f"{name}.index.sqlite",
-            self.path,
-            self._fd,
-            read_only=self.read_only,
-            timeout=lock_timeout,
-        )
+        self._index_path = directory / f"{name}.index.sqlite"
+        self._lock_timeout = lock_timeout
+        self._unwritable = "is read-only here: nothing can be written"
         self._tail = Tail()
         self._synced = False
         self._warned = False
         self._rows_checked = False
         self._closed = False
+        try:
+            self.index = self._new_index()
+            self._sync()
+        except StoreUnavailableError as e:
+            if self.read_only or not index_cannot_be_written(e):
+                raise
+            self._read_from_memory(e)
+
+    def _new_index(self) -> Index:
+        return Index(
+            self._index_path,
+            self.path,
+            self._fd,
+            read_only=self.read_only,
+            timeout=self._lock_timeout,
+        )
+
+    def _read_from_memory(self, e: StoreUnavailableError) -> None:
+        """The index file cannot be written (a full disk, a read-only mount): read through
+        an index built in memory, as on a read-only copy, and refuse writes with the cause."""
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.index.close()
+        log.debug("reading %s through an index in memory: %s", self.path, e)
+        self.read_only = True
+        self._unwritable = f"cannot be written here ({e}): nothing is written"
+        self._tail = Tail()
+        self._synced = False
+        self.index = self._new_index()
         self._sync()
 
     def _sync(self, *, for_write: bool = False) -> None:
@@ -137,7 +162,7 @@ class Log:
         if not events and tracking is None:
             return []
         if self.read_only:
-            raise StoreUnavailableError(f"{self.path} is read-only here: nothing can be written")
+            raise StoreUnavailableError(f"{self.path} {self._unwritable}")
         save = _Save(events, tracking)
         with self._queue_lock:
             self._queue.append(save)
