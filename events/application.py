@@ -42,7 +42,7 @@ from events.errors import (
     GroupNotFound,
     InvalidInput,
 )
-from events.groups import CaseGroup, group_id, group_major
+from events.groups import CaseGroup, check_group_name, group_id, group_major
 from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
@@ -614,8 +614,8 @@ class ComplaintsApp(Application[UUID]):
     def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
         """Link cases to each other and, with a group name, to a group (created if new)."""
         wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
-        if group is not None and not group.strip():
-            raise InvalidInput("the group name must not be empty")
+        if group is not None:
+            check_group_name(group)
         if len(wanted) < (1 if group else 2):
             raise InvalidInput("link needs two cases, or one case and --group")
 
