@@ -173,3 +173,21 @@ def test_sqlite_new_on_a_read_only_mount_exits_7(small_fs: Path) -> None:
         _no_bug(NEW, r)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
+
+
+def test_an_index_in_memory_checks_each_line_it_reads(small_fs: Path) -> None:
+    """A read-only mount reads through an index built in memory: a line changed in the
+    copy (same length, so every offset holds) is refused, exit 6, never shown."""
+    s = make_store(small_fs / "store")
+    ref = s.new(summary="第一件")
+    log = s.path / "events.jsonl"
+    log.write_bytes(log.read_bytes().replace("第一件".encode(), "篡改件".encode()))
+    for p in s.path.glob("events.index.sqlite*"):
+        p.unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    try:
+        r = run_cli(s.path, "show", ref, "--json")
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
+    assert r.returncode == 6, (r.returncode, r.stderr)
+    assert "篡改件" not in r.stdout and "does not match its hash" in r.stderr, r.stderr

@@ -27,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, Notification, StoredEvent,
 
 from complaintctl.filestore import lines
 from complaintctl.filestore.errors import LogCorruptedError, StoreUnavailableError, os_reason
-from complaintctl.filestore.index import Index, Row, Tail, index_cannot_be_written
+from complaintctl.filestore.index import Index, Row, Span, Tail, index_cannot_be_written
 from complaintctl.filestore.lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,7 @@ class Log:
             for i, ev in enumerate(events):
                 position += 1
                 oid = oids[i]
+                before = prev_hash
                 line, prev_hash = encoder.event(
                     prev_hash,
                     position,
@@ -242,7 +243,17 @@ class Log:
                     i == n_lines - 1,
                     ev.state,
                 )
-                rows.append((position, oid, ev.originator_version, offset, len(line)))
+                rows.append(
+                    (
+                        position,
+                        oid,
+                        ev.originator_version,
+                        offset,
+                        len(line),
+                        bytes.fromhex(before),
+                        bytes.fromhex(prev_hash),
+                    )
+                )
                 parts.append(line)
                 last_line_start = offset
                 offset += len(line)
@@ -380,26 +391,27 @@ class Log:
             with self._thread_lock:
                 self._sync()
                 spans = self.index.lines_of(str(originator_id), gt, lte, desc, limit)
-            result = self._read_spans(originator_id, spans)
+            result, problem = self._read_spans(originator_id, spans)
             if result is not None:
                 return result
-            if attempt == 1 and not self.read_only:
+            if attempt == 1:
                 log.warning("index of %s does not match the log: rebuilding it", self.path)
                 with self._thread_lock:
                     self.index.discard()
+                    self._tail = Tail()  # an index in memory starts again from the log
                     self._synced = False
-        raise LogCorruptedError(
-            f"{self.path}: the index points {originator_id} at lines that are not its events"
-        )
+        raise LogCorruptedError(f"{self.path}: {originator_id} {problem}")
 
     def _read_spans(
-        self, originator_id: UUID | str, spans: list[tuple[int, int, int, int]]
-    ) -> list[StoredEvent] | None:
-        """The events at these index rows, each line checked against its row: a whole
-        line, of this originator, at the row's version and position (None on a mismatch)."""
+        self, originator_id: UUID | str, spans: list[Span]
+    ) -> tuple[list[StoredEvent] | None, str]:
+        """The events at these index rows, each line checked against its row: a whole line,
+        of this originator, at the row's version and position, with the hash the row
+        recorded, which follows from the line's own bytes and the hash before it (a line
+        changed after it was indexed fails). None and why on a mismatch."""
         result = []
         oid = str(originator_id)
-        for offset, length, version, position in spans:
+        for offset, length, version, position, prev, digest in spans:
             raw = os.pread(self._fd, length, offset)
             try:
                 line = lines.decode_line(raw[:-1])
@@ -413,9 +425,13 @@ class Log:
                 or h.get("version") != version
                 or h.get("position") != position
             ):
-                return None
+                return None, "points it at lines that are not its events"
+            if line.hash != digest.hex() or (
+                prev is not None and lines.chain_hash(prev.hex(), line.body) != line.hash
+            ):
+                return None, f"has a line (position {position}) that does not match its hash"
             result.append(StoredEvent(originator_id, h["version"], h["topic"], line.state or b""))
-        return result
+        return result, ""
 
     def select_notifications(
         self, start: int, limit: int, stop: int | None, topics: Sequence[str]
