@@ -6,8 +6,6 @@ shop can fix its file without reading code; the CLI turns it into exit 2.
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -586,36 +584,14 @@ def parse_local(data: dict[str, Any]) -> Config:
 MAX_CONFIG_BYTES = 1 << 20
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_CONFIG_BYTES (OSError, ConfigError).
-
-    ``/dev/zero`` never ends and a FIFO without a writer blocks the open: the file
-    is opened without blocking and checked on its descriptor before a byte is read,
-    and never more than the limit is read (a file that grows meanwhile).
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(str(path), "is a directory, not a config file")
-        if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(str(path), "not a regular file (a FIFO, device or socket)")
-        if st.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(str(path), f"over {MAX_CONFIG_BYTES >> 20} MB: not a config file")
-        os.set_blocking(fd, True)
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(MAX_CONFIG_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(str(path), f"over {MAX_CONFIG_BYTES >> 20} MB: not a config file")
-    return data
-
-
 def read(path: Path) -> dict[str, Any]:
     """A config file's mapping, as TOML (ConfigError for a missing or unreadable file)."""
+    from complaintctl.regularfile import NotRegular, read_regular
+
     try:
-        text = read_bytes(path)
+        text = read_regular(path, MAX_CONFIG_BYTES)
+    except NotRegular as e:
+        raise ConfigError(str(path), str(e).removeprefix(f"{path}: ")) from None
     except FileNotFoundError:
         raise ConfigError(
             str(path), "no configuration here; run `complaintctl init` first"

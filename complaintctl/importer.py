@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,24 +77,14 @@ class Parsed:
 TimeParser = Callable[[str], datetime]
 
 
-def _read_regular(path: Path) -> bytes:
-    """A regular file's bytes; ``/dev/zero`` (never ends) and a FIFO (blocks) are refused
-    on the descriptor, opened without blocking, before a byte is read."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ImportFileError(f"{path}: not a regular file (a FIFO, device or socket)")
-        os.set_blocking(fd, True)
-        with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read()
-    finally:
-        os.close(fd)
-
-
 def read_text(path: Path, encoding: str | None) -> str:
     """Decode the file; a BOM is dropped; a decoding error names its line."""
+    from complaintctl.regularfile import NotRegular, read_regular
+
     try:
-        data = _read_regular(path)
+        data = read_regular(path)
+    except NotRegular as e:
+        raise ImportFileError(str(e)) from None
     except OSError as e:
         raise ImportFileError(f"cannot read {path}: {e.strerror}") from None
     enc = encoding or "utf-8-sig"
