@@ -132,7 +132,7 @@ def test_file_store_on_a_full_disk_reads_and_verifies(small_fs: Path, index: str
     r = run_cli(s.path, "verify", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["ok"] is True
-    for args in (("note", ref, "写不进去" * 100), NEW):
+    for args in (("note", ref, "写不进去" * 100), NEW, ("rebuild",)):
         r = run_cli(s.path, *args)
         assert r.returncode == 7, (args, r.returncode, r.stderr)
         assert "store unavailable" in r.stderr
