@@ -618,10 +618,18 @@ def parse_local(data: dict[str, Any]) -> Config:
     return Config(policy=Policy(), backend=backend, store=store, raw=data)
 
 
+#: A shop's config is a few kB; anything this big is not one (and is not read whole).
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def read(path: Path) -> dict[str, Any]:
     """A config file's mapping, as TOML (ConfigError for a missing or unreadable file)."""
+    from complaintctl.regularfile import NotRegular, read_regular
+
     try:
-        text = path.read_bytes()
+        text = read_regular(path, MAX_CONFIG_BYTES)
+    except NotRegular as e:
+        raise ConfigError(str(path), str(e).removeprefix(f"{path}: ")) from None
     except FileNotFoundError:
         raise ConfigError(
             str(path), _("no configuration here; run `complaintctl init` first")

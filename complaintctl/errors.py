@@ -121,6 +121,9 @@ def translate(exc: BaseException) -> CliError | None:
         )
     if isinstance(exc, DataError):
         return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
+    sqlite_error = _sqlite_error(exc)
+    if sqlite_error is not None:
+        return sqlite_error
     # InterfaceError: the database cannot be opened or reached (a directory given as a
     # SQLite file, a server that refuses): unavailable, like a locked or full store.
     if isinstance(exc, OperationalError | InterfaceError | PermissionError):
@@ -139,4 +142,36 @@ def translate(exc: BaseException) -> CliError | None:
         if exc.errno in bad_path:
             where = f"{exc.filename}: " if exc.filename is not None else ""
             return UsageProblem(f"{where}{exc.strerror}")
+    return None
+
+
+#: SQLite's primary result codes that mean the database cannot be used now, not a bug:
+#: PERM, BUSY, LOCKED, NOMEM, READONLY, IOERR (a full tmpfs says so), FULL, CANTOPEN,
+#: PROTOCOL, AUTH.
+_SQLITE_UNAVAILABLE = {3, 5, 6, 7, 8, 10, 13, 14, 15, 23}
+_SQLITE_DAMAGED = {11, 26}  # CORRUPT, NOTADB
+
+
+def _sqlite_error(exc: BaseException) -> CliError | None:
+    """A raw ``sqlite3`` error (the library's SQLite module, the keyring and the cache let
+    some through, opening above all) by its result code: a full or read-only disk is
+    exit 7, a damaged database exit 6; anything else (SQL the code got wrong) stays a bug.
+    """
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None
+    from complaintctl.i18n import _
+
+    if code & 0xFF in _SQLITE_UNAVAILABLE:
+        return StoreUnavailable(
+            _("store unavailable: {problem} (disk full, read-only or no permission?)").format(
+                problem=exc
+            )
+        )
+    if code & 0xFF in _SQLITE_DAMAGED:
+        return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
     return None

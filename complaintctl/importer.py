@@ -81,8 +81,12 @@ TimeParser = Callable[[str], datetime]
 
 def read_text(path: Path, encoding: str | None) -> str:
     """Decode the file; a BOM is dropped; a decoding error names its line."""
+    from complaintctl.regularfile import NotRegular, read_regular
+
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
+    except NotRegular as e:
+        raise ImportFileError(str(e)) from None
     except OSError as e:
         raise ImportFileError(
             _("cannot read {path}: {error}").format(path=path, error=e.strerror)

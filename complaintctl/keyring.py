@@ -105,7 +105,8 @@ class FileKeyring:
                 )
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite rolled back already on a full disk
+                    db.execute("ROLLBACK")
                 raise
             return n
 
@@ -206,7 +207,8 @@ class FileKeyring:
                 )
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite rolled back already on a full disk
+                    db.execute("ROLLBACK")
                 raise
             for s in missing:  # another process may have made some first: read what won
                 self._keys.pop(s, None)

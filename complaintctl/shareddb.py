@@ -168,7 +168,8 @@ class SharedDb:
                 try:
                     yield db.cursor()
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    if db.in_transaction:  # SQLite rolled back already on a full disk
+                        db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
 

@@ -23,7 +23,7 @@ from events.businesstime import check_at
 from events.complaint import Complaint
 from events.currencies import currency_code
 from events.errors import InvalidInput
-from events.groups import CaseGroup, group_id, group_major
+from events.groups import CaseGroup, check_group_name, group_id, group_major
 from events.intake import ImportRow, NewCase
 from events.policy import ATTACHMENT_KINDS, StaffMember
 from events.promises import check_message
@@ -256,8 +256,8 @@ class ComplaintsApp(Receiving):
     def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
         """Link cases to each other and, with a group name, to a group (created if new)."""
         wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
-        if group is not None and not group.strip():
-            raise InvalidInput("the group name must not be empty")
+        if group is not None:
+            check_group_name(group)
         if len(wanted) < (1 if group else 2):
             raise InvalidInput("link needs two cases, or one case and --group")
 

@@ -9,6 +9,22 @@ from eventsourcing.domain import Aggregate, event
 
 from events.businesstime import event_time
 from events.complaint import NAMESPACE, Complaint
+from events.errors import InvalidInput
+
+#: Characters in a group's name: a cause in a few words ("11月运输破损"), never a document.
+MAX_GROUP_NAME = 200
+
+
+def check_group_name(name: str) -> str:
+    """The name without outer spaces; InvalidInput (exit 2) if empty or too long."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("the group name must not be empty")
+    if len(name) > MAX_GROUP_NAME:
+        raise InvalidInput(
+            f"the group name is {len(name)} characters long: at most {MAX_GROUP_NAME}"
+        )
+    return name
 
 
 def group_id(name: str) -> UUID:

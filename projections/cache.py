@@ -48,8 +48,10 @@ import orjson
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
 from projections.cachefiles import (
+    CACHE_DIR,
     CacheLock,
     cache_path,
+    cannot_write,
     private_cache,
     remove_stale_builds,
     warn,
@@ -217,12 +219,24 @@ class Projector:
 
         Held shared (:class:`.CacheLock`) while open; a rebuild takes the lock
         alone, and a reader that waited for it finds the cache rebuilt by the
-        other process instead of rebuilding it again.
+        other process instead of rebuilding it again. A cache that cannot be
+        written where it lives (a full disk, a read-only mount) is built in a
+        temporary cache instead: reads still work.
         """
         if self.db is not None:
             return self.db
         if not writable(self.path):
             self.path = private_cache(self, self.path)
+        try:
+            return self._open(progress)
+        except (sqlite3.Error, OSError) as e:
+            if not cannot_write(e) or self.path.parent.name != CACHE_DIR:
+                raise
+            self.close()
+            self.path = private_cache(self, self.path, e)
+            return self._open(progress)
+
+    def _open(self, progress: Callable[[int, int], None] | None) -> sqlite3.Connection:
         self._lock = CacheLock(self.path)
         if not self._lock.take(fcntl.LOCK_SH, LOCK_WAIT):
             self._go_private()
@@ -241,7 +255,11 @@ class Projector:
             self.rebuild(progress)
             break
         else:
-            self.catch_up()
+            try:
+                self.catch_up()
+            except BaseException:
+                self.close()
+                raise
         assert self.db is not None
         return self.db
 
@@ -253,9 +271,11 @@ class Projector:
             db = self._connect(self.path)
             reason = self._stale_reason(self._meta(db))
         except sqlite3.DatabaseError as e:
-            warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
             with suppress(Exception):
                 db.close()
+            if cannot_write(e):
+                raise  # not damage: no room, or a read-only mount (see open)
+            warn(f"the read-model cache {self.path} is unreadable ({e}); rebuilding it")
             return "corrupt"
         if reason is None:
             self.db = db
@@ -293,7 +313,8 @@ class Projector:
             n = self._fold(db, cp, load=True, upto=upto)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolled back already on a full disk
+                db.execute("ROLLBACK")
             raise
         return n
 
@@ -337,10 +358,16 @@ class Projector:
             if workers > 1 and end.position > 0:
                 return self._rebuild_parallel(end, workers, progress)
         tmp, db = self._fresh()
-        total = self.source.last_position() if progress else 0
-        db.execute("BEGIN")
-        n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
-        db.executescript(INDEXES)  # commits
+        try:
+            total = self.source.last_position() if progress else 0
+            db.execute("BEGIN")
+            n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
+            db.executescript(INDEXES)  # commits
+        except BaseException:
+            db.close()
+            for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                p.unlink(missing_ok=True)  # no half-built file left on a full disk
+            raise
         db.close()
         self._install(tmp)
         return n

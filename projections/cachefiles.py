@@ -12,9 +12,11 @@ so no process ever has the old file open when that happens.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -45,16 +47,32 @@ def writable(path: Path) -> bool:
     return not path.exists() or os.access(path, os.R_OK | os.W_OK)
 
 
-def private_cache(owner: object, path: Path) -> Path:
+def private_cache(owner: object, path: Path, cause: BaseException | None = None) -> Path:
     """A cache file in a temporary directory, removed when ``owner`` goes.
 
-    Reading a store that this user may not write must still work; it only
-    costs a rebuild per command.
+    Reading a store that this user may not write (or that has no room left)
+    must still work; it only costs a rebuild per command.
     """
     tmp = tempfile.mkdtemp(prefix="complaintctl-cache-")
     weakref.finalize(owner, shutil.rmtree, tmp, True)
-    warn(f"{path.parent} is not writable here: read models are built in a temporary cache")
+    why = "is not writable here" if cause is None else f"cannot be written ({cause})"
+    warn(f"{path.parent} {why}: read models are built in a temporary cache")
     return Path(tmp) / CACHE_NAME
+
+
+#: SQLite's primary result codes for a file that cannot be written now: PERM, READONLY,
+#: IOERR (a full tmpfs says so), FULL, CANTOPEN.
+_SQLITE_CANNOT_WRITE = {3, 8, 10, 13, 14}
+_OS_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                    errno.EPERM}  # fmt: skip
+
+
+def cannot_write(e: BaseException) -> bool:
+    """True if ``e`` means no room or no right to write (not damage, not a bug)."""
+    if isinstance(e, sqlite3.Error):
+        code = getattr(e, "sqlite_errorcode", None)
+        return isinstance(code, int) and code & 0xFF in _SQLITE_CANNOT_WRITE
+    return isinstance(e, OSError) and e.errno in _OS_CANNOT_WRITE
 
 
 def remove_stale_builds(path: Path) -> None:

@@ -67,8 +67,10 @@ class Filters:
             where.append("(customer = ? COLLATE NOCASE OR contact = ? COLLATE NOCASE)")
             params += [self.customer, self.customer]
         if self.group is not None:
-            where.append("groups LIKE ?")
-            params.append(f"%|{self.group.strip().casefold()}|%")
+            # instr, not LIKE: a name's % or _ is no wildcard, and SQLite's limit on
+            # LIKE patterns (50,000 bytes: "pattern too complex") does not apply.
+            where.append("instr(groups, ?) > 0")
+            params.append(f"|{self.group.strip().casefold()}|")
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
     def match(self, case: Case, clock: Clock, now: datetime) -> bool:

@@ -226,9 +226,10 @@ def test_a_store_it_may_read_but_not_write(
         r = child(store.path, *args, prefix=unprivileged)
         assert r.returncode == 0, (args, r.returncode, r.stderr)
         assert "可以读" in r.stdout or args[0] in ("verify", "list")
-    r = child(store.path, "note", ref, "写不进去", prefix=unprivileged)
-    assert r.returncode == 7, (r.returncode, r.stderr)
-    assert "read-only" in r.stderr and "Traceback" not in r.stderr
+    for args in (("note", ref, "写不进去"), NEW_ARGS):  # new: a new customer's key too
+        r = child(store.path, *args, prefix=unprivileged)
+        assert r.returncode == 7, (args, r.returncode, r.stderr)
+        assert "read-only" in r.stderr and "Traceback" not in r.stderr
     assert (store.path / "events.jsonl").read_bytes() == before
 
 

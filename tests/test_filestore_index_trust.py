@@ -82,3 +82,58 @@ def test_an_index_emptied_by_hand_is_rebuilt_by_the_next_write(store: Store) -> 
         run_cli(store.path, "history", ref, "--json").stdout) if e["type"] == "Noted"]  # fmt: skip
     assert texts == ["一", "二"]
     assert run_cli(store.path, "verify").returncode == 0
+
+
+def _edit_in_place(store: Store, old: str, new: str) -> None:
+    """Change a committed line's payload in place (same length: every offset still holds)."""
+    log = store.path / "events.jsonl"
+    data = log.read_bytes()
+    a, b = old.encode(), new.encode()
+    assert len(a) == len(b) and data.count(a) == 1
+    log.write_bytes(data.replace(a, b))
+
+
+def test_a_line_changed_after_it_was_indexed_is_never_shown(store: Store) -> None:
+    """The row and the line still agree on case, version and position; the line's bytes
+    no longer give its hash. Read through the index, it must not pass for the case."""
+    one = store.new(customer="甲", summary="第一件")
+    two = store.new(customer="乙", contact="13900000001", summary="第二件")
+    _edit_in_place(store, "第一件", "篡改件")
+    r = run_cli(store.path, "show", one, "--json")
+    assert r.returncode == 6, (r.returncode, r.stdout, r.stderr)
+    assert "篡改件" not in r.stdout and "does not match its hash" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    r = run_cli(store.path, "history", one, "--json")
+    assert r.returncode == 6 and "篡改件" not in r.stdout, (r.returncode, r.stderr)
+    r = run_cli(store.path, "show", two, "--json")  # the other case reads, with a warning
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["summary"] == "第二件"
+    assert "damaged" in r.stderr
+    assert run_cli(store.path, "verify").returncode == 6
+
+
+def test_a_line_rewritten_with_its_own_hash_recomputed_is_caught(store: Store) -> None:
+    """A forger recomputes the edited line's hash: the row recorded the old hash (and the
+    next line's chain breaks): a read warns or exits 6, never shows the forgery quietly."""
+    from complaintctl.filestore import lines
+
+    one = store.new(customer="甲", summary="第一件")
+    store.ok("note", one, "之后")
+    log = store.path / "events.jsonl"
+    raw = log.read_bytes().splitlines(keepends=True)
+    n = next(i for i, line in enumerate(raw) if "第一件".encode() in line)
+    prev = lines.decode_line(raw[n - 1][:-1]).hash if n else lines.GENESIS
+    old = lines.decode_line(raw[n][:-1])
+    body = old.body.replace("第一件".encode(), "篡改件".encode())
+    digest = lines.chain_hash(prev, body)
+    member = b',"hash":"' + digest.encode() + b'"'
+    i = body.find(b',"data')
+    raw[n] = body[:i] + member + body[i:] + b"\n"
+    log.write_bytes(b"".join(raw))
+    r = run_cli(store.path, "show", one, "--json")
+    if r.returncode == 0:
+        assert "damaged" in r.stderr, r.stderr  # the index was rebuilt: the chain is broken
+    else:
+        assert r.returncode == 6, (r.returncode, r.stderr)
+    assert "rebuilding" in r.stderr, r.stderr  # the row's hash did not match: not trusted
+    assert run_cli(store.path, "verify").returncode == 6

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from complaintctl.render import safe
+
 
 @contextmanager
 def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
@@ -18,6 +20,11 @@ def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
 
     def update(position: int, total: int | None) -> None:
         if silent:
+            return
+        if total is None:
+            # click's bar needs a length: work of unknown length gets a running count.
+            state["count"] = position
+            click.echo(f"\r{safe(label)}: {position}", nl=False, err=True)
             return
         bar = state.get("bar")
         if bar is None:
@@ -32,6 +39,8 @@ def progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+        if "count" in state:
+            click.echo(err=True)
 
 
 def _quiet() -> bool:

@@ -229,7 +229,7 @@ def list_cases(
     from projections.case import OPEN, public
     from projections.models import Filters
 
-    if group is not None and len(group) > MAX_QUERY:  # a LIKE pattern: SQLite's limit
+    if group is not None and len(group) > MAX_QUERY:  # no group can have such a name
         raise UsageProblem(f"--group is too long (at most {MAX_QUERY} characters)")
     statuses: list[str] = []
     for s in status:
@@ -343,6 +343,8 @@ def group(obj: Ctx, name: str) -> None:
     Example:
         complaintctl group "11月运输破损"
     """
+    if len(name.strip()) > MAX_QUERY:  # no group can have such a name (at most 200)
+        raise UsageProblem(f"the group name is too long (at most {MAX_QUERY} characters)")
     g = obj.models().group(name)
     if obj.output == "json":
         emit_json(g)

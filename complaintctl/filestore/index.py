@@ -29,7 +29,7 @@ from complaintctl.filestore.verify import check_chain
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: each row holds its line's hash and the hash before it
 _PAIRS_PER_QUERY = 400  # (aggregate, version) pairs per uniqueness query: 800 variables < 999
 _META = (
     "format",
@@ -54,7 +54,9 @@ CREATE TABLE IF NOT EXISTS events (
     originator_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     offset INTEGER NOT NULL,
-    length INTEGER NOT NULL
+    length INTEGER NOT NULL,
+    prev BLOB,
+    hash BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_originator
     ON events (originator_id, version);
@@ -64,8 +66,27 @@ CREATE TABLE IF NOT EXISTS tracking (
 );
 """
 
-#: One indexed event: position, originator id, version, byte offset, byte length.
-Row = tuple[int, str, int, int, int]
+#: SQLite's primary result codes for a file that cannot be written now (PERM, READONLY,
+#: IOERR, FULL, CANTOPEN), where a reader can do with an index in memory.
+_CANNOT_WRITE = {3, 8, 10, 13, 14}
+
+
+def index_cannot_be_written(e: BaseException) -> bool:
+    """True if ``e`` (from opening or updating the index) means no room or no right to
+    write its file, not a busy index or damage."""
+    cause = e.__cause__
+    code = getattr(cause, "sqlite_errorcode", None)
+    if not isinstance(cause, sqlite3.Error) or not isinstance(code, int):
+        return False
+    return code & 0xFF in _CANNOT_WRITE
+
+
+#: One indexed event: position, originator id, version, byte offset, byte length, the
+#: hash of the line before (32 bytes; None where the walk lost it after a bad line) and
+#: the line's own hash. A reader checks the line it reads against all of them.
+Row = tuple[int, str, int, int, int, bytes | None, bytes]
+#: What a reader gets of a row: offset, length, version, position, prev, hash.
+Span = tuple[int, int, int, int, bytes | None, bytes]
 
 
 @dataclass(slots=True)
@@ -226,7 +247,8 @@ class Index:
             self._write_meta(tail)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolled back already on a full disk
+                self.db.execute("ROLLBACK")
             raise
         return tail
 
@@ -329,7 +351,15 @@ class Index:
                     damaged(lineno, f"gap in positions before {h['position']}")
                 position = h["position"]
                 batch_events.append(
-                    (position, h["originator_id"], h["version"], link.offset, link.size)
+                    (
+                        position,
+                        h["originator_id"],
+                        h["version"],
+                        link.offset,
+                        link.size,
+                        bytes.fromhex(link.prev) if link.prev else None,
+                        bytes.fromhex(line.hash),
+                    )
                 )
             elif "tracking" in h:
                 batch_tracking[h["tracking"]] = h["notification_id"]
@@ -344,8 +374,9 @@ class Index:
                 new.lines = lineno
         before = self.db.total_changes
         self.db.executemany(
-            "INSERT OR IGNORE INTO events (position, originator_id, version, offset, length) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO events"
+            " (position, originator_id, version, offset, length, prev, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             pending_events,
         )
         if self.db.total_changes - before != len(pending_events):
@@ -367,8 +398,9 @@ class Index:
             end = self._read_meta().get("end")
             if end == start.end:
                 self.db.executemany(
-                    "INSERT INTO events (position, originator_id, version, offset, length) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO events"
+                    " (position, originator_id, version, offset, length, prev, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
                 self.db.executemany("INSERT OR REPLACE INTO tracking VALUES (?, ?)", tracking)
@@ -378,7 +410,8 @@ class Index:
                 self.db.execute("UPDATE meta SET mtime_ns = ?", (new.mtime_ns,))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolled back already on a full disk
+                self.db.execute("ROLLBACK")
             raise
         return bool(end == start.end)
 
@@ -439,10 +472,13 @@ class Index:
 
     def lines_of(
         self, originator_id: str, gt: int | None, lte: int | None, desc: bool, limit: int | None
-    ) -> list[tuple[int, int, int, int]]:
-        """``(offset, length, version, position)`` of an aggregate's lines, in version order
-        (or reversed): the reader checks each line it reads against the last two."""
-        sql = "SELECT offset, length, version, position FROM events WHERE originator_id = ?"
+    ) -> list[Span]:
+        """``(offset, length, version, position, prev, hash)`` of an aggregate's lines, in
+        version order (or reversed): the reader checks each line it reads against the row."""
+        sql = (
+            "SELECT offset, length, version, position, prev, hash FROM events"
+            " WHERE originator_id = ?"
+        )
         params: list[Any] = [originator_id]
         if gt is not None:
             sql += " AND version > ?"
@@ -454,7 +490,10 @@ class Index:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [(int(o), int(n), int(v), int(p)) for o, n, v, p in self.db.execute(sql, params)]
+        return [
+            (int(o), int(n), int(v), int(p), prev, bytes(h))
+            for o, n, v, p, prev, h in self.db.execute(sql, params)
+        ]
 
     def span(self, start: int, last: int | None) -> tuple[int | None, int | None]:
         """The offset of the first line at ``start`` or after; the end of the line at ``last``."""

@@ -206,6 +206,7 @@ class Link:
     line: Line | None  # None: the line does not parse (``problem`` says why)
     problem: str
     chained: bool  # its hash follows from the line before (unknown after a bad line: True)
+    prev: str = ""  # the hash of the line before ("" after a line that does not parse)
 
 
 def walk(fd: int, start: int, end: int, prev_hash: str) -> Iterator[Link]:
@@ -225,5 +226,5 @@ def walk(fd: int, start: int, end: int, prev_hash: str) -> Iterator[Link]:
             yield Link(offset, len(raw), None, str(e), True)
             continue
         chained = not prev_hash or chain_hash(prev_hash, line.body) == line.hash
+        yield Link(offset, len(raw), line, "", chained, prev_hash)
         prev_hash = line.hash
-        yield Link(offset, len(raw), line, "", chained)

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, Notification, StoredEvent,
 
 from complaintctl.filestore import lines
 from complaintctl.filestore.errors import LogCorruptedError, StoreUnavailableError, os_reason
-from complaintctl.filestore.index import Index, Row, Tail
+from complaintctl.filestore.index import Index, Row, Span, Tail, index_cannot_be_written
 from complaintctl.filestore.lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -80,18 +81,42 @@ class Log:
             lock_fd = -1
         self.lock = WriteLock(lock_path, self.path, lock_timeout, lock_fd)
         self._thread_lock = self.lock.thread_lock
-        self.index = Index(
-            directory / f"{name}.index.sqlite",
-            self.path,
-            self._fd,
-            read_only=self.read_only,
-            timeout=lock_timeout,
-        )
+        self._index_path = directory / f"{name}.index.sqlite"
+        self._lock_timeout = lock_timeout
+        self._unwritable = "is read-only here: nothing can be written"
         self._tail = Tail()
         self._synced = False
         self._warned = False
         self._rows_checked = False
         self._closed = False
+        try:
+            self.index = self._new_index()
+            self._sync()
+        except StoreUnavailableError as e:
+            if self.read_only or not index_cannot_be_written(e):
+                raise
+            self._read_from_memory(e)
+
+    def _new_index(self) -> Index:
+        return Index(
+            self._index_path,
+            self.path,
+            self._fd,
+            read_only=self.read_only,
+            timeout=self._lock_timeout,
+        )
+
+    def _read_from_memory(self, e: StoreUnavailableError) -> None:
+        """The index file cannot be written (a full disk, a read-only mount): read through
+        an index built in memory, as on a read-only copy, and refuse writes with the cause."""
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.index.close()
+        log.debug("reading %s through an index in memory: %s", self.path, e)
+        self.read_only = True
+        self._unwritable = f"cannot be written here ({e}): nothing is written"
+        self._tail = Tail()
+        self._synced = False
+        self.index = self._new_index()
         self._sync()
 
     def _sync(self, *, for_write: bool = False) -> None:
@@ -137,7 +162,7 @@ class Log:
         if not events and tracking is None:
             return []
         if self.read_only:
-            raise StoreUnavailableError(f"{self.path} is read-only here: nothing can be written")
+            raise StoreUnavailableError(f"{self.path} {self._unwritable}")
         save = _Save(events, tracking)
         with self._queue_lock:
             self._queue.append(save)
@@ -208,6 +233,7 @@ class Log:
             for i, ev in enumerate(events):
                 position += 1
                 oid = oids[i]
+                before = prev_hash
                 line, prev_hash = encoder.event(
                     prev_hash,
                     position,
@@ -217,7 +243,17 @@ class Log:
                     i == n_lines - 1,
                     ev.state,
                 )
-                rows.append((position, oid, ev.originator_version, offset, len(line)))
+                rows.append(
+                    (
+                        position,
+                        oid,
+                        ev.originator_version,
+                        offset,
+                        len(line),
+                        bytes.fromhex(before),
+                        bytes.fromhex(prev_hash),
+                    )
+                )
                 parts.append(line)
                 last_line_start = offset
                 offset += len(line)
@@ -355,26 +391,27 @@ class Log:
             with self._thread_lock:
                 self._sync()
                 spans = self.index.lines_of(str(originator_id), gt, lte, desc, limit)
-            result = self._read_spans(originator_id, spans)
+            result, problem = self._read_spans(originator_id, spans)
             if result is not None:
                 return result
-            if attempt == 1 and not self.read_only:
+            if attempt == 1:
                 log.warning("index of %s does not match the log: rebuilding it", self.path)
                 with self._thread_lock:
                     self.index.discard()
+                    self._tail = Tail()  # an index in memory starts again from the log
                     self._synced = False
-        raise LogCorruptedError(
-            f"{self.path}: the index points {originator_id} at lines that are not its events"
-        )
+        raise LogCorruptedError(f"{self.path}: {originator_id} {problem}")
 
     def _read_spans(
-        self, originator_id: UUID | str, spans: list[tuple[int, int, int, int]]
-    ) -> list[StoredEvent] | None:
-        """The events at these index rows, each line checked against its row: a whole
-        line, of this originator, at the row's version and position (None on a mismatch)."""
+        self, originator_id: UUID | str, spans: list[Span]
+    ) -> tuple[list[StoredEvent] | None, str]:
+        """The events at these index rows, each line checked against its row: a whole line,
+        of this originator, at the row's version and position, with the hash the row
+        recorded, which follows from the line's own bytes and the hash before it (a line
+        changed after it was indexed fails). None and why on a mismatch."""
         result = []
         oid = str(originator_id)
-        for offset, length, version, position in spans:
+        for offset, length, version, position, prev, digest in spans:
             raw = os.pread(self._fd, length, offset)
             try:
                 line = lines.decode_line(raw[:-1])
@@ -388,9 +425,13 @@ class Log:
                 or h.get("version") != version
                 or h.get("position") != position
             ):
-                return None
+                return None, "points it at lines that are not its events"
+            if line.hash != digest.hex() or (
+                prev is not None and lines.chain_hash(prev.hex(), line.body) != line.hash
+            ):
+                return None, f"has a line (position {position}) that does not match its hash"
             result.append(StoredEvent(originator_id, h["version"], h["topic"], line.state or b""))
-        return result
+        return result, ""
 
     def select_notifications(
         self, start: int, limit: int, stop: int | None, topics: Sequence[str]
