@@ -181,7 +181,8 @@ def test_an_index_in_memory_checks_each_line_it_reads(small_fs: Path) -> None:
     s = make_store(small_fs / "store")
     ref = s.new(summary="第一件")
     log = s.path / "events.jsonl"
-    log.write_bytes(log.read_bytes().replace("第一件".encode(), "篡改件".encode()))
+    # The summary is sealed: change a plain field of the receipt, same length.
+    log.write_bytes(log.read_bytes().replace(b'"category":"misquote"', b'"category":"misfixed"'))
     for p in s.path.glob("events.index.sqlite*"):
         p.unlink()
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
@@ -190,4 +191,4 @@ def test_an_index_in_memory_checks_each_line_it_reads(small_fs: Path) -> None:
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
     assert r.returncode == 6, (r.returncode, r.stderr)
-    assert "篡改件" not in r.stdout and "does not match its hash" in r.stderr, r.stderr
+    assert "misfixed" not in r.stdout and "does not match its hash" in r.stderr, r.stderr

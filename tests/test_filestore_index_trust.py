@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from conftest import Store, run_cli
+from conftest import MANAGER, Store, run_cli
 
 
 def _index(store: Store) -> sqlite3.Connection:
@@ -20,6 +20,7 @@ def _oid(store: Store, ref: str) -> str:
 
 
 def test_a_row_pointed_at_another_cases_line_never_shows_that_case(store: Store) -> None:
+    _plain_text(store)
     one = store.new(customer="甲", summary="第一件")
     two = store.new(customer="乙", contact="13900000001", summary="第二件")
     a, b = _oid(store, one), _oid(store, two)
@@ -84,6 +85,11 @@ def test_an_index_emptied_by_hand_is_rebuilt_by_the_next_write(store: Store) -> 
     assert run_cli(store.path, "verify").returncode == 0
 
 
+def _plain_text(store: Store) -> None:
+    """Free text in plain text (as before issue 13), so a test can find a summary's bytes."""
+    store.ok("config", "set", "privacy.seal_free_text", "false", actor=MANAGER)
+
+
 def _edit_in_place(store: Store, old: str, new: str) -> None:
     """Change a committed line's payload in place (same length: every offset still holds)."""
     log = store.path / "events.jsonl"
@@ -96,6 +102,7 @@ def _edit_in_place(store: Store, old: str, new: str) -> None:
 def test_a_line_changed_after_it_was_indexed_is_never_shown(store: Store) -> None:
     """The row and the line still agree on case, version and position; the line's bytes
     no longer give its hash. Read through the index, it must not pass for the case."""
+    _plain_text(store)
     one = store.new(customer="甲", summary="第一件")
     two = store.new(customer="乙", contact="13900000001", summary="第二件")
     _edit_in_place(store, "第一件", "篡改件")
@@ -117,6 +124,7 @@ def test_a_line_rewritten_with_its_own_hash_recomputed_is_caught(store: Store) -
     next line's chain breaks): a read warns or exits 6, never shows the forgery quietly."""
     from complaintctl.filestore import lines
 
+    _plain_text(store)
     one = store.new(customer="甲", summary="第一件")
     store.ok("note", one, "之后")
     log = store.path / "events.jsonl"
