@@ -15,24 +15,34 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
-
-from eventsourcing.application import Application
 
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
-from events.settings import (
-    LOCAL_TABLES,
-    ShopSettings,
-    in_force,
-    is_local,
-    leaves,
-    load_settings,
-    record_changes,
-    split_key,
-    start_settings,
-)
+from events.rules import LOCAL_TABLES, in_force, is_local, leaves, split_key
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+# The write side (``events.settings``: the aggregate and the library's domain classes)
+# is imported where a command records or loads through the application: a reading
+# command takes the settings from the read side (``projections.settings``) instead.
+
+
+class _Shop(Protocol):
+    """The store's settings as either side gives them (``ShopSettings``, ``ShopRules``)."""
+
+    rules: dict[str, Any]
+    changes: list[tuple[str, Any]]
+    set_by: dict[str, str]
+
+
+def _load(app: Application[UUID]) -> _Shop | None:
+    from events.settings import load_settings
+
+    return load_settings(app)
+
 
 #: The rule a non-manager's ``config set`` is refused by (exit 4).
 RULE = "settings-need-manager"
@@ -67,7 +77,7 @@ def joined(data: Mapping[str, Any]) -> bool:
     return set(data) <= set(LOCAL_TABLES)
 
 
-def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
+def _mapping(local: Config, agg: _Shop | None) -> dict[str, Any]:
     """The rules in force as a config mapping (with the desk's own [store] table).
 
     A desk with the shop's rules in its file starts from them; a joined desk
@@ -85,12 +95,16 @@ def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
 
 def current(local: Config, app: Application[UUID]) -> dict[str, Any]:
     """The rules in force as a config mapping: what ``config show`` lists."""
-    return _mapping(local, load_settings(app))
+    return _mapping(local, _load(app))
 
 
 def rules_in_force(local: Config, app: Application[UUID]) -> Config:
     """The desk's config with the store's settings applied: what every command obeys."""
-    agg = load_settings(app)
+    return rules_from(local, _load(app))
+
+
+def rules_from(local: Config, agg: _Shop | None) -> Config:
+    """The desk's config with the settings ``agg`` applied (from either side)."""
     if agg is None and not joined(local.raw):
         return local
     return parse(_mapping(local, agg))
@@ -131,6 +145,8 @@ def change(
     if not effective:
         return parse(now_raw), []
     merged = parse(in_force(now_raw, effective))
+    from events.settings import record_changes
+
     record_changes(app, effective, actor, baseline=plain(local.raw))
     return merged, effective
 
@@ -139,6 +155,8 @@ def start(app: Application[UUID], local: Config, actor: str) -> None:
     """Record the desk's rules as the store's starting point, if the store has none yet."""
     if not joined(local.raw):
         local.policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
+        from events.settings import start_settings
+
         start_settings(app, plain(local.raw), actor)
 
 
@@ -171,7 +189,7 @@ def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
     who; ``config log`` says when); ``file``: the desk's file, unchanged by the
     shop; ``desk``: a key of this desk alone (``[store]``).
     """
-    agg = load_settings(app)
+    agg = _load(app)
     set_by = agg.set_by if agg is not None else {}
     merged = _mapping(local, agg)
     rows = []

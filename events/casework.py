@@ -28,13 +28,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.errors import InvalidInput, RuleRefused
-
-#: Who may take up a case from outside.
-PARTIES = ("consumer-association", "regulator")
-#: Where a case goes when the customer rejected what we offered.
-ROUTES = ("arbitration", "court", "consumer-association", "regulator-mediation")
-#: What can make a case major after receipt (``trigger`` of ``MajorTriggered``).
-TRIGGERS = ("vip", "influential", "media-threat", "passed-around", "group", "outside-party")
+from events.lifecycle import PARTIES as PARTIES
+from events.lifecycle import ROUTES as ROUTES
+from events.lifecycle import TRIGGERS as TRIGGERS
 
 
 class ExternalPartyInvolved(Aggregate.Event):

@@ -46,6 +46,7 @@ class Ctx:
     _keyring: Keyring | None = field(default=None, repr=False)
     _keyring_open: bool = field(default=False, repr=False)
     _source: EventSource | None = field(default=None, repr=False)
+    _plain: bool | None = field(default=None, repr=False)
 
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
@@ -61,24 +62,44 @@ class Ctx:
         """The rules in force: the desk's file with the shop's settings from the store applied.
 
         Reading them opens the store (complaintctl.settings): a limit a manager
-        changed on another desk holds here at once.
+        changed on another desk holds here at once. On a plain file store they are
+        folded from the settings' events through the read side (``projections.settings``),
+        so a reading command never imports the write model; elsewhere the write
+        application loads them.
         """
         if self._config is None:
-            from complaintctl.settings import rules_in_force
-
             local = self.local_config()
-            app = self._open(local)
-            self._config = rules_in_force(local, app)
-            from complaintctl.i18n import config_says
+            if self._app is None and self._plain_file(local):
+                from complaintctl.settings import rules_from
+                from projections.settings import shop_rules_of
 
-            config_says(self._config.language, self._config.names)
-            if self._config.encrypt_personal and app.keyring is None:
-                # A joined desk learns from the store that customers are sealed (the
-                # first application is closed with the command, as every one is).
-                self._app = None
-                app = self._open(self._config)
-            app.policy = self._config.policy
+                self._config = rules_from(local, shop_rules_of(self.source()))
+                self._said()
+                return self._config
+            return self._config_from_app(local)
         return self._config
+
+    def _config_from_app(self, local: Config) -> Config:
+        """The rules in force as the write application loads them (it stays open)."""
+        from complaintctl.settings import rules_in_force
+
+        app = self._open(local)
+        self._config = cfg = rules_in_force(local, app)
+        self._said()
+        if cfg.encrypt_personal and app.keyring is None:
+            # A joined desk learns from the store that customers are sealed (the
+            # first application is closed with the command, as every one is).
+            self._app = None
+            app = self._open(cfg)
+        app.policy = cfg.policy
+        return cfg
+
+    def _said(self) -> None:
+        """The display language and names of the rules in force, for every message."""
+        from complaintctl.i18n import config_says
+
+        assert self._config is not None
+        config_says(self._config.language, self._config.names)
 
     def reload_config(self) -> Config:
         """The rules in force again, after this command changed them."""
@@ -96,7 +117,12 @@ class Ctx:
 
     def app(self) -> ComplaintsApp:
         """The write model under the rules in force; an unknown actor is refused (exit 4)."""
-        cfg = self.config()
+        if self._config is None:
+            cfg = self._config_from_app(self.local_config())
+        else:
+            cfg = self._config
+            if self._app is None:
+                self._open(cfg).policy = cfg.policy
         # An actor the shop does not know is refused for reading too (exit 4, staff-only).
         cfg.policy.staff_member(self.actor)
         assert self._app is not None
@@ -129,20 +155,25 @@ class Ctx:
         open (a write), or on another backend, or with ``[store] encrypt``,
         reads go through it as before (it makes tables and checks the key).
         """
-        if self._app is not None:
-            return False
-        cfg = self.config()
-        if (self.backend or cfg.backend) != "file" or cfg.store.get("encrypt"):
-            return False
-        if not (self.store / "events.jsonl").is_file():
-            return False
-        import os
+        return self._app is None and self._plain_file(self.local_config())
 
-        from complaintctl.app import persistence_env
-        from complaintctl.sources import plain_file
+    def _plain_file(self, cfg: Config) -> bool:
+        """Whether the store is an existing plain, unencrypted file store (the ``[store]``
+        table is the desk's own: the desk's file decides it before the rules are read)."""
+        if self._plain is None:
+            self._plain = False
+            if (self.backend or cfg.backend) != "file" or cfg.store.get("encrypt"):
+                return False
+            if not (self.store / "events.jsonl").is_file():
+                return False
+            import os
 
-        env = persistence_env(self.store, "file", cfg.store, key_file=self.key_file)
-        return plain_file({**os.environ, **env})
+            from complaintctl.app import persistence_env
+            from complaintctl.sources import plain_file
+
+            env = persistence_env(self.store, "file", cfg.store, key_file=self.key_file)
+            self._plain = plain_file({**os.environ, **env})
+        return self._plain
 
     def read_keyring(self) -> Keyring | None:
         """The keyring a reader opens sealed values with, as ``open_app`` chooses it."""
@@ -185,7 +216,7 @@ class Ctx:
         if self._source is None:
             from complaintctl.sources import open_source
 
-            cfg = self.config()
+            cfg = self.local_config()  # the [store] table is the desk's: no rules needed
             self._source = open_source(
                 self.store,
                 backend=self.backend or cfg.backend,

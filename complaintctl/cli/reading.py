@@ -23,8 +23,7 @@ from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows, history_text
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
-from events.lifecycle import STATUSES
-from events.remedies import REMEDY_STATES
+from events.lifecycle import REMEDY_STATES, STATUSES
 
 #: The columns of a case in lists (``--format csv`` and tables).
 CASE_COLUMNS = (
