@@ -26,6 +26,31 @@ if TYPE_CHECKING:
     from projections.source import EventSource
 
 
+class Session:
+    """What ``batch`` keeps between its lines: the parsed config files, the open applications.
+
+    A line is a command of its own (its own Ctx, its rules read again: a
+    ``config set`` on one line holds on the next); only what costs a fresh
+    process most and cannot go stale is kept: a config file's parse while
+    the file is unchanged, and the write application (it caches no aggregate:
+    every command loads from the store, under the store's lock for a write).
+    """
+
+    def __init__(self) -> None:
+        self.configs: dict[tuple[str, int, int, int], Config] = {}
+        self.apps: dict[tuple[object, ...], ComplaintsApp] = {}
+
+    def drop_apps(self) -> None:
+        """Close the open applications (after a failing line: the next starts afresh)."""
+        apps, self.apps = self.apps, {}
+        for app in apps.values():
+            app.close()
+
+
+#: The running batch's session (None: each command opens and closes its own store).
+SESSION: Session | None = None
+
+
 @dataclass
 class Ctx:
     """What every command needs; the application is opened on first use only."""
@@ -51,11 +76,17 @@ class Ctx:
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
         if self._local is None:
+            key = _file_key(self.config_path) if SESSION is not None else None
+            if SESSION is not None and key is not None and key in SESSION.configs:
+                self._local = SESSION.configs[key]
+                return self._local
             from complaintctl.config import parse, parse_local, read
             from complaintctl.settings import joined
 
             data = read(self.config_path)
             self._local = parse_local(data) if joined(data) else parse(data)
+            if SESSION is not None and key is not None:
+                SESSION.configs[key] = self._local
         return self._local
 
     def config(self) -> Config:
@@ -133,18 +164,28 @@ class Ctx:
         if self._app is None:
             from complaintctl.app import open_app
 
+            backend = self.backend or cfg.backend
+            key = (str(self.store), backend, repr(sorted(cfg.store.items())),
+                   cfg.encrypt_personal, str(self.key_file))  # fmt: skip
+            if SESSION is not None and key in SESSION.apps:
+                self._app = SESSION.apps[key]
+                self._app.policy = cfg.policy
+                return self._app
             try:
                 self._app = open_app(
                     self.store,
                     policy=cfg.policy,
-                    backend=self.backend or cfg.backend,
+                    backend=backend,
                     settings=cfg.store,
                     encrypt_personal=cfg.encrypt_personal,
                     key_file=self.key_file,
                 )
             except OSError as e:
                 raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
-            click.get_current_context().call_on_close(self._app.close)
+            if SESSION is not None:
+                SESSION.apps[key] = self._app  # closed when the batch ends
+            else:
+                click.get_current_context().call_on_close(self._app.close)
         return self._app
 
     def reads_without_app(self) -> bool:
@@ -256,6 +297,15 @@ class Ctx:
         from complaintctl import render
 
         self.emit(case, render.safe(message))
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int] | None:
+    """What tells a changed config file from an unchanged one (None: it cannot be read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _now() -> datetime:
