@@ -14,7 +14,9 @@ head as it stood then (:mod:`projections.head`).
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -87,7 +89,7 @@ class Reports(ReadModel):
 
     def report_states(
         self, start: datetime, end: datetime, at: datetime
-    ) -> tuple[list[Case], Counter[str]] | None:
+    ) -> tuple[Iterator[Case], Counter[str]] | None:
         """The cases a report of [start, end) lists, and the backlog's counts by age,
         through indexed queries alone (None when the cache is not the state at ``at``).
 
@@ -118,12 +120,7 @@ class Reports(ReadModel):
         ids: set[str] = set()
         for where, params in wheres:
             ids.update(i for (i,) in db.execute(f"SELECT id FROM cases WHERE {where}", params))
-        found: list[Case] = []
-        wanted = sorted(ids)
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            found += self.projector.cases(f"WHERE id IN ({','.join('?' * len(part))})", tuple(part))
-        found.sort(key=lambda c: (c["received_at"], c["ref"]))
+        found = self._in_order(db, ids)
         buckets: Counter[str] = Counter()
         upper, below = t, "<"  # an age of exactly 24 h is in "1-3 days", as the fold counts
         for hours, label in (*AGE_BUCKETS, (None, "> 30 days")):
@@ -136,6 +133,23 @@ class Reports(ReadModel):
             buckets[label] = n
             upper, below = lower, "<="
         return found, buckets
+
+    def _in_order(self, db: sqlite3.Connection, ids: set[str]) -> Iterator[Case]:
+        """The cases ``ids`` oldest received first, read from the cache a part at a time
+        (a report naming many cases holds each document only while it reads it)."""
+        keys: list[tuple[float, str, str]] = []
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            keys += db.execute(f"SELECT received, ref, id FROM cases WHERE id IN ({marks})", part)
+        keys.sort()
+        for i in range(0, len(keys), 500):
+            part = [k[2] for k in keys[i : i + 500]]
+            where = f"WHERE id IN ({','.join('?' * len(part))})"
+            docs = {c["_"]["id"]: c for c in self.projector.cases(where, tuple(part))}
+            for case_id in part:
+                yield docs.pop(case_id)
 
     def _activity(self, start: datetime, end: datetime) -> list[tuple[str, str, str, str, float]]:
         """(kind, case id, category, channel, ts) of the happenings in [start, end)."""
@@ -198,6 +212,7 @@ class Reports(ReadModel):
             by_cat[category][kind] += 1
             by_chan[channel][kind] += 1
         fast = self.report_states(start, end, at) if indexed else None
+        states: Iterable[Case]
         states, buckets = fast if fast is not None else (self.states_at(start, at), Counter())
         overdue_by_owner: Counter[str] = Counter()
         overdue_cases: list[dict[str, Any]] = []
