@@ -94,7 +94,7 @@ class Command:
             return "python -c pass"
         if self.key == "new":
             return "new --customer ... --received-at T"
-        names = {"{ref}": "REF", "{query}": "QUERY"}
+        names = {"{ref}": "REF", "{query}": "QUERY", "{fresh}": "REF"}
         return " ".join(names.get(a, a if a.isascii() else "TEXT") for a in self.args)
 
 
@@ -108,6 +108,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("customer-json", ("customer", "{query}", "--json"), 3.0),
     Command("overdue-json", ("overdue", "--json"), 3.0),
     Command("note", ("note", "{ref}", "客户来电询问进度"), 5.0, write=True),
+    Command("ack", ("ack", "{fresh}"), 5.0, write=True),
     Command(
         "new",
         (
@@ -141,6 +142,8 @@ class Install:
     store: Path = Path()
     ref: str = ""
     query: str = ""
+    #: Cases not yet acknowledged, oldest first: ``ack`` takes the next one each run.
+    fresh: list[str] = field(default_factory=list)
     writes: int = 0
     samples: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[int]] = field(default_factory=dict)
@@ -153,6 +156,7 @@ class Install:
             "ref": self.ref,
             "query": self.query,
             "n": self.writes,
+            "fresh": self.fresh[self.writes % len(self.fresh)] if self.fresh else "",
             "received_at": received_at,
         }
         args = [a.format(**values) for a in cmd.args]
@@ -293,6 +297,7 @@ def build_store(inst: Install, root: Path, csv_path: Path, cases: int, env: dict
         raise SystemExit(f"{inst.label}: import made {len(refs)} cases, not {cases}")
     middle = len(refs) // 2
     inst.ref = refs[middle]
+    inst.fresh = refs[: middle - 1]
     inst.query = f"138{(middle * 7) % max(1, cases // 3):08d}"
     checked([*base, "ack", inst.ref], env, root)
     checked([*base, "contact", inst.ref, "--outcome", "reached", "--channel", "phone"], env, root)

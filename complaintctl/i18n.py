@@ -68,6 +68,11 @@ def config_says(language: str | None, names: dict[str, dict[str, dict[str, str]]
         use(language)
 
 
+def chosen() -> str | None:
+    """The language ``--lang``/``COMPLAINTCTL_LANG`` chose (None: none was chosen)."""
+    return _language if _explicit else None
+
+
 def use(language: str) -> None:
     """Speak ``language`` from now on; its catalog is read at the first message translated
     (a command that prints only JSON never reads it)."""

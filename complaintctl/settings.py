@@ -16,30 +16,37 @@ import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
-
-from eventsourcing.application import Application
 
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.i18n import _
 from events.businesstime import check_at, stated
-from events.settings import (
-    LOCAL_TABLES,
-    SETTINGS_ID,
-    ShopSettings,
-    apply_change,
-    in_force,
-    is_local,
-    last_change_at,
-    leaves,
-    load_settings,
-    record_changes,
-    settings_at,
-    split_key,
-    start_settings,
-)
+from events.ids import SETTINGS_ID
+from events.rules import LOCAL_TABLES, apply_change, in_force, is_local, leaves, split_key
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+# The write side (``events.settings``: the aggregate and the library's domain classes)
+# is imported where a command records or loads through the application: a reading
+# command takes the settings from the read side (``projections.settings``) instead.
+
+
+class _Shop(Protocol):
+    """The store's settings as either side gives them (``ShopSettings``, ``ShopRules``)."""
+
+    rules: dict[str, Any]
+    changes: list[tuple[str, Any]]
+    set_by: dict[str, str]
+
+
+def _load(app: Application[UUID]) -> _Shop | None:
+    from events.settings import load_settings
+
+    return load_settings(app)
+
 
 if TYPE_CHECKING:  # the read side is imported where it is used (cold start)
     from projections.sla import Era
@@ -80,7 +87,7 @@ def joined(data: Mapping[str, Any]) -> bool:
     return set(data) <= set(LOCAL_TABLES)
 
 
-def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
+def _mapping(local: Config, agg: _Shop | None) -> dict[str, Any]:
     """The rules in force as a config mapping (with the desk's own [store] table).
 
     A desk with the shop's rules in its file starts from them; a joined desk
@@ -98,7 +105,7 @@ def _mapping(local: Config, agg: ShopSettings | None) -> dict[str, Any]:
 
 def current(local: Config, app: Application[UUID]) -> dict[str, Any]:
     """The rules in force as a config mapping: what ``config show`` lists."""
-    return _mapping(local, load_settings(app))
+    return _mapping(local, _load(app))
 
 
 def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = None) -> Config:
@@ -108,7 +115,15 @@ def rules_in_force(local: Config, app: Application[UUID], at: datetime | None = 
     made after it left out, so a back-dated action is checked by the limits,
     roles and targets of its own time.
     """
-    agg = load_settings(app) if at is None else settings_at(app, at)
+    if at is None:
+        return rules_from(local, _load(app))
+    from events.settings import settings_at
+
+    return rules_from(local, settings_at(app, at))
+
+
+def rules_from(local: Config, agg: _Shop | None) -> Config:
+    """The desk's config with the settings ``agg`` applied (from either side)."""
     if agg is None and not joined(local.raw):
         return local
     return parse(_mapping(local, agg))
@@ -176,6 +191,8 @@ def change(
     """
     at = stated()
     if at is not None:  # config set --at: not in the future, not before the latest change
+        from events.settings import last_change_at
+
         check_at(datetime.now(UTC), "config", last_change_at(app))
     now_raw = current(local, app)
     parse(now_raw).policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
@@ -191,6 +208,8 @@ def change(
     if not effective:
         return parse(now_raw), []
     merged = parse(in_force(now_raw, effective))
+    from events.settings import record_changes
+
     record_changes(app, effective, actor, baseline=plain(local.raw))
     return merged, effective
 
@@ -199,6 +218,8 @@ def start(app: Application[UUID], local: Config, actor: str) -> None:
     """Record the desk's rules as the store's starting point, if the store has none yet."""
     if not joined(local.raw):
         local.policy.require_role(actor, ("manager",), RULE, "changing the shop's settings")
+        from events.settings import start_settings
+
         start_settings(app, plain(local.raw), actor)
 
 
@@ -231,7 +252,7 @@ def origins(local: Config, app: Application[UUID]) -> list[dict[str, Any]]:
     who; ``config log`` says when); ``file``: the desk's file, unchanged by the
     shop; ``desk``: a key of this desk alone (``[store]``).
     """
-    agg = load_settings(app)
+    agg = _load(app)
     set_by = agg.set_by if agg is not None else {}
     merged = _mapping(local, agg)
     rows = []

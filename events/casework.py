@@ -28,13 +28,10 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.errors import InvalidInput, RuleRefused
+from events.lifecycle import PARTIES as PARTIES
+from events.lifecycle import ROUTES as ROUTES
+from events.lifecycle import TRIGGERS as TRIGGERS
 
-#: Who may take up a case from outside.
-PARTIES = ("consumer-association", "regulator")
-#: Where a case goes when the customer rejected what we offered.
-ROUTES = ("arbitration", "court", "consumer-association", "regulator-mediation")
-#: What can make a case major after receipt (``trigger`` of ``MajorTriggered``).
-TRIGGERS = ("vip", "influential", "media-threat", "passed-around", "group", "outside-party")
 #: The reasons the major rules give at receipt for a person's trigger (``events.intake``):
 #: a case received with one has that trigger already, so a later ``classify`` with the
 #: same flag neither repeats the reason nor records it again.

@@ -10,3 +10,7 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://complaintctl.invalid/")
 def case_id(ref: str) -> UUID:
     """The aggregate id of a case, derived from its reference (case-insensitive)."""
     return uuid5(NAMESPACE, "case:" + ref.strip().upper())
+
+
+#: The one settings aggregate of a store (a fixed id: every desk loads the same one).
+SETTINGS_ID: UUID = uuid5(NAMESPACE, "shop-settings")

@@ -15,6 +15,15 @@ OPEN = ("received", "acknowledged", "in_progress", "awaiting_customer")
 #: A case whose work is done (for now: every one of them can be reopened).
 FINISHED = ("resolved", "closed", "archived", "withdrawn")
 STATUSES = (*OPEN, *FINISHED)
+#: Who may take up a case from outside.
+PARTIES = ("consumer-association", "regulator")
+#: Where a case goes when the customer rejected what we offered.
+ROUTES = ("arbitration", "court", "consumer-association", "regulator-mediation")
+#: What can make a case major after receipt (``trigger`` of ``MajorTriggered``).
+TRIGGERS = ("vip", "influential", "media-threat", "passed-around", "group", "outside-party")
+#: Where a case's remedy stands (``remedy_state`` of the case document; not a status:
+#: a case's statuses are fixed). ``in_progress``: accepted, being carried out, not resolved.
+REMEDY_STATES = ("proposed", "rejected", "in_progress", "carried_out")
 
 # What each status still allows; anything else is refused by a named rule.
 _OPEN_ACTIONS = frozenset(

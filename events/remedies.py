@@ -22,14 +22,12 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.errors import InvalidInput, RuleRefused
+from events.lifecycle import REMEDY_STATES as REMEDY_STATES
 from events.money import check_amount
 from events.policy import REMEDY_KINDS, Policy, StaffMember
 
 #: How a further ``propose`` relates to the open proposal.
 MODES = ("add", "alternative", "replace")
-#: Where a case's remedy stands (``remedy_state`` of the case document; not a status:
-#: a case's statuses are fixed). ``in_progress``: accepted, being carried out, not resolved.
-REMEDY_STATES = ("proposed", "rejected", "in_progress", "carried_out")
 #: The remedy kind that is money for the customer's loss (bounded by it).
 COMPENSATION = "compensation"
 

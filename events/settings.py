@@ -3,7 +3,9 @@
 Several desks share one store; the rules (staff and roles, tiers and remedy
 limits, categories, reply targets, calendar, major rules, privacy) are the
 shop's, not a desk's, so they live in the log where every desk reads them and
-an auditor sees who changed which rule when. A desk's ``complaintctl.toml``
+an auditor sees who changed which rule when. The pure rules of dotted keys
+live in :mod:`events.rules` (a reader applies them without this module's
+aggregate; ``projections.settings`` folds these events for reading). A desk's ``complaintctl.toml``
 gives the starting values; each :class:`SettingChanged` overrides one dotted
 key (``tiers.1.remedy_limit``), oldest first. What belongs to one desk (the
 ``[store]`` table: connection, key file) is never a shop setting.
@@ -16,79 +18,25 @@ invalid is refused before it is saved.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
 from events.businesstime import event_time
-from events.complaint import NAMESPACE
 from events.errors import ConcurrentChange
-
-#: The one settings aggregate of a store (a fixed id: every desk loads the same one).
-SETTINGS_ID: UUID = uuid5(NAMESPACE, "shop-settings")
-#: Top-level tables that belong to one desk and never become a shop setting.
-LOCAL_TABLES = ("store",)
-
-
-def split_key(key: str) -> tuple[str, ...]:
-    """A dotted key as its parts (``tiers.1.remedy_limit`` -> 3 parts); ValueError if malformed."""
-    parts = tuple(p.strip() for p in key.split("."))
-    if not key.strip() or any(not p for p in parts):
-        raise ValueError(f"not a dotted key: {key!r}")
-    return parts
-
-
-def is_local(key: str) -> bool:
-    """True for a key of one desk (``store.host``): it stays in the desk's file."""
-    return split_key(key)[0] in LOCAL_TABLES
-
-
-def apply_change(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set (or, with ``None``, remove) one dotted key in a config mapping, in place."""
-    parts = split_key(key)
-    path = [data]
-    for part in parts[:-1]:
-        inner = path[-1].get(part)
-        if not isinstance(inner, dict):
-            if value is None:
-                return
-            inner = path[-1][part] = {}
-        path.append(inner)
-    if value is not None:
-        path[-1][parts[-1]] = copy.deepcopy(value)
-        return
-    path[-1].pop(parts[-1], None)
-    # A removed staff member's last key takes its table with it (an empty table is not a member).
-    for depth in range(len(parts) - 1, 0, -1):
-        if path[depth]:
-            break
-        path[depth - 1].pop(parts[depth - 1], None)
-
-
-def in_force(base: Mapping[str, Any], changes: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """The mapping ``base`` (a desk's file) with the store's changes applied, oldest first."""
-    data = copy.deepcopy(dict(base))
-    for key, value in changes:
-        apply_change(data, key, value)
-    return data
-
-
-def leaves(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every dotted key of a mapping with its value (a list is one value, a table is not)."""
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, Mapping) and v:
-            out.update(leaves(v, key))
-        else:
-            out[key] = v
-    return out
+from events.ids import SETTINGS_ID as SETTINGS_ID
+from events.rules import LOCAL_TABLES as LOCAL_TABLES
+from events.rules import apply_change as apply_change
+from events.rules import in_force as in_force
+from events.rules import is_local as is_local
+from events.rules import leaves as leaves
+from events.rules import shop_rules as shop_rules
+from events.rules import split_key as split_key
 
 
 class ShopSettings(Aggregate):
@@ -173,11 +121,6 @@ def start_settings(app: Application[UUID], rules: Mapping[str, Any], actor: str)
     """Record the first desk's rules, so a further desk can join with nothing but a connection."""
     if load_settings(app) is None:
         app.save(ShopSettings(rules=shop_rules(rules), actor=actor))
-
-
-def shop_rules(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A config mapping without the tables that belong to one desk."""
-    return {k: copy.deepcopy(v) for k, v in data.items() if k not in LOCAL_TABLES}
 
 
 def record_changes(

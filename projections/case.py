@@ -33,8 +33,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from events.casework import PARTIES
-from events.lifecycle import FINISHED, OPEN, STATUSES
+from events.lifecycle import FINISHED, OPEN, PARTIES, STATUSES
 from events.personal import TEXT_FIELDS, Keyring, open_text, reveal
 from events.topics import CASE_TOPICS, RECEIVED
 

@@ -9,6 +9,7 @@ folded state, which must agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -151,6 +152,20 @@ class Cases(ReadModel):
             (like + "%", *OPEN, int(limit)),
         )
         return [(str(ref), str(status)) for ref, status in rows]
+
+    def stream(self, filters: Filters) -> Iterator[Case]:
+        """The cases of :meth:`find` without a limit, one at a time (``export``, CSV lists)."""
+        where, params = filters.sql(self.now())
+        return self.projector.cases(where + " ORDER BY priority, received, ref", tuple(params))
+
+    def any_flagged(self, filters: Filters) -> bool:
+        """Whether a case of :meth:`stream` waits for a supervisor (the flag column's
+        question, asked of the documents in SQL before the rows stream)."""
+        where, params = filters.sql(self.now())
+        where = f"{where} AND" if where else "WHERE"
+        db = self.projector.open()
+        sql = f"SELECT 1 FROM cases {where} instr(doc, ?) > 0 LIMIT 1"
+        return db.execute(sql, (*params, b'"supervisor_flag":{')).fetchone() is not None
 
     def _find_as_of(self, filters: Filters, at: datetime, refold_limit: int = 2000) -> list[Case]:
         """The cases matching at ``at`` (see :meth:`all_as_of`), filtering in SQL where it can.

@@ -130,6 +130,13 @@ class ReadModels:
     ) -> list[Case]:
         return self.cases.find(filters, limit, as_of)
 
+    def stream(self, filters: Filters) -> Iterator[Case]:
+        """Every case matching, one at a time (for output that streams)."""
+        return self.cases.stream(filters)
+
+    def any_flagged(self, filters: Filters) -> bool:
+        return self.cases.any_flagged(filters)
+
     def all_as_of(self, at: datetime, refold_limit: int = 2000) -> dict[str, Case]:
         return self.cases.all_as_of(at, refold_limit)
 

@@ -30,10 +30,15 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from events.ids import SETTINGS_ID
 from events.policy import Policy
+
+if TYPE_CHECKING:
+    from projections.source import EventSource
 
 
 def _default_shifts() -> dict[str, tuple[time, time]]:
@@ -75,3 +80,35 @@ def fingerprint(
     if eras:  # the rules before the latest changes bind the older cases' deadlines
         data["eras"] = [(at.isoformat(), fingerprint(p, s)) for at, p, s in eras]
     return hashlib.sha256(orjson.dumps(data)).hexdigest()[:16]
+
+
+#: The settings aggregate's events (``events.settings.ShopSettings``), written out so a
+#: reader folds them without building the aggregate's classes.
+SETTINGS_STARTED = "complaints:SettingsStarted"
+SETTING_CHANGED = "complaints:SettingChanged"
+
+
+@dataclass
+class ShopRules:
+    """The shop's settings as their events give them: what ``ShopSettings`` holds."""
+
+    rules: dict[str, Any]
+    changes: list[tuple[str, Any]] = field(default_factory=list)
+    set_by: dict[str, str] = field(default_factory=dict)
+
+
+def shop_rules_of(source: EventSource) -> ShopRules | None:
+    """The store's settings folded from their events (None while the store has none).
+
+    This is how a reading command learns the rules in force without opening the
+    write application: a handful of indexed reads of one aggregate.
+    """
+    shop: ShopRules | None = None
+    for ev in source.aggregate(SETTINGS_ID):
+        data = ev["data"]
+        if ev["topic"] == SETTINGS_STARTED:
+            shop = ShopRules(rules=data["rules"])
+        elif ev["topic"] == SETTING_CHANGED and shop is not None:
+            shop.changes.append((data["key"], data["value"]))
+            shop.set_by[data["key"]] = data["actor"]
+    return shop

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -77,32 +78,45 @@ class Stats(ReadModel):
     def _stats(
         self, since: datetime | None, until: datetime | None, by: str | None
     ) -> dict[str, Any]:
-        cases = self._received_between(since, until)
+        # One pass over the cases as they come from the cache, each added to the
+        # figures it counts in and then let go: a million events' cases never sit
+        # in memory together (issue 14).
+        now = self.now()
+        total = _Figures(self, now)
+        grouped: dict[str, _Figures] = {}
+        fault = _AtFault(self) if by == "at-fault" else None
+        key = None if by in (None, "at-fault", "followups") else by
+        key = key.replace("-", "_") if key not in (None, "root-cause") else key
+        for c in self._received_between(since, until):
+            total.add(c)
+            if fault is not None:
+                fault.add(c)
+            elif key is not None:
+                for k in self._keys(c, key):
+                    if k not in grouped:
+                        grouped[k] = _Figures(self, now)
+                    grouped[k].add(c)
         out: dict[str, Any] = {
             "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None,
             "basis": self.sla.calendar.basis,
             "by": by,
-            "total": self._figures(cases),
+            "total": total.result(),
         }
-        if by == "at-fault":
-            out["groups"] = self._at_fault(cases)
+        if fault is not None:
+            out["groups"] = fault.result()
         elif by == "followups":
             out["groups"] = self._followup_quota(since, until)
         elif by is not None:
-            grouped: dict[str, list[Case]] = defaultdict(list)
-            for c in cases:
-                for k in self._keys(c, by.replace("-", "_") if by != "root-cause" else by):
-                    grouped[k].append(c)
             out["groups"] = [
-                {"key": k, **self._figures(v)}
-                for k, v in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+                {"key": k, **v.result()}
+                for k, v in sorted(grouped.items(), key=lambda kv: (-kv[1].n, kv[0]))
             ]
         return out
 
-    def _received_between(self, since: datetime | None, until: datetime | None) -> list[Case]:
+    def _received_between(self, since: datetime | None, until: datetime | None) -> Iterator[Case]:
         where, params = Filters(since=since, until=until).sql(self.now())
-        return list(self.projector.cases(where + " ORDER BY received", tuple(params)))
+        return self.projector.cases(where + " ORDER BY received", tuple(params))
 
     def _keys(self, c: Case, by: str) -> list[str]:
         if by == "root-cause":
@@ -114,94 +128,6 @@ class Stats(ReadModel):
             return depts or ["-"]
         value = c[by]
         return [str(value) if value not in (None, "") else "-"]
-
-    def _figures(self, cases: list[Case]) -> dict[str, Any]:
-        """The statistics of one set of cases."""
-        now = self.now()
-        n = len(cases)
-        measures = [self.sla.measures(c, now) for c in cases]
-        assessed = [c for c in cases if c["valid"] is not None]
-        acked = [m for m in measures if m["hours_to_acknowledge"] is not None]
-        resolved = [m for m in measures if m["hours_to_resolve"] is not None]
-        ack_hours = [m["hours_to_acknowledge"] for m in acked]
-        res_hours = [m["hours_to_resolve"] for m in resolved]
-        tiers: Counter[str] = Counter()
-        for c in cases:
-            for step in c["_"]["escalated"]:
-                tiers[f"tier {step['to']}"] += 1
-        sats = [
-            f["satisfaction"]
-            for c in cases
-            for f in c["followups"]
-            if f["outcome"] == "reached" and f.get("satisfaction") is not None
-        ]
-        contacts = Counter("".join(c["contact"].split()).casefold() for c in cases)
-        remedies: dict[str, Decimal] = defaultdict(Decimal)
-        granted = 0
-        for c in cases:
-            for r in c["_"]["remedies"]:
-                granted += 1
-                if r["amount"] is not None:
-                    remedies[r["currency"] or self.policy.currency] += Decimal(r["amount"])
-        causes: Counter[str] = Counter()
-        for c in cases:
-            if c["root_cause"]:
-                causes[c["root_cause"]] += 1
-        promises = [p for m in measures for p in m["promises"] if p["state"] != "pending"]
-        return {
-            "received": n,
-            "valid_share": _pct(sum(1 for c in assessed if c["valid"]), len(assessed)),
-            "acknowledged_within_target_pct": _pct(
-                sum(1 for m in acked if m["acknowledged_within_target"]), len(acked)
-            ),
-            "promises_kept_pct": _pct(
-                sum(1 for p in promises if p["state"] == "kept"), len(promises)
-            ),
-            "hours_to_acknowledge": {
-                "median": _median(ack_hours),
-                "p90": _quantile(ack_hours, 0.9),
-            },
-            "hours_to_resolve": {"median": _median(res_hours), "p90": _quantile(res_hours, 0.9)},
-            "within_sla_pct": _pct(
-                sum(1 for m in resolved if m["resolved_within_target"]), len(resolved)
-            ),
-            "escalations": dict(sorted(tiers.items())),
-            "reopen_rate_pct": _pct(sum(1 for c in cases if c["reopen_count"]), n),
-            "satisfaction": {
-                "mean": round(statistics.fmean(sats), 2) if sats else None,
-                "count": len(sats),
-                "distribution": {str(k): sats.count(k) for k in range(1, 6)},
-            },
-            "repeat_complainants": sum(1 for v in contacts.values() if v >= 2),
-            "remedies_granted": {
-                "count": granted,
-                "total": {k: str(v) for k, v in sorted(remedies.items())},
-            },
-            "top_root_causes": [{"root_cause": k, "cases": v} for k, v in causes.most_common(5)],
-        }
-
-    def _at_fault(self, cases: list[Case]) -> list[dict[str, Any]]:
-        """Valid complaints caused by each staff member, and by each department."""
-        staff: Counter[str] = Counter()
-        depts: Counter[str] = Counter()
-        known = set(self.policy.departments)
-        for c in cases:
-            if not c["valid"]:
-                continue
-            names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
-            faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
-            for name in names:
-                staff[name] += 1
-                member = self.policy.staff.get(name)
-                if member and member.department:
-                    faulty.add(member.department)  # a staff member's error is their department's
-            for dept in faulty:
-                depts[dept] += 1
-        rows = [{"kind": "staff", "key": k, "valid_complaints": v} for k, v in staff.most_common()]
-        rows += [
-            {"kind": "department", "key": k, "valid_complaints": v} for k, v in depts.most_common()
-        ]
-        return rows
 
     def _followup_quota(
         self, since: datetime | None, until: datetime | None
@@ -239,3 +165,130 @@ class Stats(ReadModel):
             }
             for (week, actor), n in sorted(done.items())
         ]
+
+
+class _Figures:
+    """The statistics of one set of cases, added one case at a time."""
+
+    def __init__(self, model: Stats, now: datetime) -> None:
+        self.model = model
+        self.now = now
+        self.n = 0
+        self.assessed = 0
+        self.valid = 0
+        self.acked = 0
+        self.acked_within = 0
+        self.resolved = 0
+        self.resolved_within = 0
+        self.ack_hours: list[float] = []
+        self.res_hours: list[float] = []
+        self.tiers: Counter[str] = Counter()
+        self.sats: list[int] = []
+        self.contacts: Counter[str] = Counter()
+        self.remedies: dict[str, Decimal] = defaultdict(Decimal)
+        self.granted = 0
+        self.causes: Counter[str] = Counter()
+        self.promises = 0
+        self.kept = 0
+        self.reopened = 0
+
+    def add(self, c: Case) -> None:
+        m = self.model.sla.measures(c, self.now)
+        self.n += 1
+        if c["valid"] is not None:
+            self.assessed += 1
+            self.valid += 1 if c["valid"] else 0
+        if m["hours_to_acknowledge"] is not None:
+            self.acked += 1
+            self.acked_within += 1 if m["acknowledged_within_target"] else 0
+            self.ack_hours.append(m["hours_to_acknowledge"])
+        if m["hours_to_resolve"] is not None:
+            self.resolved += 1
+            self.resolved_within += 1 if m["resolved_within_target"] else 0
+            self.res_hours.append(m["hours_to_resolve"])
+        for step in c["_"]["escalated"]:
+            self.tiers[f"tier {step['to']}"] += 1
+        self.sats += [
+            f["satisfaction"]
+            for f in c["followups"]
+            if f["outcome"] == "reached" and f.get("satisfaction") is not None
+        ]
+        self.contacts["".join(c["contact"].split()).casefold()] += 1
+        for r in c["_"]["remedies"]:
+            self.granted += 1
+            if r["amount"] is not None:
+                self.remedies[r["currency"] or self.model.policy.currency] += Decimal(r["amount"])
+        if c["root_cause"]:
+            self.causes[c["root_cause"]] += 1
+        for p in m["promises"]:
+            if p["state"] != "pending":
+                self.promises += 1
+                self.kept += 1 if p["state"] == "kept" else 0
+        self.reopened += 1 if c["reopen_count"] else 0
+
+    def result(self) -> dict[str, Any]:
+        sats = self.sats
+        return {
+            "received": self.n,
+            "valid_share": _pct(self.valid, self.assessed),
+            "acknowledged_within_target_pct": _pct(self.acked_within, self.acked),
+            "promises_kept_pct": _pct(self.kept, self.promises),
+            "hours_to_acknowledge": {
+                "median": _median(self.ack_hours),
+                "p90": _quantile(self.ack_hours, 0.9),
+            },
+            "hours_to_resolve": {
+                "median": _median(self.res_hours),
+                "p90": _quantile(self.res_hours, 0.9),
+            },
+            "within_sla_pct": _pct(self.resolved_within, self.resolved),
+            "escalations": dict(sorted(self.tiers.items())),
+            "reopen_rate_pct": _pct(self.reopened, self.n),
+            "satisfaction": {
+                "mean": round(statistics.fmean(sats), 2) if sats else None,
+                "count": len(sats),
+                "distribution": {str(k): sats.count(k) for k in range(1, 6)},
+            },
+            "repeat_complainants": sum(1 for v in self.contacts.values() if v >= 2),
+            "remedies_granted": {
+                "count": self.granted,
+                "total": {k: str(v) for k, v in sorted(self.remedies.items())},
+            },
+            "top_root_causes": [
+                {"root_cause": k, "cases": v} for k, v in self.causes.most_common(5)
+            ],
+        }
+
+
+class _AtFault:
+    """Valid complaints caused by each staff member, and by each department."""
+
+    def __init__(self, model: Stats) -> None:
+        self.policy = model.policy
+        self.known = set(self.policy.departments)
+        self.staff: Counter[str] = Counter()
+        self.depts: Counter[str] = Counter()
+
+    def add(self, c: Case) -> None:
+        if not c["valid"]:
+            return
+        known = self.known
+        names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
+        faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
+        for name in names:
+            self.staff[name] += 1
+            member = self.policy.staff.get(name)
+            if member and member.department:
+                faulty.add(member.department)  # a staff member's error is their department's
+        for dept in faulty:
+            self.depts[dept] += 1
+
+    def result(self) -> list[dict[str, Any]]:
+        rows = [
+            {"kind": "staff", "key": k, "valid_complaints": v} for k, v in self.staff.most_common()
+        ]
+        rows += [
+            {"kind": "department", "key": k, "valid_complaints": v}
+            for k, v in self.depts.most_common()
+        ]
+        return rows

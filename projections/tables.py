@@ -82,6 +82,11 @@ CREATE INDEX IF NOT EXISTS cases_account_key ON cases (account_key) WHERE accoun
 CREATE INDEX IF NOT EXISTS cases_due ON cases (due) WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_followup ON cases (followup_due) WHERE followup_due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS activity_ts ON activity (ts);
+CREATE INDEX IF NOT EXISTS activity_kind ON activity (kind, ts, case_id);
+CREATE INDEX IF NOT EXISTS cases_updated ON cases (updated);
+CREATE INDEX IF NOT EXISTS cases_groups ON cases (groups) WHERE groups IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_major ON cases (status) WHERE severity = 'major';
+CREATE INDEX IF NOT EXISTS cases_channel ON cases (channel, status);
 """
 
 #: Which events leave a dated row in ``activity`` (the kind it is counted as).

@@ -26,6 +26,31 @@ if TYPE_CHECKING:
     from projections.source import EventSource
 
 
+class Session:
+    """What ``batch`` keeps between its lines: the parsed config files, the open applications.
+
+    A line is a command of its own (its own Ctx, its rules read again: a
+    ``config set`` on one line holds on the next); only what costs a fresh
+    process most and cannot go stale is kept: a config file's parse while
+    the file is unchanged, and the write application (it caches no aggregate:
+    every command loads from the store, under the store's lock for a write).
+    """
+
+    def __init__(self) -> None:
+        self.configs: dict[tuple[str, int, int, int], Config] = {}
+        self.apps: dict[tuple[object, ...], ComplaintsApp] = {}
+
+    def drop_apps(self) -> None:
+        """Close the open applications (after a failing line: the next starts afresh)."""
+        apps, self.apps = self.apps, {}
+        for app in apps.values():
+            app.close()
+
+
+#: The running batch's session (None: each command opens and closes its own store).
+SESSION: Session | None = None
+
+
 @dataclass
 class Ctx:
     """What every command needs; the application is opened on first use only."""
@@ -48,47 +73,77 @@ class Ctx:
     _keyring: Keyring | None = field(default=None, repr=False)
     _keyring_open: bool = field(default=False, repr=False)
     _source: EventSource | None = field(default=None, repr=False)
+    _plain: bool | None = field(default=None, repr=False)
 
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
         if self._local is None:
+            key = _file_key(self.config_path) if SESSION is not None else None
+            if SESSION is not None and key is not None and key in SESSION.configs:
+                self._local = SESSION.configs[key]
+                return self._local
             from complaintctl.config import parse, parse_local, read
             from complaintctl.settings import joined
 
             data = read(self.config_path)
             self._local = parse_local(data) if joined(data) else parse(data)
+            if SESSION is not None and key is not None:
+                SESSION.configs[key] = self._local
         return self._local
 
     def config(self) -> Config:
         """The rules in force: the desk's file with the shop's settings from the store applied.
 
         Reading them opens the store (complaintctl.settings): a limit a manager
-        changed on another desk holds here at once.
+        changed on another desk holds here at once. On a plain file store they are
+        folded from the settings' events through the read side (``projections.settings``),
+        so a reading command never imports the write model; elsewhere the write
+        application loads them.
         """
         if self._config is None:
-            from complaintctl.settings import rules_in_force
             from events.businesstime import stated
 
             local = self.local_config()
-            app = self._open(local)
-            # A back-dated action (--at) obeys the rules in force at its time.
-            self._config = rules_in_force(local, app, at=stated())
-            from complaintctl.i18n import config_says
+            # A back-dated action (--at) obeys the rules in force at its time: the
+            # write application knows when each change happened.
+            if self._app is None and stated() is None and self._plain_file(local):
+                from complaintctl.settings import rules_from
+                from projections.settings import shop_rules_of
 
-            config_says(self._config.language, self._config.names)
-            if self._config.encrypt_personal and app.keyring is None:
-                # A joined desk learns from the store that customers are sealed (the
-                # first application is closed with the command, as every one is).
-                self._app = None
-                app = self._open(self._config)
-            app.policy = self._config.policy
-            app.seal_text = self._config.seal_free_text  # a joined desk: the shop's rule
+                self._config = rules_from(local, shop_rules_of(self.source()))
+                self._said()
+                return self._config
+            return self._config_from_app(local)
         return self._config
 
     @property
     def config_loaded(self) -> bool:
         """Whether the rules in force were read already in this command."""
         return self._config is not None
+
+    def _config_from_app(self, local: Config) -> Config:
+        """The rules in force as the write application loads them (it stays open)."""
+        from complaintctl.settings import rules_in_force
+        from events.businesstime import stated
+
+        app = self._open(local)
+        self._config = cfg = rules_in_force(local, app, at=stated())
+        self._said()
+        if cfg.encrypt_personal and app.keyring is None:
+            # A joined desk learns from the store that customers are sealed (the
+            # first application is closed with the command, as every one is).
+            self._app = None
+            app = self._open(cfg)
+        app.policy = cfg.policy
+        app.seal_text = cfg.seal_free_text  # a joined desk: the shop's rule
+        return cfg
+
+    def _said(self) -> None:
+        """The display language and names of the rules in force, for every message."""
+        from complaintctl.i18n import config_says
+
+        assert self._config is not None
+        config_says(self._config.language, self._config.names)
 
     def reload_config(self) -> Config:
         """The rules in force again, after this command changed them."""
@@ -106,7 +161,12 @@ class Ctx:
 
     def app(self) -> ComplaintsApp:
         """The write model under the rules in force; an unknown actor is refused (exit 4)."""
-        cfg = self.config()
+        if self._config is None:
+            cfg = self._config_from_app(self.local_config())
+        else:
+            cfg = self._config
+            if self._app is None:
+                self._open(cfg).policy = cfg.policy
         # An actor the shop does not know is refused for reading too (exit 4, staff-only).
         cfg.policy.staff_member(self.actor)
         assert self._app is not None
@@ -117,11 +177,19 @@ class Ctx:
         if self._app is None:
             from complaintctl.app import open_app
 
+            backend = self.backend or cfg.backend
+            key = (str(self.store), backend, repr(sorted(cfg.store.items())),
+                   cfg.encrypt_personal, str(self.key_file))  # fmt: skip
+            if SESSION is not None and key in SESSION.apps:
+                self._app = SESSION.apps[key]
+                self._app.policy = cfg.policy
+                self._app.seal_text = cfg.seal_free_text
+                return self._app
             try:
                 self._app = open_app(
                     self.store,
                     policy=cfg.policy,
-                    backend=self.backend or cfg.backend,
+                    backend=backend,
                     settings=cfg.store,
                     encrypt_personal=cfg.encrypt_personal,
                     key_file=self.key_file,
@@ -129,7 +197,10 @@ class Ctx:
                 )
             except OSError as e:
                 raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
-            click.get_current_context().call_on_close(self._app.close)
+            if SESSION is not None:
+                SESSION.apps[key] = self._app  # closed when the batch ends
+            else:
+                click.get_current_context().call_on_close(self._app.close)
         return self._app
 
     def reads_without_app(self) -> bool:
@@ -140,20 +211,25 @@ class Ctx:
         open (a write), or on another backend, or with ``[store] encrypt``,
         reads go through it as before (it makes tables and checks the key).
         """
-        if self._app is not None:
-            return False
-        cfg = self.config()
-        if (self.backend or cfg.backend) != "file" or cfg.store.get("encrypt"):
-            return False
-        if not (self.store / "events.jsonl").is_file():
-            return False
-        import os
+        return self._app is None and self._plain_file(self.local_config())
 
-        from complaintctl.app import persistence_env
-        from complaintctl.sources import plain_file
+    def _plain_file(self, cfg: Config) -> bool:
+        """Whether the store is an existing plain, unencrypted file store (the ``[store]``
+        table is the desk's own: the desk's file decides it before the rules are read)."""
+        if self._plain is None:
+            self._plain = False
+            if (self.backend or cfg.backend) != "file" or cfg.store.get("encrypt"):
+                return False
+            if not (self.store / "events.jsonl").is_file():
+                return False
+            import os
 
-        env = persistence_env(self.store, "file", cfg.store, key_file=self.key_file)
-        return plain_file({**os.environ, **env})
+            from complaintctl.app import persistence_env
+            from complaintctl.sources import plain_file
+
+            env = persistence_env(self.store, "file", cfg.store, key_file=self.key_file)
+            self._plain = plain_file({**os.environ, **env})
+        return self._plain
 
     def read_keyring(self) -> Keyring | None:
         """The keyring a reader opens sealed values with, as ``open_app`` chooses it."""
@@ -207,7 +283,7 @@ class Ctx:
         if self._source is None:
             from complaintctl.sources import open_source
 
-            cfg = self.config()
+            cfg = self.local_config()  # the [store] table is the desk's: no rules needed
             self._source = open_source(
                 self.store,
                 backend=self.backend or cfg.backend,
@@ -252,6 +328,15 @@ class Ctx:
         from complaintctl import render
 
         self.emit(case, render.safe(message))
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int] | None:
+    """What tells a changed config file from an unchanged one (None: it cannot be read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _now() -> datetime:

@@ -7,8 +7,10 @@ the rules in ``events``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +21,7 @@ from complaintctl.errors import UsageProblem, VerifyFailed
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
 from complaintctl.render.reports import migrate_text
-from complaintctl.render.rows import emit_rows, flat_data
+from complaintctl.render.rows import flat_data, stream_rows
 
 
 def source_env(obj: Ctx) -> dict[str, str]:
@@ -218,12 +220,16 @@ def export(obj: Ctx, what: str, redact: bool) -> None:
     rm = obj.models()
     columns: tuple[str, ...]
     redactor = Redactor(load_secret(obj.store)) if redact else None
+    # Rows are made one at a time and JSON Lines, CSV and TSV written as they come
+    # (render.rows.stream_rows): a million events need the memory of a few hundred.
+    rows: Iterator[dict[str, Any]]
     if what == "cases":
-        rows = [public(c) for c in rm.find(Filters())]
-        rows = [redactor.case(c) for c in rows] if redactor else rows
+        rows = (public(c) for c in rm.stream(Filters()))
+        rows = (redactor.case(c) for c in rows) if redactor else rows
         columns = EXPORT_CASE_COLUMNS
     else:
-        rows = [redactor.event(e) for e in rm.log()] if redactor else list(rm.log())
-        rows = rows if obj.output in ("json", "jsonl") else flat_data(rows)
+        rows = (redactor.event(e) for e in rm.log()) if redactor else rm.log()
+        if obj.output not in ("json", "jsonl"):
+            rows = (flat for e in rows for flat in flat_data([e]))
         columns = EXPORT_EVENT_COLUMNS
-    emit_rows(rows, columns, obj.output, obj.zone, sheet=what)
+    stream_rows(rows, columns, obj.output, obj.zone, sheet=what)

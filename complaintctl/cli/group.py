@@ -106,6 +106,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # moving data
     "import": ("data:import_cases", "Receive cases from a CSV or JSON Lines file (columns: the..."),
     "export": ("data:export", "Write every case (or every event) to stdout, for spreadsheets..."),
+    # scripts
+    "batch": ("batch:batch", "Run many commands in one process: one command per line, from..."),
     "migrate": ("data:migrate", "Copy every event into an empty store on another backend, and..."),
     # privacy
     "forget": ("privacy:forget", "Crypto-shred a customer's personal data: name, contact and..."),

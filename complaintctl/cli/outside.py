@@ -12,7 +12,7 @@ from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import at_option, json_option, output_options
 from complaintctl.i18n import _
 from complaintctl.render.rows import emit_rows
-from events.casework import PARTIES, ROUTES
+from events.lifecycle import PARTIES, ROUTES
 
 
 @click.command("external")

@@ -22,9 +22,15 @@ from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows, history_text
 from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
-from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
-from events.lifecycle import STATUSES
-from events.remedies import REMEDY_STATES
+from complaintctl.render.rows import (
+    STREAMED,
+    emit_rows,
+    field_rows,
+    flat_data,
+    jsonl,
+    stream_rows,
+)
+from events.lifecycle import REMEDY_STATES, STATUSES
 
 #: The columns of a case in lists (``--format csv`` and tables).
 CASE_COLUMNS = (
@@ -50,11 +56,13 @@ def with_flags(
     """
     if fmt in ("json", "jsonl") or not any(c.get("supervisor_flag") for c in cases):
         return cases, columns
-    rows = [
-        {**c, "flag": f"supervisor: {f['reason']}" if (f := c.get("supervisor_flag")) else None}
-        for c in cases
-    ]
-    return rows, (*columns, "flag")
+    return [flag_row(c) for c in cases], (*columns, "flag")
+
+
+def flag_row(case: dict[str, Any]) -> dict[str, Any]:
+    """A case's row with its ``flag`` cell (``supervisor: <reason>``, or None)."""
+    f = case.get("supervisor_flag")
+    return {**case, "flag": f"supervisor: {f['reason']}" if f else None}
 
 
 #: The columns of an event (``log``, ``export --what events``).
@@ -246,9 +254,19 @@ def list_cases(
         group=group,
         remedy_state=remedy_state,
     )
-    cases = [public(c) for c in obj.models().find(filters, limit, as_of)]
-    rows, columns = with_flags(cases, CASE_COLUMNS, obj.output)
-    emit_rows(rows, columns, obj.output, obj.zone, sheet="cases")
+    rm = obj.models()
+    if limit is None and as_of is None and obj.output in STREAMED:
+        # Every case, written as it comes (a million need the memory of a few hundred).
+        columns: tuple[str, ...] = CASE_COLUMNS
+        if obj.output != "jsonl" and rm.any_flagged(filters):
+            columns = (*CASE_COLUMNS, "flag")
+        cases = (public(c) for c in rm.stream(filters))
+        rows = cases if obj.output == "jsonl" else (flag_row(c) for c in cases)
+        stream_rows(rows, columns, obj.output, obj.zone, sheet="cases")
+        return
+    found = [public(c) for c in rm.find(filters, limit, as_of)]
+    shown, shown_columns = with_flags(found, CASE_COLUMNS, obj.output)
+    emit_rows(shown, shown_columns, obj.output, obj.zone, sheet="cases")
 
 
 @click.command("customer")

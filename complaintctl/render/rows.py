@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,18 +137,36 @@ def emit_delimited(text: str) -> None:
 
     A character GBK cannot hold is written as ``?``, with a warning on stderr.
     """
+    lost = _emit_encoded(text, _encoding(), first=True)
+    _warn_lost(lost)
+
+
+def _encoding() -> str:
     ctx = click.get_current_context(silent=True)
-    encoding = ctx.meta.get(ENCODING_KEY, "utf-8") if ctx is not None else "utf-8"
+    return ctx.meta.get(ENCODING_KEY, "utf-8") if ctx is not None else "utf-8"
+
+
+def _emit_encoded(text: str, encoding: str, first: bool) -> int:
+    """Write ``text`` in ``encoding`` (a BOM only on the ``first`` part); the characters lost."""
     if encoding == "utf-8":
         click.echo(text, nl=False)
-        return
+        return 0
+    if encoding == "utf-8-sig" and not first:
+        encoding = "utf-8"
     try:
         data = text.encode(encoding)
+        lost = 0
     except UnicodeEncodeError:
         data = text.encode(encoding, errors="replace")
         lost = sum(1 for ch in text if not _encodable(ch, encoding))
-        click.echo(f"{lost} character(s) {encoding} cannot hold written as ?", err=True)
     click.echo(data, nl=False)
+    return lost
+
+
+def _warn_lost(lost: int) -> None:
+    if lost:
+        encoding = _encoding()
+        click.echo(f"{lost} character(s) {encoding} cannot hold written as ?", err=True)
 
 
 def _encodable(ch: str, encoding: str) -> bool:
@@ -202,6 +222,50 @@ def emit_rows(
         click.echo(_("(none)"))
     else:
         click.echo(table([[cell(r.get(c), c, zone) for c in columns] for r in rows], list(columns)))
+
+
+#: Rows written at a time when streaming: the first line out at once, memory flat.
+STREAM_CHUNK = 500
+#: The formats written row by row (the others need every row first: widths, a workbook).
+STREAMED = ("jsonl", "csv", "tsv")
+
+
+def stream_rows(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    zone: ZoneInfo,
+    sheet: str = "data",
+) -> None:
+    """Like :func:`emit_rows`, but JSON Lines, CSV and TSV are written as the rows come:
+    a million rows need the memory of a few hundred, and the first line is out at once."""
+    if fmt not in STREAMED:
+        emit_rows(list(rows), columns, fmt, zone, sheet=sheet)
+        return
+    encoding = _encoding()
+    lost = 0
+    first = True
+    if fmt in ("csv", "tsv"):
+        lost += _emit_encoded(delimited([], columns, fmt), encoding, first=True)
+        first = False
+    chunk: list[dict[str, Any]] = []
+    for row in itertools.chain(rows, [None]):
+        if row is not None:
+            chunk.append(row)
+            if len(chunk) < STREAM_CHUNK:
+                continue
+        if not chunk:
+            break
+        if fmt == "jsonl":
+            click.echo(jsonl(chunk), nl=False)
+        else:
+            cells = [[spreadsheet_cell(r.get(c), c, zone) for c in columns] for r in chunk]
+            text = delimited(cells, columns, fmt).partition("\n")[2]  # no second header
+            lost += _emit_encoded(text, encoding, first=first)
+        first = False
+        chunk = []
+        sys.stdout.flush()
+    _warn_lost(lost)
 
 
 def field_rows(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,96 @@
+"""A reading command's process loads the read side only (issue 14: cold start).
+
+Importing the write model (the aggregates, whose event classes the library builds
+at import) is most of a fresh process's start-up; a read on a plain file store
+needs none of it, not even to learn the shop's settings (``projections.settings``
+folds their events). Checked in a fresh process: ``sys.modules`` after the command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import MANAGER, Store
+
+#: Runs the CLI as the entry point does, then prints the loaded modules on stderr.
+PROBE = """
+import json, sys
+from complaintctl.cli import main
+try:
+    main(sys.argv[1:], prog_name="complaintctl")
+except SystemExit as e:
+    code = e.code
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+
+#: The write model and what only writing needs.
+WRITE_SIDE = (
+    "events.application",
+    "events.complaint",
+    "events.settings",
+    "events.remedies",
+    "events.casework",
+    "events.customers",
+    "events.groups",
+    "events.handover",
+    "eventsourcing.application",
+)
+
+
+def _modules(store: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    env["COMPLAINTCTL_LANG"] = "en"
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, "--store", str(store), "--actor", MANAGER, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    line = r.stderr.rpartition("\nMODULES ")[2]
+    return r, set(json.loads(line))
+
+
+def test_show_json_loads_no_write_model(store: Store) -> None:
+    ref = store.new()
+    # A rule the store changed: the read side must see it without the write model.
+    store.ok("config", "set", "reply.hours", "12", actor=MANAGER)
+    r, loaded = _modules(store.path, "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
+    case = json.loads(r.stdout)
+    assert case["ref"] == ref
+    assert case["customer"] == "王先生"  # sealed in this preset: opened with the keyring
+    assert sorted(loaded & set(WRITE_SIDE)) == []
+    assert "tabulate" not in loaded  # JSON prints no table
+
+
+def test_read_commands_load_no_write_model(store: Store) -> None:
+    store.new()
+    for args in (
+        ("list", "--limit", "20", "--json"),
+        ("customer", "王先生", "--json"),
+        ("overdue", "--json"),
+    ):
+        r, loaded = _modules(store.path, *args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert isinstance(json.loads(r.stdout), list | dict)
+        assert sorted(loaded & set(WRITE_SIDE)) == [], args
+
+
+def test_rules_changed_on_the_store_hold_for_a_light_read(store: Store) -> None:
+    """The store's settings, not the desk's file, decide who reads without the application."""
+    ref = store.new()
+    r, _ = _modules(store.path, "--actor", "路人", "show", ref, "--json")
+    assert r.returncode == 0, r.stderr  # the preset lets unknown staff in
+    store.ok("config", "set", "shop.allow_unknown_staff", "false", actor=MANAGER)
+    r, loaded = _modules(store.path, "--actor", "路人", "show", ref, "--json")
+    assert r.returncode == 4, r.stderr
+    assert r.stdout == ""
+    assert "events.settings" not in loaded
+    r, _ = _modules(store.path, "--actor", "张伟", "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
