@@ -22,7 +22,16 @@ import click
 import orjson
 
 from complaintctl.i18n import _, heading, label
-from complaintctl.render import ENCODING_KEY, emit_json, json_safe, local_time, safe, table
+from complaintctl.render import (
+    ENCODING_KEY,
+    Attention,
+    emit_json,
+    json_safe,
+    local_time,
+    safe,
+    table,
+)
+from events.casework import PARTIES
 
 #: The formats of every reading command (``--json`` is ``--format json``).
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
@@ -48,6 +57,26 @@ def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
     if key == "field" and isinstance(value, str):
         return heading(value)
     return "" if value is None else label(key, value)
+
+
+def needs_attention(row: dict[str, Any], key: str) -> bool:
+    """Whether a table cell needs attention: major, a regulator or consumer association,
+    the deadline and hours of an overdue case."""
+    value = row.get(key)
+    if key == "severity":
+        return value == "major"
+    if key in ("channel", "party"):
+        return value in PARTIES
+    if key in ("deadline", "hours", "due"):
+        return row.get("overdue") is True
+    return False
+
+
+def marked(row: dict[str, Any], key: str, shown: Any) -> Any:
+    """The shown value, marked for colour where it needs attention (a terminal colours it)."""
+    if shown != "" and needs_attention(row, key):
+        return Attention(str(shown))
+    return shown
 
 
 def csv_cell(value: Any) -> Any:
@@ -201,7 +230,10 @@ def emit_rows(
     elif not rows:
         click.echo(_("(none)"))
     else:
-        click.echo(table([[cell(r.get(c), c, zone) for c in columns] for r in rows], list(columns)))
+        from complaintctl.render.terminal import emit
+
+        cells = [[marked(r, c, cell(r.get(c), c, zone)) for c in columns] for r in rows]
+        emit(table(cells, list(columns)))
 
 
 def field_rows(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
