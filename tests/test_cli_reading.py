@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Store
+from conftest import MANAGER, Store
 from wcwidth import wcswidth
 
 LONG_NOTE = "第一行:客户说报价不对\n第二行: the advisor promised 200 yuan\n\n第四行"
@@ -218,3 +218,109 @@ def test_never_colour_in_pipes_json_or_csv(
     if "--json" in args or "csv" in args:
         code, out = tty_run(store, *args, env={"LINES": "200"})
         assert code == 0 and "\x1b" not in out, out
+
+
+@pytest.fixture
+def lived(store: Store) -> str:
+    """A case that lived a full life: promise, manual major reason, two escalations,
+    a remedy in parts, two resolutions with a reopening, a regulator, a review action."""
+    ref = store.new("--signed", summary="鼓风机报价200元,实际1000多元",
+                    received_at="2026-11-20T09:00")  # fmt: skip
+    at = iter(f"2026-11-{d}T{h}:00" for d in range(20, 30) for h in (10, 14))
+    store.ok(
+        "ack", ref, "--reply-by", "2026-11-21T18:00", "--message", "当面致歉", "--at", next(at)
+    )
+    store.ok("classify", ref, "--media-threat", "--at", next(at))
+    store.ok("escalate", ref, "--tier", "2", "--reason", "客户要求经理出面", "--at", next(at))
+    store.ok("escalate", ref, "--tier", "3", "--reason", "金额超出经理权限", "--at", next(at),
+             actor="王强")  # fmt: skip
+    store.ok("propose", ref, "--remedy", "repair", "--detail", "免费更换鼓风机", "--at", next(at),
+             actor=MANAGER)  # fmt: skip
+    store.ok("propose", ref, "--add", "--remedy", "gift", "--detail", "保养券一张",
+             "--at", next(at), actor=MANAGER)  # fmt: skip
+    store.ok("accept", ref, "--reason", "客户同意", "--at", next(at))
+    store.ok("resolve", ref, "--summary", "已更换鼓风机", "--at", next(at))
+    store.ok("reopen", ref, "--reason", "异响又出现", "--at", next(at))
+    store.ok("resolve", ref, "--summary", "重新调整风道,异响消除", "--at", next(at))
+    store.ok("external", ref, "--party", "regulator", "--reference", "SH-12345", "--at", next(at))
+    store.ok("external", ref, "--party", "regulator", "--reference", "SH-12345",
+             "--reply", "已书面答复监管部门", "--at", next(at))  # fmt: skip
+    store.ok("review", ref, "--root-cause", "报价未核对", "--lesson", "先查系统",
+             "--action", "报价双人复核", "--action-owner", "王强", "--at", next(at),
+             actor=MANAGER)  # fmt: skip
+    store.ok("action-done", ref, "1", "--note", "已培训", "--at", next(at), actor="王强")
+    return ref
+
+
+def test_show_tells_the_case_in_full(store: Store, lived: str) -> None:
+    out = store.ok("show", lived).stdout
+    lines = out.splitlines()
+
+    def line_of(*words: str) -> str:
+        found = [line for line in lines if all(w in line for w in words)]
+        assert found, (words, out)
+        return found[0]
+
+    line_of("received_at", "2026-11-20 09:00 CST", "张伟")
+    line_of("acknowledged_at", "2026-11-20 10:00 CST", "张伟")
+    line_of("reply_by", "2026-11-21 18:00 CST")
+    line_of("told the customer", "当面致歉")
+    line_of("signed by the customer", "yes")
+    line_of("resolved_at", "2026-11-24 14:00 CST")
+    line_of("media", "张伟", "2026-11-20 14:00 CST")  # the manual major reason, who and when
+    line_of("escalated 1 → 2", "客户要求经理出面")
+    line_of("escalated 2 → 3", "王强", "金额超出经理权限")
+    line_of("resolved", "2026-11-23 14:00 CST", "已更换鼓风机")  # the first resolution too
+    line_of("reopened", "异响又出现")
+    line_of("resolved", "2026-11-24 14:00 CST", "重新调整风道")
+    line_of("repair", "免费更换鼓风机")
+    line_of("gift", "保养券一张")
+    line_of("regulator", "SH-12345", "已书面答复监管部门")
+    line_of("报价双人复核", "王强", "done", "已培训")
+    assert "2026-11-2" in out and ":00:00" not in out  # to the minute, in the shop's zone
+
+
+def test_show_in_full_in_chinese(store: Store, lived: str) -> None:
+    out = store.ok("--lang", "zh", "show", lived).stdout
+    for words in ("受理时间", "告知客户", "当面致歉", "客户签字", "升级", "客户要求经理出面",
+                  "重新打开", "异响又出现", "解决记录", "外部机构", "SH-12345", "扬言媒体曝光",
+                  "改进措施"):  # fmt: skip
+        assert words in out, (words, out)
+    for english in ("escalated", "resolved", "reopened", "signed by", "told the customer"):
+        assert english not in out, (english, out)
+
+
+def test_history_in_plain_words_in_both_languages(store: Store, lived: str) -> None:
+    en = store.ok("history", lived).stdout
+    for words in (
+        "张伟 acknowledged the complaint, promised a reply by 11-21 18:00",
+        "Told the customer: 当面致歉",
+        "张伟 escalated the case from tier 1 to tier 2",
+        "客户要求经理出面",
+        "陈总 added to remedy 1, option 1: gift",
+        "张伟 resolved the case",
+        "张伟 reopened the case (it was resolved)",
+        "regulator took the case up (reference SH-12345), recorded by 张伟",
+        "王强 marked improvement 1 done",
+    ):
+        assert words in en, (words, en)
+    assert "=" not in en  # no key=value dump
+    zh = store.ok("--lang", "zh", "history", lived).stdout
+    for words in ("张伟受理了投诉,承诺11-21 18:00前答复", "告知客户:当面致歉",
+                  "张伟把投诉从1级升到2级", "张伟解决了投诉",
+                  "王强标记改进措施1已完成"):  # fmt: skip
+        assert words in zh, (words, zh)
+    for english in ("acknowledged", "escalated", "resolved the", "recorded by"):
+        assert english not in zh, (english, zh)
+
+
+def test_history_json_and_csv_are_unchanged(store: Store, lived: str) -> None:
+    events = store.json("history", lived)
+    assert [e["type"] for e in events][:3] == ["Received", "Acknowledged", "MajorTriggered"]
+    ack = events[1]
+    assert ack["data"] == {"reply_by": "2026-11-21T18:00:00+08:00", "message": "当面致歉",
+                           "actor": "张伟"}  # fmt: skip
+    assert set(ack) >= {"position", "type", "recorded_at", "actor", "data"}
+    csv_text = store.ok("history", lived, "--format", "csv").stdout
+    assert csv_text.splitlines()[0] == "position,version,occurred_at,recorded_at,actor,type,changed"
+    assert "message=当面致歉" in csv_text

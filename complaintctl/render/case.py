@@ -241,7 +241,8 @@ def outside_rows(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
         replies = "\n".join(
             f"{local_time(r['at'], zone)} {r.get('by') or ''}: {r['text']}" for r in o["replies"]
         )
-        rows.append([Attention(o["party"]), o["reference"], local_time(o["at"], zone), replies])
+        party = label("channel", o["party"])  # the shop's name: the channel of the same name
+        rows.append([Attention(party), o["reference"], local_time(o["at"], zone), replies])
     route = case.get("external_route")
     if route:
         end = (

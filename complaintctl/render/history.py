@@ -211,7 +211,8 @@ def _involved(s: _Say) -> Words:
     else:
         sentence = _("{party} took the case up (reference {reference}), recorded by {actor}")
         texts = []
-    return sentence.format(actor=s("actor"), party=s("party"), reference=s("reference")), texts
+    party = s("party", "channel")  # the shop's name for it: the channel of the same name
+    return sentence.format(actor=s("actor"), party=party, reference=s("reference")), texts
 
 
 def _simple(template: str, *texts: str) -> Callable[[_Say], Words]:
@@ -280,9 +281,7 @@ SENTENCES: dict[str, Callable[[_Say], Words]] = {
     "ExternalRouteConcluded": _simple(N_("{actor} recorded the route's outcome: {outcome}")),
     "ReviewActionDone": _simple(N_("{actor} marked improvement {action} done"), "note"),
     "MajorTriggered": lambda s: (
-        _("{actor}: the case became major ({trigger})").format(
-            actor=s("actor"), trigger=s("trigger")
-        ),
+        _("{actor}: the case became major").format(actor=s("actor")),
         [_major([s.d.get("reason")])],
     ),
 }
