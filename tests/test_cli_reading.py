@@ -324,3 +324,16 @@ def test_history_json_and_csv_are_unchanged(store: Store, lived: str) -> None:
     csv_text = store.ok("history", lived, "--format", "csv").stdout
     assert csv_text.splitlines()[0] == "position,version,occurred_at,recorded_at,actor,type,changed"
     assert "message=当面致歉" in csv_text
+
+
+def test_late_and_overdue_in_the_sla_clock_are_coloured(store: Store) -> None:
+    ref = store.new("--at", "2026-11-20T09:00", summary="迟到的受理")
+    store.ok("ack", ref, "--reply-by", "2026-11-20T12:00", "--at", "2026-11-21T09:10")
+    code, out = tty_run(store, "sla", ref, env={"LINES": "200"})
+    assert code == 0, out
+    marked = [line for line in out.splitlines() if "\x1b[1;31m" in line]
+    assert any("(LATE)" in line for line in marked), out
+    assert any("OVERDUE" in line for line in marked) and any("missed" in line for line in marked)
+    assert not any("clock" in line for line in marked)
+    code, out = tty_run(store, "sla", ref, env={"LINES": "200", "NO_COLOR": "1"})
+    assert code == 0 and "\x1b" not in out and "(LATE)" in out

@@ -113,7 +113,7 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     elif fmt == "jsonl":
         click.echo(jsonl([case]), nl=False)
     elif fmt == "table":
-        from complaintctl.render.terminal import emit
+        from complaintctl.render import page
 
         lines = []
         if as_of is not None:
@@ -121,7 +121,7 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
         if as_recorded is not None:
             when = local_time(as_recorded.isoformat(), obj.zone)
             lines.append(safe(f"as recorded by {when}"))
-        emit("\n".join([*lines, case_text(case, obj.zone, seen)]))
+        page("\n".join([*lines, case_text(case, obj.zone, seen)]))
     else:
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
 
@@ -141,10 +141,10 @@ def history(obj: Ctx, ref: str) -> None:
     events = obj.models().history(ref)
     fmt = obj.output
     if fmt == "table":
+        from complaintctl.render import page
         from complaintctl.render.history import history_text
-        from complaintctl.render.terminal import emit
 
-        emit(history_text(events, obj.zone))
+        page(history_text(events, obj.zone))
     elif fmt in ("json", "jsonl"):
         emit_rows(events, (), fmt, obj.zone)
     else:

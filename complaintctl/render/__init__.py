@@ -75,6 +75,30 @@ def emit_json(data: Any) -> None:
     click.echo(to_json(data))
 
 
+def on_terminal() -> bool:
+    """Whether stdout is a terminal or ``COLUMNS`` asks for a width: only then is there
+    anything to fit, colour or page (a pipe never loads :mod:`.terminal`)."""
+    import os
+    import sys
+
+    if os.environ.get("COLUMNS"):
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def page(text: str) -> None:
+    """Text for a person: on a terminal fitted, coloured and paged (:mod:`.terminal`)."""
+    if on_terminal():
+        from complaintctl.render.terminal import emit
+
+        emit(text)
+    else:
+        click.echo(text)
+
+
 class Attention(str):
     """A value that needs attention (overdue, LATE, major...): coloured on a terminal."""
 
@@ -87,10 +111,14 @@ def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
     """
     from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
 
-    from complaintctl.render import terminal
-
     shown = None if headers is None else [heading(h) if h else h for h in headers]
     cells = [[safe(c, multiline=True) for c in row] for row in rows]
+    if not on_terminal():
+        if shown is None:
+            return tabulate(cells, tablefmt="plain", disable_numparse=True)
+        return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+    from complaintctl.render import terminal
+
     columns = terminal.width()
     if columns is not None and cells:
         count = max(len(r) for r in cells)

@@ -203,6 +203,8 @@ def person_fields(
 
 def major_rows(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
     """Every reason the case is major: the rules' and each person's, with who and when."""
+    if not case.get("major_reasons") and not case.get("major_triggers"):
+        return []
     from complaintctl.refusals import major_reason
 
     rows: list[list[Any]] = []

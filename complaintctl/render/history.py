@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, label
-from complaintctl.render import local_time, safe
+from complaintctl.render import local_time, on_terminal, safe
 from complaintctl.render.case import change_summary, recorded_apart
 
 #: One event's words: the sentence, then the texts a person typed (each shown as lines).
@@ -53,7 +53,7 @@ class _Say:
 
 def _with(sentence: str, *extras: str) -> str:
     """The sentence and its extras (``; `` between them), the empty ones left out."""
-    return "; ".join([sentence, *(e for e in extras if e)])
+    return _("; ").join([sentence, *(e for e in extras if e)])  # Chinese: a full-width ;
 
 
 def _maybe(template: str, value: str) -> str:
@@ -307,9 +307,11 @@ def event_words(e: dict[str, Any], zone: ZoneInfo, first_ack: bool = True) -> Wo
 
 def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
     """Each event at its business time, in words; the recorded time too where it differs."""
-    from complaintctl.render.terminal import width, wrap
+    columns = None
+    if on_terminal():  # a pipe gets whole lines, and never loads the terminal module
+        from complaintctl.render.terminal import width
 
-    columns = width()
+        columns = width()
     digits = max((len(str(e["version"])) for e in events), default=1)
     out = []
     acked = False
@@ -321,10 +323,10 @@ def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
         )
         if recorded_apart(e):
             sentence += " " + _("(recorded {time})").format(time=local_time(e["recorded_at"], zone))
-        text = wrap("\n".join([sentence, *(t for t in texts if t)]), _room(columns, head))
+        text = "\n".join([sentence, *(t for t in texts if t)])
+        if columns is not None:
+            from complaintctl.render.terminal import wrap
+
+            text = wrap(text, columns - len(head))
         out.append(head + text.replace("\n", "\n" + " " * len(head)))
     return "\n".join(out)
-
-
-def _room(columns: int | None, head: str) -> int | None:
-    return None if columns is None else columns - len(head)

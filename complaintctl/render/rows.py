@@ -230,10 +230,10 @@ def emit_rows(
     elif not rows:
         click.echo(_("(none)"))
     else:
-        from complaintctl.render.terminal import emit
+        from complaintctl.render import page
 
         cells = [[marked(r, c, cell(r.get(c), c, zone)) for c in columns] for r in rows]
-        emit(table(cells, list(columns)))
+        page(table(cells, list(columns)))
 
 
 def field_rows(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
