@@ -337,3 +337,8 @@ def test_late_and_overdue_in_the_sla_clock_are_coloured(store: Store) -> None:
     assert not any("clock" in line for line in marked)
     code, out = tty_run(store, "sla", ref, env={"LINES": "200", "NO_COLOR": "1"})
     assert code == 0 and "\x1b" not in out and "(LATE)" in out
+
+
+def test_a_pager_that_is_not_there_loses_no_output(store: Store, busy: str) -> None:
+    code, out = tty_run(store, "history", busy, env={"PAGER": "no-such-pager-here"})
+    assert code == 0 and "第一行" in out and "第四行" in out, out

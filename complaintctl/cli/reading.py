@@ -21,7 +21,6 @@ from complaintctl.cli.options import output_options, time_option
 from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows
-from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
 from complaintctl.render.rows import emit_rows, field_rows, flat_data, jsonl
 from events.lifecycle import STATUSES
 from events.remedies import REMEDY_STATES
@@ -174,6 +173,8 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
         complaintctl sla C-2026-00001
         complaintctl sla C-2026-00001 --as-of 2026-11-20T18:00 --json
     """
+    from complaintctl.render.reports import sla_rows, sla_text  # not loaded by show
+
     c = obj.models().clock_of(ref, as_of)
     fmt = obj.output
     if fmt == "json":
@@ -286,6 +287,8 @@ def customer(obj: Ctx, query: str) -> None:
         emit_json(result)
         return
     if obj.output == "table":
+        from complaintctl.render.reports import customers_text
+
         click.echo(customers_text(result))
     emit_rows(result["cases"], CASE_COLUMNS, obj.output, obj.zone)
 
@@ -356,6 +359,8 @@ def group(obj: Ctx, name: str) -> None:
         emit_json(g)
         return
     if obj.output == "table":
+        from complaintctl.render.reports import group_text
+
         click.echo(group_text(g))
     columns = ("ref", "customer", "status", "owner", "remedies")
     emit_rows(g["members"], columns, obj.output, obj.zone)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, heading, label, language
 from complaintctl.render import TIME_KEYS, Attention, local_time, table
+from events.casework import PARTIES
 
 FIELDS = (
     "ref",
@@ -131,8 +132,6 @@ def _val(value: Any) -> Any:
 
 def _attention(key: str, value: Any, case: dict[str, Any]) -> Any:
     """A field marked for colour where it needs attention (major, a regulator...)."""
-    from events.casework import PARTIES
-
     if (key == "severity" and value == case["severity"] == "major") or (
         key == "channel" and case["channel"] in PARTIES
     ):
@@ -158,10 +157,10 @@ def person_fields(
         if isinstance(value, bool):
             value = _("yes") if value else _("no")  # a person reads words, in English too
         rows.append([heading(key), _attention(key, _person(key, value, case), case)])
-    yes = _("yes")
     if case.get("vip"):
-        rows.append([_("VIP"), Attention(yes)])
-    rows.append([_("signed by the customer"), yes if case.get("signed_by_customer") else _("no")])
+        rows.append([_("VIP"), Attention(_("yes"))])
+    if case.get("signed_by_customer"):  # as VIP: said when it is so
+        rows.append([_("signed by the customer"), _("yes")])
     if case.get("demand_amount"):
         rows.append(
             [heading("demand_amount"), f"{case['demand_amount']} {case.get('demand_currency')}"]
@@ -189,9 +188,7 @@ def person_fields(
         if case.get(key):
             rows.append([heading(key), "\n".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
-        rows.append(
-            [label("mode", d["mode"]), f"{d['department']} {d.get('reason') or ''}".strip()]
-        )
+        rows.append([heading(d["mode"]), f"{d['department']} {d.get('reason') or ''}".strip()])
     flag = case.get("supervisor_flag")
     if flag:
         when = local_time(flag["at"], zone)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from complaintctl.i18n import _, label
+from complaintctl.i18n import N_, _, label
 from complaintctl.render import local_time, on_terminal, safe
 from complaintctl.render.case import change_summary, recorded_apart
 
@@ -230,11 +230,6 @@ def _simple(template: str, *texts: str) -> Callable[[_Say], Words]:
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
-
-
-# The templates of _simple are msgids: N_ marks them for the catalog, _ translates at use.
-def N_(message: str) -> str:
-    return message
 
 
 SENTENCES: dict[str, Callable[[_Say], Words]] = {

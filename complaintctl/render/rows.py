@@ -9,9 +9,6 @@ text, in the ``--encoding`` asked for.
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -104,6 +101,8 @@ def _is_number(text: str) -> bool:
 
 def markdown_cell(value: Any) -> str:
     """A cell of a markdown table: no raw escapes, no ``|`` that splits it, no HTML."""
+    import html  # only for markdown and HTML: a table or JSON does not load it
+
     return html.escape(safe(value), quote=False).replace("|", "\\|")
 
 
@@ -118,6 +117,8 @@ def markdown_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str
 
 def html_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain HTML table with inline styles (mail clients drop style sheets)."""
+
+    import html
 
     def esc(value: Any) -> str:
         return html.escape(safe(value))  # no raw terminal escapes when the page is cat'ed
@@ -188,6 +189,9 @@ def _encodable(ch: str, encoding: str) -> bool:
 
 def delimited(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str) -> str:
     """CSV (``csv``) or tab-separated (``tsv``) text with a header line."""
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n", delimiter="\t" if fmt == "tsv" else ",")
     w.writerow(headers)

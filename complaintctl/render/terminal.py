@@ -190,4 +190,5 @@ def emit(text: str) -> None:
         proc.stdin.close()
     except BrokenPipeError:  # the reader quit the pager before the end
         pass
-    proc.wait()
+    if proc.wait() in (126, 127):  # the shell found no such pager: the text is not lost
+        click.echo(text)
