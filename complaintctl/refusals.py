@@ -135,6 +135,16 @@ MAJOR_REASONS = (
     "channel {channel}",
     "demand {amount} above {limit}",
     "complaint {n} of this customer within {days} days",
+    # a person's call (classify, new), with the reason they gave, and the rules' later ones
+    "VIP customer (by {name}: {reason})",
+    "VIP customer (by {name})",
+    "threat of media exposure: {reason}",
+    "threat of media exposure",
+    "influential customer ({type}): {reason}",
+    "influential customer ({type})",
+    "{party} involved ({reference})",
+    "passed around: {n} transfers or changes of owner",
+    "group complaint {group}: {n} customers",
 )
 
 

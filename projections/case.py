@@ -588,9 +588,7 @@ def apply(
     ts = data["timestamp"]
     if type(ts) is dict:
         ts = ts["_data_"]
-    text = TEXT_FIELDS.get(topic)
-    if text is not None:  # the one edge: free text sealed with the customer's key opened here
-        data = open_text(data, text, keyring)
+    data = opened(topic, data, keyring)
     if topic == RECEIVED:
         return new_case(oid, data, ts, keyring)
     if case is None:
@@ -599,6 +597,12 @@ def apply(
     case["updated_at"] = ts
     case["version"] = version
     return case
+
+
+def opened(topic: str, data: dict[str, Any], keyring: Keyring | None) -> dict[str, Any]:
+    """The payload with its free text opened (sealed with the customer's key): the one edge."""
+    text = TEXT_FIELDS.get(topic)
+    return data if text is None else open_text(data, text, keyring)
 
 
 def public(case: Case) -> Case:

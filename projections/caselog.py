@@ -18,7 +18,7 @@ from events.errors import CaseNotFound
 from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS
-from projections.case import Case, apply, val
+from projections.case import Case, apply, opened, val
 from projections.source import EventSource, LogDamaged
 
 
@@ -33,8 +33,14 @@ def read_case(
     ref: str,
     keyring: Keyring | None,
     at: datetime | None = None,
+    seen: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> Case:
-    """The case folded from its events (up to ``at``); CaseNotFound (exit 3) if none."""
+    """The case folded from its events (up to ``at``); CaseNotFound (exit 3) if none.
+
+    ``seen`` gets each event folded, (topic, payload with its text opened), for a reader that
+    shows more than the case document holds (``show``: every escalation's reason)
+    without reading the events twice.
+    """
     state: Case | None = None
     oid = str(case_id(ref))
     expected = 1
@@ -50,6 +56,8 @@ def read_case(
         if at is not None and datetime.fromisoformat(val(data["timestamp"])) > at:
             break
         state = apply(state, topic, data, oid, version, keyring)
+        if seen is not None:
+            seen.append((topic, opened(topic, data, keyring)))
     if state is None:
         name = ref.strip().upper()
         raise CaseNotFound(name if at is None else f"{name} (not received by {at.isoformat()})")

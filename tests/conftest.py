@@ -72,6 +72,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+    # Tables fit COLUMNS when it is set, and a developer's pager or NO_COLOR stays theirs.
+    for key in ("COLUMNS", "LINES", "NO_COLOR", "PAGER", "LESS"):
+        monkeypatch.delenv(key, raising=False)
 
 
 class Store:

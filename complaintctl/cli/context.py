@@ -293,11 +293,14 @@ class Ctx:
             click.get_current_context().call_on_close(self._source.close)
         return self._source
 
-    def case_of(self, ref: str) -> dict[str, Any]:
+    def case_of(
+        self, ref: str, seen: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> dict[str, Any]:
         """The case as ``show --json`` gives it: its events folded (projections.case).
 
         Read through the open application's recorder after a write; a reading
         command reads the case's events through the store's index instead.
+        ``seen`` gets the events folded (``show`` tells each escalation's reason).
         """
         from complaintctl.sources import app_source
         from projections.case import public
@@ -305,9 +308,9 @@ class Ctx:
 
         if self.reads_without_app():
             self.config().policy.staff_member(self.actor)  # as app() refuses an unknown actor
-            return public(read_case(self.source(), ref, self.read_keyring()))
+            return public(read_case(self.source(), ref, self.read_keyring(), seen=seen))
         app = self.app()
-        return public(read_case(app_source(app), ref, app.keyring))
+        return public(read_case(app_source(app), ref, app.keyring, seen=seen))
 
     def emit(self, data: Any, text: str | None = None) -> None:
         """Print a result: the JSON document, or the text a person reads."""

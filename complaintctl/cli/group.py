@@ -296,6 +296,13 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     choose(value)
 
 
+def _set_no_pager(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value or "complaintctl.render.terminal" in sys.modules:  # a batch's lines share one
+        from complaintctl.render.terminal import no_pager
+
+        no_pager(value)
+
+
 @click.group(cls=ComplaintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store",
@@ -341,6 +348,14 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     callback=_set_lang,
     help="Display language (env COMPLAINTCTL_LANG; default: the config's [display] "
     "language, else the locale's, else en). JSON and CSV keys are the same in every one.",
+)
+@click.option(
+    "--no-pager",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_no_pager,
+    help="Print long output straight to the terminal (default: through COMPLAINTCTL_PAGER, "
+    "else PAGER, else less -FRX; a pager of cat turns it off too).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected failures.")

@@ -20,8 +20,7 @@ from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import output_options, time_option
 from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.render import emit_json, json_safe, local_time, safe
-from complaintctl.render.case import case_fields, case_text, history_rows, history_text
-from complaintctl.render.reports import customers_text, group_text, sla_rows, sla_text
+from complaintctl.render.case import case_fields, case_text, history_rows
 from complaintctl.render.rows import (
     STREAMED,
     emit_rows,
@@ -101,8 +100,10 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     """
     if as_of is not None and as_recorded is not None:
         raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
+    seen: list[tuple[str, dict[str, Any]]] | None = None
     if as_of is None and as_recorded is None:
-        case = obj.case_of(ref)
+        seen = [] if obj.output == "table" else None  # the events a person reads besides
+        case = obj.case_of(ref, seen)
     else:
         from projections.case import public
 
@@ -119,12 +120,15 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     elif fmt == "jsonl":
         click.echo(jsonl([case]), nl=False)
     elif fmt == "table":
+        from complaintctl.render import page
+
+        lines = []
         if as_of is not None:
-            click.echo(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
+            lines.append(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
         if as_recorded is not None:
             when = local_time(as_recorded.isoformat(), obj.zone)
-            click.echo(safe(f"as recorded by {when}"))
-        click.echo(case_text(case, obj.zone))
+            lines.append(safe(f"as recorded by {when}"))
+        page("\n".join([*lines, case_text(case, obj.zone, seen)]))
     else:
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
 
@@ -144,7 +148,10 @@ def history(obj: Ctx, ref: str) -> None:
     events = obj.models().history(ref)
     fmt = obj.output
     if fmt == "table":
-        click.echo(history_text(events, obj.zone))
+        from complaintctl.render import page
+        from complaintctl.render.history import history_text
+
+        page(history_text(events, obj.zone))
     elif fmt in ("json", "jsonl"):
         emit_rows(events, (), fmt, obj.zone)
     else:
@@ -174,6 +181,8 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
         complaintctl sla C-2026-00001
         complaintctl sla C-2026-00001 --as-of 2026-11-20T18:00 --json
     """
+    from complaintctl.render.reports import sla_rows, sla_text  # not loaded by show
+
     c = obj.models().clock_of(ref, as_of)
     fmt = obj.output
     if fmt == "json":
@@ -296,6 +305,8 @@ def customer(obj: Ctx, query: str) -> None:
         emit_json(result)
         return
     if obj.output == "table":
+        from complaintctl.render.reports import customers_text
+
         click.echo(customers_text(result))
     emit_rows(result["cases"], CASE_COLUMNS, obj.output, obj.zone)
 
@@ -368,6 +379,8 @@ def group(obj: Ctx, name: str) -> None:
         emit_json(g)
         return
     if obj.output == "table":
+        from complaintctl.render.reports import group_text
+
         click.echo(group_text(g))
     columns = ("ref", "customer", "status", "owner", "remedies")
     emit_rows(g["members"], columns, obj.output, obj.zone)

@@ -95,17 +95,75 @@ def emit_json(data: Any) -> None:
     click.echo(to_json(data))
 
 
+def on_terminal() -> bool:
+    """Whether stdout is a terminal or ``COLUMNS`` asks for a width: only then is there
+    anything to fit, colour or page (a pipe never loads :mod:`.terminal`)."""
+    import os
+    import sys
+
+    if os.environ.get("COLUMNS"):
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def page(text: str) -> None:
+    """Text for a person: on a terminal fitted, coloured and paged (:mod:`.terminal`)."""
+    if on_terminal():
+        from complaintctl.render.terminal import emit
+
+        emit(text)
+    else:
+        click.echo(text)
+
+
+class Attention(str):
+    """A value that needs attention (overdue, LATE, major...): coloured on a terminal."""
+
+
 def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
-    """A table aligned also for Chinese text (tabulate measures with wcwidth).
+    """A table aligned also for Chinese text (tabulate measures with wcwidth), its cells'
+    own line breaks kept, fitted to the terminal's width (long cells wrap).
 
     The headers are English column names, shown in the display language.
     """
     from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
 
-    cells = [[safe(c) for c in row] for row in rows]
-    if headers is None:
+    shown = None if headers is None else [heading(h) if h else h for h in headers]
+    cells = [[safe(c, multiline=True) for c in row] for row in rows]
+    if not on_terminal():
+        if shown is None:
+            return tabulate(cells, tablefmt="plain", disable_numparse=True)
+        return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+    from complaintctl.render import terminal
+
+    columns = terminal.width()
+    if columns is not None and cells:
+        count = max(len(r) for r in cells)
+        natural, least = [0] * count, [0] * count
+        pad = [0] * len(cells) + [2]  # tabulate pads a heading by two columns
+        for row, extra in zip([*cells, *([shown] if shown else [])], pad, strict=False):
+            for i, text in enumerate(row):
+                lines = (terminal.text_width(x) for x in text.split("\n"))
+                natural[i] = max(natural[i], max(lines) + extra)
+                least[i] = max(least[i], min(terminal.longest_word(text), 20) + extra)
+        fitted = terminal.fit_columns(natural, least, columns)
+        if fitted != natural:
+            cells = [[terminal.wrap(t, fitted[i]) for i, t in enumerate(r)] for r in cells]
+            if shown:
+                shown = [terminal.wrap(t, fitted[i] - 2) for i, t in enumerate(shown)]
+    if any(isinstance(c, Attention) for row in rows for c in row) and terminal.colour():
+        cells = [
+            [
+                terminal.attention(t) if isinstance(c, Attention) else t
+                for c, t in zip(r, cr, strict=True)
+            ]
+            for r, cr in zip(rows, cells, strict=True)
+        ]
+    if shown is None:
         return tabulate(cells, tablefmt="plain", disable_numparse=True)
-    shown = [heading(h) if h else h for h in headers]
     return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, heading, label, language
-from complaintctl.render import TIME_KEYS, local_time, table
+from complaintctl.render import TIME_KEYS, Attention, local_time, table
+from events.lifecycle import PARTIES
 
 FIELDS = (
     "ref",
@@ -98,98 +99,273 @@ def _person(key: str, value: Any, case: dict[str, Any]) -> Any:
     return label(key, value)
 
 
-def case_text(case: dict[str, Any], zone: ZoneInfo) -> str:
-    """The human form of ``show``: the fields, then proposals, attachments and notes."""
-    fields = [[heading(k), _person(k, v, case)] for k, v in case_fields(case, zone)]
-    parts = [table(fields)]
+#: The fields of ``show`` for a person, in the order a handler reads them (times apart).
+PERSON_FIELDS = (
+    "ref",
+    "status",
+    "customer",
+    "contact",
+    "account",
+    "channel",
+    "category",
+    "severity",
+    "severity_by",
+    "owner",
+    "first_ask_owner",
+    "tier",
+    "summary",
+    "demand",
+    "mood",
+    "valid",
+    "root_cause",
+    "remedy_state",
+    "resolution",
+    "withdrawn_reason",
+    "version",
+)
+
+
+def _val(value: Any) -> Any:
+    """A payload value as stored (a transcoded time wrapped) as the fold reads it."""
+    return value["_data_"] if isinstance(value, dict) and "_data_" in value else value
+
+
+def _attention(key: str, value: Any, case: dict[str, Any]) -> Any:
+    """A field marked for colour where it needs attention (major, a regulator...)."""
+    if (key == "severity" and value == case["severity"] == "major") or (
+        key == "channel" and case["channel"] in PARTIES
+    ):
+        return Attention(str(value))
+    return value
+
+
+def _when(iso: Any, zone: ZoneInfo, by: Any = None) -> str:
+    when = local_time(iso, zone) if iso else ""
+    return f"{when} ({by})" if by and when else when
+
+
+def person_fields(
+    case: dict[str, Any], zone: ZoneInfo, events: list[tuple[str, dict[str, Any]]]
+) -> list[list[Any]]:
+    """The key/value lines of ``show`` for a person: every field set, the times of the
+    case's life, the promise and what the customer was told, VIP and signature."""
+    rows: list[list[Any]] = []
+    for key in PERSON_FIELDS:
+        value = case.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")  # a person reads words, in English too
+        rows.append([heading(key), _attention(key, _person(key, value, case), case)])
+    if case.get("vip"):
+        rows.append([_("VIP"), Attention(_("yes"))])
+    if case.get("signed_by_customer"):  # as VIP: said when it is so
+        rows.append([_("signed by the customer"), _("yes")])
+    if case.get("demand_amount"):
+        rows.append(
+            [heading("demand_amount"), f"{case['demand_amount']} {case.get('demand_currency')}"]
+        )
+    if case.get("loss"):
+        rows.append([heading("loss"), f"{case['loss']['amount']} {case['loss']['currency']}"])
+    acks = [d for t, d in events if t == "complaints:Acknowledged"]
+    times = [
+        ("occurred_at", case.get("occurred_at"), None),
+        ("received_at", case.get("received_at"), case.get("received_by")),
+        ("acknowledged_at", case.get("acknowledged_at"), acks[0].get("actor") if acks else None),
+        ("reply_by", case.get("reply_by"), None),
+        ("decision_due", case.get("decision_due"), None),
+        ("remedy_accepted_at", case.get("remedy_accepted_at"), None),
+        ("resolved_at", case.get("resolved_at"), None),
+        ("closed_at", case.get("closed_at"), None),
+        ("archived_at", case.get("archived_at"), None),
+    ]
+    for key, iso, by in times:
+        if iso:
+            rows.append([heading(key), _when(iso, zone, by)])
+        if key == "reply_by" and acks and acks[-1].get("message"):
+            rows.append([_("told the customer"), acks[-1]["message"]])
+    for key in ("at_fault", "links", "groups", "findings"):
+        if case.get(key):
+            rows.append([heading(key), "\n".join(str(v) for v in case[key])])
+    for d in case.get("departments", []):
+        rows.append([heading(d["mode"]), f"{d['department']} {d.get('reason') or ''}".strip()])
+    flag = case.get("supervisor_flag")
+    if flag:
+        when = local_time(flag["at"], zone)
+        rows.append(
+            [_("supervisor"), Attention(f"{flag['reason']} ({when}, {flag.get('by') or '-'})")]
+        )
+    return rows
+
+
+def major_rows(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
+    """Every reason the case is major: the rules' and each person's, with who and when."""
+    if not case.get("major_reasons") and not case.get("major_triggers"):
+        return []
+    from complaintctl.refusals import major_reason
+
+    rows: list[list[Any]] = []
+    told = set()
+    for t in case.get("major_triggers") or []:
+        rows.append(
+            [Attention(major_reason(t["reason"])), t.get("by") or "", local_time(t["at"], zone)]
+        )
+        told.add(t["reason"])
+    for reason in case.get("major_reasons") or []:
+        if reason not in told:
+            rows.append([Attention(major_reason(str(reason))), "", ""])
+    return rows
+
+
+def event_rows(
+    events: list[tuple[str, dict[str, Any]]], zone: ZoneInfo, topics: dict[str, str]
+) -> list[list[Any]]:
+    """The events of the topics named (topic -> what a person calls it), oldest first."""
+    rows: list[list[Any]] = []
+    for topic, d in events:
+        what = topics.get(topic)
+        if what is None:
+            continue
+        if "to_tier" in d:
+            what = f"{what} {d['from_tier']} → {d['to_tier']}"
+        text = d.get("reason") or d.get("summary") or ""
+        rows.append([local_time(_val(d["timestamp"]), zone), d.get("actor") or "", what, text])
+    return rows
+
+
+def outside_rows(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
+    """Each consumer association or regulator that took the case up, with our replies."""
+    rows: list[list[Any]] = []
+    for o in case.get("outside_parties") or []:
+        replies = "\n".join(
+            f"{local_time(r['at'], zone)} {r.get('by') or ''}: {r['text']}" for r in o["replies"]
+        )
+        party = label("channel", o["party"])  # the shop's name: the channel of the same name
+        rows.append([Attention(party), o["reference"], local_time(o["at"], zone), replies])
+    route = case.get("external_route")
+    if route:
+        end = (
+            _("concluded: {outcome}").format(outcome=route["outcome"])
+            if route.get("concluded_at")
+            else _("open")
+        )
+        detail = "\n".join(x for x in (route.get("detail"), end) if x)
+        rows.append(
+            [route["route"], route.get("reference") or "", local_time(route["at"], zone), detail]
+        )
+    return rows
+
+
+def case_text(
+    case: dict[str, Any], zone: ZoneInfo, events: list[tuple[str, dict[str, Any]]] | None = None
+) -> str:
+    """The human form of ``show``: the case in full for a person.
+
+    ``events`` (the case's, as folded) give what the case document keeps only
+    the last of: every escalation with its reason, every resolution and reopening.
+    """
+    seen = events or []
+    parts = [table(person_fields(case, zone, seen))]
+
+    def _section(title: str, rows: list[list[Any]], columns: list[str]) -> None:
+        if rows:
+            parts.append("\n" + title)
+            parts.append(table(rows, columns))
+
+    _section(_("Major"), major_rows(case, zone), ["reason", "by", "at"])
+    _section(
+        _("Escalations"),
+        event_rows(
+            seen,
+            zone,
+            {"complaints:Escalated": _("escalated"), "complaints:Deescalated": _("moved down")},
+        ),
+        ["at", "by", "tier", "reason"],
+    )
+    _section(
+        _("Resolutions"),
+        event_rows(
+            seen, zone, {"complaints:Resolved": _("resolved"), "complaints:Reopened": _("reopened")}
+        ),
+        ["at", "by", "", "what was done"],
+    )
+    _section(
+        _("Outside parties"), outside_rows(case, zone), ["party", "reference", "since", "replies"]
+    )
     if case.get("proposals"):
         parts.append("\n" + _("Proposals"))
         parts.append(table(*proposal_rows(case["proposals"])))
-    if case.get("attachments"):
-        parts.append("\n" + _("Attachments"))
-        parts.append(
-            table(
-                [
-                    [
-                        a["name"],
-                        label("attachment", a["kind"]),
-                        a["size"],
-                        a["media_type"],
-                        a["sha256"][:16],
-                    ]
-                    for a in case["attachments"]
-                ],
-                ["name", "kind", "bytes", "type", "sha256"],
-            )
-        )
-    if case.get("followups"):
-        parts.append("\n" + _("Follow-ups"))
-        parts.append(
-            table(
-                [
-                    [
-                        local_time(f["at"], zone),
-                        label("outcome", f["outcome"]),
-                        f.get("satisfaction") or "",
-                        f.get("leftover") or "",
-                    ]
-                    for f in case["followups"]
-                ],
-                ["at", "outcome", "satisfaction", "leftover"],
-            )
-        )
-    if case.get("contacts"):
-        parts.append("\n" + _("Contacts"))
-        parts.append(
-            table(
-                [
-                    [
-                        local_time(c["at"], zone),
-                        label("outcome", c["outcome"]),
-                        c.get("channel"),
-                        c.get("summary"),
-                    ]
-                    for c in case["contacts"]
-                ],
-                ["at", "outcome", "channel", "what was said"],
-            )
-        )
-    if case.get("reviews"):
-        parts.append("\n" + _("Reviews"))
-        parts.append(
-            table(
-                [
-                    [r["by"], r["root_cause"], r["lesson"], r.get("action"), r.get("action_owner")]
-                    for r in case["reviews"]
-                ],
-                ["by", "root cause", "lesson", "action", "action owner"],
-            )
-        )
-    if case.get("review_actions"):
-        parts.append("\n" + _("Review actions"))
-        parts.append(
-            table(
-                [
-                    [
-                        a["number"],
-                        a["action"],
-                        a.get("owner") or "",
-                        local_time(a.get("due"), zone),
-                        _("done") if a["done"] else _("open"),
-                    ]
-                    for a in case["review_actions"]
-                ],
-                ["#", "action", "owner", "due", "state"],
-            )
-        )
-    if case.get("notes"):
-        parts.append("\n" + _("Notes"))
-        parts.append(
-            table(
-                [[local_time(n["at"], zone), n["by"], n["text"]] for n in case["notes"]],
-                ["at", "by", "text"],
-            )
-        )
+    _section(
+        _("Attachments"),
+        [
+            [
+                a["name"],
+                label("attachment", a["kind"]),
+                a["size"],
+                a["media_type"],
+                a["sha256"][:16],
+            ]
+            for a in case.get("attachments") or []
+        ],
+        ["name", "kind", "bytes", "type", "sha256"],
+    )
+    _section(
+        _("Follow-ups"),
+        [
+            [
+                local_time(f["at"], zone),
+                label("outcome", f["outcome"]),
+                f.get("satisfaction") or "",
+                f.get("leftover") or "",
+            ]
+            for f in case.get("followups") or []
+        ],
+        ["at", "outcome", "satisfaction", "leftover"],
+    )
+    _section(
+        _("Contacts"),
+        [
+            [
+                local_time(c["at"], zone),
+                label("outcome", c["outcome"]),
+                c.get("channel"),
+                c.get("summary"),
+            ]
+            for c in case.get("contacts") or []
+        ],
+        ["at", "outcome", "channel", "what was said"],
+    )
+    _section(
+        _("Reviews"),
+        [
+            [r["by"], r["root_cause"], r["lesson"], r.get("action"), r.get("action_owner")]
+            for r in case.get("reviews") or []
+        ],
+        ["by", "root cause", "lesson", "action", "action owner"],
+    )
+    _section(
+        _("Review actions"),
+        [
+            [
+                a["number"],
+                a["action"],
+                a.get("owner") or "",
+                local_time(a.get("due"), zone),
+                _("done")
+                + (f" {_when(a['done_at'], zone, a.get('done_by'))}" if a.get("done_at") else "")
+                if a["done"]
+                else _("open"),
+                a.get("note") or "",
+            ]
+            for a in case.get("review_actions") or []
+        ],
+        ["#", "action", "owner", "due", "state", "note"],
+    )
+    _section(
+        _("Notes"),
+        [[local_time(n["at"], zone), n["by"], n["text"]] for n in case.get("notes") or []],
+        ["at", "by", "text"],
+    )
     return "\n".join(parts)
 
 
@@ -300,23 +476,3 @@ def history_rows(events: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str,
         }
         for e in events
     ]
-
-
-def history_text(events: list[dict[str, Any]], zone: ZoneInfo) -> str:
-    """Each event at its business time; the recorded time too where it differs (``--at``)."""
-    apart = any(recorded_apart(e) for e in events)
-    rows = []
-    for e in events:
-        row = [e["version"], local_time(e["occurred_at"] or e["recorded_at"], zone)]
-        if apart:
-            row.append(local_time(e["recorded_at"], zone) if recorded_apart(e) else "")
-        rows.append(
-            [
-                *row,
-                e["actor"],
-                label("type", e["type"]),
-                change_summary(e["data"], zone, person=True),
-            ]
-        )
-    columns = ["#", "at", "recorded", "actor", "event", "what changed"]
-    return table(rows, [c for c in columns if apart or c != "recorded"])

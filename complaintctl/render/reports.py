@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import N_, _, heading, label, language, pgettext
-from complaintctl.render import local_time, safe, table
+from complaintctl.render import Attention, local_time, safe, table
 from complaintctl.render.rows import delimited, markdown_table, spreadsheet_time
 
 # -- the daily report -----------------------------------------------------------------
@@ -481,7 +481,9 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
             return "-"
         if within is None:
             return f"{value} h"
-        return f"{value} h " + (_("(in target)") if within else _("(LATE)"))
+        if within:
+            return f"{value} h " + _("(in target)")
+        return Attention(f"{value} h " + _("(LATE)"))  # coloured on a terminal
 
     status = f"{label('status', c['status'])}, {label('severity', c['severity'])}"
     clock = _("{basis} hours; paused {paused} h").format(
@@ -495,11 +497,13 @@ def sla_rows(c: dict[str, Any], z: ZoneInfo) -> list[list[Any]]:
     ]
     for p in c["promises"]:
         state = label("promise", p["state"])
-        rows.append([_("reply promised by"), f"{local_time(p['reply_by'], z)}: {state}"])
+        shown = f"{local_time(p['reply_by'], z)}: {state}"
+        rows.append([_("reply promised by"), Attention(shown) if p["state"] == "missed" else shown])
     for d in c["deadlines"]:
         late = " " + _("OVERDUE") if d["overdue"] else ""
         due = _("{deadline} due").format(deadline=label("deadline", d["kind"]))
-        rows.append([due, local_time(d["due"], z) + late])
+        when = local_time(d["due"], z) + late
+        rows.append([due, Attention(when) if d["overdue"] else when])
     if c["followup_due"]:
         rows.append([_("follow-up due"), local_time(c["followup_due"], z)])
     if c.get("remedy_state"):
@@ -556,7 +560,7 @@ def handover_text(h: dict[str, Any], z: ZoneInfo) -> str:
                         c["owner"],
                         c["customer"],
                         c["contact"],
-                        _("LATE") if c["late"] else "",
+                        Attention(_("LATE")) if c["late"] else "",
                     ]
                     for c in h["callbacks"]
                 ],

@@ -9,9 +9,6 @@ text, in the ``--encoding`` asked for.
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import itertools
 import re
 import sys
@@ -24,7 +21,16 @@ import click
 import orjson
 
 from complaintctl.i18n import _, heading, label
-from complaintctl.render import ENCODING_KEY, emit_json, json_safe, local_time, safe, table
+from complaintctl.render import (
+    ENCODING_KEY,
+    Attention,
+    emit_json,
+    json_safe,
+    local_time,
+    safe,
+    table,
+)
+from events.lifecycle import PARTIES
 
 #: The formats of every reading command (``--json`` is ``--format json``).
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
@@ -52,6 +58,26 @@ def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
     return "" if value is None else label(key, value)
 
 
+def needs_attention(row: dict[str, Any], key: str) -> bool:
+    """Whether a table cell needs attention: major, a regulator or consumer association,
+    the deadline and hours of an overdue case."""
+    value = row.get(key)
+    if key == "severity":
+        return value == "major"
+    if key in ("channel", "party"):
+        return value in PARTIES
+    if key in ("deadline", "hours", "due"):
+        return row.get("overdue") is True
+    return False
+
+
+def marked(row: dict[str, Any], key: str, shown: Any) -> Any:
+    """The shown value, marked for colour where it needs attention (a terminal colours it)."""
+    if shown != "" and needs_attention(row, key):
+        return Attention(str(shown))
+    return shown
+
+
 def csv_cell(value: Any) -> Any:
     """A spreadsheet-safe cell: lists joined, and no formula injection from user text."""
     if isinstance(value, TextNumber):
@@ -77,6 +103,8 @@ def _is_number(text: str) -> bool:
 
 def markdown_cell(value: Any) -> str:
     """A cell of a markdown table: no raw escapes, no ``|`` that splits it, no HTML."""
+    import html  # only for markdown and HTML: a table or JSON does not load it
+
     return html.escape(safe(value), quote=False).replace("|", "\\|")
 
 
@@ -91,6 +119,8 @@ def markdown_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str
 
 def html_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain HTML table with inline styles (mail clients drop style sheets)."""
+
+    import html
 
     def esc(value: Any) -> str:
         return html.escape(safe(value))  # no raw terminal escapes when the page is cat'ed
@@ -179,6 +209,9 @@ def _encodable(ch: str, encoding: str) -> bool:
 
 def delimited(rows: Sequence[Sequence[Any]], headers: Sequence[str], fmt: str) -> str:
     """CSV (``csv``) or tab-separated (``tsv``) text with a header line."""
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n", delimiter="\t" if fmt == "tsv" else ",")
     w.writerow(headers)
@@ -221,7 +254,10 @@ def emit_rows(
     elif not rows:
         click.echo(_("(none)"))
     else:
-        click.echo(table([[cell(r.get(c), c, zone) for c in columns] for r in rows], list(columns)))
+        from complaintctl.render import page
+
+        cells = [[marked(r, c, cell(r.get(c), c, zone)) for c in columns] for r in rows]
+        page(table(cells, list(columns)))
 
 
 #: Rows written at a time when streaming: the first line out at once, memory flat.
