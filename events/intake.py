@@ -16,6 +16,9 @@ from decimal import Decimal
 from events.customers import CustomerFile, count_since
 from events.policy import Policy
 
+#: The major reason of a media threat (a reason given later starts with it).
+MEDIA_THREAT = "threat of media exposure"
+
 
 @dataclass(frozen=True)
 class ImportRow:
@@ -62,7 +65,7 @@ def major_reasons(
     if new.customer_type and new.customer_type in rules.influential_types:
         reasons.append(f"influential customer ({new.customer_type})")
     if new.media_threat:
-        reasons.append("threat of media exposure")
+        reasons.append(MEDIA_THREAT)
     if new.channel in rules.channels:
         reasons.append(f"channel {new.channel}")
     threshold = rules.demand_threshold

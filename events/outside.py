@@ -13,6 +13,7 @@ from __future__ import annotations
 from events.application import ComplaintsApp
 from events.complaint import Complaint
 from events.errors import InvalidInput, RuleRefused
+from events.intake import MEDIA_THREAT
 from events.policy import StaffMember
 
 
@@ -78,8 +79,7 @@ def mark_major(
         fired = [
             classified,
             vip and c.trigger_major("vip", f"VIP customer (by {s.name}{said})", s.name),
-            media_threat
-            and c.trigger_major("media-threat", f"threat of media exposure{said}", s.name),
+            media_threat and c.trigger_major("media-threat", f"{MEDIA_THREAT}{said}", s.name),
             customer_type is not None
             and c.trigger_major(
                 "influential", f"influential customer ({customer_type}){said}", s.name

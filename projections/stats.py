@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from events.policy import Policy
 from projections.case import Case
 from projections.cases import Filters
 from projections.reading import ReadModel, no_gc
@@ -62,6 +63,19 @@ def _weeks(since: datetime | None, until: datetime | None, now: datetime, zone: 
     if len(out) < 54:
         out.add(f"{y}-W{w:02d}")
     return out
+
+
+def at_fault_of(c: Case, policy: Policy) -> tuple[list[str], set[str]]:
+    """The staff and the departments an assessment found at fault (a staff member's error
+    is their department's too)."""
+    known = set(policy.departments)
+    names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
+    faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
+    for name in names:
+        member = policy.staff.get(name)
+        if member and member.department:
+            faulty.add(member.department)
+    return list(names), faulty
 
 
 class Stats(ReadModel):
@@ -184,17 +198,12 @@ class Stats(ReadModel):
         """Valid complaints caused by each staff member, and by each department."""
         staff: Counter[str] = Counter()
         depts: Counter[str] = Counter()
-        known = set(self.policy.departments)
         for c in cases:
             if not c["valid"]:
                 continue
-            names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
-            faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
+            names, faulty = at_fault_of(c, self.policy)
             for name in names:
                 staff[name] += 1
-                member = self.policy.staff.get(name)
-                if member and member.department:
-                    faulty.add(member.department)  # a staff member's error is their department's
             for dept in faulty:
                 depts[dept] += 1
         rows = [{"kind": "staff", "key": k, "valid_complaints": v} for k, v in staff.most_common()]
