@@ -204,11 +204,10 @@ class Periods(ReadModel):
         ids = {c["_"]["id"] for c in received}
         more = sorted(followed - ids)
         followed_cases = [c for c in received if c["_"]["id"] in followed]
-        if more:
-            marks = ",".join("?" * len(more))
-            followed_cases += self._as_of(
-                self.projector.cases(f"WHERE id IN ({marks})", tuple(more)), at
-            )
+        for i in range(0, len(more), 500):  # under SQLite's limit of parameters
+            chunk = tuple(more[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            followed_cases += self._as_of(self.projector.cases(f"WHERE id IN ({marks})", chunk), at)
         measures = [self.sla.measures(c, at) for c in received]
         ack = [m["hours_to_acknowledge"] for m in measures if m["hours_to_acknowledge"] is not None]
         res = [m["hours_to_resolve"] for m in measures if m["hours_to_resolve"] is not None]

@@ -27,7 +27,7 @@ def _at(day: date, hhmm: str) -> str:
 
 def tell_week(store: Store) -> dict[str, Any]:
     """Last week: five cases received (one on Sunday night), one the week before followed
-    up in it, one on this Monday just after midnight (not in it)."""
+    up in it, one on this Monday at midnight (not in it)."""
     today = datetime.now(SH).date()
     mon = today - timedelta(days=today.weekday() + 7)
     day = [mon + timedelta(days=i) for i in range(7)]
@@ -81,9 +81,9 @@ def tell_week(store: Store) -> dict[str, Any]:
         category="warranty", customer="钱女士", contact="13900000003",
     )  # fmt: skip
     store.ok("assess", c4, "--not-valid", "--at", _at(day[3], "16:00"), actor=SERVICE_MANAGER)
-    # Sunday 23:30 is still the week; this Monday 00:30 is not.
+    # Sunday 23:30 is still the week; this Monday 00:00 is not.
     c5 = store.new("--received-at", _at(day[6], "23:30"), customer="孙先生", contact="139004")
-    after = store.new("--received-at", _at(today - timedelta(days=today.weekday()), "00:30"))
+    after = store.new("--received-at", _at(today - timedelta(days=today.weekday()), "00:00"))
     week = f"{mon.isocalendar()[0]}-W{mon.isocalendar()[1]:02d}"
     return {
         "week": week,
@@ -108,7 +108,7 @@ def check_week(r: dict[str, Any], story: dict[str, Any]) -> None:
     mon: date = story["monday"]
     assert (r["period"], r["label"], r["complete"]) == ("week", story["week"], True)
     assert (r["first_day"], r["last_day"]) == (mon.isoformat(), (mon + timedelta(6)).isoformat())
-    assert r["totals"]["received"] == 5  # not the case of this Monday 00:30
+    assert r["totals"]["received"] == 5  # not the case of this Monday 00:00
     assert [t["key"] for t in r["trend"]] == [(mon + timedelta(i)).isoformat() for i in range(7)]
     assert [t["received"] for t in r["trend"]] == [1, 1, 1, 1, 0, 0, 1]
     assert sum(t["followed_up"] for t in r["trend"]) == 3
