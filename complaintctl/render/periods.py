@@ -36,6 +36,16 @@ def _num(v: Any) -> Any:
     return "-" if v is None else v
 
 
+#: How many refs a cell names (the JSON has them all).
+REFS_SHOWN = 8
+
+
+def _refs(refs: list[str]) -> str:
+    shown = ", ".join(refs[:REFS_SHOWN])
+    more = len(refs) - REFS_SHOWN
+    return shown + (" " + _("and {count} more").format(count=more) if more > 0 else "")
+
+
 def _yes(v: bool) -> str:
     return _("yes") if v else _("no")
 
@@ -103,7 +113,7 @@ def sections(r: dict[str, Any]) -> list[Section]:
         (
             _("Recurring root causes"),
             _h(["root cause", "cases", "refs"]),
-            [[c["root_cause"], c["cases"], ", ".join(c["refs"])] for c in r["root_causes"]],
+            [[c["root_cause"], c["cases"], _refs(c["refs"])] for c in r["root_causes"]],
         ),
         (
             _("Time to answer and to resolve (hours)"),
