@@ -41,8 +41,10 @@ from projections.stats import _median, _pct, _quantile, at_fault_of
 KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened", "followed_up")
 #: A month's follow-up quota in weeks (the seeds: 每周有效回访20位, 每月按四周计算共80条).
 WEEKS_PER_MONTH = 4
-#: More cases changed since the period's end than this: one pass over the log instead.
-REFOLD_LIMIT = 2000
+#: Folding one case again from its own events (through the store's index) costs about
+#: twice its share of one pass over the whole log (bench/periods.py): more cases changed
+#: since the period's end than half the store's, and the one pass is cheaper.
+REFOLD_SHARE = 0.5
 #: Root causes found in at least this many cases of the period recur.
 RECURRING = 2
 
@@ -136,7 +138,7 @@ class Periods(ReadModel):
                 changed.append(c["ref"])
             else:
                 out.append(c)
-        if len(changed) > REFOLD_LIMIT:
+        if changed and len(changed) > REFOLD_SHARE * self._case_count():
             by_ref = {s["ref"]: s for s in Cases(self.r).fold_log_as_of(at).values()}
             out += [by_ref[r] for r in changed if r in by_ref]
         else:
@@ -147,6 +149,10 @@ class Periods(ReadModel):
                 except CaseNotFound:
                     continue
         return out
+
+    def _case_count(self) -> int:
+        db = self.projector.open()
+        return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
 
     def _activity(self, start: datetime, end: datetime) -> list[tuple[str, str, str | None, float]]:
         db = self.projector.open()

@@ -161,6 +161,18 @@ def test_a_past_week_stays_as_it_was(week: tuple[Store, dict[str, Any]]) -> None
     assert json.loads(after) == json.loads(before)
 
 
+def test_a_past_week_stays_as_it_was_when_most_cases_changed_since(
+    week: tuple[Store, dict[str, Any]],
+) -> None:
+    """More than half the store's cases changed since: one pass over the log, same answer."""
+    store, story = week
+    before = store.json("report", "weekly", "--week", story["week"])
+    for ref in story["refs"].values():
+        store.ok("note", ref, "之后补充的备注")
+    store.ok("followup", story["refs"]["c1"], "--outcome", "unreachable", actor=DIRECTOR)
+    assert store.json("report", "weekly", "--week", story["week"]) == before
+
+
 def test_the_monthly_report_trends_by_week(week: tuple[Store, dict[str, Any]]) -> None:
     store, story = week
     mon: date = story["monday"]
