@@ -263,3 +263,14 @@ def test_the_weekly_report_on_postgres(tmp_path: Path, pg_schema: dict[str, Any]
     store = make_store(tmp_path / "store", backend="postgres", **pg_schema)
     story = tell_week(store)
     check_week(store.json("report", "weekly", "--week", story["week"]), story)
+
+
+def test_a_week_with_no_cases_lists_the_staff_with_nothing(store: Store) -> None:
+    r = store.json("report", "weekly")
+    assert r["totals"]["received"] == 0 and r["categories"] == [] and r["root_causes"] == []
+    assert r["hours_to_resolve"] == {"median": None, "p90": None, "count": 0}
+    assert r["complete"] is False  # this week, so far
+    names = [s["name"] for s in r["staff"]]
+    assert {ADVISER, DIRECTOR, SERVICE_MANAGER, MANAGER} <= set(names)
+    assert all(s["followups"] == 0 and not s["quota_met"] for s in r["staff"])
+    assert "(none)" in store.ok("report", "monthly").stdout
