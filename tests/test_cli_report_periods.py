@@ -125,7 +125,9 @@ def check_week(r: dict[str, Any], story: dict[str, Any]) -> None:
     assert r["hours_to_resolve"] == {"median": 25.0, "p90": 25.0, "count": 1}
     assert r["answered_within_target"] == {"cases": 3, "within": 3, "pct": 100.0}
     assert r["reopen"] == {"cases": 5, "reopened": 1, "pct": 20.0}
-    assert r["promises"]["missed"] >= 1  # c3's call-back by 12:00 never came
+    # ack promises a reply within the day (24 h): c1 resolved in it, c2 half an hour late;
+    # c3's call-back by 12:00 never came.
+    assert r["promises"] == {"kept": 1, "missed": 2, "pending": 0, "kept_pct": 33.3}
     assert r["satisfaction"]["count"] == 3 and r["satisfaction"]["mean"] == 3.67
     zhang = _staff(r, ADVISER)
     assert zhang["valid_complaints"] == 2 and zhang["valid_refs"] == [refs["c1"], refs["c2"]]
