@@ -28,16 +28,12 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.errors import InvalidInput, RuleRefused
+from events.lifecycle import INFLUENTIAL_REASON as INFLUENTIAL_REASON
+from events.lifecycle import MEDIA_REASON as MEDIA_REASON
 from events.lifecycle import PARTIES as PARTIES
 from events.lifecycle import ROUTES as ROUTES
 from events.lifecycle import TRIGGERS as TRIGGERS
-
-#: The reasons the major rules give at receipt for a person's trigger (``events.intake``):
-#: a case received with one has that trigger already, so a later ``classify`` with the
-#: same flag neither repeats the reason nor records it again.
-VIP_REASON = "VIP customer"
-MEDIA_REASON = "threat of media exposure"
-INFLUENTIAL_REASON = "influential customer ({type})"
+from events.lifecycle import VIP_REASON as VIP_REASON
 
 
 def receipt_triggers(vip: bool, reasons: list[str]) -> tuple[str, ...]:

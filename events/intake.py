@@ -17,6 +17,8 @@ from events.casework import INFLUENTIAL_REASON, MEDIA_REASON, VIP_REASON
 from events.customers import CustomerFile, count_since
 from events.policy import Policy
 
+#: The major reason of a media threat (a reason given later starts with it).
+
 
 @dataclass(frozen=True)
 class ImportRow:

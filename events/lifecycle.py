@@ -21,6 +21,12 @@ PARTIES = ("consumer-association", "regulator")
 ROUTES = ("arbitration", "court", "consumer-association", "regulator-mediation")
 #: What can make a case major after receipt (``trigger`` of ``MajorTriggered``).
 TRIGGERS = ("vip", "influential", "media-threat", "passed-around", "group", "outside-party")
+#: The reasons the major rules give at receipt for a person's trigger (``events.intake``):
+#: a case received with one has that trigger already, so a later ``classify`` with the
+#: same flag neither repeats the reason nor records it again.
+VIP_REASON = "VIP customer"
+MEDIA_REASON = "threat of media exposure"
+INFLUENTIAL_REASON = "influential customer ({type})"
 #: Where a case's remedy stands (``remedy_state`` of the case document; not a status:
 #: a case's statuses are fixed). ``in_progress``: accepted, being carried out, not resolved.
 REMEDY_STATES = ("proposed", "rejected", "in_progress", "carried_out")

@@ -36,6 +36,7 @@ from projections.customers import CustomerNotFound, Customers
 from projections.deadlines import Deadlines
 from projections.groups import Groups
 from projections.handovers import Handovers, handover_items
+from projections.periods import Periods
 from projections.reading import Reading
 from projections.reports import AGE_BUCKETS, Reports
 from projections.settings import ReadSettings, fingerprint
@@ -88,6 +89,7 @@ class ReadModels:
         self.deadlines = Deadlines(r)
         self.statistics = Stats(r)
         self.reports = Reports(r)
+        self.periods = Periods(r)
         self.groups = Groups(r)
         self.handovers = Handovers(r)
         self.audit = AuditLog(r)
@@ -175,6 +177,10 @@ class ReadModels:
 
     def report_daily(self, day: date) -> dict[str, Any]:
         return self.reports.report_daily(day)
+
+    def report_period(self, kind: str, first: date) -> dict[str, Any]:
+        """``report weekly`` (kind ``week``, from a Monday) or ``monthly`` (``month``)."""
+        return self.periods.report_period(kind, first)
 
     # -- groups and handovers ----------------------------------------------------
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from events.policy import Policy
 from projections.case import Case
 from projections.cases import Filters
 from projections.reading import ReadModel, no_gc
@@ -63,6 +64,19 @@ def _weeks(since: datetime | None, until: datetime | None, now: datetime, zone: 
     if len(out) < 54:
         out.add(f"{y}-W{w:02d}")
     return out
+
+
+def at_fault_of(c: Case, policy: Policy) -> tuple[list[str], set[str]]:
+    """The staff and the departments an assessment found at fault (a staff member's error
+    is their department's too)."""
+    known = set(policy.departments)
+    names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
+    faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
+    for name in names:
+        member = policy.staff.get(name)
+        if member and member.department:
+            faulty.add(member.department)
+    return list(names), faulty
 
 
 class Stats(ReadModel):
@@ -265,23 +279,15 @@ class _AtFault:
 
     def __init__(self, model: Stats) -> None:
         self.policy = model.policy
-        self.known = set(self.policy.departments)
         self.staff: Counter[str] = Counter()
         self.depts: Counter[str] = Counter()
 
     def add(self, c: Case) -> None:
         if not c["valid"]:
             return
-        known = self.known
-        names = c.get("at_fault_staff") or [n for n in c["at_fault"] if n not in known]
-        faulty = set(c.get("at_fault_departments") or [n for n in c["at_fault"] if n in known])
-        for name in names:
-            self.staff[name] += 1
-            member = self.policy.staff.get(name)
-            if member and member.department:
-                faulty.add(member.department)  # a staff member's error is their department's
-        for dept in faulty:
-            self.depts[dept] += 1
+        names, faulty = at_fault_of(c, self.policy)
+        self.staff.update(names)
+        self.depts.update(faulty)
 
     def result(self) -> list[dict[str, Any]]:
         rows = [

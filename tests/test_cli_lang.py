@@ -254,6 +254,8 @@ def test_the_main_commands_print_no_english_label_in_chinese(tmp_path: Path) -> 
         ["list"],
         ["history", ref],
         ["report", "daily"],
+        ["report", "weekly"],
+        ["report", "monthly"],
         ["overdue", "--within", "48"],
         ["handover", "--shift", "day"],
         ["stats"],

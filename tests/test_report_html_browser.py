@@ -117,3 +117,26 @@ def test_the_html_report_shows_the_overdue_case_on_a_phone_and_a_desktop(
     frame.write_text(FRAME.replace("probe.html", "report.html") % width, "utf-8")
     run(exe, "--window-size=1280,2400", f"--screenshot={shot}", frame.as_uri())
     assert png_size(shot) == (1280, 2400) and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [400, 1024])
+def test_the_weekly_html_shows_the_staff_assessment_on_a_phone_and_a_desktop(
+    tmp_path: Path, width: int
+) -> None:
+    """The widest table of the weekly report (the staff assessment, ten columns) fits a
+    phone: the name of a member with nothing listed against them is on screen, whole."""
+    from conftest import SERVICE_MANAGER, make_store
+    from test_cli_report_periods import tell_week
+
+    exe = browser()
+    store = make_store(tmp_path / "store")
+    story = tell_week(store)
+    page = store.ok("report", "weekly", "--week", story["week"], "--format", "html").stdout
+    lowered = page.lower()
+    assert "<svg" not in lowered and "<script" not in lowered and "<style" not in lowered
+    assert "<img" not in lowered and "<link" not in lowered
+    m = measure(exe, page, SERVICE_MANAGER, width, tmp_path)
+    assert m["viewport"] == width and m["text"]
+    assert m["height"] and m["height"] > 0
+    assert 0 <= m["left"] < m["right"] <= width, m
+    assert m["scroll"] <= width and m["widest"] <= width + 1, m

@@ -133,6 +133,85 @@ def daily(obj: Ctx, day: str | None, fail_on_overdue: bool) -> None:
         raise click.exceptions.Exit(ATTENTION)
 
 
+def _period(obj: Ctx, kind: str, text: str | None) -> None:
+    """``report weekly`` / ``report monthly``: parse the period, fold, render."""
+    from complaintctl.render import periods as render
+    from projections.periods import parse_month, parse_week
+
+    rm = obj.models()
+    today = rm.now().astimezone(obj.zone).date()
+    parse, option, default = (
+        (parse_week, "--week", "this") if kind == "week" else (parse_month, "--month", "this")
+    )
+    try:
+        first = parse(text or default, today)
+    except ValueError as e:
+        raise UsageProblem(f"{option}: {e}") from None
+    r = {"shop": obj.config().shop_name, **rm.report_period(kind, first)}
+    if obj.output == "json":
+        emit_json(r)
+    elif obj.output == "jsonl":
+        click.echo(jsonl([r]), nl=False)
+    elif obj.output in ("csv", "tsv"):
+        emit_delimited(render.period_rows(r, obj.output))
+    elif obj.output == "xlsx":
+        from complaintctl.render.xlsx import emit_workbook
+
+        emit_workbook(render.period_sheets(r, obj.zone))
+    elif obj.output == "html":
+        click.echo(render.period_html(r, obj.zone), nl=False)
+    else:
+        click.echo(render.period_text(r, obj.output, obj.zone))
+
+
+@report.command("weekly")
+@click.option(
+    "--week",
+    help="The ISO week (YYYY-Www, this, last; in the shop's zone; default this week). "
+    "A past week gives its figures as they stood at its end.",
+)
+@output_options(extra=("html", "xlsx"), aliases={"text": "table"})
+@pass_ctx
+def weekly(obj: Ctx, week: str | None) -> None:
+    """The weekly report: the trend by day, hot categories, recurring root causes, time to
+    answer and to resolve (median, p90), the share answered within the promised time,
+    the reopen rate, satisfaction at follow-up, and the staff assessment (考核): per
+    person the valid complaints they caused, media exposures, follow-ups against the
+    weekly quota (shop.followup_quota) and the satisfaction of their cases.
+
+    Cases count in the week they were received; follow-ups in the week they were
+    done. Everything is as of the end of the week (by the events' own time), or now
+    for this week, so a past week's report is the same however often it is run.
+
+    \b
+    Examples:
+        complaintctl report weekly
+        complaintctl report weekly --week last --format html > week.html
+        complaintctl report weekly --week 2026-W47 --format xlsx > week.xlsx
+    """
+    _period(obj, "week", week)
+
+
+@report.command("monthly")
+@click.option(
+    "--month",
+    help="The month (YYYY-MM, this, last; in the shop's zone; default this month). "
+    "A past month gives its figures as they stood at its end.",
+)
+@output_options(extra=("html", "xlsx"), aliases={"text": "table"})
+@pass_ctx
+def monthly(obj: Ctx, month: str | None) -> None:
+    """The monthly report: as the weekly one, with the trend by ISO week and a follow-up
+    quota of four weeks (shop.followup_quota times 4).
+
+    \b
+    Examples:
+        complaintctl report monthly --month last
+        complaintctl report monthly --month 2026-11 --format csv --encoding utf-8-sig > nov.csv
+    """
+    _period(obj, "month", month)
+
+
 @click.command("handover")
 @click.option("--shift", required=True, help="The incoming shift (a name of shop.shifts).")
 @click.option("--record", is_flag=True, help="Record the handover (an event) with these items.")

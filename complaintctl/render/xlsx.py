@@ -12,7 +12,7 @@ import io
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,7 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
     used: set[str] = set()
     for name, headers, rows in sheets:
         title = _BAD_NAME.sub(" ", name)[:31] or "Sheet"
@@ -92,6 +93,9 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
                 if isinstance(v, datetime):
                     ws.write_datetime(i, col, v, when)
                     width = 16
+                elif isinstance(v, date):
+                    ws.write_datetime(i, col, datetime.combine(v, time()), day)
+                    width = 10
                 elif isinstance(v, bool):
                     ws.write_boolean(i, col, v)
                     width = 5
