@@ -340,15 +340,15 @@ def report_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], 
     from complaintctl.render.xlsx import local_datetime
 
     about = [
-        ["shop", r.get("shop") or ""],
-        ["day", r["date"]],
-        ["time zone", r["timezone"]],
-        ["as of", local_datetime(r["as_of"], z)],
-        ["complete", r["complete"]],
-        ["log head position", r["head"]["position"]],
-        ["log head hash", r["head"]["hash"] or ""],
+        [_("shop"), r.get("shop") or ""],
+        [_("day"), r["date"]],
+        [_("time zone"), r["timezone"]],
+        [_("as of"), local_datetime(r["as_of"], z)],
+        [_("complete"), r["complete"]],
+        [_("log head position"), r["head"]["position"]],
+        [_("log head hash"), r["head"]["hash"] or ""],
     ]
-    sheets = [("Report", ["field", "value"], about)]
+    sheets = [(_("Report"), [heading("field"), heading("value")], about)]
     for name, headers, rows in _report_tables(r, z, local_datetime):
         sheets.append((name.split(" (")[0], headers, rows))
     return sheets
