@@ -354,8 +354,8 @@ def group(obj: Ctx, name: str) -> None:
 
 
 @click.command("log")
-@time_option("--since", help="Events recorded at or after TIME.")
-@time_option("--until", help="Events recorded before TIME.")
+@time_option("--since", help="Events that happened (business time) at or after TIME.")
+@time_option("--until", help="Events that happened (business time) before TIME.")
 @click.option(
     "--head",
     "with_head",
@@ -371,7 +371,10 @@ def log(obj: Ctx, since: datetime | None, until: datetime | None, with_head: boo
     On the file store ``hash`` is the line's chain hash in events.jsonl (check
     it with `complaintctl verify` or docs/storage.md); other backends give a
     SHA-256 chain computed over the notifications (docs/projections.md).
-    Without --since/--until the last line is the log's head; --head adds
+    --since/--until select by each event's own time (`occurred_at`, the
+    business time `--at` gave), not by when it was recorded: a migrated or
+    imported store answers the same as its source. Without them the last
+    line is the log's head; --head adds
     the head as a last line of its own, so the output stays a pure event
     stream unless asked.
 
