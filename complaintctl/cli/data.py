@@ -7,6 +7,7 @@ the rules in ``events``.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,7 +85,9 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: by the file's suffix."
 )
@@ -110,13 +113,19 @@ def import_cases(
 ) -> None:
     """Receive cases from a CSV or JSON Lines file (columns: the long options of new).
 
-    Rows already imported (same content) are recognised and not received
-    again, so an interrupted or repeated import is safe to run again.
-    Template and column list: docs/import.md.
+    FILE - reads standard input. Rows already imported (same content) are
+    recognised and not received again, so an interrupted or repeated import
+    is safe to run again. Template and column list: docs/import.md.
+
+    What `export --what events` writes (JSON Lines or JSON) is the store's
+    history: a manager imports it into an empty store, which then holds the
+    same cases; importing it again writes nothing, and into a store with
+    other events it is refused (exit 4).
 
     \b
-    Example:
+    Examples:
         complaintctl import cases.csv --encoding gbk --on-error skip
+        complaintctl --store old export --what events | complaintctl --store new import -
     """
     from complaintctl.importer import BadRow, run_import
     from complaintctl.timeparse import parse_time
@@ -125,17 +134,47 @@ def import_cases(
         click.echo(safe(f"{file.name}:{b.line}: {b.problem}"), err=True)
 
     app, now, zone = obj.app(), datetime.now(UTC), obj.zone
+    data: bytes | None = None
+    if str(file) == "-":
+        data = sys.stdin.buffer.read()
     with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
             app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
-            on_bad=bad_row, progress=update,
+            on_bad=bad_row, progress=update, data=data,
         )  # fmt: skip
     if obj.json:
         emit_json(result)
         return
     for c in result["cases"]:
         click.echo(c["ref"])
+    if result.get("kind") == "events":
+        message = _(
+            "imported {imported} event(s) ({cases} case(s)); {already} already in the store"
+        )
+        click.echo(
+            safe(
+                message.format(
+                    imported=result["imported"],
+                    cases=len(result["cases"]),
+                    already=result["already_imported"],
+                )
+            ),
+            err=True,
+        )
+        if result["settings_not_imported"]:
+            warning = _(
+                "warning: this store has shop settings of its own; the export's {count}"
+                " settings event(s) were left out (`config import` brings rules over)"
+            )
+            click.echo(warning.format(count=result["settings_not_imported"]), err=True)
+        if result["attachments_not_carried"]:
+            warning = _(
+                "warning: the export names {count} attached file(s) but does not carry them:"
+                " copy the source's attachments/ folder; verify fails until then"
+            )
+            click.echo(warning.format(count=len(result["attachments_not_carried"])), err=True)
+        return
     click.echo(
         safe(
             _(
