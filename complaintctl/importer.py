@@ -204,10 +204,17 @@ CASES_EXPORT_HINT = (
     " import what `export --what events` writes"
 )
 
+EVENTS_CSV_HINT = (
+    "this is an events export as CSV (times to the minute, no event topics): it cannot be"
+    " imported; import what `export --what events` writes as JSON Lines"
+)
+
 
 def _check_columns(header: list[str]) -> None:
     if all(k in header for k in CASES_EXPORT):
         raise ImportFileError(CASES_EXPORT_HINT)
+    if all(k in header for k in ("position", "type", "hash")):
+        raise ImportFileError(EVENTS_CSV_HINT)
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise ImportFileError(

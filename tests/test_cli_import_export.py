@@ -198,3 +198,13 @@ def test_a_cases_export_is_named_and_refused(store: Store, tmp_path: Path) -> No
         r = target.invoke("import", "-", "--format", fmt, actor=MANAGER, input=cases)
         assert r.exit_code == 2 and "export --what events" in r.stderr, r.stderr
         assert target.event_count() == 0
+    events_csv = store.ok("export", "--what", "events", "--format", "csv").stdout
+    r = target.invoke("import", "-", actor=MANAGER, input=events_csv)
+    assert r.exit_code == 2 and "JSON Lines" in r.stderr, r.stderr
+    # What `log --head` writes imports too: its head line is the source's, not an event.
+    out = json.loads(
+        target.ok(
+            "import", "-", "--json", actor=MANAGER, input=store.ok("log", "--head").stdout
+        ).stdout
+    )
+    assert out["imported"] == store.event_count() == target.event_count()
