@@ -16,9 +16,10 @@ store (same aggregate, version, topic and time) is recognised; any other
 event at that place is a conflict and nothing is written (an events export
 goes into an empty store, or into one that holds a part of the same export).
 
-The export does not carry attached files, only their names and hashes: the
-result lists the hashes, and ``verify`` fails until the files are copied
-(``<store>/attachments/`` of a file store).
+The export does not carry attached files, only their names and hashes:
+``import --attachments DIR`` copies them from the source's folder (checked
+against their hashes, into any backend); the result lists those still
+missing, and ``verify`` fails until they are there.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ from uuid import UUID
 import orjson
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from eventsourcing.domain import DomainEventProtocol
     from eventsourcing.persistence import StoredEvent
 
+    from complaintctl.attachments import Attachments
     from events.application import ComplaintsApp
 
 #: What marks a line as an event of ``export --what events``/``log`` (not a case to receive).
@@ -394,11 +398,14 @@ def run_event_import(
         for e in lines
         if e.topic == RECEIVED and (e.originator_id, e.version) not in written
     ]
-    attached = sorted({str(e.data.get("sha256")) for e in todo if e.topic == ATTACHED})
+    attached = sorted(
+        {(str(e.data.get("sha256")), int(e.data.get("size") or 0)) for e in lines
+         if e.topic == ATTACHED}
+    )  # fmt: skip
     return {
         "file": source,
         "kind": "events",
-        "attachments_not_carried": attached,
+        "attachments": [{"sha256": sha, "size": size} for sha, size in attached],
         "settings_not_imported": len(p.settings_kept),
         "events": len(lines),
         "imported": len(todo),
@@ -408,3 +415,42 @@ def run_event_import(
         "cases": cases,
         "existing": existing,
     }
+
+
+def fill_attachments(
+    box: Attachments, wanted: list[dict[str, Any]], folder: Path | None
+) -> tuple[int, list[str]]:
+    """Copy the attached files the store lacks from ``folder`` (a file store's
+    ``attachments/`` folder, the store directory holding it, or a folder of the files
+    themselves); how many were copied, and the hashes still missing.
+
+    A file is taken only if its SHA-256 is the one the event names: the store's
+    proof that the evidence is unchanged holds for the copy too.
+    """
+    copied, missing = 0, []
+    for a in wanted:
+        sha, size = a["sha256"], a["size"]
+        if box.check(sha, size) is None:
+            continue
+        found = _find(folder, sha) if folder is not None else None
+        if found is None:
+            missing.append(sha)
+            continue
+        blob = box.put(found)
+        if blob.sha256 != sha:  # a file of that name, not that content
+            box.discard(blob)
+            missing.append(sha)
+            continue
+        copied += 1
+    return copied, missing
+
+
+def _find(folder: Path, sha: str) -> Path | None:
+    for candidate in (
+        folder / sha[:2] / sha,
+        folder / "attachments" / sha[:2] / sha,
+        folder / sha,
+    ):
+        if candidate.is_file():
+            return candidate
+    return None

@@ -317,10 +317,12 @@ def run_import(
     on_bad: Callable[[BadRow], None] = lambda _b: None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
     data: bytes | None = None,
+    events_only: bool = False,
 ) -> dict[str, Any]:
     """Receive the file's good rows in atomic batches; the result ``import --json`` prints.
 
-    ``data``: the file's bytes already read (standard input, ``import -``). An
+    ``data``: the file's bytes already read (standard input, ``import -``);
+    ``events_only``: anything but an events export is refused, before writing. An
     export of the events (``export --what events``) is the store's history:
     it goes to :mod:`complaintctl.eventimport`, by a manager. Every row is
     checked against the rules first (``on_bad`` hears of each bad one, in line
@@ -347,6 +349,8 @@ def run_import(
                 except EventImportError as e:
                     e.args = (f"{path}: {e}",)
                     raise
+        if events_only:  # e.g. --attachments: asked of an events export, nothing else
+            raise ImportFileError("not an events export (what `export --what events` writes)")
         parsed = parse_file(path, fmt=fmt, encoding=encoding, parse_time=parse_time, text=text)
     except ImportFileError as e:
         raise ImportFileError(f"{path}: {e}") from None

@@ -120,12 +120,15 @@ def test_an_events_export_imported_into_an_empty_store_gives_the_same_cases(
     paper = tmp_path / "paper.csv"
     assert target.json("import", str(paper))["already_imported"] == 1
     # The export names the attached photo, it does not carry it: verify says so until the
-    # file is copied over.
-    assert len(out["attachments_not_carried"]) == 1
-    if backend == "file":
-        assert target.invoke("verify").exit_code == 6
-        shutil.copytree(store.path / "attachments", target.path / "attachments")
-        assert target.invoke("verify").exit_code == 0
+    # file is copied over from the source's folder (into any backend), checked by its hash.
+    assert len(out["attachments_not_carried"]) == 1 and out["attachments_copied"] == 0
+    assert target.invoke("verify").exit_code == 6
+    folder = tmp_path / "evidence"
+    shutil.copytree(store.path / "attachments", folder)
+    filled = target.json("import", str(export), "--attachments", str(folder), actor=MANAGER)
+    assert filled["imported"] == 0 and filled["attachments_copied"] == 1
+    assert filled["attachments_not_carried"] == []
+    assert target.invoke("verify").exit_code == 0
 
 
 def test_import_reads_standard_input_json_and_jsonl(
@@ -208,3 +211,30 @@ def test_a_cases_export_is_named_and_refused(store: Store, tmp_path: Path) -> No
         ).stdout
     )
     assert out["imported"] == store.event_count() == target.event_count()
+
+
+def test_attachments_are_taken_only_by_their_hash(store: Store, tmp_path: Path) -> None:
+    ref = store.new()
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"the real photo")
+    store.ok("attach", ref, str(photo))
+    events = store.ok("export", "--what", "events").stdout
+    sha = json.loads(events.splitlines()[-1])["data"]["sha256"]
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / sha).write_bytes(b"not the photo")  # the right name, other content
+    target = make_store(tmp_path / "copy")
+    out = json.loads(
+        target.ok("import", "-", "--json", "--attachments", str(fake), actor=MANAGER,
+                  input=events).stdout
+    )  # fmt: skip
+    assert out["attachments_copied"] == 0 and out["attachments_not_carried"] == [sha]
+    assert not any((target.path / "attachments").rglob(sha))
+    r = target.invoke("import", "-", actor=MANAGER, input=events)
+    assert "--attachments" in r.stderr  # the warning says how
+    # --attachments with a cases file: refused before anything is written.
+    rows = "customer,contact,channel,category,summary\n周九,13300000009,phone,misquote,x\n"
+    before = target.event_count()
+    r = target.invoke("import", "-", "--attachments", str(fake), input=rows)
+    assert r.exit_code == 2 and "not an events export" in r.stderr
+    assert target.event_count() == before

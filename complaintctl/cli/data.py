@@ -106,10 +106,23 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
     show_default=True,
     help="Rows saved per atomic write (one fsync each).",
 )
+@click.option(
+    "--attachments",
+    "attachments",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With an events export: the folder to copy the attached files from (the source "
+    "store's attachments/ folder, or its directory); each is checked against its SHA-256.",
+)
 @json_option
 @pass_ctx
 def import_cases(
-    obj: Ctx, file: Path, fmt: str | None, encoding: str | None, on_error: str, batch_size: int
+    obj: Ctx,
+    file: Path,
+    fmt: str | None,
+    encoding: str | None,
+    on_error: str,
+    batch_size: int,
+    attachments: Path | None,
 ) -> None:
     """Receive cases from a CSV or JSON Lines file (columns: the long options of new).
 
@@ -141,8 +154,16 @@ def import_cases(
         result = run_import(
             app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now), fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
-            on_bad=bad_row, progress=update, data=data,
+            on_bad=bad_row, progress=update, data=data, events_only=attachments is not None,
         )  # fmt: skip
+    if result.get("kind") == "events":
+        from complaintctl.attachments import open_store
+        from complaintctl.eventimport import fill_attachments
+
+        box = open_store(obj.store, app, obj.config().raw)
+        copied, missing = fill_attachments(box, result.pop("attachments"), attachments)
+        result["attachments_copied"] = copied
+        result["attachments_not_carried"] = missing
     if obj.json:
         emit_json(result)
         return
@@ -170,8 +191,9 @@ def import_cases(
             click.echo(warning.format(count=result["settings_not_imported"]), err=True)
         if result["attachments_not_carried"]:
             warning = _(
-                "warning: the export names {count} attached file(s) but does not carry them:"
-                " copy the source's attachments/ folder; verify fails until then"
+                "warning: {count} attached file(s) named in the export are not in this store:"
+                " import again with --attachments DIR (the source's attachments/ folder);"
+                " verify fails until then"
             )
             click.echo(warning.format(count=len(result["attachments_not_carried"])), err=True)
         return
