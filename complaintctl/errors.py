@@ -69,6 +69,7 @@ def translate(exc: BaseException) -> CliError | None:
     )
 
     from complaintctl.config import ConfigError, ConfigUnreadable
+    from complaintctl.eventimport import EventImportConflict, EventImportError
     from complaintctl.i18n import _
     from complaintctl.importer import ImportFileError
     from complaintctl.migrate import MigrationError, TargetNotEmptyError, TargetUnreachable
@@ -92,7 +93,9 @@ def translate(exc: BaseException) -> CliError | None:
         return StoreUnavailable(str(exc))
     if isinstance(exc, MigrationError):
         return VerifyFailed(str(exc))
-    if isinstance(exc, ImportFileError):
+    if isinstance(exc, EventImportConflict):
+        return Refused(_("refused by rule import-events-into-empty: {problem}").format(problem=exc))
+    if isinstance(exc, ImportFileError | EventImportError):
         return UsageProblem(str(exc))
     if isinstance(exc, CaseNotFound):
         return NotFound(_("no such case: {ref}").format(ref=exc.ref))

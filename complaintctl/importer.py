@@ -79,18 +79,20 @@ class Parsed:
 TimeParser = Callable[[str], datetime]
 
 
-def read_text(path: Path, encoding: str | None) -> str:
-    """Decode the file; a BOM is dropped; a decoding error names its line."""
-    from complaintctl.regularfile import NotRegular, read_regular
+def read_text(path: Path, encoding: str | None, data: bytes | None = None) -> str:
+    """Decode the file (or ``data``, standard input's bytes); a BOM is dropped; a decoding
+    error names its line."""
+    if data is None:
+        from complaintctl.regularfile import NotRegular, read_regular
 
-    try:
-        data = read_regular(path)
-    except NotRegular as e:
-        raise ImportFileError(str(e)) from None
-    except OSError as e:
-        raise ImportFileError(
-            _("cannot read {path}: {error}").format(path=path, error=e.strerror)
-        ) from None
+        try:
+            data = read_regular(path)
+        except NotRegular as e:
+            raise ImportFileError(str(e)) from None
+        except OSError as e:
+            raise ImportFileError(
+                _("cannot read {path}: {error}").format(path=path, error=e.strerror)
+            ) from None
     enc = encoding or "utf-8-sig"
     try:
         codec = "utf-8-sig" if enc.lower().replace("_", "-") in ("utf-8", "utf8") else enc
@@ -104,11 +106,15 @@ def read_text(path: Path, encoding: str | None) -> str:
         raise ImportFileError(_("unknown encoding {name}").format(name=repr(enc))) from None
 
 
-def detect_format(path: Path, fmt: str | None) -> str:
+def detect_format(path: Path, fmt: str | None, text: str = "") -> str:
+    """``--format``, else the suffix, else (standard input, no suffix) the text: JSON
+    starts with ``{`` or ``[``."""
     if fmt:
         return fmt
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if not suffix and text.lstrip()[:1] in ("{", "["):
         return "jsonl"
     return "csv"
 
@@ -119,10 +125,12 @@ def parse_file(
     fmt: str | None = None,
     encoding: str | None = None,
     parse_time: TimeParser,
+    text: str | None = None,
 ) -> Parsed:
-    """Read and validate every row; nothing is written here."""
-    text = read_text(path, encoding)
-    kind = detect_format(path, fmt)
+    """Read and validate every row (of ``text`` if given); nothing is written here."""
+    if text is None:
+        text = read_text(path, encoding)
+    kind = detect_format(path, fmt, text)
     raw_rows = _csv_rows(text) if kind == "csv" else _jsonl_rows(text)
     parsed = Parsed()
     seen: dict[str, int] = {}
@@ -190,6 +198,8 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict[str, Any] | BadRow]]:
         if not isinstance(obj, dict):
             out.append((line, BadRow(line, "not a JSON object")))
             continue
+        if all(k in obj for k in CASES_EXPORT):
+            raise ImportFileError(f"line {line}: {CASES_EXPORT_HINT}")
         unknown = sorted(set(obj) - set(COLUMNS))
         if unknown:
             out.append((line, BadRow(line, f"unknown key(s): {', '.join(unknown)}")))
@@ -198,7 +208,24 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict[str, Any] | BadRow]]:
     return out
 
 
+#: Keys a cases export (``export``) has and an intake file has not.
+CASES_EXPORT = ("ref", "status")
+CASES_EXPORT_HINT = (
+    "this is a cases export (each case's state, not its history): it cannot be imported;"
+    " import what `export --what events` writes"
+)
+
+EVENTS_CSV_HINT = (
+    "this is an events export as CSV (times to the minute, no event topics): it cannot be"
+    " imported; import what `export --what events` writes as JSON Lines"
+)
+
+
 def _check_columns(header: list[str]) -> None:
+    if all(k in header for k in CASES_EXPORT):
+        raise ImportFileError(CASES_EXPORT_HINT)
+    if all(k in header for k in ("position", "type", "hash")):
+        raise ImportFileError(EVENTS_CSV_HINT)
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise ImportFileError(
@@ -280,6 +307,11 @@ def row_key(values: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(canon, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def _name(path: Path) -> str:
+    """The file's name as an import marker keeps it (``-``: standard input)."""
+    return "<stdin>" if str(path) == "-" else path.name
+
+
 class BadRowsError(ImportFileError):
     """Some rows are bad and the import was asked to fail on them: nothing was written."""
 
@@ -296,18 +328,42 @@ def run_import(
     batch_size: int = 500,
     on_bad: Callable[[BadRow], None] = lambda _b: None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
+    data: bytes | None = None,
+    events_only: bool = False,
 ) -> dict[str, Any]:
     """Receive the file's good rows in atomic batches; the result ``import --json`` prints.
 
-    Every row is checked against the rules first (``on_bad`` hears of each bad
-    one, in line order), so with ``skip_bad`` false a bad row writes nothing.
+    ``data``: the file's bytes already read (standard input, ``import -``);
+    ``events_only``: anything but an events export is refused, before writing. An
+    export of the events (``export --what events``) is the store's history:
+    it goes to :mod:`complaintctl.eventimport`, by a manager. Every row is
+    checked against the rules first (``on_bad`` hears of each bad one, in line
+    order), so with ``skip_bad`` false a bad row writes nothing.
     """
     from events.application import ImportRow, NewCase
     from events.errors import InvalidInput, RuleRefused
 
     app.policy.writer(actor)  # an actor who may not write is refused before reading
     try:
-        parsed = parse_file(path, fmt=fmt, encoding=encoding, parse_time=parse_time)
+        text = read_text(path, encoding, data)
+        if fmt != "csv" and detect_format(path, fmt, text) == "jsonl":
+            from complaintctl.eventimport import EventImportError, looks_like_events
+
+            if looks_like_events(text):
+                from complaintctl.eventimport import run_event_import
+
+                app.policy.require_role(actor, ("manager",), "import-events-needs-manager",
+                                        "import")  # fmt: skip
+                try:
+                    return run_event_import(
+                        app, text, str(path), batch_size=batch_size, progress=progress
+                    )
+                except EventImportError as e:
+                    e.args = (f"{path}: {e}",)
+                    raise
+        if events_only:  # e.g. --attachments: asked of an events export, nothing else
+            raise ImportFileError("not an events export (what `export --what events` writes)")
+        parsed = parse_file(path, fmt=fmt, encoding=encoding, parse_time=parse_time, text=text)
     except ImportFileError as e:
         raise ImportFileError(f"{path}: {e}") from None
     rows: list[ImportRow] = []
@@ -330,7 +386,7 @@ def run_import(
     existing: list[dict[str, Any]] = []
     for i in range(0, len(rows), batch_size):
         chunk = rows[i : i + batch_size]
-        for done, ref, is_new in app.receive_many(chunk, actor, source=path.name):
+        for done, ref, is_new in app.receive_many(chunk, actor, source=_name(path)):
             (created if is_new else existing).append({"line": done.line, "ref": ref})
         progress(i + len(chunk), len(rows))
     return {

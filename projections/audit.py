@@ -129,7 +129,12 @@ class AuditLog(ReadModel):
     def log(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every event recorded in [since, until), oldest first."""
+        """Every event whose own (business) time is in [since, until), in log order.
+
+        The event's own time (``occurred_at``), not ``recorded_at``: a store
+        migrated or imported from another answers the same as its source, and a
+        paper log typed in the next morning belongs to the day it happened.
+        """
         db = self.projector.open()
         refs = dict(db.execute("SELECT id, ref FROM cases").fetchall())
         lo = since.astimezone(UTC).isoformat() if since else None
@@ -139,11 +144,12 @@ class AuditLog(ReadModel):
         for batch, _cp in self.source.read(Checkpoint()):
             for ev in batch:
                 self.head = {"position": ev["position"], "hash": ev["hash"]}
-                recorded = ev["recorded_at"] or ""
-                if lo is not None and _utc(recorded) < lo:
-                    continue
-                if hi is not None and _utc(recorded) >= hi:
-                    continue
+                if lo is not None or hi is not None:
+                    occurred = _utc(val(ev["data"].get("timestamp")) or ev["recorded_at"])
+                    if lo is not None and occurred < lo:
+                        continue
+                    if hi is not None and occurred >= hi:
+                        continue
                 oid = ev["originator_id"]
                 ref = refs.get(oid)
                 if ref is None and ev["topic"] == RECEIVED:

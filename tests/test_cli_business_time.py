@@ -231,3 +231,43 @@ def test_the_demo_happens_over_days(tmp_path: Path) -> None:
     assert clock["acknowledged_within_target"] is True
     days = {utc(e["occurred_at"]).date() for e in s.json("history", result["ref"], actor=MANAGER)}
     assert len(days) >= 6
+
+
+def _log(store: Path, *args: str) -> list[dict[str, object]]:
+    config = store.parent / "store" / "complaintctl.toml"
+    r = CliRunner().invoke(
+        main, ["--store", str(store), "--config", str(config), "log", *args], catch_exceptions=False
+    )
+    assert r.exit_code == 0, (r.exit_code, r.stderr)
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_log_since_until_select_by_business_time_also_after_a_migration(
+    store: Store, tmp_path: Path
+) -> None:
+    """Back-dated events (``--at``) are in the window of when they happened, not of
+    when they were typed in; a copy made later answers the same as its source."""
+    t0 = ago(days=3)
+    ref = store.new("--at", iso(t0))
+    store.ok("ack", ref, "--at", iso(t0 + timedelta(hours=1)))
+    store.ok("note", ref, "from the paper log", "--at", iso(t0 + timedelta(days=1)))
+    store.ok("note", ref, "today's note")
+    window = ("--since", iso(t0 + timedelta(minutes=30)), "--until", iso(t0 + timedelta(days=2)))
+    picked = _log(store.path, *window)
+    assert [(e["ref"], e["type"]) for e in picked] == [(ref, "Acknowledged"), (ref, "Noted")]
+    assert picked[1]["data"]["text"] == "from the paper log"
+    assert all(utc(str(e["recorded_at"])) > t0 + timedelta(days=2) for e in picked)  # typed later
+    everything = _log(store.path)
+    early = _log(store.path, "--until", iso(t0 + timedelta(minutes=1)))
+    assert early and all(utc(str(e["occurred_at"])) < t0 + timedelta(minutes=1) for e in early)
+    assert len(early) + len(_log(store.path, "--since", iso(t0 + timedelta(minutes=1)))) == len(
+        everything
+    )
+    copy = tmp_path / "copy"
+    assert store.json("migrate", "--to", "file", "--target", str(copy), actor=MANAGER)["ok"]
+
+    def same(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return [(e["position"], e["type"], e["occurred_at"], e["data"]) for e in events]
+
+    assert same(_log(copy, *window)) == same(picked)
+    assert same(_log(copy, "--until", iso(t0 + timedelta(minutes=1)))) == same(early)

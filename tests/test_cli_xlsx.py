@@ -47,3 +47,38 @@ def test_report_daily_as_xlsx_has_a_sheet_per_section(
     assert isinstance(esc.cell(2, 5).value, datetime)  # the time of the escalation, a date
     about = {r[0].value: r[1].value for r in book["Report"].iter_rows(min_row=2)}
     assert about["day"] == day and about["shop"] == "汽车维修服务站"
+
+
+def test_xlsx_speaks_the_display_language_keys_stay(store: Store) -> None:
+    """``--lang zh``: Chinese sheet names and headers; CSV and JSON keep their keys."""
+    ref = store.new(contact="013800000000", received_at="2026-11-23T09:30")
+    for command, sheet in ((["list"], "案件"), (["export"], "案件")):
+        book = _book(store.ok("--lang", "zh", *command, "--format", "xlsx").stdout_bytes)
+        assert book.sheetnames == [sheet]
+        header = [c.value for c in book[sheet][1]]
+        assert "编号" in header and "接收时间" in header, header
+        assert not any("_" in str(h) for h in header), header
+        row = dict(zip(header, [c.value for c in book[sheet][2]], strict=False))
+        assert row["编号"] == ref and row["联系方式"] == "013800000000"
+    events = _book(
+        store.ok("--lang", "zh", "export", "--what", "events", "--format", "xlsx").stdout_bytes
+    )
+    assert events.sheetnames == ["事件"]
+    assert "位置" in [c.value for c in events["事件"][1]]
+    csv_head = store.ok("--lang", "zh", "export", "--format", "csv").stdout.splitlines()[0]
+    assert csv_head.startswith("ref,status,received_at,customer,contact")
+    assert store.json("--lang", "zh", "list")[0]["ref"] == ref
+
+
+def test_report_xlsx_in_chinese(
+    past_day: tuple[Store, dict[str, str], str],  # noqa: F811
+) -> None:
+    store, refs, day = past_day
+    data = store.ok("--lang", "zh", "report", "daily", "--date", day, "--format", "xlsx")
+    book = _book(data.stdout_bytes)
+    assert book.sheetnames[0] == "报告"
+    assert "Totals" not in book.sheetnames and "Overdue cases" not in book.sheetnames
+    about = {r[0].value: r[1].value for r in book["报告"].iter_rows(min_row=2)}
+    assert about["日期"] == day and about["门店"] == "汽车维修服务站"
+    overdue = next(ws for ws in book.worksheets if ws.cell(2, 1).value == refs["late"])
+    assert overdue.cell(1, 1).value == "编号"

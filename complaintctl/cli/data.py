@@ -7,6 +7,7 @@ the rules in ``events``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +85,9 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: by the file's suffix."
 )
@@ -104,21 +107,40 @@ def migrate(obj: Ctx, to: str, target: str) -> None:
     help="Rows saved per atomic write (one fsync each).",
 )
 @quiet_option
+@click.option(
+    "--attachments",
+    "attachments",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With an events export: the folder to copy the attached files from (the source "
+    "store's attachments/ folder, or its directory); each is checked against its SHA-256.",
+)
 @json_option
 @at_option
 @pass_ctx
 def import_cases(
-    obj: Ctx, file: Path, fmt: str | None, encoding: str | None, on_error: str, batch_size: int
+    obj: Ctx,
+    file: Path,
+    fmt: str | None,
+    encoding: str | None,
+    on_error: str,
+    batch_size: int,
+    attachments: Path | None,
 ) -> None:
     """Receive cases from a CSV or JSON Lines file (columns: the long options of new).
 
-    Rows already imported (same content) are recognised and not received
-    again, so an interrupted or repeated import is safe to run again.
-    Template and column list: docs/import.md.
+    FILE - reads standard input. Rows already imported (same content) are
+    recognised and not received again, so an interrupted or repeated import
+    is safe to run again. Template and column list: docs/import.md.
+
+    What `export --what events` writes (JSON Lines or JSON) is the store's
+    history: a manager imports it into an empty store, which then holds the
+    same cases; importing it again writes nothing, and into a store with
+    other events it is refused (exit 4).
 
     \b
-    Example:
+    Examples:
         complaintctl import cases.csv --encoding gbk --on-error skip
+        complaintctl --store old export --what events | complaintctl --store new import -
     """
     from complaintctl.importer import BadRow, run_import
     from complaintctl.refusals import detail
@@ -135,18 +157,56 @@ def import_cases(
     if at is not None:  # --at: not in the future; the file's relative times count from it
         check_future(at, now)
         now = at
+    data: bytes | None = None
+    if str(file) == "-":
+        data = sys.stdin.buffer.read()
     with progress(_("importing {file}").format(file=file.name)) as update:
         result = run_import(
             app, file, obj.actor, parse_time=lambda t: parse_time(t, zone, now, calendar),
             fmt=fmt,
             encoding=encoding, skip_bad=on_error == "skip", batch_size=batch_size,
-            on_bad=bad_row, progress=update,
+            on_bad=bad_row, progress=update, data=data, events_only=attachments is not None,
         )  # fmt: skip
+    if result.get("kind") == "events":
+        from complaintctl.attachments import open_store
+        from complaintctl.eventimport import fill_attachments
+
+        box = open_store(obj.store, app, obj.config().raw)
+        copied, missing = fill_attachments(box, result.pop("attachments"), attachments)
+        result["attachments_copied"] = copied
+        result["attachments_not_carried"] = missing
     if obj.json:
         emit_json(result)
         return
     for c in result["cases"]:
         click.echo(c["ref"])
+    if result.get("kind") == "events":
+        message = _(
+            "imported {imported} event(s) ({cases} case(s)); {already} already in the store"
+        )
+        obj.say(
+            safe(
+                message.format(
+                    imported=result["imported"],
+                    cases=len(result["cases"]),
+                    already=result["already_imported"],
+                )
+            )
+        )
+        if result["settings_not_imported"]:
+            warning = _(
+                "warning: this store has shop settings of its own; the export's {count}"
+                " settings event(s) were left out (`config import` brings rules over)"
+            )
+            click.echo(warning.format(count=result["settings_not_imported"]), err=True)
+        if result["attachments_not_carried"]:
+            warning = _(
+                "warning: {count} attached file(s) named in the export are not in this store:"
+                " import again with --attachments DIR (the source's attachments/ folder);"
+                " verify fails until then"
+            )
+            click.echo(warning.format(count=len(result["attachments_not_carried"])), err=True)
+        return
     obj.say(
         safe(
             _(

@@ -83,7 +83,7 @@ MAX_QUERY = 1000  # characters: a name, a phone number, an address
     "as_recorded",
     help="The case as the store held it at TIME (recorded time; for auditors).",
 )
-@output_options()
+@output_options(extra=("html",))
 @pass_ctx
 def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | None) -> None:
     """Show one case: its fields, proposals, attachments, follow-ups and notes.
@@ -91,12 +91,16 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     --as-of folds the events that had happened by TIME (their business time,
     --at of the writing command); --as-recorded those the store had recorded
     by TIME, leaving out what was typed in later with an earlier --at.
+    --format html is the case file for the archive or a regulator: the whole
+    history (both times where they differ), the remedies, the outside
+    parties and the attachments with their SHA-256, to mail or print on A4.
 
     \b
     Examples:
         complaintctl show c-2026-00001 --json
         complaintctl show C-2026-00001 --as-of 2026-11-20T18:00
         complaintctl show C-2026-00001 --as-recorded 2026-11-21T09:00
+        complaintctl show C-2026-00001 --format html > C-2026-00001.html
     """
     if as_of is not None and as_recorded is not None:
         raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
@@ -129,8 +133,22 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
             when = local_time(as_recorded.isoformat(), obj.zone)
             lines.append(safe(f"as recorded by {when}"))
         page("\n".join([*lines, case_text(case, obj.zone, seen)]))
+    elif fmt == "html":
+        from complaintctl.render.casefile import case_html
+
+        events = obj.models().history(case["ref"])
+        if as_of is not None:
+            events = [e for e in events if _before(e["occurred_at"] or e["recorded_at"], as_of)]
+        if as_recorded is not None:
+            events = [e for e in events if _before(e["recorded_at"], as_recorded)]
+        click.echo(case_html(case, events, obj.zone, shop=obj.config().shop_name))
     else:
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
+
+
+def _before(iso: str | None, at: datetime) -> bool:
+    """Whether an event's time (ISO text) is at or before ``at``."""
+    return bool(iso) and datetime.fromisoformat(str(iso)) <= at
 
 
 @click.command("history")
@@ -387,8 +405,8 @@ def group(obj: Ctx, name: str) -> None:
 
 
 @click.command("log")
-@time_option("--since", help="Events recorded at or after TIME.")
-@time_option("--until", help="Events recorded before TIME.")
+@time_option("--since", help="Events that happened (business time) at or after TIME.")
+@time_option("--until", help="Events that happened (business time) before TIME.")
 @click.option(
     "--head",
     "with_head",
@@ -404,7 +422,10 @@ def log(obj: Ctx, since: datetime | None, until: datetime | None, with_head: boo
     On the file store ``hash`` is the line's chain hash in events.jsonl (check
     it with `complaintctl verify` or docs/storage.md); other backends give a
     SHA-256 chain computed over the notifications (docs/projections.md).
-    Without --since/--until the last line is the log's head; --head adds
+    --since/--until select by each event's own time (`occurred_at`, the
+    business time `--at` gave), not by when it was recorded: a migrated or
+    imported store answers the same as its source. Without them the last
+    line is the log's head; --head adds
     the head as a last line of its own, so the output stays a pure event
     stream unless asked.
 

@@ -348,7 +348,7 @@ def report_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], 
         [_("log head position"), r["head"]["position"]],
         [_("log head hash"), r["head"]["hash"] or ""],
     ]
-    sheets = [(_("Report"), [_("field"), _("value")], about)]
+    sheets = [(_("Report"), [heading("field"), heading("value")], about)]
     for name, headers, rows in _report_tables(r, z, local_datetime):
         sheets.append((name.split(" (")[0], headers, rows))
     return sheets

@@ -234,10 +234,10 @@ def emit_rows(
 ) -> None:
     """One list in the form asked for (``xlsx``: one sheet named ``sheet``)."""
     if fmt == "xlsx":
-        from complaintctl.render.xlsx import emit_workbook, header_label, record_rows
+        from complaintctl.render.xlsx import emit_workbook, header_label, record_rows, sheet_label
 
         headers = [header_label(c) for c in columns]
-        emit_workbook([(sheet, headers, record_rows(rows, columns, zone))])
+        emit_workbook([(sheet_label(sheet), headers, record_rows(rows, columns, zone))])
     elif fmt == "json":
         emit_json(rows)
     elif fmt == "jsonl":

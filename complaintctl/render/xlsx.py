@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from complaintctl.i18n import N_, _, heading
 from complaintctl.render import safe
 from complaintctl.render.rows import is_time
 
@@ -27,13 +28,19 @@ Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
-def header_label(key: str) -> str:
-    """A column's heading as a person reads it (the one place to translate headings):
-    the catalog's heading in the display language, else the key with spaces."""
-    from complaintctl.i18n import heading
+#: The sheet names of the lists (``emit_rows(sheet=...)``), marked for the catalog.
+SHEET_NAMES = (N_("cases"), N_("events"), N_("alerts"), N_("data"))
 
-    shown = heading(key)
-    return key.replace("_", " ") if shown == key else shown
+
+def header_label(key: str) -> str:
+    """A column's heading in the display language (the one place to translate headings);
+    a key the catalog does not name is shown with spaces (``received at``)."""
+    return heading(key).replace("_", " ")
+
+
+def sheet_label(name: str) -> str:
+    """A sheet's name in the display language (the keys of CSV and JSON never change)."""
+    return _(name)
 
 
 def local_datetime(iso: Any, zone: ZoneInfo) -> Any:
