@@ -16,7 +16,6 @@ import fcntl
 import logging
 import os
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 from complaintctl.filestore import lines
 from complaintctl.filestore.errors import StoreUnavailableError
 from complaintctl.filestore.lines import GENESIS
+from complaintctl.filestore.lock import flock_within
 from complaintctl.filestore.verify import check_chain
 
 log = logging.getLogger(__name__)
@@ -182,17 +182,8 @@ class Index:
         if self.read_only:
             yield
             return
-        deadline = time.monotonic() + max(self.timeout, 1.0)
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreUnavailableError(
-                        f"index {self.path}: another process is making it"
-                    ) from None
-                time.sleep(0.002)
+        if not flock_within(self.fd, fcntl.LOCK_EX, max(self.timeout, 1.0)):
+            raise StoreUnavailableError(f"index {self.path}: another process is making it")
         try:
             yield
         finally:

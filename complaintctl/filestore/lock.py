@@ -17,6 +17,21 @@ from pathlib import Path
 from complaintctl.filestore.errors import StoreUnavailableError
 
 
+def flock_within(fd: int, kind: int, timeout: float) -> bool:
+    """``flock(fd, kind)``, tried again until ``timeout`` has passed; False if not had."""
+    deadline = time.monotonic() + timeout
+    delay = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.002)
+
+
 class WriteLock:
     """The exclusive lock of one log, held for the time of one append."""
 
@@ -31,22 +46,13 @@ class WriteLock:
     def held(self) -> Iterator[None]:
         """Hold the lock (threads and processes); StoreUnavailableError after the timeout."""
         with self.thread_lock:
-            deadline = time.monotonic() + self.timeout
-            delay = 0.0005
-            while True:
-                try:
-                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = self.holder()
-                        raise StoreUnavailableError(
-                            f"{self.log_path} is locked by another process"
-                            f"{f' (pid {holder})' if holder else ''}; "
-                            f"gave up after {self.timeout:g} s"
-                        ) from None
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.002)
+            if not flock_within(self.fd, fcntl.LOCK_EX, self.timeout):
+                holder = self.holder()
+                raise StoreUnavailableError(
+                    f"{self.log_path} is locked by another process"
+                    f"{f' (pid {holder})' if holder else ''}; "
+                    f"gave up after {self.timeout:g} s"
+                )
             try:
                 with contextlib.suppress(OSError):
                     os.pwrite(self.fd, f"{os.getpid()}\n".encode().ljust(16), 0)

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, heading, label, language
-from complaintctl.render import local_time, safe, table
+from complaintctl.render import safe, table
 from complaintctl.render.reports import _ALERT, _PAGE, Section, _esc, _h, _html_bars, _html_table
 from complaintctl.render.rows import delimited, markdown_table
 
@@ -63,20 +63,10 @@ def title(r: dict[str, Any]) -> str:
 
 
 def subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
-    when = local_time(r["as_of"], z)
-    if r["complete"]:
-        state = _("Figures as at the end of the period ({when}).").format(when=when)
-    else:
-        state = _("Figures so far, as of {when}.").format(when=when)
-    head = r["head"]
-    anchor = (
-        _("Log head: position {position}, hash {hash}").format(
-            position=head["position"], hash=head["hash"]
-        )
-        if head["hash"]
-        else _("Log head: the log is empty")
-    )
-    return [state, anchor]
+    from complaintctl.render.reports import log_head_line, report_state
+
+    complete = _("Figures as at the end of the period ({when}).")
+    return [report_state(r, z, complete), log_head_line(r["head"])]
 
 
 def sections(r: dict[str, Any]) -> list[Section]:

@@ -185,20 +185,24 @@ def _title(r: dict[str, Any]) -> str:
 
 
 def _subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
+    complete = _("Figures as at the end of the day ({when}).")
+    return [report_state(r, z, complete), log_head_line(r["head"])]
+
+
+def report_state(r: dict[str, Any], z: ZoneInfo, complete: str) -> str:
+    """Whether a report's figures are final (``complete``, a message with ``{when}``)."""
     when = local_time(r["as_of"], z)
-    if r["complete"]:
-        state = _("Figures as at the end of the day ({when}).").format(when=when)
-    else:
-        state = _("Figures so far, as of {when}.").format(when=when)
-    head = r["head"]
-    anchor = (
-        _("Log head: position {position}, hash {hash}").format(
-            position=head["position"], hash=head["hash"]
-        )
-        if head["hash"]
-        else _("Log head: the log is empty")
+    state = complete if r["complete"] else _("Figures so far, as of {when}.")
+    return state.format(when=when)
+
+
+def log_head_line(head: dict[str, Any]) -> str:
+    """The log's head as a report prints it: the anchor an auditor checks later."""
+    if not head["hash"]:
+        return _("Log head: the log is empty")
+    return _("Log head: position {position}, hash {hash}").format(
+        position=head["position"], hash=head["hash"]
     )
-    return [state, anchor]
 
 
 def report_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
