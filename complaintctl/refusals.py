@@ -166,7 +166,8 @@ def major_reason(english: str) -> str:
 
 #: The English shapes of the problems a report keeps in English (the ``problem`` of an
 #: import's bad rows and of verify's rows: JSON is the same in every language), shown
-#: translated (msgctxt ``detail``). ``{problem}`` and ``{what}`` are details, translated in turn.
+#: translated (msgctxt ``detail``). ``{problem}``, ``{what}`` and ``{detail}`` are details,
+#: translated in turn.
 DETAILS = (
     # import: one bad row (complaintctl.importer)
     "same as line {line}",
@@ -242,6 +243,15 @@ DETAILS = (
     "malformed data member",
     "missing or malformed hash",
     "hash member out of place",
+    # ...a counter whose snapshot disagrees with the log (complaintctl.integrity)
+    "case counter {id}: the log allocated number {number} at version {version}, but the "
+    "counter {detail}; its snapshot was changed (new cases would get wrong numbers or fail)",
+    "loads as {state}",
+    "cannot be loaded ({error})",
+    # ...a case the read cache holds otherwise than the log (projections.cases)
+    "{ref}: missing from the cache",
+    "{ref}: in the cache but not in the log",
+    "{ref}: the cache differs from the log in {keys}",
     "the log is damaged: {error}",
     "cannot read: {error}",
     "missing",
@@ -253,7 +263,7 @@ DETAILS = (
 
 def detail(english: str) -> str:
     """A problem's detail (a bad import row, a verify row) in the display language."""
-    return _by_shape("detail", DETAILS, english, nested=("problem", "what"))
+    return _by_shape("detail", DETAILS, english, nested=("problem", "what", "detail"))
 
 
 def _by_shape(

@@ -111,6 +111,13 @@ def test_a_value_named_in_a_check_is_translated_with_it() -> None:
     try:
         assert detail("the demand amount must not be negative") == "诉求金额 不能为负数"
         assert detail("bad line: missing or malformed hash") == "损坏的行:哈希缺失或格式有误"
+        # verify's details: a counter's snapshot, the read cache (the JSON keeps the English).
+        counter = detail(
+            "case counter 1f: the log allocated number 5 at version 6, but the counter loads as"
+            " (3, 4); its snapshot was changed (new cases would get wrong numbers or fail)"
+        )
+        assert counter.startswith("案件计数器 1f:") and "读出来是 (3, 4)" in counter, counter
+        assert detail("C-2026-00001: missing from the cache") == "C-2026-00001:缓存中没有"
         # A message no shape fits is shown as it is, never lost.
         assert detail("something new went wrong") == "something new went wrong"
     finally:
@@ -183,3 +190,21 @@ def test_a_batch_keeps_its_json_and_exit_codes_in_every_language(store: Store) -
             assert "备注需要有内容" in rows[0]["error"], rows
     assert out["en"] == out["zh"]
     assert out["en"][0] == 2
+
+
+def test_a_damaged_store_says_so_in_the_display_language() -> None:
+    """The library's DataError (bytes it cannot read) is exit 6 in every language."""
+    from eventsourcing.persistence import DataError
+
+    from complaintctl.errors import VERIFY_FAILED, translate
+
+    i18n.use("zh")
+    try:
+        zh = translate(DataError("bad bytes"))
+    finally:
+        i18n.use("en")
+    en = translate(DataError("bad bytes"))
+    assert zh is not None and en is not None
+    assert zh.exit_code == en.exit_code == VERIFY_FAILED
+    assert zh.message == "存储库已损坏:bad bytes;请运行 `complaintctl verify`"
+    assert en.message == "the store is damaged: bad bytes; run `complaintctl verify`"
