@@ -184,9 +184,8 @@ DETAILS = (
     "{column}: contains a NUL character",
     "{column}: longer than {limit} characters",
     "{column}: missing",
-    # the write model's checks of a new case (events.policy, events.money, events.intake),
-    # met by an import's rows and by ``new``
-    # the write model's other input checks (events: InvalidInput, shown by errors.translate)
+    # the write model's input checks (events: InvalidInput, shown by errors.translate);
+    # the specific before the general ("the group name" before "{what} must not be empty")
     "the group name must not be empty",
     "the group name is {length} characters long: at most {limit}",
     "{option} must be one of {values}",
@@ -217,6 +216,8 @@ DETAILS = (
     "amount",
     "the demand amount",
     "the loss",
+    # ...its checks of a new case (events.policy, events.money, events.intake), met by an
+    # import's rows and by ``new``
     "unknown category {value}; the config knows: {known}",
     "unknown channel {value}; the config knows: {known}",
     "unknown department {value}; the config knows: {known}",
