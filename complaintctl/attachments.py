@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from complaintctl.errors import UsageProblem
+from complaintctl.i18n import _
 from complaintctl.shareddb import SharedDb
 
 ATTACHMENTS = "attachments"
@@ -99,13 +100,17 @@ def _open_regular(source: Path, limit: int) -> BinaryIO:
     try:
         fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except IsADirectoryError:
-        raise UsageProblem(f"{source}: a directory; only a regular file can be attached") from None
+        raise UsageProblem(
+            _("{file}: a directory; only a regular file can be attached").format(file=source)
+        ) from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise UsageProblem(
-            f"{source}: not a regular file (a FIFO, device or socket); "
-            "only a regular file can be attached"
+            _(
+                "{file}: not a regular file (a FIFO, device or socket); "
+                "only a regular file can be attached"
+            ).format(file=source)
         )
     if st.st_size > limit:
         os.close(fd)
@@ -115,10 +120,9 @@ def _open_regular(source: Path, limit: int) -> BinaryIO:
 
 
 def _too_big(source: Path, size: int, limit: int) -> str:
-    return (
-        f"{source}: {size} bytes is over the limit of {limit >> 20} MB "
-        "([attachments] max_mb in the config)"
-    )
+    return _(
+        "{file}: {size} bytes is over the limit of {limit} MB ([attachments] max_mb in the config)"
+    ).format(file=source, size=size, limit=limit >> 20)
 
 
 def _chunks(f: BinaryIO, source: Path, limit: int) -> Iterator[bytes]:
@@ -292,7 +296,11 @@ class DatabaseAttachments:
                 again.update(chunk)
                 c.execute(insert, (sha, n - 1, chunk))
             if again.hexdigest() != sha:
-                raise UsageProblem(f"{source}: the file changed while it was attached; try again")
+                raise UsageProblem(
+                    _("{file}: the file changed while it was attached; try again").format(
+                        file=source
+                    )
+                )
             c.execute(
                 self.db.sql(
                     "INSERT INTO {t:complaintctl_attachments} (sha256, size, chunks) "

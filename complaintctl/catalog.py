@@ -127,7 +127,8 @@ def _label_messages() -> Iterator[Message]:
         "attachment": ATTACHMENT_KINDS,
         "role": ROLES,
         "event": tuple(sorted(t.split(":", 1)[-1] for t in CASE_TOPICS)),
-        "state": ("pending", "superseded", "accepted", "rejected"),
+        # a proposal's state; "open" and "approved" as the refusal proposal-open names them
+        "state": ("pending", "superseded", "accepted", "rejected", "open", "approved"),
         "remedy_state": ("proposed", "in_progress", "carried_out", "rejected"),
         "promise": ("kept", "missed", "pending"),
         "deadline": ("acknowledge", "reply", "resolve", "decision"),

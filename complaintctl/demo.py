@@ -41,9 +41,14 @@ def _own_directory(directory: Path) -> None:
     if (directory / MARKER).is_file():
         return
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        from complaintctl.refusals import refused
+
         raise Refused(
-            f"refused by rule demo-needs-own-directory: {directory} is not empty and was not"
-            " made by the demo (it may hold a real store); give a new directory with --dir"
+            refused(
+                "demo-needs-own-directory",
+                f"{directory} is not empty and was not made by the demo (it may hold a real "
+                "store); give a new directory with --dir",
+            )
         )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MARKER).write_text("made by `complaintctl demo`\n", "utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.errors import Refused, StoreUnavailable, UsageProblem
+from complaintctl.i18n import _
 
 #: The library's variables ``init`` records in [store] (never the password).
 RECORDED = {
@@ -40,8 +41,11 @@ def connection(
             table[key] = int(value) if key == "port" and value.isdigit() else value
     if backend == "postgres" and "dbname" not in table:
         raise UsageProblem(
-            "init --backend postgres needs the database: set POSTGRES_DBNAME (and POSTGRES_HOST, "
-            "POSTGRES_PORT, POSTGRES_USER as needed; the password only in POSTGRES_PASSWORD)"
+            _(
+                "init --backend postgres needs the database: set POSTGRES_DBNAME (and "
+                "POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER as needed; the password only in "
+                "POSTGRES_PASSWORD)"
+            )
         )
     return table
 
@@ -82,7 +86,11 @@ def probe(table: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> 
         )
     except psycopg.Error as e:
         where = f"{setting('host') or 'localhost'}:{setting('port') or 5432}/{setting('dbname')}"
-        raise StoreUnavailable(f"cannot use PostgreSQL at {where}: {_plain(str(e))}") from None
+        raise StoreUnavailable(
+            _("cannot use PostgreSQL at {where}: {problem}").format(
+                where=where, problem=_plain(str(e))
+            )
+        ) from None
     conn.close()
 
 
@@ -90,8 +98,10 @@ def refuse_if_shop(count: int, join: bool) -> None:
     """``init`` on a database that holds a shop already needs ``--join`` (exit 4)."""
     if count and not join:
         raise Refused(
-            f"this database already holds a shop ({count} events): a further desk joins it "
-            "with `init --join`, which writes only this desk's part of the config"
+            _(
+                "this database already holds a shop ({count} events): a further desk joins it "
+                "with `init --join`, which writes only this desk's part of the config"
+            ).format(count=count)
         )
     if not count and join:
-        raise Refused("this database holds no shop to join: run `init` (without --join) first")
+        raise Refused(_("this database holds no shop to join: run `init` (without --join) first"))

@@ -88,7 +88,9 @@ def translate(exc: BaseException) -> CliError | None:
     if isinstance(exc, ConfigError):
         return UsageProblem(_("invalid config: {problem}").format(problem=exc))
     if isinstance(exc, TargetNotEmptyError):
-        return Refused(f"refused by rule migrate-into-empty: {exc}")
+        from complaintctl.refusals import refused
+
+        return Refused(refused("migrate-into-empty", str(exc)))
     if isinstance(exc, TargetUnreachable):
         return StoreUnavailable(str(exc))
     if isinstance(exc, MigrationError):
@@ -114,16 +116,20 @@ def translate(exc: BaseException) -> CliError | None:
     if isinstance(exc, ConcurrentChange | IntegrityError):
         return Conflict(_("conflict: {problem}").format(problem=exc))
     if isinstance(exc, DomainError):
-        return Bug(f"unexpected domain error: {exc}")
+        return Bug(_("unexpected domain error: {problem}").format(problem=exc))
     from eventsourcing.domain import OriginatorVersionError
 
     if isinstance(exc, OriginatorVersionError):  # a stored aggregate with a version gap
         return VerifyFailed(
-            f"the store is damaged: an aggregate's events are not contiguous {exc};"
-            " run `complaintctl verify`"
+            _(
+                "the store is damaged: an aggregate's events are not contiguous {problem};"
+                " run `complaintctl verify`"
+            ).format(problem=exc)
         )
     if isinstance(exc, DataError):
-        return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
+        return VerifyFailed(
+            _("the store is damaged: {problem}; run `complaintctl verify`").format(problem=exc)
+        )
     sqlite_error = _sqlite_error(exc)
     if sqlite_error is not None:
         return sqlite_error
@@ -133,12 +139,12 @@ def translate(exc: BaseException) -> CliError | None:
         return StoreUnavailable(_("store unavailable: {problem}").format(problem=exc))
     if isinstance(exc, ValueError) and "null byte" in str(exc):
         # os and pathlib refuse NUL in a path; only a caller in Python can pass one.
-        return UsageProblem("a NUL byte in a file name or path")
+        return UsageProblem(_("a NUL byte in a file name or path"))
     if isinstance(exc, OSError) and exc.errno is not None:
         import errno
 
         if exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG):
-            return StoreUnavailable(f"store unavailable: {exc.strerror}")
+            return StoreUnavailable(_("store unavailable: {problem}").format(problem=exc.strerror))
         # A path the user named that cannot be one (too long, a directory, missing parent).
         bad_path = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.EEXIST,
                     errno.ELOOP, errno.EINVAL)  # fmt: skip
@@ -176,5 +182,7 @@ def _sqlite_error(exc: BaseException) -> CliError | None:
             )
         )
     if code & 0xFF in _SQLITE_DAMAGED:
-        return VerifyFailed(f"the store is damaged: {exc}; run `complaintctl verify`")
+        return VerifyFailed(
+            _("the store is damaged: {problem}; run `complaintctl verify`").format(problem=exc)
+        )
     return None

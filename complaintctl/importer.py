@@ -229,7 +229,9 @@ def _check_columns(header: list[str]) -> None:
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise ImportFileError(
-            f"unknown column(s): {', '.join(unknown)}; known: {', '.join(COLUMNS)}"
+            _("unknown column(s): {columns}; known: {known}").format(
+                columns=", ".join(unknown), known=", ".join(COLUMNS)
+            )
         )
     missing = [c for c in REQUIRED if c not in header]
     if missing:

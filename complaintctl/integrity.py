@@ -33,7 +33,9 @@ def parse_expect(text: str) -> tuple[int, str]:
     """``POSITION:HASH`` as given to ``verify --expect`` (ValueError if malformed)."""
     m = _EXPECT.match(text.strip().lower())
     if m is None:
-        raise ValueError("expected POSITION:HASH (a number, a colon, 64 hex digits)")
+        from complaintctl.i18n import _
+
+        raise ValueError(_("expected POSITION:HASH (a number, a colon, 64 hex digits)"))
     return int(m.group(1)), m.group(2)
 
 

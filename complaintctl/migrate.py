@@ -33,6 +33,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from complaintctl.i18n import _
+
 APP_NAME = "Complaints"
 TRACKING_NAME = "complaintctl-migrate"
 PAGE = 1000
@@ -110,9 +112,9 @@ def target_settings(backend: str, target: str) -> dict[str, Any]:
     if backend == "postgres":
         url = urlparse(target)
         if url.scheme not in ("postgres", "postgresql"):
-            raise ValueError("a PostgreSQL target is a URL: postgresql://USER@HOST:PORT/DBNAME")
+            raise ValueError(_("a PostgreSQL target is a URL: postgresql://USER@HOST:PORT/DBNAME"))
         if not url.path.strip("/"):
-            raise ValueError("the PostgreSQL URL names no database (postgresql://HOST/DBNAME)")
+            raise ValueError(_("the PostgreSQL URL names no database (postgresql://HOST/DBNAME)"))
         settings: dict[str, Any] = {"dbname": unquote(url.path.strip("/"))}
         if url.hostname:
             settings["host"] = url.hostname
@@ -126,7 +128,9 @@ def target_settings(backend: str, target: str) -> dict[str, Any]:
         if schema:
             settings["schema"] = schema[0]
         return settings
-    raise ValueError(f"unknown backend {backend!r}: use file, sqlite or postgres")
+    raise ValueError(
+        _("unknown backend {backend}: use file, sqlite or postgres").format(backend=repr(backend))
+    )
 
 
 def redact_url(target: str) -> str:
@@ -307,13 +311,13 @@ def target_env(
     try:
         settings = target_settings(to, target)
     except ValueError as e:
-        raise BadTarget(f"--target: {e}") from None
+        raise BadTarget(f"--target: {e}") from None  # e: in the display language
     if to == "sqlite" and not _may_be_sqlite(Path(settings["sqlite_dbname"])):
-        raise BadTarget(f"--target: {target} is not a SQLite database")
+        raise BadTarget(_("--target: {target} is not a SQLite database").format(target=target))
     path = Path(settings.get("path", store))
     env = persistence_env(path, to, settings, environ={})
     if _location(env) == _location(source_env):
-        raise BadTarget("--target is the current store")
+        raise BadTarget(_("--target is the current store"))
     return env, path
 
 

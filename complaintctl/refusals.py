@@ -86,6 +86,17 @@ SHAPES: dict[str | None, tuple[str, ...]] = {
         "--alternative (another option) or --replace (withdraw it and start a new one)",
     ),
     "no-open-proposal": ("--{mode} needs an open proposal; propose without it first",),
+    "migrate-into-empty": (
+        "the target already holds events; migrate copies into an empty store "
+        "(or resumes its own unfinished copy)",
+        "the target was written to since the earlier copy (a desk works on it "
+        "already): this copy cannot be resumed there; migrate into an empty store, "
+        "or keep working on the target",
+    ),
+    "demo-needs-own-directory": (
+        "{directory} is not empty and was not made by the demo (it may hold a real store); "
+        "give a new directory with --dir",
+    ),
     # Rules named by the caller: the same shapes under any rule id.
     None: (
         "{ref} has no pending remedy proposal",
@@ -155,7 +166,8 @@ def major_reason(english: str) -> str:
 
 #: The English shapes of the problems a report keeps in English (the ``problem`` of an
 #: import's bad rows and of verify's rows: JSON is the same in every language), shown
-#: translated (msgctxt ``detail``). ``{problem}`` is itself a detail, translated in turn.
+#: translated (msgctxt ``detail``). ``{problem}``, ``{what}`` and ``{detail}`` are details,
+#: translated in turn.
 DETAILS = (
     # import: one bad row (complaintctl.importer)
     "same as line {line}",
@@ -172,8 +184,54 @@ DETAILS = (
     "{column}: contains a NUL character",
     "{column}: longer than {limit} characters",
     "{column}: missing",
-    # the write model's checks of a new case (events.policy, events.money, events.intake),
-    # met by an import's rows and by ``new``
+    # import of an events export: one bad line (complaintctl.eventimport)
+    "{what}: expected an ISO time",
+    "{what}: {value} is not an ISO time",
+    "{what}: {value} has no time zone",
+    "not an event: no {keys}",
+    "unknown event topic {topic}",
+    "data: expected an object",
+    "version: {value} is not a number from 1",
+    "originator_id: {value} is not a UUID",
+    "version {version} of {case} again (line {line})",
+    "{what}: {value} is not a number",
+    "{what}: {value} is not a UUID",
+    "line {line}: {problem}",
+    "not an events export (what `export --what events` writes)",
+    # the write model's input checks (events: InvalidInput, shown by errors.translate);
+    # the specific before the general ("the group name" before "{what} must not be empty")
+    "the group name must not be empty",
+    "the group name is {length} characters long: at most {limit}",
+    "{option} must be one of {values}",
+    "--currency needs --loss",
+    "--currency needs --amount",
+    "--currency needs --demand-amount",
+    "--amount and --currency go together",
+    "--action-owner and --action-due need --action",
+    "--concluded needs the outcome",
+    "--at {at} is in the future (now is {now})",
+    "link needs two cases, or one case and --group",
+    "classify needs --category or --severity",
+    "escalate needs a --reason",
+    "a note needs some text",
+    "a handover needs a shift name",
+    "not a handover id: {value}",
+    "tier must be 1, 2 or 3",
+    "satisfaction must be 1 to 5",
+    "satisfaction and leftover need outcome 'reached'",
+    "the promised reply time is before the complaint was received",
+    "{ref} has review actions 1..{n}, not {number}",
+    "proposal {number} offers {n} options: say which with --option 1..{last}",
+    "proposal {number} has options 1..{n}, not {option}",
+    "customer type {value} is not one the config lists as influential ({known})",
+    "unknown shift {value}; the config knows: {known}",
+    "not a dotted key: {key}",
+    # what an amount is, named in the checks of events.money ({what}, translated in turn)
+    "amount",
+    "the demand amount",
+    "the loss",
+    # ...its checks of a new case (events.policy, events.money, events.intake), met by an
+    # import's rows and by ``new``
     "unknown category {value}; the config knows: {known}",
     "unknown channel {value}; the config knows: {known}",
     "unknown department {value}; the config knows: {known}",
@@ -181,7 +239,6 @@ DETAILS = (
     "the received time is in the future",
     "the received time is after --at (when it was recorded)",
     "the problem cannot have occurred after it was received",
-    "severity must be one of {values}",
     "{what} has more than {places} decimal places",
     "{what} must be a finite number",
     "{what} must not be above {limit}",
@@ -196,6 +253,20 @@ DETAILS = (
     "neither an event nor a tracking record",
     "unfinished write at the end of the log (a writer died; "
     "the next write moves it to quarantine/)",
+    # ...and the problem of a bad line (complaintctl.filestore.lines)
+    "bad JSON ({error})",
+    "malformed data member",
+    "missing or malformed hash",
+    "hash member out of place",
+    # ...a counter whose snapshot disagrees with the log (complaintctl.integrity)
+    "case counter {id}: the log allocated number {number} at version {version}, but the "
+    "counter {detail}; its snapshot was changed (new cases would get wrong numbers or fail)",
+    "loads as {state}",
+    "cannot be loaded ({error})",
+    # ...a case the read cache holds otherwise than the log (projections.cases)
+    "{ref}: missing from the cache",
+    "{ref}: in the cache but not in the log",
+    "{ref}: the cache differs from the log in {keys}",
     "the log is damaged: {error}",
     "cannot read: {error}",
     "missing",
@@ -207,11 +278,11 @@ DETAILS = (
 
 def detail(english: str) -> str:
     """A problem's detail (a bad import row, a verify row) in the display language."""
-    return _by_shape("detail", DETAILS, english, nested="problem")
+    return _by_shape("detail", DETAILS, english, nested=("problem", "what", "detail"))
 
 
 def _by_shape(
-    context: str, shapes: tuple[str, ...], english: str, nested: str | None = None
+    context: str, shapes: tuple[str, ...], english: str, nested: tuple[str, ...] = ()
 ) -> str:
     for shape in shapes:
         m = _pattern(shape).fullmatch(english)
@@ -220,8 +291,9 @@ def _by_shape(
             if translated == shape:
                 return english
             values = m.groupdict()
-            if nested in values:
-                values[nested] = _by_shape(context, shapes, values[nested], nested)
+            for name in nested:
+                if name in values:
+                    values[name] = _by_shape(context, shapes, values[name], nested)
             return translated.format(**values)
     return english
 

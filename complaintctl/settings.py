@@ -22,6 +22,7 @@ from uuid import UUID
 from complaintctl.config import Config, ConfigError, parse
 from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.i18n import _
+from complaintctl.refusals import detail
 from events.businesstime import check_at, stated
 from events.ids import SETTINGS_ID
 from events.rules import LOCAL_TABLES, apply_change, in_force, is_local, leaves, split_key
@@ -170,7 +171,7 @@ def _check_key(key: str) -> str:
     try:
         split_key(key)
     except ValueError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageProblem(detail(str(e))) from None
     if is_local(key):
         raise UsageProblem(
             _("{key} belongs to this desk, not to the shop: edit its complaintctl.toml").format(
@@ -272,7 +273,7 @@ def get(config: Config, key: str) -> Any:
     try:
         parts = split_key(key)
     except ValueError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageProblem(detail(str(e))) from None
     for part in parts:
         if not isinstance(value, dict) or part not in value:
             raise NotFound(

@@ -62,14 +62,16 @@ def init(obj: Ctx, preset: str, force: bool, join: bool) -> None:
     path = obj.config_path
     if path.exists():
         if not force:
-            raise UsageProblem(f"{path} already exists; use --force to overwrite it")
+            raise UsageProblem(
+                _("{file} already exists; use --force to overwrite it").format(file=path)
+            )
         # Re-initialising hands out tier 3: only a manager of the store as it is may do it.
         obj.config().policy.require_role(
             obj.actor, ("manager",), "init-force-needs-manager", "init --force"
         )
     backend = obj.backend or "file"
     if join and backend == "file":
-        raise UsageProblem("--join is for a shared database: use --backend sqlite or postgres")
+        raise UsageProblem(_("--join is for a shared database: use --backend sqlite or postgres"))
     store = desks.connection(backend, obj.store)
     if join:
         data: dict[str, Any] = {"store": store}

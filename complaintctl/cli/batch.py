@@ -99,7 +99,9 @@ def _lines(stream: IO[str]) -> Iterator[str]:
     except UnicodeDecodeError as e:
         from complaintctl.errors import UsageProblem
 
-        raise UsageProblem(f"the batch input is not UTF-8 text ({e.reason})") from None
+        raise UsageProblem(
+            _("the batch input is not UTF-8 text ({problem})").format(problem=e.reason)
+        ) from None
 
 
 def words(text: str) -> list[str]:

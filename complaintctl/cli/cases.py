@@ -336,7 +336,7 @@ def assess(
             --at-fault 张伟 --at-fault service --loss 1200
     """
     if valid is None:
-        raise UsageProblem("assess needs --valid or --not-valid")
+        raise UsageProblem(_("assess needs --valid or --not-valid"))
     case = obj.case_of(
         obj.app().assess(ref, obj.actor, valid, root_cause, list(at_fault), loss, currency)
     )

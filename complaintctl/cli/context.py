@@ -196,7 +196,11 @@ class Ctx:
                     seal_free_text=cfg.seal_free_text,
                 )
             except OSError as e:
-                raise StoreUnavailable(f"store unavailable: {self.store}: {e}") from None
+                from complaintctl.i18n import _
+
+                raise StoreUnavailable(
+                    _("store unavailable: {problem}").format(problem=f"{self.store}: {e}")
+                ) from None
             if SESSION is not None:
                 SESSION.apps[key] = self._app  # closed when the batch ends
             else:

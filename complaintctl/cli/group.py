@@ -261,8 +261,10 @@ class ComplaintGroup(click.Group):
             if obj is not None and obj.debug:
                 raise
             raise Bug(
-                f"unexpected failure, this is a bug (rerun with --debug for the traceback): "
-                f"{type(e).__name__}: {e}"
+                _(
+                    "unexpected failure, this is a bug (rerun with --debug for the traceback): "
+                    "{problem}"
+                ).format(problem=f"{type(e).__name__}: {e}")
             ) from None
 
 
@@ -388,7 +390,7 @@ def main(
     os.umask(0o077)
     actor = actor.strip()
     if not actor:
-        raise UsageProblem("--actor must not be empty")
+        raise UsageProblem(_("--actor must not be empty"))
     ctx.obj = Ctx(
         store=store,
         actor=actor,

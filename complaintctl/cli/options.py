@@ -21,6 +21,7 @@ import click
 
 from complaintctl.cli.context import Ctx
 from complaintctl.errors import UsageProblem
+from complaintctl.i18n import _
 from complaintctl.render import ENCODING_KEY, ENCODINGS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,11 +194,11 @@ class DecimalType(click.ParamType[Decimal]):
         try:
             d = Decimal(str(value).strip())
         except InvalidOperation:
-            self.fail(f"not a decimal amount: {value!r}", param, ctx)
+            self.fail(_("not a decimal amount: {value}").format(value=repr(value)), param, ctx)
         if not d.is_finite():
-            self.fail(f"not a finite amount: {value!r}", param, ctx)
+            self.fail(_("not a finite amount: {value}").format(value=repr(value)), param, ctx)
         if d < 0:
-            self.fail("must not be negative", param, ctx)
+            self.fail(_("must not be negative"), param, ctx)
         return d
 
 
@@ -206,13 +207,14 @@ class CurrencyType(click.ParamType[str]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         """An ISO 4217 code (``RMB`` is ``CNY``): the one list, :mod:`events.currencies`."""
+        from complaintctl.refusals import detail
         from events.currencies import currency_code
         from events.errors import InvalidInput
 
         try:
             return currency_code(str(value))
         except InvalidInput as e:
-            self.fail(str(e), param, ctx)
+            self.fail(detail(str(e)), param, ctx)
 
 
 DECIMAL = DecimalType()

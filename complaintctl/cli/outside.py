@@ -69,7 +69,7 @@ def route(
     from events.outside import conclude_route, take_route
 
     if (route is None) == (concluded is None):
-        raise UsageProblem("route needs --to ROUTE or --concluded OUTCOME (one of them)")
+        raise UsageProblem(_("route needs --to ROUTE or --concluded OUTCOME (one of them)"))
     app = obj.app()
     if route is not None:
         case = obj.case_of(take_route(app, ref, obj.actor, route, reference, detail))

@@ -19,6 +19,7 @@ import orjson
 from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import output_options, time_option
 from complaintctl.errors import NotFound, UsageProblem
+from complaintctl.i18n import _
 from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows
 from complaintctl.render.rows import (
@@ -103,7 +104,7 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
         complaintctl show C-2026-00001 --format html > C-2026-00001.html
     """
     if as_of is not None and as_recorded is not None:
-        raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
+        raise UsageProblem(_("--as-of and --as-recorded ask different questions: give one"))
     seen: list[tuple[str, dict[str, Any]]] | None = None
     if as_of is None and as_recorded is None:
         seen = [] if obj.output == "table" else None  # the events a person reads besides
@@ -265,7 +266,9 @@ def list_cases(
     from projections.models import Filters
 
     if group is not None and len(group) > MAX_QUERY:  # no group can have such a name
-        raise UsageProblem(f"--group is too long (at most {MAX_QUERY} characters)")
+        raise UsageProblem(
+            _("--group is too long (at most {limit} characters)").format(limit=MAX_QUERY)
+        )
     statuses: list[str] = []
     for s in status:
         statuses.extend(OPEN if s == "open" else (s,))
@@ -314,11 +317,13 @@ def customer(obj: Ctx, query: str) -> None:
     from projections.models import CustomerNotFound
 
     if len(query) > MAX_QUERY:  # SQLite refuses LIKE patterns over 50,000 bytes (exit 1)
-        raise UsageProblem(f"the query is too long (at most {MAX_QUERY} characters)")
+        raise UsageProblem(
+            _("the query is too long (at most {limit} characters)").format(limit=MAX_QUERY)
+        )
     try:
         result = obj.models().customer(query)
     except CustomerNotFound:
-        raise NotFound(f"no customer matches {query!r}") from None
+        raise NotFound(_("no customer matches {query}").format(query=repr(query))) from None
     if obj.output == "json":
         emit_json(result)
         return
@@ -391,7 +396,9 @@ def group(obj: Ctx, name: str) -> None:
         complaintctl group "11月运输破损"
     """
     if len(name.strip()) > MAX_QUERY:  # no group can have such a name (at most 200)
-        raise UsageProblem(f"the group name is too long (at most {MAX_QUERY} characters)")
+        raise UsageProblem(
+            _("the group name is too long (at most {limit} characters)").format(limit=MAX_QUERY)
+        )
     g = obj.models().group(name)
     if obj.output == "json":
         emit_json(g)
@@ -437,7 +444,7 @@ def log(obj: Ctx, since: datetime | None, until: datetime | None, with_head: boo
     from complaintctl.errors import UsageProblem
 
     if with_head and obj.output != "jsonl":
-        raise UsageProblem("--head goes with JSON Lines output only (--format jsonl)")
+        raise UsageProblem(_("--head goes with JSON Lines output only (--format jsonl)"))
     rm = obj.models()
     events = rm.log(since, until)
     if obj.output == "jsonl":  # streamed: a year of events is not held in memory

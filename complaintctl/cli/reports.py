@@ -242,7 +242,7 @@ def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str |
     from events.businesstime import stated
 
     if stated() is not None and not record and accept is None:
-        raise UsageProblem("--at needs --record or --accept (when that really happened)")
+        raise UsageProblem(_("--at needs --record or --accept (when that really happened)"))
     if accept is not None:
         result = shifts.accept(obj.app(), obj.models(), shift, accept, obj.actor)
         done = _("handover {id} of {shift} accepted by {actor}")

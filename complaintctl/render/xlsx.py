@@ -127,5 +127,7 @@ def emit_workbook(sheets: Sequence[Sheet]) -> None:
     from complaintctl.errors import UsageProblem
 
     if sys.stdout.isatty():
-        raise UsageProblem("--format xlsx writes a binary file: redirect it (> cases.xlsx)")
+        from complaintctl.i18n import _
+
+        raise UsageProblem(_("--format xlsx writes a binary file: redirect it (> cases.xlsx)"))
     click.echo(workbook(sheets), nl=False)
