@@ -34,6 +34,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from complaintctl.config import SSLMODES
+
 APP_NAME = "Complaints"
 TRACKING_NAME = "complaintctl-migrate"
 PAGE = 1000
@@ -125,9 +127,12 @@ def target_settings(backend: str, target: str) -> dict[str, Any]:
             settings["user"] = unquote(url.username)
         if url.password:
             settings["password"] = unquote(url.password)
-        schema = parse_qs(url.query).get("schema")
-        if schema:
-            settings["schema"] = schema[0]
+        query = parse_qs(url.query)
+        for key in ("schema", "sslmode"):
+            if query.get(key):
+                settings[key] = query[key][0]
+        if settings.get("sslmode", "disable") not in SSLMODES:
+            raise ValueError(f"sslmode must be one of: {', '.join(SSLMODES)}")
         return settings
     raise ValueError(f"unknown backend {backend!r}: use file, sqlite or postgres")
 
