@@ -134,7 +134,11 @@ def main() -> None:
                 data["store"] = {"backend": "postgres", **PG, "schema": schema}
                 (d / "complaintctl.toml").write_text(tomli_w.dumps(data), "utf-8")
                 desks.append(d)
-            migrate_s = _migrated(Path(tmp), schema, data, args.migrated) if args.migrated else None
+            if args.migrated:
+                migrate_s = _migrated(Path(tmp), schema, data, args.migrated)
+            else:  # as after the first desk's init: the tables are there before the writers
+                migrate_s = None
+                run_cli(desks[0], "list", actor="陈总")
             started = time.monotonic()
             flags = ["--cases", str(args.cases), *(["--no-lock"] if args.no_lock else [])]
             procs = [
