@@ -158,7 +158,7 @@ def construct_factory(env: dict[str, str]) -> InfrastructureFactory[Any]:
     process environment unless the env given overrides them.
     """
     merged = {**os.environ, **env}
-    if merged.get("PERSISTENCE_MODULE") == "complaintctl.postgres":
+    if merged.get("PERSISTENCE_MODULE") in ("complaintctl.postgres", "eventsourcing.postgres"):
         merged.setdefault("POSTGRES_PASSWORD", "")  # trust or peer authentication
     return InfrastructureFactory.construct(Environment(APP_NAME, merged))
 
