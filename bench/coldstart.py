@@ -43,7 +43,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -55,6 +54,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from timing import machine
 
 ACTOR = "陈总"  # the manager of the car-service preset
 #: Variables that change how a Python process starts or how complaintctl reads its
@@ -337,25 +338,6 @@ def source_of(inst: Install, env: dict[str, str], cwd: Path) -> dict[str, str]:
     except (OSError, IndexError, ValueError):
         pass
     return info
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "host": platform.node(),
-        "cpu": cpu,
-        "nproc": os.cpu_count(),
-        "kernel": platform.release(),
-        "load_before": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def measure(

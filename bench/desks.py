@@ -8,6 +8,11 @@ the retries (saves that met another writer's change), how many gave up
 
     python bench/desks.py --writers 16 --cases 10
     python bench/desks.py --writers 16 --cases 10 --no-lock    # the library's retries alone
+    python bench/desks.py --writers 16 --cases 5 --migrated 500
+
+``--migrated N``: the schema is not fresh but, as right after a shop moved,
+a file store of N cases (received with ``import``) copied in by the CLI's
+``migrate`` just before the writers start; references then go on from N+1.
 
 Needs PostgreSQL (``POSTGRES_HOST``... or 127.0.0.1:5432, database ``test``);
 it works in a fresh schema and drops it afterwards.
@@ -29,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import machine, run_cli  # noqa: E402
 
 PG = {
     "host": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
@@ -77,11 +84,31 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str) -> None:
     print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up}))
 
 
+def _migrated(tmp: Path, schema: str, data: dict[str, Any], cases: int) -> float:
+    """A file store of ``cases`` cases, moved into the schema by ``migrate``; its seconds."""
+    import tomli_w
+
+    source = tmp / "file-store"
+    source.mkdir()
+    data = {**data, "store": {"backend": "file"}}
+    (source / "complaintctl.toml").write_text(tomli_w.dumps(data), "utf-8")
+    rows = ["customer,contact,channel,category,summary"]
+    rows += [f"旧客户{i},137{i:08d},phone,other,before the move" for i in range(cases)]
+    csv = tmp / "cases.csv"
+    csv.write_text("\n".join(rows) + "\n", "utf-8")
+    run_cli(source, "import", str(csv), actor="陈总")
+    url = (f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{PG['dbname']}"
+           f"?schema={schema}")  # fmt: skip
+    took, _out = run_cli(source, "migrate", "--to", "postgres", "--target", url, actor="陈总")
+    return took
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--cases", type=int, default=10, help="cases per writer")
     ap.add_argument("--no-lock", action="store_true", help="no advisory lock: retries only")
+    ap.add_argument("--migrated", type=int, default=0, help="writers start right after a migrate")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -107,6 +134,11 @@ def main() -> None:
                 data["store"] = {"backend": "postgres", **PG, "schema": schema}
                 (d / "complaintctl.toml").write_text(tomli_w.dumps(data), "utf-8")
                 desks.append(d)
+            if args.migrated:
+                migrate_s = _migrated(Path(tmp), schema, data, args.migrated)
+            else:  # as after the first desk's init: the tables are there before the writers
+                migrate_s = None
+                run_cli(desks[0], "list", actor="陈总")
             started = time.monotonic()
             flags = ["--cases", str(args.cases), *(["--no-lock"] if args.no_lock else [])]
             procs = [
@@ -143,8 +175,11 @@ def main() -> None:
                 "cases_per_s": round(made / seconds, 1),
                 "retries": sum(r["retries"] for r in results),
                 "gave_up": sum(r["gave_up"] for r in results),
-                "gapless": numbers == list(range(1, made + 1)),
+                "migrated_cases": args.migrated,
+                "migrate_seconds": None if migrate_s is None else round(migrate_s, 1),
+                "gapless": numbers == list(range(args.migrated + 1, args.migrated + made + 1)),
                 "unique": len(set(refs)) == made,
+                "machine": machine(),
             }
         )
     )

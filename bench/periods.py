@@ -21,11 +21,10 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from timing import run_cli
 
 ACTOR = "张伟"
 COMMANDS = {
@@ -37,15 +36,7 @@ COMMANDS = {
 
 
 def run(store: Path, *args: str) -> tuple[float, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
-    env["COMPLAINTCTL_LANG"] = "en"
-    cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *args]
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    took = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()}")
-    return took, proc.stdout.decode()
+    return run_cli(store, *args, actor=ACTOR)
 
 
 def cases_in(store: Path, args: tuple[str, ...]) -> int:

@@ -24,18 +24,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tabulate import tabulate
+from timing import machine, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -79,14 +78,7 @@ def sqlite_mapper_seconds(store: Path, sqlite: Path) -> tuple[float, int]:
 
 def run(store: Path, *args: str) -> tuple[float, str]:
     """Run one command in a fresh process, as a user or cron would: (wall seconds, stdout)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
-    cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *args]
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    took = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()}")
-    return took, proc.stdout.decode()
+    return run_cli(store, *args, actor=ACTOR)
 
 
 def run_measured(store: Path, *args: str) -> tuple[float, int, str]:
@@ -145,29 +137,6 @@ def command_seconds(stores: list[Path], args: list[str], repeats: int) -> list[f
             took, _out = run(store, *argv)
             times[i].append(took)
     return [statistics.median(t) for t in times]
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mem = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        mem = ""
-    total = next((ln.split()[1] for ln in mem.splitlines() if ln.startswith("Mem:")), "?")
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "nproc": os.cpu_count(),
-        "memory": total,
-        "python": platform.python_version(),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

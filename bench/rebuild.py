@@ -55,11 +55,11 @@ from coldstart import (
     clean_env,
     fmt_table,
     interpreter,
-    machine,
     parse_installs,
     ratio,
     source_of,
 )
+from timing import machine
 
 HERE = Path(__file__).resolve().parent
 GOAL_X_FLOOR = 3.0  # at 1M events

@@ -1,6 +1,7 @@
 """Soak: many concurrent CLI writers, random SIGKILLs, then prove nothing acknowledged was lost.
 
-    .venv/bin/python bench/soak.py [--seconds 60] [--writers 8] [--backend file|sqlite|postgres]
+    .venv/bin/python bench/soak.py [--seconds 60 | --commands N] [--writers 8]
+                                   [--backend file|sqlite|postgres]
                                    [--kill-rate 0.25] [--seed N] [--dir PARENT] [--keep] [--json]
 
 For ``--seconds`` every writer runs real ``complaintctl`` processes one after
@@ -9,6 +10,9 @@ another (``new``, ``note``, ``ack``, ``contact``, ``investigate``, and a few
 of the commands get a SIGKILL at a random moment of their run, and whatever
 still runs at the deadline is SIGKILLed then. Writes aim often at the newest
 cases, so writers collide and the conflict path (exit 5) can be taken too.
+With ``--commands N`` instead, every writer runs exactly N commands however
+long they take (no deadline): a run that does the same work on a slow or
+busy machine as on a fast one (the test suite's smoke run).
 
 A write is *acknowledged* when its command exited 0 and printed its result
 (``--json``): the case with the new ``ref`` for ``new``, the case holding the
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -90,6 +95,7 @@ class Soak:
         self.live: set[subprocess.Popen[str]] = set()
         self.durations: deque[float] = deque([0.5], maxlen=50)
         self.deadline_kills = 0  # commands still running at the deadline (SIGKILLed then)
+        self.commands: int | None = None  # each writer's number of commands (no deadline)
 
     def cli(self, actor: str) -> list[str]:
         """The command line up to the command: this store, acting as ``actor``."""
@@ -149,7 +155,7 @@ class Soak:
     def writer(self, w: int) -> None:
         rng = random.Random(self.seed * 1000 + w)
         seq = 0
-        while time.monotonic() < self.deadline:
+        while time.monotonic() < self.deadline and (self.commands is None or seq < self.commands):
             seq += 1
             kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
             ref = self.pick_ref(rng)
@@ -507,7 +513,8 @@ def report(
         "ok": all(r["ok"] for r in checks.rows),
         "backend": args.backend,
         "writers": args.writers,
-        "seconds": args.seconds,
+        "seconds": None if args.commands else args.seconds,
+        "commands_per_writer": args.commands,
         "soaked": round(soaked, 1),  # first command started to last one ended
         "elapsed": round(elapsed, 1),  # with set-up and checks
         "kill_rate": args.kill_rate,
@@ -528,9 +535,11 @@ def print_text(result: dict[str, Any]) -> None:
         for kind, counts in result["by_command"].items()
     ]
     rows.append(["all", *result["exit_codes"].values(), result["commands"]])
+    each = result["commands_per_writer"]
+    span = f"{each} commands each" if each else f"{result['seconds']} s"
     print(
         f"soak: backend {result['backend']}, {result['writers']} writers, "
-        f"{result['seconds']} s (writers ran {result['soaked']} s, "
+        f"{span} (writers ran {result['soaked']} s, "
         f"whole run {result['elapsed']} s), "
         f"kill rate {result['kill_rate']}, "
         f"seed {result['seed']}, {result['commands']} commands "
@@ -548,6 +557,9 @@ def print_text(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=float, default=60.0, help="how long writers run (60)")
+    ap.add_argument(
+        "--commands", type=int, default=None, help="each writer runs N commands (no deadline)"
+    )
     ap.add_argument("--writers", type=int, default=8, help="concurrent writer processes (8)")
     ap.add_argument("--backend", choices=["file", "sqlite", "postgres"], default="file")
     ap.add_argument("--kill-rate", type=float, default=0.25, help="share of commands SIGKILLed")
@@ -591,7 +603,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"soak: init failed ({init.returncode}): {init.stderr}", file=sys.stderr)
             return 2
         start = time.monotonic()
-        soak.deadline = start + args.seconds
+        soak.deadline = math.inf if args.commands else start + args.seconds
+        soak.commands = args.commands
         threads += [
             threading.Thread(target=soak.writer, args=(w,), daemon=True)
             for w in range(args.writers)
@@ -599,7 +612,10 @@ def main(argv: list[str] | None = None) -> int:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(timeout=max(0.0, soak.deadline + COMMAND_TIMEOUT - time.monotonic()))
+            # Bounded either way: by the deadline, or by N commands that each end or are
+            # killed as hung after COMMAND_TIMEOUT.
+            left = soak.deadline + COMMAND_TIMEOUT - time.monotonic()
+            t.join(timeout=None if math.isinf(left) else max(0.0, left))
         soak.kill_all()  # bounded: nothing outlives the deadline
         soaked = time.monotonic() - start
         checks = Checks(soak, args.backend, args.sample)

@@ -37,7 +37,6 @@ import importlib
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -47,7 +46,6 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +56,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from tabulate import tabulate
+from timing import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -282,30 +281,6 @@ def child_read(oid: str) -> None:
 
 # ---------------------------------------------------------------------------
 # Report
-
-
-def machine() -> dict[str, str]:
-    def run(*cmd: str) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
-        except OSError:
-            return "?"
-
-    cpu = "?"
-    with open("/proc/cpuinfo") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "nproc": run("nproc"),
-        "memory": run("free", "-h"),
-        "disk": run("df", "-h", tempfile.gettempdir()),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
 
 
 def fmt(value: float | None, digits: int = 0) -> str:

@@ -42,8 +42,10 @@ PG_PASS_THROUGH = {
 PG_DEFAULTS = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1",
                "POSTGRES_CONNECT_TIMEOUT": "5"}  # fmt: skip
 
-# The default plain-file store; "sqlite" and "postgres" use the library's own modules.
+# The default plain-file store; "sqlite" uses the library's module, "postgres" the
+# library's with the libpq settings it does not pass on (sslmode).
 FILE_MODULE = "complaintctl.filestore"
+POSTGRES_MODULE = "complaintctl.postgres"
 
 
 def persistence_env(
@@ -122,8 +124,8 @@ def _backend_env(
             "SQLITE_DBNAME": str(dbname or store / "events.sqlite"),
         }
     if backend == "postgres":
-        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
-        for key in ("host", "port", "dbname", "user", "password", "schema"):
+        env = {"PERSISTENCE_MODULE": POSTGRES_MODULE}
+        for key in ("host", "port", "dbname", "user", "password", "schema", "sslmode"):
             var = f"POSTGRES_{key.upper()}"
             if var in environ:
                 env[var] = environ[var]
@@ -137,9 +139,6 @@ def _backend_env(
                 env[var] = ("y" if value else "n") if isinstance(value, bool) else str(value)
             elif var in PG_DEFAULTS:
                 env[var] = PG_DEFAULTS[var]
-        if "sslmode" in settings:
-            # The library passes no sslmode; libpq reads its own variable (one wins: the env's).
-            os.environ.setdefault("PGSSLMODE", str(settings["sslmode"]))
         # The library insists on a password; trust and peer authentication need none.
         env.setdefault("POSTGRES_PASSWORD", environ.get("POSTGRES_PASSWORD", ""))
         return env

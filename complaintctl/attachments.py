@@ -26,7 +26,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -158,31 +158,60 @@ class FileAttachments:
         """Copy a file into the store by its hash (durably: temp file, fsync, rename)."""
         with _open_regular(source, self.limit) as src:
             self.remove_stale()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            size = 0
-            fd, tmp_name = tempfile.mkstemp(dir=self.folder, prefix=_INCOMING)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for chunk in _chunks(src, source, self.limit):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                sha = digest.hexdigest()
-                target = blob_path(self.store, sha)
-                created = not target.exists()
-                if created:
-                    target.parent.mkdir(exist_ok=True)
-                    os.replace(tmp_name, target)
-                else:
-                    os.unlink(tmp_name)
-            except BaseException:
-                if os.path.exists(tmp_name):
-                    os.unlink(tmp_name)
-                raise
+            sha, size, created = self._write(_chunks(src, source, self.limit))
         return StoredBlob(source.name, size, _media_type(source), sha, created)
+
+    def _write(self, chunks: Iterable[bytes], expect: str | None = None) -> tuple[str, int, bool]:
+        """Write bytes under their hash: (hash, size, created); ``expect``: refuse another hash."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.folder, prefix=_INCOMING)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            if expect is not None and sha != expect:
+                raise ValueError(f"attachment {expect}: its bytes hash to {sha}")
+            target = blob_path(self.store, sha)
+            created = not target.exists()
+            if created:
+                target.parent.mkdir(exist_ok=True)
+                os.replace(tmp_name, target)
+            else:
+                os.unlink(tmp_name)
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+        return sha, size, created
+
+    def listing(self) -> Iterator[tuple[str, int]]:
+        """Every stored file as (hash, size), for ``migrate``."""
+        try:
+            folders = sorted(p for p in self.folder.iterdir() if len(p.name) == 2)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for folder in folders:
+            for p in sorted(folder.iterdir()):
+                if len(p.name) == 64 and p.name.startswith(folder.name) and p.is_file():
+                    yield p.name, p.stat().st_size
+
+    def read(self, sha256: str) -> Iterator[bytes]:
+        with blob_path(self.store, sha256).open("rb") as f:
+            while chunk := f.read(CHUNK):
+                yield chunk
+
+    def put_bytes(self, sha256: str, size: int, chunks: Iterable[bytes]) -> bool:
+        """Store another store's file, known by its hash; False if it was here already."""
+        if check_blob(self.store, sha256, size) is None:
+            return False
+        return self._write(chunks, expect=sha256)[2]
 
     def discard(self, blob: StoredBlob) -> None:
         if blob.created:
@@ -279,12 +308,10 @@ class DatabaseAttachments:
             created = False
             if self._recorded(sha) is None:
                 src.seek(0)
-                created = self._write(src, source, sha, size)
+                created = self._write(_chunks(src, source, self.limit), str(source), sha, size)
         return StoredBlob(source.name, size, _media_type(source), sha, created)
 
-    def _write(
-        self, src: BinaryIO, source: Path, sha: str, size: int, limit: int | None = None
-    ) -> bool:
+    def _write(self, chunks: Iterable[bytes], source: str, sha: str, size: int) -> bool:
         insert = self.db.sql(
             "INSERT INTO {t:complaintctl_attachment_chunks} (sha256, n, content) "
             "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
@@ -292,7 +319,7 @@ class DatabaseAttachments:
         again = hashlib.sha256()
         n = 0
         with self.db.transaction() as c:
-            for n, chunk in enumerate(_chunks(src, source, limit or self.limit), start=1):
+            for n, chunk in enumerate(chunks, start=1):
                 again.update(chunk)
                 c.execute(insert, (sha, n - 1, chunk))
             if again.hexdigest() != sha:
@@ -336,7 +363,7 @@ class DatabaseAttachments:
             path = blob_path(self.local.store, sha256)
             self._ready()
             with path.open("rb") as f:
-                self._write(f, path, sha256, size, limit=max(size, self.limit))
+                self._write(_chunks(f, path, max(size, self.limit)), str(path), sha256, size)
             return None
         stored_size, chunks = recorded
         digest = hashlib.sha256()
@@ -361,3 +388,60 @@ class DatabaseAttachments:
 
     def stale(self) -> list[str]:
         return self.local.stale()
+
+    def listing(self) -> Iterator[tuple[str, int]]:
+        """Every stored file as (hash, size), with any an earlier version kept on this desk."""
+        seen: set[str] = set()
+        if self.db.has_table("complaintctl_attachments"):
+            query = "SELECT sha256, size FROM {t:complaintctl_attachments} ORDER BY sha256"
+            for row in self.db.run(query):
+                seen.add(str(row["sha256"]))
+                yield str(row["sha256"]), int(row["size"])
+        for sha, size in self.local.listing():
+            if sha not in seen:
+                yield sha, size
+
+    def read(self, sha256: str) -> Iterator[bytes]:
+        """The stored bytes, one chunk (one query) at a time."""
+        recorded = self._recorded(sha256) if self.db.has_table("complaintctl_attachments") else None
+        if recorded is None:
+            yield from self.local.read(sha256)
+            return
+        query = (
+            "SELECT CAST(content AS {blob}) AS content FROM {t:complaintctl_attachment_chunks} "
+            "WHERE sha256 = ? AND n = ?"
+        )
+        for i in range(recorded[1]):
+            rows = self.db.run(query, (sha256, i))
+            if not rows:
+                raise ValueError(f"attachment {sha256}: part {i + 1} is missing")
+            yield bytes(rows[0]["content"])
+
+    def put_bytes(self, sha256: str, size: int, chunks: Iterable[bytes]) -> bool:
+        """Store another store's file, known by its hash; False if it was here already."""
+        self._ready()
+        if self._recorded(sha256) is not None:
+            return False
+        return self._write(chunks, f"attachment {sha256}", sha256, size)
+
+
+def copy_attachments(
+    store: Path, source_env: Mapping[str, str], target: Path, target_env: Mapping[str, str]
+) -> int:
+    """Copy every attached file into the target of ``migrate``; how many were new there.
+
+    Each file is read and written a chunk at a time and its hash checked on the
+    way in, so a damaged source file is not carried over silently.
+    """
+    src, dst = _for_env(store, source_env), _for_env(target, target_env)
+    try:
+        return sum(dst.put_bytes(sha, size, src.read(sha)) for sha, size in src.listing())
+    finally:
+        for side in (src, dst):
+            if isinstance(side, DatabaseAttachments):
+                side.db.close()
+
+
+def _for_env(store: Path, env: Mapping[str, str]) -> FileAttachments | DatabaseAttachments:
+    db = SharedDb.for_env(env)
+    return FileAttachments(store) if db is None else DatabaseAttachments(store, db)

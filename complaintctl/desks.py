@@ -82,7 +82,7 @@ def probe(table: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> 
             user=setting("user"),
             password=environ.get("POSTGRES_PASSWORD") or table.get("password") or None,
             connect_timeout=PROBE_TIMEOUT,
-            sslmode=environ.get("PGSSLMODE") or table.get("sslmode") or None,
+            sslmode=setting("sslmode") or None,
         )
     except psycopg.Error as e:
         where = f"{setting('host') or 'localhost'}:{setting('port') or 5432}/{setting('dbname')}"

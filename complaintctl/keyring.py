@@ -57,7 +57,76 @@ CREATE TABLE IF NOT EXISTS moved (location TEXT PRIMARY KEY, keys INTEGER NOT NU
 """
 
 
-class FileKeyring:
+class _Keyring:
+    """What both keyrings share: the pseudonym, making keys, forgetting (one home for each).
+
+    A subclass keeps ``_keys`` (subject -> key or None: this command's memory)
+    and ``_lock``, and says how it reads, inserts and deletes keys where it
+    keeps them.
+    """
+
+    _keys: dict[str, bytes | None]
+    _lock: threading.RLock
+
+    @property
+    def secret(self) -> bytes:
+        raise NotImplementedError
+
+    def key(self, subject: str) -> bytes | None:
+        raise NotImplementedError
+
+    def _read_keys(self, subjects: list[str]) -> Mapping[str, bytes | None]:
+        """Read these subjects' keys into ``_keys`` (None: no key)."""
+        raise NotImplementedError
+
+    def _insert_keys(self, rows: list[tuple[str, bytes]]) -> None:
+        """Insert keys, keeping any made first elsewhere, in one durable transaction."""
+        raise NotImplementedError
+
+    def _delete_key(self, subject: str) -> bool:
+        """Delete a subject's key where it is kept; whether there was one."""
+        raise NotImplementedError
+
+    def pseudonym(self, basis: str) -> str:
+        return hmac.new(self.secret, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def create_keys(self, subjects: list[str]) -> None:
+        """Make the keys of these subjects that do not exist yet, in one durable transaction.
+
+        Committed before the save that seals with them (the caller saves after this
+        returns). Another process or desk may make the same subject's key at the same
+        moment: the first one in wins, and both read it back.
+        """
+        unique = set(subjects)
+        with self._lock:
+            unknown = [s for s in unique if s not in self._keys]
+            if unknown:
+                self._read_keys(unknown)
+            missing = sorted(s for s in unique if self._keys.get(s) is None)
+            if not missing:
+                return
+            for s in missing:
+                if not _SUBJECT.fullmatch(s):
+                    raise ValueError(f"not a subject id: {s!r}")
+            self._insert_keys([(s, os.urandom(32)) for s in missing])
+            for s in missing:  # read what won
+                self._keys.pop(s, None)
+            self._read_keys(missing)
+
+    def create_key(self, subject: str) -> bytes:
+        self.create_keys([subject])
+        key = self.key(subject)
+        assert key is not None
+        return key
+
+    def forget(self, subject: str) -> bool:
+        """Delete the subject's key: what was sealed with it can never be read again."""
+        with self._lock:
+            self._keys[subject] = None
+            return self._delete_key(subject)
+
+
+class FileKeyring(_Keyring):
     """The :class:`events.personal.Keyring` of a store directory."""
 
     def __init__(self, store: Path) -> None:
@@ -169,9 +238,6 @@ class FileKeyring:
             self._secret = bytes(row[0])
         return self._secret
 
-    def pseudonym(self, basis: str) -> str:
-        return hmac.new(self.secret, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
     def key(self, subject: str) -> bytes | None:
         if subject in self._keys:
             return self._keys[subject]
@@ -189,46 +255,26 @@ class FileKeyring:
         self._keys[subject] = key
         return key
 
-    def create_keys(self, subjects: list[str]) -> None:
-        """Make the keys of these subjects that do not exist yet, in one durable transaction."""
-        missing = sorted({s for s in subjects if self.key(s) is None})
-        if not missing:
-            return
-        for s in missing:
-            if not _SUBJECT.fullmatch(s):
-                raise ValueError(f"not a subject id: {s!r}")
-        with self._lock:
-            db = self._open()
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    "INSERT OR IGNORE INTO keys VALUES (?, ?)",
-                    [(s, os.urandom(32)) for s in missing],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:  # SQLite rolled back already on a full disk
-                    db.execute("ROLLBACK")
-                raise
-            for s in missing:  # another process may have made some first: read what won
-                self._keys.pop(s, None)
-                self._read_key(s)
+    def _read_keys(self, subjects: list[str]) -> Mapping[str, bytes | None]:
+        return {s: self._read_key(s) for s in subjects}
 
-    def create_key(self, subject: str) -> bytes:
-        self.create_keys([subject])
-        key = self.key(subject)
-        assert key is not None
-        return key
+    def _insert_keys(self, rows: list[tuple[str, bytes]]) -> None:
+        db = self._open()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite rolled back already on a full disk
+                db.execute("ROLLBACK")
+            raise
 
-    def forget(self, subject: str) -> bool:
-        self._keys[subject] = None
+    def _delete_key(self, subject: str) -> bool:
         if not self.exists():
             return False
-        with self._lock:
-            db = self._open()
-            # secure_delete: the freed bytes are overwritten with zeros in the main file.
-            deleted = db.execute("DELETE FROM keys WHERE subject = ?", (subject,)).rowcount
-        return deleted > 0
+        # secure_delete: the freed bytes are overwritten with zeros in the main file.
+        deleted = self._open().execute("DELETE FROM keys WHERE subject = ?", (subject,)).rowcount
+        return bool(deleted > 0)
 
 
 _SECRET = "complaintctl_secret"
@@ -244,7 +290,7 @@ CREATE TABLE IF NOT EXISTS {t:complaintctl_forgotten} (subject text PRIMARY KEY)
 _BATCH = 500  # subjects per IN (...) query or executemany
 
 
-class DatabaseKeyring:
+class DatabaseKeyring(_Keyring):
     """The :class:`events.personal.Keyring` of a shop on SQLite or PostgreSQL: keys in its database.
 
     ``complaintctl_forgotten`` remembers which subjects were forgotten (the
@@ -339,9 +385,6 @@ class DatabaseKeyring:
                 self._secret = bytes(rows[0]["value"])
             return self._secret
 
-    def pseudonym(self, basis: str) -> str:
-        return hmac.new(self.secret, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
     def key(self, subject: str) -> bytes | None:
         if subject in self._keys:
             return self._keys[subject]
@@ -388,61 +431,31 @@ class DatabaseKeyring:
             if key is not None:
                 found[s] = key
 
-    def create_keys(self, subjects: list[str]) -> None:
-        """Make the keys of these subjects that do not exist yet, in one committed transaction.
+    def _insert_keys(self, rows: list[tuple[str, bytes]]) -> None:
+        insert = self.db.sql(
+            "INSERT INTO {t:complaintctl_keys} (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        )
+        with self.db.transaction() as c:
+            c.executemany(insert, rows)
 
-        Committed before the save that seals with them (the caller saves after this
-        returns). Another desk may make the same subject's key at the same moment: the
-        first one in wins, and both read it back.
-        """
-        unique = set(subjects)
-        with self._lock:
-            unknown = [s for s in unique if s not in self._keys]
-            if unknown:
-                self._read_keys(unknown)
-            missing = sorted(s for s in unique if self._keys.get(s) is None)
-            if not missing:
-                return
-            for s in missing:
-                if not _SUBJECT.fullmatch(s):
-                    raise ValueError(f"not a subject id: {s!r}")
-            insert = self.db.sql(
-                "INSERT INTO {t:complaintctl_keys} (subject, key) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING"
-            )
-            with self.db.transaction() as c:
-                c.executemany(insert, [(s, os.urandom(32)) for s in missing])
-            for s in missing:
-                self._keys.pop(s, None)
-            self._read_keys(missing)
-
-    def create_key(self, subject: str) -> bytes:
-        self.create_keys([subject])
-        key = self.key(subject)
-        assert key is not None
-        return key
-
-    def forget(self, subject: str) -> bool:
+    def _delete_key(self, subject: str) -> bool:
         """Delete the key in the shared table (every desk sees it gone) and remember that."""
-        with self._lock:
-            self._keys[subject] = None
-            self._prepare()
-            with self.db.transaction() as c:
-                c.execute(
-                    self.db.sql("DELETE FROM {t:complaintctl_keys} WHERE subject = ?"), (subject,)
-                )
-                deleted = bool(c.rowcount > 0)
-                c.execute(
-                    self.db.sql(
-                        "INSERT INTO {t:complaintctl_forgotten} (subject) VALUES (?) "
-                        "ON CONFLICT DO NOTHING"
-                    ),
-                    (subject,),
-                )
-            self.db.checkpoint()  # SQLite: the zeroed page into the main file now
-            if self.local.exists():
-                deleted = self.local.forget(subject) or deleted
-            return deleted
+        self._prepare()
+        delete = self.db.sql("DELETE FROM {t:complaintctl_keys} WHERE subject = ?")
+        with self.db.transaction() as c:
+            c.execute(delete, (subject,))
+            deleted = bool(c.rowcount > 0)
+            c.execute(
+                self.db.sql(
+                    "INSERT INTO {t:complaintctl_forgotten} (subject) VALUES (?) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                (subject,),
+            )
+        self.db.checkpoint()  # SQLite: the zeroed page into the main file now
+        if self.local.exists():
+            deleted = self.local.forget(subject) or deleted
+        return deleted
 
     def forgotten_count(self) -> int:
         """How many customers were ever forgotten, on any desk (it only grows)."""

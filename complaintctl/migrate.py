@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -33,6 +34,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from complaintctl.config import SSLMODES
 from complaintctl.i18n import _
 
 APP_NAME = "Complaints"
@@ -68,6 +70,7 @@ class MigrationReport:
     resumed_from: int | None
     source: StoreDigest
     target: StoreDigest
+    snapshots: int = 0
 
     @property
     def ok(self) -> bool:
@@ -100,6 +103,7 @@ class MigrationReport:
             "source": self.source.to_dict(),
             "target": self.target.to_dict(),
             "problems": self.problems(),
+            "snapshots": self.snapshots,
         }
 
 
@@ -124,9 +128,14 @@ def target_settings(backend: str, target: str) -> dict[str, Any]:
             settings["user"] = unquote(url.username)
         if url.password:
             settings["password"] = unquote(url.password)
-        schema = parse_qs(url.query).get("schema")
-        if schema:
-            settings["schema"] = schema[0]
+        query = parse_qs(url.query)
+        for key in ("schema", "sslmode"):
+            if query.get(key):
+                settings[key] = query[key][0]
+        if settings.get("sslmode", "disable") not in SSLMODES:
+            raise ValueError(
+                _("sslmode must be one of: {values}").format(values=", ".join(SSLMODES))
+            )
         return settings
     raise ValueError(
         _("unknown backend {backend}: use file, sqlite or postgres").format(backend=repr(backend))
@@ -154,7 +163,7 @@ def construct_factory(env: dict[str, str]) -> InfrastructureFactory[Any]:
     process environment unless the env given overrides them.
     """
     merged = {**os.environ, **env}
-    if merged.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+    if merged.get("PERSISTENCE_MODULE") in ("complaintctl.postgres", "eventsourcing.postgres"):
         merged.setdefault("POSTGRES_PASSWORD", "")  # trust or peer authentication
     return InfrastructureFactory.construct(Environment(APP_NAME, merged))
 
@@ -264,15 +273,57 @@ def migrate(
             copied += len(batch)
             if progress:
                 progress(len(batch))
-        return MigrationReport(
+        report = MigrationReport(
             copied=copied,
             resumed_from=done,
             source=digest_store(source),
             target=digest_store(target),
         )
+        if report.ok:
+            report.snapshots = copy_snapshots(source_factory, target_factory, report.target)
+        return report
     finally:
         source_factory.close()
         target_factory.close()
+
+
+def copy_snapshots(
+    source: InfrastructureFactory[Any], target: InfrastructureFactory[Any], copied: StoreDigest
+) -> int:
+    """Copy each aggregate's latest snapshot, so the target does not start by replaying.
+
+    Only an aggregate with at least ``snapshot_every`` versions can have one,
+    so a store of a million short cases asks about a few long ones (a year's
+    counter, a busy customer). A snapshot beyond what was copied (the source
+    moved on meanwhile) or already in the target is left; returns how many
+    were copied.
+    """
+    from events.casestore import CaseStore
+
+    every = CaseStore.snapshot_every
+    src = source.aggregate_recorder("snapshots")
+    dst = target.aggregate_recorder("snapshots")
+    n = 0
+    for oid, (_count, last) in copied.versions.items():
+        if last < every:
+            continue
+        uid = _originator(oid)
+        latest = src.select_events(uid, desc=True, limit=1)
+        if not latest or latest[0].originator_version > last:
+            continue
+        version = latest[0].originator_version
+        if dst.select_events(uid, gt=version - 1, limit=1):
+            continue
+        dst.insert_events([latest[0]])
+        n += 1
+    return n
+
+
+def _originator(oid: str) -> UUID | str:
+    try:
+        return UUID(oid)
+    except ValueError:
+        return oid
 
 
 class BadTarget(ValueError):
@@ -341,8 +392,13 @@ def migrate_store(
     except OSError as e:
         raise TargetUnreachable(f"cannot reach the target {shown}: {e}") from None
     result: dict[str, Any] = {"to": to, "target": shown, **report.to_dict()}
-    if report.ok:  # personal fields are sealed with keys: the copy needs them
+    if report.ok:  # sealed fields need their keys; attached files are part of the cases
+        from complaintctl.attachments import copy_attachments
         from complaintctl.keyring import copy_keys
 
-        copy_keys(store, source_env, target_path, env)
+        try:
+            result["keys"] = copy_keys(store, source_env, target_path, env)
+            result["attachments"] = copy_attachments(store, source_env, target_path, env)
+        except OSError as e:
+            raise TargetUnreachable(f"cannot reach the target {shown}: {e}") from None
     return result

@@ -184,6 +184,9 @@ DETAILS = (
     "{column}: contains a NUL character",
     "{column}: longer than {limit} characters",
     "{column}: missing",
+    # attachments copied between stores (complaintctl.attachments)
+    "attachment {sha}: its bytes hash to {other}",
+    "attachment {sha}: part {part} is missing",
     # import of an events export: one bad line (complaintctl.eventimport)
     "{what}: expected an ISO time",
     "{what}: {value} is not an ISO time",

@@ -35,7 +35,11 @@ from eventsourcing import persistence
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
-_MODULES = {"eventsourcing.sqlite": SQLITE, "eventsourcing.postgres": POSTGRES}
+_MODULES = {
+    "eventsourcing.sqlite": SQLITE,
+    "eventsourcing.postgres": POSTGRES,
+    "complaintctl.postgres": POSTGRES,  # the library's, passing sslmode too
+}
 # One advisory lock serialises our CREATE TABLEs across processes (PostgreSQL only).
 _DDL_LOCK = zlib.crc32(b"complaintctl-shared-tables")
 
@@ -115,7 +119,7 @@ class SharedDb:
 
     def _pg(self) -> Any:
         if self._datastore is None:
-            from eventsourcing.postgres import PostgresFactory
+            from complaintctl.postgres import PostgresFactory
 
             env = {**self.env, "POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "0"}
             self._datastore, self._own = PostgresFactory(env).datastore, True
@@ -238,6 +242,7 @@ _ENV_KEYS = (
     "POSTGRES_USER",
     "POSTGRES_PASSWORD",
     "POSTGRES_SCHEMA",
+    "POSTGRES_SSLMODE",
 )
 
 

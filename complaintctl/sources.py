@@ -113,7 +113,8 @@ def plain_file(environment: Mapping[str, str]) -> bool:
 
 def app_source(app: Application[Any]) -> RecorderSource:
     """A source over an open application's own recorder (closed with the application)."""
-    return RecorderSource(app.recorder, _decoder(app.mapper.cipher, app.mapper.compressor))
+    decode = _decoder(app.mapper.cipher, app.mapper.compressor)
+    return RecorderSource(app.recorder, decode, database=database_name(app.env))
 
 
 def _decoder(

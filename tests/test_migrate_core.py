@@ -154,6 +154,13 @@ def test_target_urls_are_parsed_and_redacted() -> None:
         "schema": "x",
     }
     assert "s3cr" not in redact_url("postgresql://shop:s3cr%40t@db.local/complaints")
+    with_ssl = target_settings("postgres", "postgresql://db.local/c?schema=x&sslmode=require")
+    assert with_ssl["sslmode"] == "require"
+    assert persistence_env(Path("."), "postgres", with_ssl, environ={})["POSTGRES_SSLMODE"] == (
+        "require"
+    )
+    with pytest.raises(ValueError):
+        target_settings("postgres", "postgresql://db.local/c?sslmode=sometimes")
     with pytest.raises(ValueError):
         target_settings("postgres", "/not/a/url")
 

@@ -285,9 +285,13 @@ class Ctx:
     def source(self) -> EventSource:
         """The store's events as the read side reads them (opened once per command)."""
         if self._source is None:
-            from complaintctl.sources import open_source
+            from complaintctl.sources import app_source, open_source
 
             cfg = self.local_config()  # the [store] table is the desk's: no rules needed
+            if self._app is not None and (self.backend or cfg.backend) != "file":
+                # A database: read through the open application's pool, not a second one.
+                self._source = app_source(self._app)
+                return self._source
             self._source = open_source(
                 self.store,
                 backend=self.backend or cfg.backend,
