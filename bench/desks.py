@@ -45,7 +45,7 @@ PG = {
 }
 
 
-def _writer(desk: str, cases: int, no_lock: bool, tag: str) -> None:
+def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "postgres") -> None:
     """One writer process: ``cases`` one-shot receives; prints a JSON line of its counts."""
     from eventsourcing.persistence import IntegrityError
 
@@ -58,7 +58,7 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str) -> None:
     retries = gave_up = 0
     refs = []
     for i in range(cases):
-        app = open_app(Path(desk), policy=cfg.policy, backend="postgres", settings=cfg.store,
+        app = open_app(Path(desk), policy=cfg.policy, backend=backend, settings=cfg.store,
                        encrypt_personal=cfg.encrypt_personal)  # fmt: skip
         if no_lock:
             app.numbering_lock = nullcontext
@@ -109,10 +109,16 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10, help="cases per writer")
     ap.add_argument("--no-lock", action="store_true", help="no advisory lock: retries only")
     ap.add_argument("--migrated", type=int, default=0, help="writers start right after a migrate")
+    ap.add_argument(
+        "--backend",
+        choices=("postgres", "file"),
+        default="postgres",
+        help="file: the same writers on one file store (one desk), for comparison",
+    )
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        _writer(args.worker[0], args.cases, args.no_lock, args.worker[2])
+        _writer(args.worker[0], args.cases, args.no_lock, args.worker[2], args.backend)
         return
 
     import psycopg
@@ -132,6 +138,9 @@ def main() -> None:
                 data = presets.preset("general")
                 data["staff"]["陈总"] = {"tier": 3, "role": "manager"}
                 data["store"] = {"backend": "postgres", **PG, "schema": schema}
+                if args.backend == "file":  # one store: both "desks" are the same directory
+                    data["store"] = {"backend": "file"}
+                    d = Path(tmp) / "desk-a"
                 (d / "complaintctl.toml").write_text(tomli_w.dumps(data), "utf-8")
                 desks.append(d)
             if args.migrated:
@@ -140,7 +149,8 @@ def main() -> None:
                 migrate_s = None
                 run_cli(desks[0], "list", actor="陈总")
             started = time.monotonic()
-            flags = ["--cases", str(args.cases), *(["--no-lock"] if args.no_lock else [])]
+            flags = ["--cases", str(args.cases), "--backend", args.backend]
+            flags += ["--no-lock"] if args.no_lock else []
             procs = [
                 subprocess.Popen(
                     [
@@ -168,6 +178,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "backend": args.backend,
                 "writers": args.writers,
                 "lock": not args.no_lock,
                 "cases": made,
