@@ -100,19 +100,19 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     """
     if as_of is not None and as_recorded is not None:
         raise UsageProblem("--as-of and --as-recorded ask different questions: give one")
-    seen: list[tuple[str, dict[str, Any]]] | None = None
+    # The events a person reads besides the case (escalations, resolutions), cut as the case is.
+    seen: list[tuple[str, dict[str, Any]]] | None = [] if obj.output == "table" else None
     if as_of is None and as_recorded is None:
-        seen = [] if obj.output == "table" else None  # the events a person reads besides
         case = obj.case_of(ref, seen)
     else:
         from projections.case import public
 
         if as_of is not None:
-            case = public(obj.models().case_as_of(ref, as_of))
+            case = public(obj.models().case_as_of(ref, as_of, seen))
             case["as_of"] = as_of.isoformat()
         else:
             assert as_recorded is not None
-            case = public(obj.models().case_as_recorded(ref, as_recorded))
+            case = public(obj.models().case_as_recorded(ref, as_recorded, seen))
             case["as_recorded"] = as_recorded.isoformat()
     fmt = obj.output
     if fmt == "json":

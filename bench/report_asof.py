@@ -1,0 +1,97 @@
+"""Benchmark of the as-of fold of ``report daily --date yesterday``: before and after a change.
+
+    .venv/bin/python bench/make_store.py /tmp/bench-asof/k1 --events 14000       # ~1,000 cases
+    .venv/bin/python bench/make_store.py /tmp/bench-asof/k100 --events 1440000   # ~100,000 cases
+    git archive main | tar -x -C /tmp/bench-asof/before                          # the old code
+    .venv/bin/python bench/report_asof.py /tmp/bench-asof/k1 /tmp/bench-asof/k100 \\
+        --before /tmp/bench-asof/before [--runs 5]
+
+Each command runs as a fresh process on a caught-up cache (one untimed run
+of each code first, which also checks that both give the same report), the
+stores and the two codes taking turns in every round (interleaved), medians.
+The old code is run from its source tree through ``PYTHONPATH`` (ahead of the
+editable install of this one). Printed per store: the cases changed since
+the day's end and the store's cases (the share that picks the path), the
+medians of both codes and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from projections.cachefiles import cache_path
+
+ACTOR = "张伟"
+COMMAND = ("report", "daily", "--date", "yesterday", "--json")
+
+
+def run(store: Path, code: Path | None) -> tuple[float, dict[str, object]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    env["COMPLAINTCTL_LANG"] = "en"
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *COMMAND]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    took = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{store} failed ({proc.returncode}): {proc.stderr.decode()}")
+    out: dict[str, object] = json.loads(proc.stdout)
+    return took, out
+
+
+def changed_share(store: Path, as_of: str) -> tuple[int, int]:
+    """(cases changed since the report's time, cases): read from the store's cache."""
+    at = datetime.fromisoformat(as_of).timestamp()
+    db = sqlite3.connect(f"file:{cache_path(store)}?mode=ro", uri=True)
+    try:
+        (changed,) = db.execute("SELECT count(*) FROM cases WHERE updated > ?", (at,)).fetchone()
+        (cases,) = db.execute("SELECT count(*) FROM cases").fetchone()
+    finally:
+        db.close()
+    return int(changed), int(cases)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("stores", type=Path, nargs="+")
+    ap.add_argument("--before", type=Path, required=True, help="source tree of the old code")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    codes: dict[str, Path | None] = {"before": args.before.resolve(), "after": None}
+    shares = {}
+    for store in args.stores:  # caches caught up; both codes give the same report
+        reports = {name: run(store, code)[1] for name, code in codes.items()}
+        if reports["before"] != reports["after"]:
+            raise SystemExit(f"{store}: the two codes give different reports")
+        shares[store] = changed_share(store, str(reports["after"]["as_of"]))
+    times: dict[tuple[str, Path], list[float]] = {(n, s): [] for n in codes for s in args.stores}
+    for _round in range(args.runs):
+        for store in args.stores:
+            for name, code in codes.items():
+                times[name, store].append(run(store, code)[0])
+    print(f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; python {platform.python_version()}; "
+          f"nproc {os.cpu_count()}; load {os.getloadavg()[0]:.1f}; runs {args.runs}")  # fmt: skip
+    print("| store | cases changed since the day's end / cases | before | after | before/after |")
+    print("|---|---|---|---|---|")
+    for store in args.stores:
+        b, a = (statistics.median(times[n, store]) for n in codes)
+        changed, cases = shares[store]
+        print(f"| {store.name} | {changed:,} / {cases:,} | {b:.2f} s | {a:.2f} s | {b / a:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
