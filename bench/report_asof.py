@@ -9,10 +9,12 @@
 Each command runs as a fresh process on a caught-up cache (one untimed run
 of each code first, which also checks that both give the same report), the
 stores and the two codes taking turns in every round (interleaved), medians.
-The old code is run from its source tree through ``PYTHONPATH`` (ahead of the
-editable install of this one). Printed per store: the cases changed since
-the day's end and the store's cases (the share that picks the path), the
-medians of both codes and their ratio.
+The old code (and with ``--after``, the new one: a tree of its own, so that
+editing this one during a long run changes nothing) is run from its source
+tree through ``PYTHONPATH``, ahead of the editable install of this one.
+Printed per store: the cases changed since the day's end and the store's
+cases (the share that picks the path), the medians of both codes and their
+ratio.
 """
 
 from __future__ import annotations
@@ -68,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stores", type=Path, nargs="+")
     ap.add_argument("--before", type=Path, required=True, help="source tree of the old code")
+    ap.add_argument("--after", type=Path, help="source tree of the new code (default: this one)")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
-    codes: dict[str, Path | None] = {"before": args.before.resolve(), "after": None}
+    after = args.after.resolve() if args.after else None
+    codes: dict[str, Path | None] = {"before": args.before.resolve(), "after": after}
     shares = {}
     for store in args.stores:  # caches caught up; both codes give the same report
         reports = {name: run(store, code)[1] for name, code in codes.items()}
