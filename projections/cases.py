@@ -205,6 +205,15 @@ class Cases(ReadModel):
             states[case["_"]["id"]] = case
         return states
 
+    def as_of(self, at: datetime, where: str = "", params: tuple[Any, ...] = ()) -> list[Case]:
+        """Cases as they were at ``at``: from the cache those unchanged since that match
+        ``where`` (SQL over its columns, which are their state at ``at``), and every case
+        changed since, refolded (:meth:`refold_as_of`), for the caller to filter.
+        """
+        sql = f"WHERE updated <= ? AND ({where})" if where else "WHERE updated <= ?"
+        found = list(self.projector.cases(sql, (at.timestamp(), *params)))
+        return found + self.refold_as_of(self.changed_since(at), at)
+
     def changed_since(self, at: datetime) -> list[str]:
         """The references of the cases with an event after ``at`` (the cache's ``updated``)."""
         db = self.projector.open()

@@ -194,8 +194,8 @@ class ReadModels:
     def shift_window(self, shift: str) -> tuple[datetime, datetime]:
         return self.handovers.shift_window(shift)
 
-    def handover(self, shift: str) -> dict[str, Any]:
-        return self.handovers.handover(shift)
+    def handover(self, shift: str, at: datetime | None = None) -> dict[str, Any]:
+        return self.handovers.handover(shift, at)
 
     def pending_handover(self, shift: str) -> str | None:
         return self.handovers.pending_handover(shift)

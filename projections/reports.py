@@ -64,16 +64,13 @@ class Reports(ReadModel):
         a group, from the cache where unchanged since ``at``; a case changed
         after ``at`` is folded again up to then (:meth:`Cases.refold_as_of`).
         """
-        cases = Cases(self.r)
         marks = ",".join("?" * len(OPEN))
-        found = list(
-            self.projector.cases(
-                f"WHERE updated <= ? AND (status IN ({marks}) OR updated >= ?"
-                " OR followup_due IS NOT NULL OR groups IS NOT NULL)",
-                (at.timestamp(), *OPEN, start.timestamp()),
-            )
+        found = Cases(self.r).as_of(
+            at,
+            f"status IN ({marks}) OR updated >= ? OR followup_due IS NOT NULL"
+            " OR groups IS NOT NULL",
+            (*OPEN, start.timestamp()),
         )
-        found += cases.refold_as_of(cases.changed_since(at), at)
         found.sort(key=lambda c: (c["received_at"], c["ref"]))
         return found
 
