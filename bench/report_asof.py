@@ -28,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,15 +36,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from projections.cachefiles import cache_path
 
 ACTOR = "张伟"
-COMMAND = ("report", "daily", "--date", "yesterday", "--json")
 
 
-def run(store: Path, code: Path | None) -> tuple[float, dict[str, object]]:
+DAY: dict[Path, date] = {}  # yesterday in each store's zone, as its report says
+
+
+def command(store: Path, days: int) -> tuple[str, ...]:
+    """``report daily`` of the day ``days`` before today (in the shop's zone)."""
+    if days == 1 or store not in DAY:
+        when = "yesterday"
+    else:
+        when = (DAY[store] - timedelta(days=days - 1)).isoformat()
+    return ("report", "daily", "--date", when, "--json")
+
+
+def run(store: Path, code: Path | None, days: int) -> tuple[float, dict[str, object]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
     env["COMPLAINTCTL_LANG"] = "en"
     if code is not None:
         env["PYTHONPATH"] = str(code)
-    cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *COMMAND]
+    args = command(store, days)
+    cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *args]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
     took = time.perf_counter() - started
@@ -72,28 +84,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", type=Path, required=True, help="source tree of the old code")
     ap.add_argument("--after", type=Path, help="source tree of the new code (default: this one)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--days", type=int, nargs="+", default=[1, 2, 7], help="days back")
     args = ap.parse_args(argv)
     after = args.after.resolve() if args.after else None
     codes: dict[str, Path | None] = {"before": args.before.resolve(), "after": after}
+    cells = [(store, days) for store in args.stores for days in args.days]
+    for store in args.stores:
+        DAY[store] = date.fromisoformat(str(run(store, after, 1)[1]["date"]))
     shares = {}
-    for store in args.stores:  # caches caught up; both codes give the same report
-        reports = {name: run(store, code)[1] for name, code in codes.items()}
+    for store, days in cells:  # caches caught up; both codes give the same report
+        reports = {name: run(store, code, days)[1] for name, code in codes.items()}
         if reports["before"] != reports["after"]:
-            raise SystemExit(f"{store}: the two codes give different reports")
-        shares[store] = changed_share(store, str(reports["after"]["as_of"]))
-    times: dict[tuple[str, Path], list[float]] = {(n, s): [] for n in codes for s in args.stores}
+            raise SystemExit(f"{store}, {days} days back: the two codes give different reports")
+        shares[store, days] = changed_share(store, str(reports["after"]["as_of"]))
+    times: dict[tuple[str, Path, int], list[float]] = {(n, *c): [] for n in codes for c in cells}
     for _round in range(args.runs):
-        for store in args.stores:
+        for store, days in cells:
             for name, code in codes.items():
-                times[name, store].append(run(store, code)[0])
+                times[name, store, days].append(run(store, code, days)[0])
     print(f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; python {platform.python_version()}; "
           f"nproc {os.cpu_count()}; load {os.getloadavg()[0]:.1f}; runs {args.runs}")  # fmt: skip
-    print("| store | cases changed since the day's end / cases | before | after | before/after |")
-    print("|---|---|---|---|---|")
-    for store in args.stores:
-        b, a = (statistics.median(times[n, store]) for n in codes)
-        changed, cases = shares[store]
-        print(f"| {store.name} | {changed:,} / {cases:,} | {b:.2f} s | {a:.2f} s | {b / a:.2f}x |")
+    print("| store | day | cases changed since its end / cases | before | after | before/after |")
+    print("|---|---|---|---|---|---|")
+    for store, days in cells:
+        b, a = (statistics.median(times[n, store, days]) for n in codes)
+        changed, cases = shares[store, days]
+        print(f"| {store.name} | -{days}d | {changed:,} / {cases:,} | {b:.2f} s | {a:.2f} s"
+              f" | {b / a:.2f}x |")  # fmt: skip
     return 0
 
 
