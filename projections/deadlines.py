@@ -15,6 +15,12 @@ from projections.case import Case, priority
 from projections.cases import Cases, Filters
 from projections.reading import ReadModel
 
+#: The cases a follow-up flagged for a supervisor (``FLAG_MARK`` is its parameter).
+FLAGGED_SQL = "status IN ('resolved', 'closed') AND instr(doc, ?) > 0"
+FLAG_MARK = b'"supervisor_flag":{'
+#: The cases :meth:`Deadlines.followups` reads: a follow-up pending, or flagged.
+FOLLOWUP_SQL = f"followup_due IS NOT NULL OR ({FLAGGED_SQL})"
+
 
 class Deadlines(ReadModel):
     """What is due, or late: replies, decisions, follow-ups; and how long cases are closed."""
@@ -118,17 +124,18 @@ class Deadlines(ReadModel):
         rows.sort(key=lambda r: (r["closed_at"], r["ref"]))
         return rows
 
-    def followups(self, within_hours: int = 0, at: datetime | None = None) -> list[dict[str, Any]]:
+    def followups(
+        self, within_hours: int = 0, at: datetime | None = None, states: list[Case] | None = None
+    ) -> list[dict[str, Any]]:
         """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``).
 
         Then the cases a follow-up flagged for a supervisor (``flag``: why).
         With ``at``: the cases as they were then, ``at`` taken for now
-        (``handover --record --at``).
+        (``handover --record --at``); ``states``: those cases already read
+        (a superset of :data:`FOLLOWUP_SQL`'s, as of ``at``), not read again.
         """
         now = at or self.now()
         horizon = now + timedelta(hours=within_hours)
-        flagged_sql = "status IN ('resolved', 'closed') AND instr(doc, ?) > 0"
-        flag_mark = b'"supervisor_flag":{'
         due_cases: list[Case]
         flagged: list[Case]
         if at is None:
@@ -138,11 +145,10 @@ class Deadlines(ReadModel):
                     (horizon.timestamp(),),
                 )
             )
-            flagged = list(self.projector.cases(f"WHERE {flagged_sql}", (flag_mark,)))
+            flagged = list(self.projector.cases(f"WHERE {FLAGGED_SQL}", (FLAG_MARK,)))
         else:
-            states = Cases(self.r).as_of(
-                at, f"followup_due IS NOT NULL OR ({flagged_sql})", (flag_mark,)
-            )
+            if states is None:
+                states = Cases(self.r).as_of(at, FOLLOWUP_SQL, (FLAG_MARK,))
             dated = [(d, c) for c in states if (d := self.sla.followup_due(c)) and d <= horizon]
             dated.sort(key=lambda x: (x[0], x[1]["ref"]))
             due_cases = [c for _d, c in dated]

@@ -11,7 +11,7 @@ import orjson
 from events.lifecycle import OPEN
 from projections.case import priority
 from projections.cases import Cases
-from projections.deadlines import Deadlines
+from projections.deadlines import FLAG_MARK, FOLLOWUP_SQL, Deadlines
 from projections.reading import ReadModel
 
 
@@ -50,8 +50,10 @@ class Handovers(ReadModel):
                     f"WHERE status IN ({opened}) ORDER BY owner, priority, received", OPEN
                 )
             )
-        else:
-            states = Cases(self.r).as_of(at, f"status IN ({opened})", OPEN)
+            states = None
+        else:  # read once, for the open cases and the follow-ups
+            where = f"status IN ({opened}) OR {FOLLOWUP_SQL}"
+            states = Cases(self.r).as_of(at, where, (*OPEN, FLAG_MARK))
             open_cases = sorted(
                 (c for c in states if c["status"] in OPEN),
                 key=lambda c: (
@@ -91,9 +93,10 @@ class Handovers(ReadModel):
         # Consumer-association and regulator cases first, then major ones (DOMAIN.md).
         callbacks.sort(key=lambda x: (x["priority"], x["reply_by"]))
         overdue.sort(key=lambda x: x["priority"])
-        saved = [f for f in Deadlines(self.r).followups(at=at) if f["flag"] is None]
-        horizon = (end - now).total_seconds() / 3600
-        due_followups = Deadlines(self.r).followups(within_hours=max(0, int(horizon) + 1), at=at)
+        deadlines = Deadlines(self.r)
+        saved = [f for f in deadlines.followups(at=at, states=states) if f["flag"] is None]
+        hours = max(0, int((end - now).total_seconds() / 3600) + 1)
+        due_followups = deadlines.followups(within_hours=hours, at=at, states=states)
         db = self.projector.open()
         recent = [
             orjson.loads(r[0])
