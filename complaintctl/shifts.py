@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.application import ComplaintsApp
+from events.businesstime import stated
 from events.errors import InvalidInput
 from events.handovers import HandoverNotFound, accept_handover, record_handover
 from projections.models import ReadModels, handover_items
@@ -19,9 +20,12 @@ from projections.models import ReadModels, handover_items
 def handover(
     app: ComplaintsApp, rm: ReadModels, shift: str, actor: str, *, record: bool, note: str | None
 ) -> dict[str, Any]:
-    """What the outgoing shift hands over; with ``record``, also recorded as an event."""
+    """What the outgoing shift hands over; with ``record``, also recorded as an event.
+
+    Recorded with a stated time (``--at``), the items are those as they stood then.
+    """
     try:
-        h = rm.handover(shift)
+        h = rm.handover(shift, stated() if record else None)
     except KeyError:
         known = ", ".join(rm.settings.shifts)
         raise InvalidInput(f"unknown shift {shift!r}; the config knows: {known}") from None

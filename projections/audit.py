@@ -33,7 +33,7 @@ from events.errors import CaseNotFound
 from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, RECEIVED
-from projections.case import Case, apply, val
+from projections.case import Case, apply, opened, val
 from projections.reading import ReadModel
 from projections.source import Checkpoint, Event
 
@@ -99,7 +99,9 @@ class AuditLog(ReadModel):
             if ev["originator_id"] == wanted
         ]
 
-    def case_as_recorded(self, ref: str, at: datetime) -> Case:
+    def case_as_recorded(
+        self, ref: str, at: datetime, seen: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> Case:
         """The case as the store held it at recorded time ``at`` (its events recorded by then).
 
         Events typed in later with an earlier ``--at`` are left out, though
@@ -107,7 +109,8 @@ class AuditLog(ReadModel):
         the store said, not what had happened. CaseNotFound (exit 3) if the
         case was not recorded by then. Reads the case's own events only; their
         recorded time is the payload's (:func:`projections.source.recorded_at`),
-        on every backend.
+        on every backend. ``seen`` gets the events folded, as
+        :func:`projections.caselog.read_case` gives them.
         """
         name = ref.strip().upper()
         oid = case_id(name)
@@ -122,6 +125,8 @@ class AuditLog(ReadModel):
             if recorded is None or _utc(recorded) > hi:
                 continue
             state = apply(state, ev["topic"], ev["data"], str(oid), ev["version"], keyring)
+            if seen is not None:
+                seen.append((ev["topic"], opened(ev["topic"], ev["data"], keyring)))
         if state is None:
             raise CaseNotFound(f"{name} (not recorded by {at.isoformat()})")
         return state

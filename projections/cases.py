@@ -24,6 +24,11 @@ from projections.reading import ReadModel, no_gc
 from projections.sla import Clock
 from projections.source import Checkpoint
 
+#: Folding one case again from its own events (through the store's index) costs about
+#: twice its share of one pass over the whole log (bench/periods.py): more cases changed
+#: since a time than half the store's, and the one pass is cheaper (:meth:`Cases.refold_as_of`).
+REFOLD_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -114,9 +119,12 @@ class Cases(ReadModel):
         state: Case = orjson.loads(row[0])
         return state
 
-    def case_as_of(self, ref: str, at: datetime) -> Case:
-        """The case as it was at ``at``: its events up to then, folded (exit 3 if not yet)."""
-        return read_case(self.source, ref, self.keyring, at)
+    def case_as_of(
+        self, ref: str, at: datetime, seen: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> Case:
+        """The case as it was at ``at``: its events up to then, folded (exit 3 if not yet);
+        ``seen`` gets those events (:func:`projections.caselog.read_case`)."""
+        return read_case(self.source, ref, self.keyring, at, seen)
 
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
@@ -167,55 +175,81 @@ class Cases(ReadModel):
         sql = f"SELECT 1 FROM cases {where} instr(doc, ?) > 0 LIMIT 1"
         return db.execute(sql, (*params, b'"supervisor_flag":{')).fetchone() is not None
 
-    def _find_as_of(self, filters: Filters, at: datetime, refold_limit: int = 2000) -> list[Case]:
+    def _find_as_of(
+        self, filters: Filters, at: datetime, share: float = REFOLD_SHARE
+    ) -> list[Case]:
         """The cases matching at ``at`` (see :meth:`all_as_of`), filtering in SQL where it can.
 
         A case unchanged since ``at`` had then its current columns and
         deadlines, so the SQL filter (with ``at`` as now) picks those exactly.
         """
-        db = self.projector.open()
-        t = at.timestamp()
-        changed = [r for (r,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,))]
-        if len(changed) > refold_limit:
-            states = self.fold_log_as_of(at)
-            return [c for c in states.values() if filters.match(c, self.sla, at)]
         where, params = filters.sql(at)
         where = (where + " AND" if where else " WHERE") + " updated <= ?"
-        found = list(self.projector.cases(where, (*params, t)))
-        for ref in changed:
-            try:
-                case = self.case_as_of(ref, at)
-            except CaseNotFound:
-                continue  # received after ``at``
-            if filters.match(case, self.sla, at):
-                found.append(case)
+        found = list(self.projector.cases(where, (*params, at.timestamp())))
+        refolded = self.refold_as_of(self.changed_since(at), at, share)
+        found += [c for c in refolded if filters.match(c, self.sla, at)]
         return found
 
-    def all_as_of(self, at: datetime, refold_limit: int = 2000) -> dict[str, Case]:
+    def all_as_of(self, at: datetime, share: float = REFOLD_SHARE) -> dict[str, Case]:
         """Every case as it was at ``at``.
 
         A case whose last event is not after ``at`` is then as it is now: its
-        state comes from the cache. Only the cases changed since are folded
-        again from their own events (through the store's index), up to ``at``.
-        When more than ``refold_limit`` cases changed since (a time long ago),
-        one pass over the whole log is cheaper: :meth:`fold_log_as_of`.
+        state comes from the cache; those changed since: :meth:`refold_as_of`.
         """
         db = self.projector.open()
-        t = at.timestamp()
-        changed = db.execute("SELECT count(*) FROM cases WHERE updated > ?", (t,)).fetchone()[0]
-        if changed > refold_limit:
-            return self.fold_log_as_of(at)
         states: dict[str, Case] = {}
-        for (doc,) in db.execute("SELECT doc FROM cases WHERE updated <= ?", (t,)):
+        for (doc,) in db.execute("SELECT doc FROM cases WHERE updated <= ?", (at.timestamp(),)):
             case: Case = orjson.loads(doc)
             states[case["_"]["id"]] = case
-        for (ref,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,)).fetchall():
-            try:
-                case = self.case_as_of(ref, at)
-            except CaseNotFound:
-                continue  # received after ``at``
+        for case in self.refold_as_of(self.changed_since(at), at, share):
             states[case["_"]["id"]] = case
         return states
+
+    def as_of(self, at: datetime, where: str = "", params: tuple[Any, ...] = ()) -> list[Case]:
+        """Cases as they were at ``at``: from the cache those unchanged since that match
+        ``where`` (SQL over its columns, which are their state at ``at``), and every case
+        changed since, refolded (:meth:`refold_as_of`), for the caller to filter.
+        """
+        sql = f"WHERE updated <= ? AND ({where})" if where else "WHERE updated <= ?"
+        found = list(self.projector.cases(sql, (at.timestamp(), *params)))
+        return found + self.refold_as_of(self.changed_since(at), at)
+
+    def changed_since(self, at: datetime) -> list[str]:
+        """The references of the cases with an event after ``at`` (the cache's ``updated``)."""
+        db = self.projector.open()
+        rows = db.execute("SELECT ref FROM cases WHERE updated > ?", (at.timestamp(),))
+        return [r for (r,) in rows]
+
+    def refold_as_of(
+        self, refs: list[str], at: datetime, share: float = REFOLD_SHARE
+    ) -> list[Case]:
+        """The cases ``refs`` (changed since ``at``) as they were at ``at``, in that order;
+        those not received by then left out.
+
+        Each is folded again from its own events through the store's index,
+        unless more than ``share`` of all the store's cases are among them:
+        then one pass over the whole log (:meth:`fold_log_as_of`) is cheaper.
+        The limit is relative because the index's cost grows with the cases
+        refolded and the pass's with the store (an absolute one, 2,000 cases,
+        sent a day's report of a 200k-case store through its 3M-event log).
+        """
+        if not refs:
+            return []
+        if len(refs) > share * self.count():
+            by_ref = {s["ref"]: s for s in self.fold_log_as_of(at).values()}
+            return [by_ref[r] for r in refs if r in by_ref]
+        out: list[Case] = []
+        for ref in refs:
+            try:
+                out.append(self.case_as_of(ref, at))
+            except CaseNotFound:
+                continue  # received after ``at``
+        return out
+
+    def count(self) -> int:
+        """How many cases the store holds."""
+        db = self.projector.open()
+        return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
 
     def compare_with_log(self) -> list[dict[str, Any]]:
         """Each case whose cached document differs from a fresh fold of the log (an

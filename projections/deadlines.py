@@ -11,9 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.personal import FORGOTTEN
-from projections.case import priority
+from projections.case import Case, priority
 from projections.cases import Cases, Filters
 from projections.reading import ReadModel
+
+#: The cases a follow-up flagged for a supervisor (``FLAG_MARK`` is its parameter).
+FLAGGED_SQL = "status IN ('resolved', 'closed') AND instr(doc, ?) > 0"
+FLAG_MARK = b'"supervisor_flag":{'
+#: The cases :meth:`Deadlines.followups` reads: a follow-up pending, or flagged.
+FOLLOWUP_SQL = f"followup_due IS NOT NULL OR ({FLAGGED_SQL})"
 
 
 class Deadlines(ReadModel):
@@ -118,18 +124,37 @@ class Deadlines(ReadModel):
         rows.sort(key=lambda r: (r["closed_at"], r["ref"]))
         return rows
 
-    def followups(self, within_hours: int = 0) -> list[dict[str, Any]]:
+    def followups(
+        self, within_hours: int = 0, at: datetime | None = None, states: list[Case] | None = None
+    ) -> list[dict[str, Any]]:
         """Resolved or closed cases whose follow-up call is due (by now + ``within_hours``).
 
         Then the cases a follow-up flagged for a supervisor (``flag``: why).
+        With ``at``: the cases as they were then, ``at`` taken for now
+        (``handover --record --at``); ``states``: those cases already read
+        (a superset of :data:`FOLLOWUP_SQL`'s, as of ``at``), not read again.
         """
-        now = self.now()
+        now = at or self.now()
         horizon = now + timedelta(hours=within_hours)
+        due_cases: list[Case]
+        flagged: list[Case]
+        if at is None:
+            due_cases = list(
+                self.projector.cases(
+                    "WHERE followup_due IS NOT NULL AND followup_due <= ? ORDER BY followup_due",
+                    (horizon.timestamp(),),
+                )
+            )
+            flagged = list(self.projector.cases(f"WHERE {FLAGGED_SQL}", (FLAG_MARK,)))
+        else:
+            if states is None:
+                states = Cases(self.r).as_of(at, FOLLOWUP_SQL, (FLAG_MARK,))
+            dated = [(d, c) for c in states if (d := self.sla.followup_due(c)) and d <= horizon]
+            dated.sort(key=lambda x: (x[0], x[1]["ref"]))
+            due_cases = [c for _d, c in dated]
+            flagged = [c for c in states if c["status"] in ("resolved", "closed")]
         out = []
-        for c in self.projector.cases(
-            "WHERE followup_due IS NOT NULL AND followup_due <= ? ORDER BY followup_due",
-            (horizon.timestamp(),),
-        ):
+        for c in due_cases:
             due = self.sla.followup_due(c)
             if due is None:
                 continue
@@ -148,10 +173,7 @@ class Deadlines(ReadModel):
             )
         # Followed up, and flagged for a supervisor (satisfaction 1, no leftover):
         # the call a supervisor owes, due since the follow-up.
-        for c in self.projector.cases(
-            "WHERE status IN ('resolved', 'closed') AND instr(doc, ?) > 0",
-            (b'"supervisor_flag":{',),
-        ):
+        for c in flagged:
             flag = c.get("supervisor_flag")
             if flag:
                 out.append(

@@ -10,20 +10,21 @@ import orjson
 
 from events.lifecycle import OPEN
 from projections.case import priority
-from projections.deadlines import Deadlines
+from projections.cases import Cases
+from projections.deadlines import FLAG_MARK, FOLLOWUP_SQL, Deadlines
 from projections.reading import ReadModel
 
 
 class Handovers(ReadModel):
     """Shift handovers (交接班)."""
 
-    def shift_window(self, shift: str) -> tuple[datetime, datetime]:
-        """The shift's current occurrence if it is running, else its next one."""
+    def shift_window(self, shift: str, at: datetime | None = None) -> tuple[datetime, datetime]:
+        """The shift's occurrence running at ``at`` (default: now), else its next one."""
         if shift not in self.settings.shifts:
             raise KeyError(shift)
         begin, finish = self.settings.shifts[shift]
         zone = self.policy.zone
-        now = self.now().astimezone(zone)
+        now = (at or self.now()).astimezone(zone)
         for offset in (-1, 0, 1):
             day = now.date() + timedelta(days=offset)
             start = datetime.combine(day, begin, zone)
@@ -34,16 +35,33 @@ class Handovers(ReadModel):
                 return start, end
         raise AssertionError("unreachable: a shift occurs every day")
 
-    def handover(self, shift: str) -> dict[str, Any]:
-        """Open cases by owner, call-backs and follow-ups due in the shift, overdue items."""
-        start, end = self.shift_window(shift)
-        now = self.now()
-        open_cases = list(
-            self.projector.cases(
-                f"WHERE status IN ({','.join('?' * len(OPEN))}) ORDER BY owner, priority, received",
-                OPEN,
+    def handover(self, shift: str, at: datetime | None = None) -> dict[str, Any]:
+        """Open cases by owner, call-backs and follow-ups due in the shift, overdue items.
+
+        With ``at`` (``handover --record --at``): as they stood then, ``at``
+        taken for now, the cases folded as of then (:meth:`Cases.as_of`).
+        """
+        start, end = self.shift_window(shift, at)
+        now = at or self.now()
+        opened = ",".join("?" * len(OPEN))
+        if at is None:
+            open_cases = list(
+                self.projector.cases(
+                    f"WHERE status IN ({opened}) ORDER BY owner, priority, received", OPEN
+                )
             )
-        )
+            states = None
+        else:  # read once, for the open cases and the follow-ups
+            where = f"status IN ({opened}) OR {FOLLOWUP_SQL}"
+            states = Cases(self.r).as_of(at, where, (*OPEN, FLAG_MARK))
+            open_cases = sorted(
+                (c for c in states if c["status"] in OPEN),
+                key=lambda c: (
+                    c["owner"] or "",
+                    priority(c),
+                    datetime.fromisoformat(c["received_at"]),
+                ),
+            )
         by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
         callbacks = []
         overdue = []
@@ -75,9 +93,10 @@ class Handovers(ReadModel):
         # Consumer-association and regulator cases first, then major ones (DOMAIN.md).
         callbacks.sort(key=lambda x: (x["priority"], x["reply_by"]))
         overdue.sort(key=lambda x: x["priority"])
-        saved = [f for f in Deadlines(self.r).followups() if f["flag"] is None]
-        horizon = (end - now).total_seconds() / 3600
-        due_followups = Deadlines(self.r).followups(within_hours=max(0, int(horizon) + 1))
+        deadlines = Deadlines(self.r)
+        saved = [f for f in deadlines.followups(at=at, states=states) if f["flag"] is None]
+        hours = max(0, int((end - now).total_seconds() / 3600) + 1)
+        due_followups = deadlines.followups(within_hours=hours, at=at, states=states)
         db = self.projector.open()
         recent = [
             orjson.loads(r[0])

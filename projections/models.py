@@ -31,7 +31,7 @@ from projections.actions import ReviewActions
 from projections.audit import AuditLog
 from projections.cache import Projector
 from projections.case import Case
-from projections.cases import Cases, Filters
+from projections.cases import REFOLD_SHARE, Cases, Filters
 from projections.customers import CustomerNotFound, Customers
 from projections.deadlines import Deadlines
 from projections.groups import Groups
@@ -121,11 +121,15 @@ class ReadModels:
     def case(self, ref: str) -> Case:
         return self.cases.case(ref)
 
-    def case_as_of(self, ref: str, at: datetime) -> Case:
-        return self.cases.case_as_of(ref, at)
+    def case_as_of(
+        self, ref: str, at: datetime, seen: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> Case:
+        return self.cases.case_as_of(ref, at, seen)
 
-    def case_as_recorded(self, ref: str, at: datetime) -> Case:
-        return self.audit.case_as_recorded(ref, at)
+    def case_as_recorded(
+        self, ref: str, at: datetime, seen: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> Case:
+        return self.audit.case_as_recorded(ref, at, seen)
 
     def find(
         self, filters: Filters, limit: int | None = None, as_of: datetime | None = None
@@ -139,8 +143,8 @@ class ReadModels:
     def any_flagged(self, filters: Filters) -> bool:
         return self.cases.any_flagged(filters)
 
-    def all_as_of(self, at: datetime, refold_limit: int = 2000) -> dict[str, Case]:
-        return self.cases.all_as_of(at, refold_limit)
+    def all_as_of(self, at: datetime, share: float = REFOLD_SHARE) -> dict[str, Case]:
+        return self.cases.all_as_of(at, share)
 
     def fold_log_as_of(self, at: datetime) -> dict[str, Case]:
         return self.cases.fold_log_as_of(at)
@@ -190,8 +194,8 @@ class ReadModels:
     def shift_window(self, shift: str) -> tuple[datetime, datetime]:
         return self.handovers.shift_window(shift)
 
-    def handover(self, shift: str) -> dict[str, Any]:
-        return self.handovers.handover(shift)
+    def handover(self, shift: str, at: datetime | None = None) -> dict[str, Any]:
+        return self.handovers.handover(shift, at)
 
     def pending_handover(self, shift: str) -> str | None:
         return self.handovers.pending_handover(shift)

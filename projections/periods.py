@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from events.errors import CaseNotFound
 from events.lifecycle import MEDIA_REASON, OPEN
 from projections.case import Case
 from projections.cases import Cases
@@ -40,10 +39,6 @@ from projections.stats import _median, _pct, _quantile, at_fault_of
 KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened", "followed_up")
 #: A month's follow-up quota in weeks (the seeds: 每周有效回访20位, 每月按四周计算共80条).
 WEEKS_PER_MONTH = 4
-#: Folding one case again from its own events (through the store's index) costs about
-#: twice its share of one pass over the whole log (bench/periods.py): more cases changed
-#: since the period's end than half the store's, and the one pass is cheaper.
-REFOLD_SHARE = 0.5
 #: Root causes found in at least this many cases of the period recur.
 RECURRING = 2
 
@@ -128,7 +123,7 @@ class Periods(ReadModel):
         return datetime.combine(first, time(0), zone), datetime.combine(end, time(0), zone)
 
     def _as_of(self, docs: Iterable[Case], at: datetime) -> list[Case]:
-        """The cases as they were at ``at`` (a case changed since is folded again to then)."""
+        """The cases as they were at ``at`` (those changed since: :meth:`Cases.refold_as_of`)."""
         t = at.timestamp()
         out: list[Case] = []
         changed: list[str] = []
@@ -137,21 +132,7 @@ class Periods(ReadModel):
                 changed.append(c["ref"])
             else:
                 out.append(c)
-        if changed and len(changed) > REFOLD_SHARE * self._case_count():
-            by_ref = {s["ref"]: s for s in Cases(self.r).fold_log_as_of(at).values()}
-            out += [by_ref[r] for r in changed if r in by_ref]
-        else:
-            cases = Cases(self.r)
-            for ref in changed:
-                try:
-                    out.append(cases.case_as_of(ref, at))
-                except CaseNotFound:
-                    continue
-        return out
-
-    def _case_count(self) -> int:
-        db = self.projector.open()
-        return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
+        return out + Cases(self.r).refold_as_of(changed, at)
 
     def _activity(self, start: datetime, end: datetime) -> list[tuple[str, str, str | None, float]]:
         db = self.projector.open()

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from events.errors import CaseNotFound
 from events.lifecycle import OPEN
 from events.policy import DEFAULT_MAJOR_CHANNELS
 from projections.case import Case
@@ -38,7 +37,6 @@ KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopene
 #: The figures of the seven-day trend (each a count of cases that day).
 TREND = ("received", "acknowledged", "resolved", "closed", "escalated")
 TREND_DAYS = 7
-REFOLD_LIMIT = 2000
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -63,27 +61,16 @@ class Reports(ReadModel):
         """The cases a report of [start, at] reads, as they were at ``at``.
 
         Those open then, touched since ``start``, with a follow-up pending or in
-        a group; a case changed after ``at`` is folded again up to ``at``.
+        a group, from the cache where unchanged since ``at``; a case changed
+        after ``at`` is folded again up to then (:meth:`Cases.refold_as_of`).
         """
-        db = self.projector.open()
-        t = at.timestamp()
-        cases = Cases(self.r)
-        changed = [r for (r,) in db.execute("SELECT ref FROM cases WHERE updated > ?", (t,))]
-        if len(changed) > REFOLD_LIMIT:
-            return list(cases.fold_log_as_of(at).values())
         marks = ",".join("?" * len(OPEN))
-        found = list(
-            self.projector.cases(
-                f"WHERE updated <= ? AND (status IN ({marks}) OR updated >= ?"
-                " OR followup_due IS NOT NULL OR groups IS NOT NULL)",
-                (t, *OPEN, start.timestamp()),
-            )
+        found = Cases(self.r).as_of(
+            at,
+            f"status IN ({marks}) OR updated >= ? OR followup_due IS NOT NULL"
+            " OR groups IS NOT NULL",
+            (*OPEN, start.timestamp()),
         )
-        for ref in changed:
-            try:
-                found.append(cases.case_as_of(ref, at))
-            except CaseNotFound:
-                continue  # received after ``at``
         found.sort(key=lambda c: (c["received_at"], c["ref"]))
         return found
 

@@ -170,3 +170,27 @@ def test_sla_clocks_use_the_targets_in_force_when_each_case_was_received(
     # A later change back to 24 h does not make the second case late after the fact.
     s.ok("config", "set", "reply.hours", "24", actor=MANAGER)
     assert s.json("sla", new)["acknowledged_within_target"] is True
+
+
+def test_a_back_dated_handover_lists_the_cases_as_they_stood_then(any_store: Store) -> None:
+    """``handover --record --at T``: the items of T, not of now (resolved and received since)."""
+    s = any_store
+    t0 = ago(hours=10)
+    done = s.new("--at", iso(t0), customer="王先生", contact="13800000000")
+    still = s.new("--at", iso(t0), customer="李女士", contact="13700000000")
+    s.ok("ack", done, "--reply-by", iso(t0 + timedelta(hours=2)), "--at", iso(t0))
+    then = t0 + timedelta(hours=1)
+    s.ok("resolve", done, "--summary", "已退款", "--at", iso(t0 + timedelta(hours=3)))
+    later = s.new("--at", iso(t0 + timedelta(hours=4)), customer="赵先生", contact="139")
+    now = s.json("handover", "--shift", "day")
+    assert sorted(c["ref"] for o in now["open_by_owner"] for c in o["cases"]) == sorted(
+        [still, later]
+    )
+    h = s.json("handover", "--shift", "day", "--record", "--at", iso(then))
+    assert sorted(c["ref"] for o in h["open_by_owner"] for c in o["cases"]) == sorted([done, still])
+    (callback,) = h["callbacks"]  # promised for t0 + 2 h: due, and not yet late at T
+    assert callback["ref"] == done and callback["late"] is False
+    assert h["recorded"]["items"] == 3  # two open cases, one call-back
+    listed = s.json("handover", "--shift", "day")["handovers"]
+    items = {(i["kind"], i["ref"]) for i in listed[0]["items"]}
+    assert items == {("open", done), ("open", still), ("callback", done)}

@@ -125,3 +125,15 @@ def test_output_that_is_not_one_json_document(store: Store) -> None:
     (out,) = outcomes(r.stdout)
     assert out["exit"] == 0
     assert "result" in out or "output" in out
+
+
+def test_nothing_a_line_carried_can_act_on_the_terminal(store: Store) -> None:
+    """A C1 control (U+009B starts an escape sequence) in a note, or in a bad actor's name
+    echoed by an error, comes out of the batch escaped (found by the fuzz test)."""
+    ref = store.new()
+    text = json.dumps(["note", ref, "坏\u009b31m字"]) + "\n" + json.dumps(["nosuch\u009b2J"])
+    r = store.invoke("batch", input=text + "\n")
+    assert "\u009b" not in r.stdout and "\\u009b" in r.stdout, r.stdout
+    out = outcomes(r.stdout)
+    assert out[0]["exit"] == 0 and out[1]["exit"] == 2
+    assert [n["text"] for n in store.show(ref)["notes"]] == ["坏\u009b31m字"]

@@ -280,6 +280,33 @@ def test_show_tells_the_case_in_full(store: Store, lived: str) -> None:
     assert "2026-11-2" in out and ":00:00" not in out  # to the minute, in the shop's zone
 
 
+def test_show_back_dated_tells_the_escalations_and_resolutions_of_then(
+    store: Store, lived: str
+) -> None:
+    """``show --as-of`` / ``--as-recorded`` have the sections of the plain ``show``, cut at T."""
+
+    def has(out: str, *words: str) -> bool:
+        return any(all(w in line for w in words) for line in out.splitlines())
+
+    mid = store.ok("show", lived, "--as-of", "2026-11-22T12:00").stdout
+    assert has(mid, "escalated 1 → 2", "客户要求经理出面")
+    assert has(mid, "escalated 2 → 3", "王强", "金额超出经理权限")
+    assert "Resolutions" not in mid and "已更换鼓风机" not in mid  # resolved later
+    later = store.ok("show", lived, "--as-of", "2026-11-24T12:00").stdout
+    assert has(later, "resolved", "2026-11-23 14:00 CST", "已更换鼓风机")
+    assert has(later, "reopened", "异响又出现")
+    assert "重新调整风道" not in later
+    # As recorded: by the time the reopening was typed in, before the second resolution.
+    events = store.json("history", lived)
+    reopened = next(e for e in events if e["type"] == "Reopened")
+    held = store.ok("show", lived, "--as-recorded", reopened["recorded_at"]).stdout
+    assert has(held, "escalated 2 → 3", "金额超出经理权限")
+    assert has(held, "resolved", "已更换鼓风机") and has(held, "reopened", "异响又出现")
+    assert "重新调整风道" not in held
+    everything = store.ok("show", lived, "--as-recorded", "+1m").stdout
+    assert has(everything, "resolved", "2026-11-24 14:00 CST", "重新调整风道")
+
+
 def test_show_in_full_in_chinese(store: Store, lived: str) -> None:
     out = store.ok("--lang", "zh", "show", lived).stdout
     for words in ("受理时间", "告知客户", "当面致歉", "客户签字", "升级", "客户要求经理出面",

@@ -356,7 +356,8 @@ def test_list_as_of_from_the_cache_equals_folding_the_whole_log(
             fast = rm.all_as_of(at)
             full = rm.fold_log_as_of(at)
             assert fast == full, at
-        assert rm.all_as_of(times[3], refold_limit=0) == rm.fold_log_as_of(times[3])
+        assert rm.all_as_of(times[3], share=0) == rm.fold_log_as_of(times[3])  # one pass
+        assert rm.all_as_of(times[3], share=1) == rm.fold_log_as_of(times[3])  # each refolded
     finally:
         rm.close()
         app.close()

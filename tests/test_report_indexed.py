@@ -20,6 +20,7 @@ from complaintctl import config as configuration
 from complaintctl.app import persistence_env
 from complaintctl.keyring import open_keyring
 from complaintctl.sources import open_source
+from projections.cases import REFOLD_SHARE
 from projections.models import ReadModels
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -77,3 +78,35 @@ def test_a_past_days_report_is_the_full_reads(
     assert used  # nothing changed since that day
     assert indexed == full
     assert indexed["overdue"] >= 1 and indexed["groups"]
+
+
+def _changed_share(store: Path, day: date) -> float:
+    """The share of the store's cases changed since the end of ``day``."""
+    cfg = configuration.parse(configuration.read(store / configuration.CONFIG_NAME))
+    keys = open_keyring(store, persistence_env(store, "file", cfg.store))
+    rm = ReadModels(open_source(store), store, cfg.policy, cfg.read, keyring=keys)
+    try:
+        _start, end = rm.reports.day_bounds(day)
+        return len(rm.cases.changed_since(end)) / rm.cases.count()
+    finally:
+        rm.close()
+        keys.close()
+
+
+def test_a_past_days_report_holds_on_both_refold_paths(
+    past_day: tuple[Store, dict[str, str], str],  # noqa: F811
+) -> None:
+    """A few cases changed since the day: each refolded through the index; more than half
+    (:data:`projections.cases.REFOLD_SHARE`): one pass over the log. The same report."""
+    store, refs, day = past_day
+    d = date.fromisoformat(day)
+    before = store.ok("report", "daily", "--date", day, "--json").stdout
+    store.ok("contact", refs["late"], "--outcome", "reached")
+    store.ok("resolve", refs["late"], "--summary", "已退款")
+    assert 0 < _changed_share(store.path, d) <= REFOLD_SHARE  # one case of four: refolded
+    assert store.ok("report", "daily", "--date", day, "--json").stdout == before
+    store.ok("contact", refs["outside"], "--outcome", "reached")
+    store.ok("ack", refs["member"])
+    store.new(customer="周女士", contact="13500000000", channel="media")
+    assert _changed_share(store.path, d) > REFOLD_SHARE  # four cases of five: one pass
+    assert store.ok("report", "daily", "--date", day, "--json").stdout == before

@@ -26,6 +26,7 @@ from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import json_option
 from complaintctl.errors import OK, UNEXPECTED, USAGE
 from complaintctl.i18n import _
+from complaintctl.render.rows import jsonl
 
 #: The command a line may not run: a batch inside a batch would read the same input.
 NOT_IN_A_BATCH = frozenset({"batch"})
@@ -71,7 +72,9 @@ def batch(obj: Ctx, file: Path) -> None:
             if not text or text.startswith("#"):
                 continue
             outcome = run_line(obj, number, text)
-            sys.stdout.buffer.write(orjson.dumps(outcome) + b"\n")
+            # One JSON line, with nothing in it a terminal acts on (a C1 control a
+            # line's words carried, say, into an error message).
+            sys.stdout.buffer.write(jsonl([outcome]).encode())
             sys.stdout.flush()
             if outcome["exit"] != OK:
                 session.drop_apps()

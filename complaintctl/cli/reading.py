@@ -105,19 +105,19 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
     """
     if as_of is not None and as_recorded is not None:
         raise UsageProblem(_("--as-of and --as-recorded ask different questions: give one"))
-    seen: list[tuple[str, dict[str, Any]]] | None = None
+    # The events a person reads besides the case (escalations, resolutions), cut as the case is.
+    seen: list[tuple[str, dict[str, Any]]] | None = [] if obj.output == "table" else None
     if as_of is None and as_recorded is None:
-        seen = [] if obj.output == "table" else None  # the events a person reads besides
         case = obj.case_of(ref, seen)
     else:
         from projections.case import public
 
         if as_of is not None:
-            case = public(obj.models().case_as_of(ref, as_of))
+            case = public(obj.models().case_as_of(ref, as_of, seen))
             case["as_of"] = as_of.isoformat()
         else:
             assert as_recorded is not None
-            case = public(obj.models().case_as_recorded(ref, as_recorded))
+            case = public(obj.models().case_as_recorded(ref, as_recorded, seen))
             case["as_recorded"] = as_recorded.isoformat()
     fmt = obj.output
     if fmt == "json":
@@ -129,10 +129,11 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
 
         lines = []
         if as_of is not None:
-            lines.append(safe(f"as of {local_time(as_of.isoformat(), obj.zone)}"))
+            when = local_time(as_of.isoformat(), obj.zone)
+            lines.append(safe(_("as of {when}").format(when=when)))
         if as_recorded is not None:
             when = local_time(as_recorded.isoformat(), obj.zone)
-            lines.append(safe(f"as recorded by {when}"))
+            lines.append(safe(_("as recorded by {when}").format(when=when)))
         page("\n".join([*lines, case_text(case, obj.zone, seen)]))
     elif fmt == "html":
         from complaintctl.render.casefile import case_html

@@ -229,8 +229,8 @@ def monthly(obj: Ctx, month: str | None) -> None:
 @pass_ctx
 def handover(obj: Ctx, shift: str, record: bool, note: str | None, accept: str | None) -> None:
     """Shift handover (交接班): open cases by owner, promised call-backs and follow-ups due
-    in the shift, and overdue items. --record records the handover; the incoming
-    shift confirms it with --accept.
+    in the shift, and overdue items. --record records the handover (with --at: the
+    items as they stood then); the incoming shift confirms it with --accept.
 
     \b
     Examples:
