@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 import weakref
@@ -28,7 +28,9 @@ CACHE_NAME = "projections.sqlite"
 
 
 def warn(message: str) -> None:
-    print(f"Warning: {message}", file=sys.stderr)
+    """A warning for the person at the terminal, through :mod:`logging` as the store's are:
+    the CLI prints it in the display language (``complaintctl.cli.group``)."""
+    logging.getLogger("projections.cache").warning("%s", message)
 
 
 def cache_path(store: Path) -> Path:

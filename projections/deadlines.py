@@ -158,38 +158,29 @@ class Deadlines(ReadModel):
             due = self.sla.followup_due(c)
             if due is None:
                 continue
-            out.append(
-                {
-                    "ref": c["ref"],
-                    "status": c["status"],
-                    "owner": c["owner"],
-                    "customer": c["customer"],
-                    "contact": c["contact"],
-                    "resolved_at": c["resolved_at"],
-                    "due": due.astimezone(UTC).isoformat(),
-                    "late": due < now,
-                    "flag": None,
-                }
-            )
+            out.append(_followup_row(c, due.astimezone(UTC).isoformat(), due < now, None))
         # Followed up, and flagged for a supervisor (satisfaction 1, no leftover):
         # the call a supervisor owes, due since the follow-up.
         for c in flagged:
             flag = c.get("supervisor_flag")
             if flag:
-                out.append(
-                    {
-                        "ref": c["ref"],
-                        "status": c["status"],
-                        "owner": c["owner"],
-                        "customer": c["customer"],
-                        "contact": c["contact"],
-                        "resolved_at": c["resolved_at"],
-                        "due": _utc(flag["at"]),
-                        "late": False,
-                        "flag": flag["reason"],
-                    }
-                )
+                out.append(_followup_row(c, _utc(flag["at"]), False, flag["reason"]))
         return out
+
+
+def _followup_row(c: Case, due: str, late: bool, flag: str | None) -> dict[str, Any]:
+    """One row of ``followups``: a follow-up due, or a supervisor's call (``flag``)."""
+    return {
+        "ref": c["ref"],
+        "status": c["status"],
+        "owner": c["owner"],
+        "customer": c["customer"],
+        "contact": c["contact"],
+        "resolved_at": c["resolved_at"],
+        "due": due,
+        "late": late,
+        "flag": flag,
+    }
 
 
 def _utc(iso: str) -> str:

@@ -16,6 +16,7 @@ from conftest import ADVISER, Store, make_store
 
 def cli(store: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
+    base["COMPLAINTCTL_LANG"] = "en"  # the preset speaks Chinese; the test reads English
     return subprocess.run(
         [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ADVISER, *args],
         capture_output=True, text=True, env=base | env, timeout=60, check=False,

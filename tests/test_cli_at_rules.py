@@ -11,23 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from conftest import ADVISER, DIRECTOR, MANAGER, Store
-
-ZONE = ZoneInfo("Asia/Shanghai")  # the car-service preset's
-
-
-def ago(**delta: float) -> datetime:
-    return (datetime.now(ZONE) - timedelta(**delta)).replace(second=0, microsecond=0)
-
-
-def iso(at: datetime) -> str:
-    return at.isoformat(timespec="minutes")
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+from shoptime import ago, iso, utc
 
 
 def test_relative_times_count_from_at(any_store: Store) -> None:

@@ -9,27 +9,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 from conftest import DIRECTOR, MANAGER, SERVICE_MANAGER, Store
+from shoptime import ago, iso, utc
 
 from complaintctl.cli import main
-
-ZONE = ZoneInfo("Asia/Shanghai")  # the car-service preset's
-
-
-def ago(**delta: float) -> datetime:
-    """A time in the shop's zone, this long ago (to the minute)."""
-    return (datetime.now(ZONE) - timedelta(**delta)).replace(second=0, microsecond=0)
-
-
-def iso(at: datetime) -> str:
-    return at.isoformat(timespec="minutes")
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def test_every_event_of_a_command_carries_its_business_time(any_store: Store) -> None:

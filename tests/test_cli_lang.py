@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 import string
 import tomllib
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 from babel.messages.pofile import read_po
-from conftest import MANAGER, Store, make_store
+from conftest import MANAGER, Store, make_store, run_cli
 
 from complaintctl import catalog
 from complaintctl import config as configuration
@@ -377,3 +378,23 @@ def test_workbook_headers_in_chinese(store: Store) -> None:
             assert not english, (args, ws.title, english)
     book = openpyxl.load_workbook(io.BytesIO(store.ok("list", "--format", "xlsx").stdout_bytes))
     assert "received at" in [c.value for c in book.worksheets[0][1]]
+
+
+def test_warnings_of_the_store_and_the_cache_speak_chinese(store: Store) -> None:
+    """The store's and the read side's warnings (logging) reach a person translated."""
+    ref = store.new()
+    cache = store.path / "cache"
+    if cache.exists():
+        shutil.rmtree(cache)
+    cache.write_text("not a directory", "utf-8")  # the cache cannot be written here
+    zh = store.ok("--lang", "zh", "list")
+    assert "警告:" in zh.stderr and "临时缓存" in zh.stderr, zh.stderr
+    assert _english_phrases(zh.stderr, str(cache)) == [], zh.stderr
+    en = store.ok("--lang", "en", "list")
+    assert "Warning:" in en.stderr and "temporary cache" in en.stderr, en.stderr
+    import sqlite3
+
+    with sqlite3.connect(store.path / "events.index.sqlite") as db:  # the store's own warning
+        db.execute("PRAGMA user_version = 1")
+    zh = run_cli(store.path, "--lang", "zh", "note", ref, "再次来电")  # a fresh process
+    assert zh.returncode == 0 and "警告:索引" in zh.stderr and "格式不同" in zh.stderr, zh.stderr

@@ -5,18 +5,13 @@ Every test runs on the file store, SQLite and PostgreSQL (``any_store``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
+import shoptime
 from conftest import DIRECTOR, MANAGER, SERVICE_MANAGER, Store
-
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def iso(days: float = 0, hours: float = 0) -> str:
     """A time this long ago, in the shop's zone, to the minute."""
-    at = datetime.now(ZONE) - timedelta(days=days, hours=hours)
-    return at.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+    return shoptime.iso(shoptime.ago(days=days, hours=hours))
 
 
 def test_hours_to_resolve_skip_the_time_a_case_sat_resolved(any_store: Store) -> None:

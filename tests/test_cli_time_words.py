@@ -7,12 +7,12 @@ import os
 import subprocess
 import sys
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
+import shoptime
 from conftest import MANAGER, Store
 
-ZONE = ZoneInfo("Asia/Shanghai")  # the car-service preset's; it works Monday to Saturday
+ZONE = shoptime.ZONE  # it works Monday to Saturday
 AT = "2026-11-20 10:00"  # a Friday
 
 

@@ -78,6 +78,7 @@ class Ctx:
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
         if self._local is None:
+            _warnings_for_a_person()  # every command that opens a store reads this first
             key = _file_key(self.config_path) if SESSION is not None else None
             if SESSION is not None and key is not None and key in SESSION.configs:
                 self._local = SESSION.configs[key]
@@ -339,6 +340,29 @@ class Ctx:
         from complaintctl import render
 
         self.emit(case, render.safe(message))
+
+
+def _warnings_for_a_person() -> None:
+    """The store's and the read side's warnings (:mod:`logging`) as a person reads them:
+    ``Warning: …`` in the display language, on standard error, through the English
+    shapes of ``refusals.DETAILS`` (events and projections know no language)."""
+    import logging
+
+    class PersonWarnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            from complaintctl.i18n import _
+            from complaintctl.refusals import detail
+            from complaintctl.render import safe
+
+            try:
+                text = _("Warning: {message}").format(message=detail(record.getMessage()))
+                click.echo(safe(text), err=True)
+            except Exception:  # a warning must never end the command
+                self.handleError(record)
+
+    root = logging.getLogger()
+    if not any(type(h).__name__ == "PersonWarnings" for h in root.handlers):
+        root.addHandler(PersonWarnings(logging.WARNING))
 
 
 def _file_key(path: Path) -> tuple[str, int, int, int] | None:

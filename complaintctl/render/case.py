@@ -99,30 +99,9 @@ def _person(key: str, value: Any, case: dict[str, Any]) -> Any:
     return label(key, value)
 
 
-#: The fields of ``show`` for a person, in the order a handler reads them (times apart).
-PERSON_FIELDS = (
-    "ref",
-    "status",
-    "customer",
-    "contact",
-    "account",
-    "channel",
-    "category",
-    "severity",
-    "severity_by",
-    "owner",
-    "first_ask_owner",
-    "tier",
-    "summary",
-    "demand",
-    "mood",
-    "valid",
-    "root_cause",
-    "remedy_state",
-    "resolution",
-    "withdrawn_reason",
-    "version",
-)
+#: The fields of ``show`` for a person, in the order a handler reads them: the times
+#: are told apart, with who acted (:func:`person_fields`).
+PERSON_FIELDS = tuple(key for key in FIELDS if key not in TIME_KEYS)
 
 
 def _val(value: Any) -> Any:

@@ -11,9 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, heading, label, language
-from complaintctl.render import safe, table
 from complaintctl.render.reports import _ALERT, _PAGE, Section, _esc, _h, _html_bars, _html_table
-from complaintctl.render.rows import delimited, markdown_table
+from complaintctl.render.rows import delimited
 
 #: The counted happenings, in the order shown.
 KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened", "followed_up")
@@ -180,16 +179,9 @@ def sections(r: dict[str, Any]) -> list[Section]:
 
 def period_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The report as aligned tables (``table``) or markdown."""
-    md = fmt == "markdown"
-    parts = [f"# {safe(title(r))}" if md else safe(title(r))]
-    parts += [("\n" if md else "") + safe(line) for line in subtitle(r, z)]
-    for name, headers, rows in sections(r):
-        parts.append(f"\n## {name}" if md else f"\n{name}")
-        if md:
-            parts.append(markdown_table(rows, headers) if rows else _("(none)"))
-        else:
-            parts.append(table(rows, headers) if rows else _("(none)"))
-    return "\n".join(parts)
+    from complaintctl.render.reports import sections_text
+
+    return sections_text(title(r), subtitle(r, z), sections(r), fmt)
 
 
 def period_rows(r: dict[str, Any], fmt: str) -> str:

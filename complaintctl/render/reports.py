@@ -7,7 +7,7 @@ Each takes the read model's dict (the same one ``--json`` prints) and returns te
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -207,10 +207,20 @@ def log_head_line(head: dict[str, Any]) -> str:
 
 def report_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The daily report as aligned tables (``table``) or markdown."""
+    return sections_text(_title(r), _subtitle(r, z), _report_tables(r, z), fmt)
+
+
+def sections_text(
+    heading: str,
+    subtitle: list[str],
+    sections: Iterable[tuple[str, list[str], list[list[Any]]]],
+    fmt: str,
+) -> str:
+    """A report of named sections as aligned tables (``table``) or markdown."""
     md = fmt == "markdown"
-    parts = [f"# {safe(_title(r))}" if md else safe(_title(r))]
-    parts += [("\n" if md else "") + safe(line) for line in _subtitle(r, z)]
-    for name, headers, rows in _report_tables(r, z):
+    parts = [f"# {safe(heading)}" if md else safe(heading)]
+    parts += [("\n" if md else "") + safe(line) for line in subtitle]
+    for name, headers, rows in sections:
         parts.append(f"\n## {name}" if md else f"\n{name}")
         if md:
             parts.append(markdown_table(rows, headers) if rows else _("(none)"))
