@@ -29,7 +29,16 @@ Message = tuple[str | None, str]
 PACKAGE = Path(__file__).parent
 #: The modules whose literal column lists are table headings.
 _COLUMN_SOURCES = ("cli", "render")
-_COLUMN_CALLS = {"emit_rows", "table", "_section", "heading", "_h", "markdown_table", "html_table"}
+_COLUMN_CALLS = {
+    "emit_rows",
+    "table",
+    "_section",
+    "heading",
+    "headings",
+    "_h",
+    "markdown_table",
+    "html_table",
+}
 
 
 def _python_messages() -> Iterator[Message]:

@@ -164,7 +164,7 @@ def verify(obj: Ctx, expect: tuple[int, str] | None, deep: bool) -> None:
         complaintctl verify --json
         complaintctl verify --expect "$(cat /safe/place/head.txt)"
     """
-    from complaintctl.render.reports import verify_text
+    from complaintctl.render.store import verify_text
     from complaintctl.sources import open_source
     from complaintctl.verify import verify_store
 

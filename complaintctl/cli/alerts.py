@@ -32,7 +32,7 @@ def alerts(obj: Ctx, within: int | None, again: bool) -> None:
     from complaintctl import alertstate
     from complaintctl.errors import ATTENTION
     from complaintctl.render import emit_json
-    from complaintctl.render.reports import alerts_text
+    from complaintctl.render.deadlines import alerts_text
     from complaintctl.render.rows import emit_rows
     from projections.alerts import Alerts
 

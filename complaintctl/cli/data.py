@@ -21,8 +21,8 @@ from complaintctl.cli.progress import counter, progress
 from complaintctl.errors import UsageProblem, VerifyFailed
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
-from complaintctl.render.reports import migrate_text
 from complaintctl.render.rows import flat_data, stream_rows
+from complaintctl.render.store import migrate_text
 
 
 def source_env(obj: Ctx) -> dict[str, str]:

@@ -201,7 +201,7 @@ def sla(obj: Ctx, ref: str, as_of: datetime | None) -> None:
         complaintctl sla C-2026-00001
         complaintctl sla C-2026-00001 --as-of 2026-11-20T18:00 --json
     """
-    from complaintctl.render.reports import sla_rows, sla_text  # not loaded by show
+    from complaintctl.render.deadlines import sla_rows, sla_text  # not loaded by show
 
     c = obj.models().clock_of(ref, as_of)
     fmt = obj.output
@@ -329,7 +329,7 @@ def customer(obj: Ctx, query: str) -> None:
         emit_json(result)
         return
     if obj.output == "table":
-        from complaintctl.render.reports import customers_text
+        from complaintctl.render.stats import customers_text
 
         click.echo(customers_text(result))
     emit_rows(result["cases"], CASE_COLUMNS, obj.output, obj.zone)
@@ -405,7 +405,7 @@ def group(obj: Ctx, name: str) -> None:
         emit_json(g)
         return
     if obj.output == "table":
-        from complaintctl.render.reports import group_text
+        from complaintctl.render.stats import group_text
 
         click.echo(group_text(g))
     columns = ("ref", "customer", "status", "owner", "remedies")

@@ -11,16 +11,10 @@ from complaintctl.cli.options import at_option, output_options, time_option
 from complaintctl.errors import UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
-from complaintctl.render.reports import (
-    STAT_COLUMNS,
-    daily_report,
-    handover_text,
-    overdue_message,
-    root_causes_text,
-    stats_flat,
-    stats_rows,
-)
+from complaintctl.render.deadlines import handover_text
+from complaintctl.render.reports import daily_report, overdue_message
 from complaintctl.render.rows import emit_delimited, emit_rows, jsonl
+from complaintctl.render.stats import STAT_COLUMNS, root_causes_text, stats_flat, stats_rows
 from projections.models import BY_KEYS
 
 

@@ -10,9 +10,18 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from complaintctl.i18n import _, heading, label, language
-from complaintctl.render.reports import _ALERT, _PAGE, Section, _esc, _h, _html_bars, _html_table
+from complaintctl.i18n import _, heading, label
 from complaintctl.render.rows import delimited
+from complaintctl.render.sections import (
+    Section,
+    html_alert,
+    html_bars,
+    log_head_line,
+    report_state,
+    sections_html,
+    sections_text,
+)
+from complaintctl.render.sections import headings as _h
 
 #: The counted happenings, in the order shown.
 KINDS = ("received", "acknowledged", "resolved", "closed", "escalated", "reopened", "followed_up")
@@ -62,8 +71,6 @@ def title(r: dict[str, Any]) -> str:
 
 
 def subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
-    from complaintctl.render.reports import log_head_line, report_state
-
     complete = _("Figures as at the end of the period ({when}).")
     return [report_state(r, z, complete), log_head_line(r["head"])]
 
@@ -179,8 +186,6 @@ def sections(r: dict[str, Any]) -> list[Section]:
 
 def period_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:
     """The report as aligned tables (``table``) or markdown."""
-    from complaintctl.render.reports import sections_text
-
     return sections_text(title(r), subtitle(r, z), sections(r), fmt)
 
 
@@ -220,34 +225,16 @@ def period_rows(r: dict[str, Any], fmt: str) -> str:
 
 
 def period_html(r: dict[str, Any], z: ZoneInfo) -> str:
-    """A page a mail client shows: inline styles, no SVG, no script; fits a phone."""
-    head = _esc(title(r))
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{language()}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{head}</title></head>",
-        f'<body style="margin:0"><div style="{_PAGE}">',
-        f'<h1 style="font-size:19px;margin:4px 0">{head}</h1>',
-    ]
-    sub = subtitle(r, z)
-    parts.append(f'<p style="margin:2px 0;color:#555">{_esc(sub[0])}</p>')
-    parts.append(
-        f'<p style="margin:2px 0;color:#555;font-size:12px;overflow-wrap:anywhere">'
-        f"{_esc(sub[1])}</p>"
-    )
+    """The report as a mail page (:func:`.sections.sections_html`): whose follow-up quota
+    is not met, and what was received, above the sections."""
     missed = [s["name"] for s in r["staff"] if not s["quota_met"]]
+    top: list[str] = []
     if missed:
-        text = _("Follow-up quota not met: {names}").format(names=", ".join(missed))
-        parts.append(f'<p style="{_ALERT}">{_esc(text)}</p>')
-    parts.append(_html_bars([(t["key"][5:], t["received"]) for t in r["trend"]], _("Received")))
-    for name, headers, rows in sections(r):
-        parts.append(f'<h2 style="font-size:16px;margin:14px 0 4px 0">{_esc(name)}</h2>')
-        parts.append(
-            _html_table(rows, headers) if rows else f'<p style="margin:0">{_esc(_("(none)"))}</p>'
+        top.append(
+            html_alert(_("Follow-up quota not met: {names}").format(names=", ".join(missed)))
         )
-    parts.append("</div></body></html>")
-    return "\n".join(parts) + "\n"
+    top.append(html_bars([(t["key"][5:], t["received"]) for t in r["trend"]], _("Received")))
+    return sections_html(title(r), subtitle(r, z), top, sections(r)) + "\n"
 
 
 def period_sheets(r: dict[str, Any], z: ZoneInfo) -> list[tuple[str, list[str], list[list[Any]]]]:
