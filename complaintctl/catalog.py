@@ -175,7 +175,8 @@ def _column_messages() -> Iterator[Message]:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     names = [t.id for t in targets if isinstance(t, ast.Name)]
                     if node.value is not None and any(
-                        "COLUMNS" in n or n in ("columns", "FIELDS", "KINDS") for n in names
+                        "COLUMNS" in n or n.endswith("FIELDS") or n in ("columns", "KINDS")
+                        for n in names
                     ):
                         found = strings(node.value)
                 elif isinstance(node, ast.Call):
@@ -191,14 +192,9 @@ def _column_messages() -> Iterator[Message]:
                         yield "column", value
 
 
-#: Field names of ``show`` beyond render.case.FIELDS, and the field column itself.
+#: Field names of ``show`` beyond render.fields' lists, and the field column itself.
 EXTRA_COLUMNS = (
     "demand_amount",
-    "major_reasons",
-    "at_fault",
-    "links",
-    "groups",
-    "findings",
     "transfer",
     "co-handle",
     "field",

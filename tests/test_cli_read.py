@@ -402,3 +402,17 @@ def test_a_damaged_log_line_fails_reading_with_exit_6(store: Store, story: dict[
     r = store.invoke("rebuild")
     assert r.exit_code == 6
     assert "not JSON" in r.stderr or "damaged" in r.stderr
+
+
+def test_show_as_csv_carries_the_times_the_table_shows(store: Store, story: dict[str, str]) -> None:
+    """The key/value lines (CSV, the case file) name when the case was acknowledged and
+    resolved, as the table and ``export`` do (render.fields: one list for all three)."""
+    ref = story["c2"]
+    shown = store.ok("show", ref, "--format", "csv").stdout
+    lines = {row[0]: row[1] for row in csv.reader(io.StringIO(shown))}
+    case = store.show(ref)
+    exported = csv.DictReader(io.StringIO(store.ok("export", "--format", "csv").stdout))
+    row = next(r for r in exported if r["ref"] == ref)
+    for key in ("received_at", "acknowledged_at", "resolved_at"):
+        assert case[key], key
+        assert row[key] and lines[key].startswith(row[key]), key  # show adds the zone's name

@@ -21,6 +21,7 @@ from complaintctl.cli.progress import counter, progress
 from complaintctl.errors import UsageProblem, VerifyFailed
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
+from complaintctl.render.fields import EVENT_COLUMNS, EXPORT_CASE_COLUMNS
 from complaintctl.render.rows import flat_data, stream_rows
 from complaintctl.render.store import migrate_text
 
@@ -222,32 +223,6 @@ def import_cases(
     )
 
 
-EXPORT_CASE_COLUMNS = (
-    "ref",
-    "status",
-    "received_at",
-    "customer",
-    "contact",
-    "account",
-    "channel",
-    "category",
-    "severity",
-    "owner",
-    "first_ask_owner",
-    "tier",
-    "summary",
-    "demand",
-    "valid",
-    "root_cause",
-    "acknowledged_at",
-    "resolved_at",
-    "closed_at",
-    "reopen_count",
-    "version",
-)
-EXPORT_EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
-
-
 @click.command("export")
 @output_options(default="jsonl", extra=("xlsx",))
 @click.option(
@@ -291,5 +266,5 @@ def export(obj: Ctx, what: str, redact: bool) -> None:
         rows = (redactor.event(e) for e in rm.log()) if redactor else rm.log()
         if obj.output not in ("json", "jsonl"):
             rows = (flat for e in rows for flat in flat_data([e]))
-        columns = EXPORT_EVENT_COLUMNS
+        columns = EVENT_COLUMNS
     stream_rows(rows, columns, obj.output, obj.zone, sheet=what)

@@ -22,6 +22,7 @@ from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows
+from complaintctl.render.fields import EVENT_COLUMNS
 from complaintctl.render.rows import (
     STREAMED,
     emit_rows,
@@ -64,9 +65,6 @@ def flag_row(case: dict[str, Any]) -> dict[str, Any]:
     f = case.get("supervisor_flag")
     return {**case, "flag": f"supervisor: {f['reason']}" if f else None}
 
-
-#: The columns of an event (``log``, ``export --what events``).
-EVENT_COLUMNS = ("position", "ref", "type", "recorded_at", "actor", "data", "hash")
 
 # Bounds that keep numbers inside what SQLite (64-bit LIMIT) and datetime can take.
 MAX_LIMIT = 1_000_000_000

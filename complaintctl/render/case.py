@@ -8,38 +8,8 @@ from zoneinfo import ZoneInfo
 
 from complaintctl.i18n import _, heading, label, language
 from complaintctl.render import TIME_KEYS, Attention, local_time, table
+from complaintctl.render.fields import FIELDS, LIST_FIELDS, PERSON_FIELDS
 from events.lifecycle import PARTIES
-
-FIELDS = (
-    "ref",
-    "status",
-    "customer",
-    "contact",
-    "account",
-    "channel",
-    "category",
-    "severity",
-    "severity_by",
-    "owner",
-    "first_ask_owner",
-    "tier",
-    "summary",
-    "demand",
-    "mood",
-    "received_at",
-    "occurred_at",
-    "reply_by",
-    "decision_due",
-    "valid",
-    "root_cause",
-    "remedy_state",
-    "remedy_accepted_at",
-    "resolution",
-    "closed_at",
-    "archived_at",
-    "withdrawn_reason",
-    "version",
-)
 
 
 def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
@@ -56,7 +26,7 @@ def case_fields(case: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
         rows.append(["demand_amount", f"{case['demand_amount']} {case.get('demand_currency')}"])
     if case.get("loss"):
         rows.append(["loss", f"{case['loss']['amount']} {case['loss']['currency']}"])
-    for key in ("major_reasons", "at_fault", "links", "groups", "findings"):
+    for key in LIST_FIELDS:
         if case.get(key):
             rows.append([key, "; ".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
@@ -97,11 +67,6 @@ def _person(key: str, value: Any, case: dict[str, Any]) -> Any:
 
         return "; ".join(major_reason(r) for r in case["major_reasons"])
     return label(key, value)
-
-
-#: The fields of ``show`` for a person, in the order a handler reads them: the times
-#: are told apart, with who acted (:func:`person_fields`).
-PERSON_FIELDS = tuple(key for key in FIELDS if key not in TIME_KEYS)
 
 
 def _val(value: Any) -> Any:
@@ -163,8 +128,8 @@ def person_fields(
             rows.append([heading(key), _when(iso, zone, by)])
         if key == "reply_by" and acks and acks[-1].get("message"):
             rows.append([_("told the customer"), acks[-1]["message"]])
-    for key in ("at_fault", "links", "groups", "findings"):
-        if case.get(key):
+    for key in LIST_FIELDS:
+        if key != "major_reasons" and case.get(key):  # told in full by major_rows
             rows.append([heading(key), "\n".join(str(v) for v in case[key])])
     for d in case.get("departments", []):
         rows.append([heading(d["mode"]), f"{d['department']} {d.get('reason') or ''}".strip()])
