@@ -105,6 +105,12 @@ def amount(data: dict[str, Any], key: str, where: str) -> Decimal | None:
     return d
 
 
+def one_of(key: str, value: Any, values: tuple[str, ...]) -> None:
+    """Refuse a value that is not one of ``values``, naming them all."""
+    if value not in values:
+        raise ConfigError(key, _("must be one of: {values}").format(values=", ".join(values)))
+
+
 def text(data: dict[str, Any], key: str, where: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaintctl.config.checks import ConfigError, known, subtable
+from complaintctl.config.checks import ConfigError, known, one_of, subtable
 from complaintctl.i18n import _
 
 _DISPLAY_KEYS = frozenset({"language", "zh", "en"})
@@ -21,12 +21,8 @@ def display_language(display: dict[str, Any]) -> str | None:
     known(display, _DISPLAY_KEYS, "display")
     if "language" not in display:
         return None
-    value = display["language"]
-    if value not in LANGUAGES:
-        raise ConfigError(
-            "display.language", _("must be one of: {values}").format(values=", ".join(LANGUAGES))
-        )
-    return str(value)
+    one_of("display.language", display["language"], LANGUAGES)
+    return str(display["language"])
 
 
 def display_names(display: dict[str, Any]) -> dict[str, dict[str, dict[str, str]]]:

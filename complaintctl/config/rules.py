@@ -19,6 +19,7 @@ from complaintctl.config.checks import (
     dates,
     flag,
     known,
+    one_of,
     opt_whole,
     strings,
     subtable,
@@ -90,10 +91,8 @@ def _official(data: dict[str, Any]) -> tuple[str | None, tuple[date, ...]]:
     table = subtable(data, "calendar")
     known(table, _CALENDAR_KEYS, "calendar")
     official = table.get("holidays")
-    if official is not None and official not in OFFICIAL:
-        raise ConfigError(
-            "calendar.holidays", _("must be one of: {values}").format(values=", ".join(OFFICIAL))
-        )
+    if official is not None:
+        one_of("calendar.holidays", official, OFFICIAL)
     return official, dates(table, "workdays", "calendar")
 
 
@@ -195,10 +194,7 @@ def _staff(table: dict[str, Any]) -> dict[str, StaffMember]:
         known(s, _STAFF_KEYS, where)
         tier = whole(s, "tier", where, 1, 1, 3)
         role = text(s, "role", where, "agent")
-        if role not in ROLES:
-            raise ConfigError(
-                f"{where}.role", _("must be one of: {values}").format(values=", ".join(ROLES))
-            )
+        one_of(f"{where}.role", role, ROLES)
         dept = s.get("department", "")
         if not isinstance(dept, str):
             raise ConfigError(f"{where}.department", _("must be a string"))

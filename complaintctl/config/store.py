@@ -12,6 +12,7 @@ from complaintctl.config.checks import (
     ConfigError,
     flag,
     known,
+    one_of,
     opt_whole,
     subtable,
     text,
@@ -68,10 +69,7 @@ def store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool, 
     known(attachments, frozenset({"max_mb"}), "attachments")
     opt_whole(attachments, "max_mb", "attachments", 1, 1 << 20)
     backend = text(store, "backend", "store", "file")
-    if backend not in BACKENDS:
-        raise ConfigError(
-            "store.backend", _("must be one of: {values}").format(values=", ".join(BACKENDS))
-        )
+    one_of("store.backend", backend, BACKENDS)
     # How long a writer waits for another one's lock before exit 7 (seconds).
     timeout = store.get("lock_timeout", 10)
     if (
@@ -87,10 +85,8 @@ def store_and_privacy(data: dict[str, Any]) -> tuple[dict[str, Any], str, bool, 
     for key, (lo, hi) in POSTGRES_TUNING.items():
         opt_whole(store, key, "store", lo, hi)
     flag(store, "pre_ping", "store", False)
-    if "sslmode" in store and store["sslmode"] not in SSLMODES:
-        raise ConfigError(
-            "store.sslmode", _("must be one of: {values}").format(values=", ".join(SSLMODES))
-        )
+    if "sslmode" in store:
+        one_of("store.sslmode", store["sslmode"], SSLMODES)
     for key in _POSTGRES_KEYS:
         if key == "port":
             opt_whole(store, "port", "store", 1, 65_535)

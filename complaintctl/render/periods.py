@@ -16,8 +16,7 @@ from complaintctl.render.sections import (
     Section,
     html_alert,
     html_bars,
-    log_head_line,
-    report_state,
+    report_subtitle,
     sections_html,
     sections_text,
 )
@@ -72,7 +71,7 @@ def title(r: dict[str, Any]) -> str:
 
 def subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
     complete = _("Figures as at the end of the period ({when}).")
-    return [report_state(r, z, complete), log_head_line(r["head"])]
+    return report_subtitle(r, z, complete)
 
 
 def sections(r: dict[str, Any]) -> list[Section]:

@@ -20,8 +20,7 @@ from complaintctl.render.sections import (
     Section,
     html_alert,
     html_bars,
-    log_head_line,
-    report_state,
+    report_subtitle,
     sections_html,
     sections_text,
 )
@@ -185,7 +184,7 @@ def _title(r: dict[str, Any]) -> str:
 
 def _subtitle(r: dict[str, Any], z: ZoneInfo) -> list[str]:
     complete = _("Figures as at the end of the day ({when}).")
-    return [report_state(r, z, complete), log_head_line(r["head"])]
+    return report_subtitle(r, z, complete)
 
 
 def report_text(r: dict[str, Any], fmt: str, z: ZoneInfo) -> str:

@@ -26,20 +26,18 @@ def headings(columns: list[str]) -> list[str]:
     return [heading(c) for c in columns]
 
 
-def report_state(r: dict[str, Any], z: ZoneInfo, complete: str) -> str:
-    """Whether a report's figures are final (``complete``, a message with ``{when}``)."""
-    when = local_time(r["as_of"], z)
+def report_subtitle(r: dict[str, Any], z: ZoneInfo, complete: str) -> list[str]:
+    """The lines under a report's title: whether its figures are final (``complete``, a
+    message with ``{when}``), and the log's head, the anchor an auditor checks later."""
     state = complete if r["complete"] else _("Figures so far, as of {when}.")
-    return state.format(when=when)
-
-
-def log_head_line(head: dict[str, Any]) -> str:
-    """The log's head as a report prints it: the anchor an auditor checks later."""
+    head = r["head"]
     if not head["hash"]:
-        return _("Log head: the log is empty")
-    return _("Log head: position {position}, hash {hash}").format(
-        position=head["position"], hash=head["hash"]
-    )
+        anchor = _("Log head: the log is empty")
+    else:
+        anchor = _("Log head: position {position}, hash {hash}").format(
+            position=head["position"], hash=head["hash"]
+        )
+    return [state.format(when=local_time(r["as_of"], z)), anchor]
 
 
 def sections_text(
