@@ -22,7 +22,7 @@ from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, json_safe, local_time, safe
 from complaintctl.render.case import case_fields, case_text, history_rows
-from complaintctl.render.fields import EVENT_COLUMNS
+from complaintctl.render.fields import CASE_COLUMNS, EVENT_COLUMNS
 from complaintctl.render.rows import (
     STREAMED,
     emit_rows,
@@ -32,20 +32,6 @@ from complaintctl.render.rows import (
     stream_rows,
 )
 from events.lifecycle import REMEDY_STATES, STATUSES
-
-#: The columns of a case in lists (``--format csv`` and tables).
-CASE_COLUMNS = (
-    "ref",
-    "status",
-    "received_at",
-    "customer",
-    "contact",
-    "channel",
-    "category",
-    "severity",
-    "owner",
-    "tier",
-)
 
 
 def with_flags(

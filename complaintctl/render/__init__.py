@@ -2,8 +2,11 @@
 
 The shapes of each command's output live in the modules of this package
 (:mod:`.rows` for lists in every format, :mod:`.case` for a case and its
-history, :mod:`.reports` for reports and the handover); this module holds
-the pieces they share. tabulate is imported only when a table is printed.
+history, :mod:`.fields` the case's fields each output shows, a module per
+report: :mod:`.reports` daily, :mod:`.periods` weekly and monthly, both
+printed through :mod:`.sections`, :mod:`.stats`, :mod:`.deadlines` for the
+SLA clock, the handover and alerts, :mod:`.store` for verify and migrate);
+this module holds the pieces they share. tabulate is imported only when a table is printed.
 
 Stored text is kept verbatim; only what reaches a terminal is neutralised by
 :func:`safe` (control characters, escape sequences and bidi overrides become
