@@ -21,7 +21,6 @@ from complaintctl.cli.options import output_options, time_option
 from complaintctl.errors import NotFound, UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import emit_json, json_safe, local_time, safe
-from complaintctl.render.case import case_fields, case_text, history_rows
 from complaintctl.render.fields import CASE_COLUMNS, EVENT_COLUMNS
 from complaintctl.render.rows import (
     STREAMED,
@@ -110,6 +109,7 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
         click.echo(jsonl([case]), nl=False)
     elif fmt == "table":
         from complaintctl.render import page
+        from complaintctl.render.case import case_text  # not loaded by show --json
 
         lines = []
         if as_of is not None:
@@ -129,6 +129,8 @@ def show(obj: Ctx, ref: str, as_of: datetime | None, as_recorded: datetime | Non
             events = [e for e in events if _before(e["recorded_at"], as_recorded)]
         click.echo(case_html(case, events, obj.zone, shop=obj.config().shop_name))
     else:
+        from complaintctl.render.case import case_fields
+
         emit_rows(field_rows(case_fields(case, obj.zone)), ("field", "value"), fmt, obj.zone)
 
 
@@ -159,6 +161,8 @@ def history(obj: Ctx, ref: str) -> None:
     elif fmt in ("json", "jsonl"):
         emit_rows(events, (), fmt, obj.zone)
     else:
+        from complaintctl.render.case import history_rows
+
         rows = history_rows(events, obj.zone)
         emit_rows(
             rows,
