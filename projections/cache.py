@@ -20,9 +20,10 @@
 Every reading command first catches up from the checkpoint (cost
 proportional to the new events only) in one transaction that also moves the
 checkpoint, so the cache is always the fold of a prefix of the log. A missing
-cache, another ``FORMAT`` or settings fingerprint, or a log that no longer
-matches the checkpoint rebuilds from position 0 into a new file that replaces
-the old one atomically; a corrupt cache is rebuilt with a warning. A rebuild
+cache, another ``FORMAT``, or a log that no longer matches the checkpoint
+rebuilds from position 0 into a new file that replaces the old one
+atomically; a corrupt cache is rebuilt with a warning. Another settings
+fingerprint only recomputes the deadline columns (:mod:`projections.redate`). A rebuild
 keeps memory bounded: it holds at most ``max_cached`` case states and flushes
 in chunks.
 """
@@ -54,6 +55,7 @@ from projections.cachefiles import (
     writable,
 )
 from projections.case import Case, apply, epoch
+from projections.redate import redate
 from projections.sla import Clock
 from projections.source import Checkpoint, Event, EventSource, PartedSource, SourceMoved
 from projections.tables import (
@@ -73,6 +75,8 @@ FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
 PARALLEL_BYTES = 64 << 20
 #: How long a reader waits for another process's rebuild before building its own private cache.
 LOCK_WAIT = 120.0
+#: Why a cache is not current when only the settings its deadlines depend on changed.
+SETTINGS_CHANGED = "the config's calendar or targets changed"
 
 
 class Projector:
@@ -126,8 +130,6 @@ class Projector:
     def _stale_reason(self, meta: dict[str, str]) -> str | None:
         if meta.get("format") != str(FORMAT):
             return f"cache format {meta.get('format')} is not {FORMAT}"
-        if meta.get("settings") != self.fingerprint:
-            return "the config's calendar or targets changed"
         if meta.get("source") != self.source.kind:
             return "the store's backend changed"
         ident = self.source.identity()
@@ -137,6 +139,8 @@ class Projector:
             self.source.check(self._checkpoint(meta))
         except SourceMoved as e:
             return str(e)
+        if meta.get("settings") != self.fingerprint:
+            return SETTINGS_CHANGED  # checked last: only this one keeps the cache
         return None
 
     def open(self, progress: Callable[[int, int], None] | None = None) -> sqlite3.Connection:
@@ -174,7 +178,11 @@ class Projector:
                 self._close_db()
                 self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
                 continue
-            quiet = ("corrupt", "missing", "cache format", "the config's calendar")
+            if reason == SETTINGS_CHANGED:
+                self._redate()
+                self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
+                continue  # opened again shared, then caught up
+            quiet = ("corrupt", "missing", "cache format")
             if not reason.startswith(quiet):  # said already, or nothing a user need hear
                 warn(f"rebuilding the read-model cache: {reason}")
             self.rebuild(progress)
@@ -207,6 +215,11 @@ class Projector:
         else:
             db.close()
         return reason
+
+    def _redate(self) -> None:
+        """The config's calendar or targets changed: recompute the deadlines, keep the rest."""
+        with closing(self._connect(self.path)) as db:
+            redate(db, self.clock, self.fingerprint)
 
     def _go_private(self) -> None:
         """Another process keeps the cache to itself too long: read from one of our own."""
