@@ -400,15 +400,19 @@ class Projector:
         since_flush = 0
         chunk = 0
         last = cp
+        # Local names for what runs once per event (a million times in a rebuild).
         case_topics = CASE_TOPICS
-        activity_kinds = ACTIVITY
+        activity_kinds = ACTIVITY.get
         keyring = self.keyring
+        fold = apply
+        known = states.get
+        mark = dirty.add
         for batch, after in batches:
             for ev in batch:
                 topic = ev["topic"]
                 if topic in case_topics:
                     oid = ev["originator_id"]
-                    state = states.get(oid)
+                    state = known(oid)
                     if state is None and topic != RECEIVED:
                         if not (load or evicted_any):
                             continue
@@ -416,12 +420,12 @@ class Projector:
                         if state is None:
                             continue  # a case whose receipt is not in this log
                     data = ev["data"]
-                    state = apply(state, topic, data, oid, ev["version"], keyring)
+                    state = fold(state, topic, data, oid, ev["version"], keyring)
                     assert state is not None
                     states[oid] = state
-                    dirty.add(oid)
+                    mark(oid)
                     touched[oid] = chunk
-                    kind = activity_kinds.get(topic)
+                    kind = activity_kinds(topic)
                     if kind is not None:
                         detail = str(data["to_tier"]) if kind == "escalated" else None
                         # A case counts as received when the customer complained (a

@@ -489,7 +489,9 @@ def apply(
     ts = data["timestamp"]
     if type(ts) is dict:
         ts = ts["_data_"]
-    data = opened(topic, data, keyring)
+    text = TEXT_FIELDS.get(topic)
+    if text is not None:  # :func:`opened`, inline: this runs once per event of a rebuild
+        data = open_text(data, text, keyring)
     if topic == RECEIVED:
         return new_case(oid, data, ts, keyring)
     if case is None:
