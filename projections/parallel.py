@@ -142,6 +142,10 @@ def rebuild_parallel(
         db.execute("BEGIN")
         n = p._fold(db, Checkpoint(), load=False, batches=mine())
         db.execute("COMMIT")
+        # Indexed now, while the helpers (started a fresh interpreter later) still fold:
+        # their rows then go into the indexes as they are merged, and the indexes are
+        # not built over the whole table alone at the end.
+        db.executescript(INDEXES)
     except BaseException:
         for h in helpers:
             h.kill()
@@ -164,7 +168,6 @@ def rebuild_parallel(
         db.execute("DETACH DATABASE part")
         part.unlink()
     p._write_checkpoint(db, end)
-    db.executescript(INDEXES)
     db.close()
     p._install(tmp)
     if progress:
