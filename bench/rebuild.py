@@ -27,6 +27,12 @@ How it measures, and why:
 - "cpu s" is the rebuild process's user + system time (``wait4``), and the
   floor's CPU time (``process_time``): a busy machine disturbs them less than
   the wall times, so their ratio is the steadier one there.
+- ``--sqlite FILE`` (the same events in the library's SQLite store, from
+  ``make_store.py --sqlite``) adds the second yardstick of the goal: every
+  event read through the library's SQLite recorder (``select_notifications``
+  in pages of 5,000) and decoded by the application's mapper, timed inside a
+  fresh process like the floor, in every round; the goal is a rebuild at
+  least 2x faster than that.
 - The floor and the installs take turns in every round (A B, then B A...);
   medians of ``--rounds`` rounds.
 
@@ -64,6 +70,7 @@ from timing import machine
 HERE = Path(__file__).resolve().parent
 GOAL_X_FLOOR = 3.0  # at 1M events
 GOAL_PEAK_MB = 500
+GOAL_X_SQLITE = 2.0  # at least this many times faster than the SQLite recorder and mapper
 FLOOR_CODE = """\
 import sys, time, orjson
 n = 0
@@ -73,6 +80,31 @@ with open(sys.argv[1], "rb") as f:
         orjson.loads(line)
         n += 1
 print(time.perf_counter() - started, time.process_time() - cpu, n)
+"""
+#: argv: store, SQLite file, the repository root (for the application's mapper).
+SQLITE_CODE = """\
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from complaintctl import config as configuration
+from complaintctl.app import persistence_env
+from events.application import ComplaintsApp
+store = Path(sys.argv[1])
+cfg = configuration.load(store / configuration.CONFIG_NAME)
+env = persistence_env(store, "sqlite", {"sqlite_dbname": sys.argv[2]})
+app = ComplaintsApp(env, policy=cfg.policy)
+n, start = 0, None
+started, cpu = time.perf_counter(), time.process_time()
+while True:
+    page = app.recorder.select_notifications(start, 5000, inclusive_of_start=start is None)
+    if not page:
+        break
+    for note in page:
+        app.mapper.to_domain_event(note)
+        n += 1
+    start = page[-1].id
+print(time.perf_counter() - started, time.process_time() - cpu, n)
+app.close()
 """
 
 
@@ -107,6 +139,16 @@ def floor_once(
     return float(seconds), float(cpu), int(lines)
 
 
+def sqlite_once(
+    python: list[str], store: Path, sqlite: Path, env: dict[str, str], cwd: Path
+) -> tuple[float, float, int]:
+    """Every event through the library's SQLite recorder and the mapper: wall, CPU, count."""
+    argv = [*python, "-c", SQLITE_CODE, str(store), str(sqlite), str(HERE.parent)]
+    out = checked(argv, env, cwd, capture=True)
+    seconds, cpu, n = out.stdout.decode().split()
+    return float(seconds), float(cpu), int(n)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -129,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         "--python",
         help="the interpreter of make_store.py and of the parse floor "
         "(default: the first install's, which has orjson)",
+    )
+    ap.add_argument(
+        "--sqlite", type=Path, help="the same events in SQLite (make_store.py --sqlite FILE)"
     )
     ap.add_argument("--dir", type=Path, help="where to make the temp stores (default: $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the stores (the path is printed)")
@@ -168,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             rebuild_once(inst, env, root)
         floors: list[float] = []
         floor_cpus: list[float] = []
+        sqlites: list[tuple[float, float]] = []
         lines = 0
         runs: dict[str, list[dict[str, Any]]] = {inst.label: [] for inst in installs}
         for r in range(args.rounds):
@@ -177,9 +223,14 @@ def main(argv: list[str] | None = None) -> int:
             floor_cpus.append(cpu)
             for inst in installs[r % len(installs) :] + installs[: r % len(installs)]:
                 runs[inst.label].append(rebuild_once(inst, env, root))
+            if args.sqlite:
+                wall, cpu, _n = sqlite_once(python, source, args.sqlite, env, root)
+                sqlites.append((wall, cpu))
         info["load_after"] = [round(x, 2) for x in os.getloadavg()]
         floor = statistics.median(floors)
         floor_cpu = statistics.median(floor_cpus)
+        sqlite_s = statistics.median(w for w, _c in sqlites) if sqlites else None
+        sqlite_cpu = statistics.median(c for _w, c in sqlites) if sqlites else None
         summary: dict[str, dict[str, Any]] = {}
         for inst in installs:
             rs = runs[inst.label]
@@ -194,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cpu_x_floor": statistics.median(r["cpu_s"] for r in rs) / floor_cpu,
                 "inside_median_s": statistics.median(inside) if inside else None,
                 "x_floor": med / floor,
+                "sqlite_over_rebuild": sqlite_s / med if sqlite_s else None,
                 "inside_x_floor": statistics.median(inside) / floor if inside else None,
                 "peak_rss_mb": max(r["maxrss_mb"] for r in rs),
                 "events": events,
@@ -210,7 +262,16 @@ def main(argv: list[str] | None = None) -> int:
                     "cpu_median_s": floor_cpu,
                     "python": python,
                 },
-                "goals": {"x_floor": GOAL_X_FLOOR, "peak_rss_mb": GOAL_PEAK_MB},
+                "sqlite_mapper": {
+                    "median_s": sqlite_s,
+                    "cpu_median_s": sqlite_cpu,
+                    "runs": sqlites,
+                },
+                "goals": {
+                    "x_floor": GOAL_X_FLOOR,
+                    "x_sqlite": GOAL_X_SQLITE,
+                    "peak_rss_mb": GOAL_PEAK_MB,
+                },
                 "installs": summary,
             }
             if len(installs) == 2:
@@ -237,19 +298,27 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"goals (at 1M events): rebuild <= {GOAL_X_FLOOR:g}x the parse floor, "
                 f"peak RSS < {GOAL_PEAK_MB} MB"
+                + (f", SQLite/this >= {GOAL_X_SQLITE:g}x" if sqlites else "")
             )
             print()
             header = ["what", "median s", "min s", "x floor", "in-process s", "x floor"]
-            header += ["cpu s", "cpu x", "peak MB", "events/s"]
+            header += ["cpu s", "cpu x", "peak MB", "events/s", "SQLite/this"]
             if len(installs) == 2:
                 ba = f"{installs[1].label}/{installs[0].label}"
                 header += [ba, f"{ba} cpu"]
             rows = [
                 ["orjson.loads per line (floor)", f"{floor:.3f}", f"{min(floors):.3f}", "1.00x"]
                 + [f"{floor:.3f}", "1.00x", f"{floor_cpu:.2f}", "1.00x", ""]
-                + [f"{lines / floor:,.0f}"]
+                + [f"{lines / floor:,.0f}", ""]
                 + (["", ""] if len(installs) == 2 else [])
             ]
+            if sqlite_s is not None and sqlite_cpu is not None:
+                rows.append(
+                    ["SQLite recorder + mapper", f"{sqlite_s:.3f}", ""]
+                    + [f"{sqlite_s / floor:.2f}x", "", "", f"{sqlite_cpu:.2f}"]
+                    + [f"{sqlite_cpu / floor_cpu:.2f}x", "", f"{lines / sqlite_s:,.0f}", "1.00x"]
+                    + (["", ""] if len(installs) == 2 else [])
+                )
             for inst in installs:
                 fig = summary[inst.label]
                 x_mark = "" if fig["x_floor"] <= GOAL_X_FLOOR else " MISSED"
@@ -266,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{fig['cpu_x_floor']:.2f}x",
                     f"{fig['peak_rss_mb']:.0f}{mb_mark}",
                     f"{fig['events_per_s']:,.0f}",
+                    ratio(sqlite_s, fig["median_s"]) if sqlite_s else "",
                 ]
                 if len(installs) == 2:
                     first = summary[installs[0].label]

@@ -20,9 +20,10 @@
 Every reading command first catches up from the checkpoint (cost
 proportional to the new events only) in one transaction that also moves the
 checkpoint, so the cache is always the fold of a prefix of the log. A missing
-cache, another ``FORMAT`` or settings fingerprint, or a log that no longer
-matches the checkpoint rebuilds from position 0 into a new file that replaces
-the old one atomically; a corrupt cache is rebuilt with a warning. A rebuild
+cache, another ``FORMAT``, or a log that no longer matches the checkpoint
+rebuilds from position 0 into a new file that replaces the old one
+atomically; a corrupt cache is rebuilt with a warning. Another settings
+fingerprint only recomputes the deadline columns (:mod:`projections.redate`). A rebuild
 keeps memory bounded: it holds at most ``max_cached`` case states and flushes
 in chunks.
 """
@@ -32,11 +33,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import os
-import pickle
-import resource
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, suppress
 from datetime import UTC, datetime
@@ -58,11 +55,11 @@ from projections.cachefiles import (
     writable,
 )
 from projections.case import Case, apply, epoch
+from projections.redate import redate
 from projections.sla import Clock
 from projections.source import Checkpoint, Event, EventSource, PartedSource, SourceMoved
 from projections.tables import (
     ACTIVITY,
-    CASE_COLUMNS,
     INDEXES,
     UPSERT,
     bulk_db,
@@ -78,76 +75,8 @@ FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
 PARALLEL_BYTES = 64 << 20
 #: How long a reader waits for another process's rebuild before building its own private cache.
 LOCK_WAIT = 120.0
-
-
-def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
-    """Start a helper process for one part of a parallel rebuild.
-
-    A plain child interpreter rather than ``multiprocessing``: spawning through
-    it re-imports the caller's main module (a script, pytest, the CLI), and
-    forking a process that may run threads (the file store's group commit)
-    is unsafe.
-    """
-    root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from projections.cache import _part_main; _part_main()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdin is not None
-    proc.stdin.write(pickle.dumps(args))
-    proc.stdin.close()
-    proc.stdin = None  # written: communicate() must not touch it again
-    return proc
-
-
-def _part_main() -> None:
-    """The helper's entry: arguments pickled on stdin, the event count pickled on stdout."""
-    args = pickle.loads(sys.stdin.buffer.read())
-    n = _fold_part(*args)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sys.stdout.buffer.write(pickle.dumps((n, peak_kb)))
-
-
-def _fold_part(
-    source: PartedSource,
-    path: str,
-    end: Checkpoint,
-    part: int,
-    parts: int,
-    clock: Clock,
-    max_cached: int,
-    flush_every: int,
-    keyring: Keyring | None = None,
-) -> int:
-    """A worker of a parallel rebuild: fold one bucket of aggregates into a file of its own."""
-    target = Path(path)
-    p = Projector(
-        target.parent,
-        source,
-        clock,
-        "",
-        max_cached=max_cached,
-        flush_every=flush_every,
-        path=target,
-        keyring=keyring,
-    )
-    target.unlink(missing_ok=True)
-    db = bulk_db(target)
-    db.execute("BEGIN")
-    n = p._fold(
-        db,
-        Checkpoint(),
-        load=False,
-        batches=((b, end) for b in source.read_part(end, part, parts)),
-    )
-    db.execute("COMMIT")
-    db.close()
-    return n
+#: Why a cache is not current when only the settings its deadlines depend on changed.
+SETTINGS_CHANGED = "the config's calendar or targets changed"
 
 
 class Projector:
@@ -201,8 +130,6 @@ class Projector:
     def _stale_reason(self, meta: dict[str, str]) -> str | None:
         if meta.get("format") != str(FORMAT):
             return f"cache format {meta.get('format')} is not {FORMAT}"
-        if meta.get("settings") != self.fingerprint:
-            return "the config's calendar or targets changed"
         if meta.get("source") != self.source.kind:
             return "the store's backend changed"
         ident = self.source.identity()
@@ -212,6 +139,8 @@ class Projector:
             self.source.check(self._checkpoint(meta))
         except SourceMoved as e:
             return str(e)
+        if meta.get("settings") != self.fingerprint:
+            return SETTINGS_CHANGED  # checked last: only this one keeps the cache
         return None
 
     def open(self, progress: Callable[[int, int], None] | None = None) -> sqlite3.Connection:
@@ -249,7 +178,11 @@ class Projector:
                 self._close_db()
                 self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
                 continue
-            quiet = ("corrupt", "missing", "cache format", "the config's calendar")
+            if reason == SETTINGS_CHANGED:
+                self._redate()
+                self._lock.take(fcntl.LOCK_SH, LOCK_WAIT)
+                continue  # opened again shared, then caught up
+            quiet = ("corrupt", "missing", "cache format")
             if not reason.startswith(quiet):  # said already, or nothing a user need hear
                 warn(f"rebuilding the read-model cache: {reason}")
             self.rebuild(progress)
@@ -282,6 +215,11 @@ class Projector:
         else:
             db.close()
         return reason
+
+    def _redate(self) -> None:
+        """The config's calendar or targets changed: recompute the deadlines, keep the rest."""
+        with closing(self._connect(self.path)) as db:
+            redate(db, self.clock, self.fingerprint)
 
     def _go_private(self) -> None:
         """Another process keeps the cache to itself too long: read from one of our own."""
@@ -356,7 +294,9 @@ class Projector:
                 big = end.offset >= PARALLEL_BYTES
                 workers = min(2, os.cpu_count() or 1) if big else 1
             if workers > 1 and end.position > 0:
-                return self._rebuild_parallel(end, workers, progress)
+                from projections.parallel import rebuild_parallel
+
+                return rebuild_parallel(self, end, workers, progress)
         tmp, db = self._fresh()
         try:
             total = self.source.last_position() if progress else 0
@@ -389,74 +329,6 @@ class Projector:
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", list(base.items()))
         return tmp, db
-
-    def _rebuild_parallel(
-        self,
-        end: Checkpoint,
-        workers: int,
-        progress: Callable[[int, int], None] | None,
-    ) -> int:
-        source = self.source
-        assert isinstance(source, PartedSource)
-        self.helpers_peak_kb = 0
-        tmp, db = self._fresh()
-        parts = [tmp.with_name(f"{tmp.name}.part{k}") for k in range(1, workers)]
-        total = end.position
-        helpers = [
-            _start_part(
-                (
-                    source,
-                    str(part),
-                    end,
-                    k + 1,
-                    workers,
-                    self.clock,
-                    self.max_cached,
-                    self.flush_every,
-                    self.keyring,
-                )
-            )
-            for k, part in enumerate(parts)
-        ]
-
-        def mine() -> Iterator[tuple[list[Event], Checkpoint]]:
-            for batch in source.read_part(end, 0, workers):
-                if progress and batch:
-                    progress(batch[-1]["position"], total)
-                yield batch, end
-
-        try:
-            db.execute("BEGIN")
-            n = self._fold(db, Checkpoint(), load=False, batches=mine())
-            db.execute("COMMIT")
-        except BaseException:
-            for h in helpers:
-                h.kill()
-                h.wait()
-            raise
-        for h in helpers:
-            out, err = h.communicate()
-            if h.returncode != 0:
-                raise RuntimeError(f"a rebuild helper failed: {err.decode()[-2000:]}")
-            count, peak_kb = pickle.loads(out)
-            n += int(count)
-            self.helpers_peak_kb += int(peak_kb)
-        for part in parts:
-            db.execute("ATTACH DATABASE ? AS part", (str(part),))
-            db.execute("BEGIN")
-            db.execute(f"INSERT INTO cases ({CASE_COLUMNS}) SELECT {CASE_COLUMNS} FROM part.cases")
-            for table in ("activity", "groups", "handovers"):
-                db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
-            db.execute("COMMIT")
-            db.execute("DETACH DATABASE part")
-            part.unlink()
-        self._write_checkpoint(db, end)
-        db.executescript(INDEXES)
-        db.close()
-        self._install(tmp)
-        if progress:
-            progress(total, total)
-        return n
 
     def _install(self, tmp: Path) -> None:
         """Put the new file in place (the lock held alone: nobody has the old one open)."""
@@ -528,15 +400,19 @@ class Projector:
         since_flush = 0
         chunk = 0
         last = cp
+        # Local names for what runs once per event (a million times in a rebuild).
         case_topics = CASE_TOPICS
-        activity_kinds = ACTIVITY
+        activity_kinds = ACTIVITY.get
         keyring = self.keyring
+        fold = apply
+        known = states.get
+        mark = dirty.add
         for batch, after in batches:
             for ev in batch:
                 topic = ev["topic"]
                 if topic in case_topics:
                     oid = ev["originator_id"]
-                    state = states.get(oid)
+                    state = known(oid)
                     if state is None and topic != RECEIVED:
                         if not (load or evicted_any):
                             continue
@@ -544,12 +420,12 @@ class Projector:
                         if state is None:
                             continue  # a case whose receipt is not in this log
                     data = ev["data"]
-                    state = apply(state, topic, data, oid, ev["version"], keyring)
+                    state = fold(state, topic, data, oid, ev["version"], keyring)
                     assert state is not None
                     states[oid] = state
-                    dirty.add(oid)
+                    mark(oid)
                     touched[oid] = chunk
-                    kind = activity_kinds.get(topic)
+                    kind = activity_kinds(topic)
                     if kind is not None:
                         detail = str(data["to_tier"]) if kind == "escalated" else None
                         # A case counts as received when the customer complained (a

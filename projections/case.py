@@ -5,7 +5,9 @@ the checkpointed read model (:mod:`projections.cache`), ``show`` and what a
 writing command prints (:mod:`projections.caselog`: that case's events,
 read through the store's index), ``show --as-of`` (those events up to a
 time) and ``list --as-of`` (every event up to a time). The aggregate keeps
-only what its rules read; this is the only place that knows the document.
+only what its rules read; this module and :mod:`projections.document` (the
+document's shape at receipt, and how its values read) are the only places
+that know the document.
 
 It works on the stored JSON payload directly (no library mapper: decoding through it is several
 times slower, and a rebuild of a million events depends on skipping it).
@@ -14,7 +16,7 @@ Personal fields sealed per customer, and the free text sealed with them
 passes in (no keyring: they read ``[encrypted]``; forgotten: ``[forgotten]``),
 in :func:`apply` before any handler reads the payload. Values the library's
 transcoder wrapped (``{"_type_": "datetime_iso", "_data_": "..."}``) are
-unwrapped with :func:`val` where they are read; times stay the exact ISO
+unwrapped with :func:`~projections.document.val` where they are read; times stay the exact ISO
 strings the write model stored, so ``show --as-of`` gives the same values as
 ``show``.
 
@@ -27,119 +29,28 @@ the resolutions and the remedies granted.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from events.lifecycle import FINISHED, OPEN, PARTIES, STATUSES
-from events.personal import TEXT_FIELDS, Keyring, open_text, reveal
+from events.lifecycle import FINISHED, OPEN, STATUSES
+from events.personal import TEXT_FIELDS, Keyring, open_text
 from events.topics import CASE_TOPICS, RECEIVED
+from projections.document import Case, clone, epoch, new_case, priority, public, val
 
-Case = dict[str, Any]
-
-__all__ = ["CASE_TOPICS", "FINISHED", "OPEN", "STATUSES"]
-
-
-def val(value: Any, keyring: Keyring | None = None) -> Any:
-    """Unwrap a transcoded value (datetime, Decimal, UUID) to its JSON string form.
-
-    A sealed personal value opens with ``keyring``: its plain text, or
-    ``[forgotten]``, or ``[encrypted]`` without a keyring.
-    """
-    if type(value) is dict and "_type_" in value:
-        data = value["_data_"]
-        if value["_type_"] == "uuid_hex":
-            return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
-        if value["_type_"] == "personal":
-            return reveal(data, keyring)
-        return data
-    return value
-
-
-def epoch(iso: str | None) -> float | None:
-    """Seconds since the epoch of an ISO time (the sortable form kept in the cache)."""
-    if not iso:
-        return None
-    return datetime.fromisoformat(iso).timestamp()
-
-
-def new_case(case_uuid: str, data: dict[str, Any], ts: str, keyring: Keyring | None) -> Case:
-    """The state right after ``Received``: the keys of ``show --json``."""
-    received_at = val(data["received_at"])
-    return {
-        "ref": data["ref"],
-        "status": "received",
-        "customer": val(data["customer"], keyring),
-        "contact": val(data["contact"], keyring),
-        "account": val(data.get("account"), keyring),
-        "channel": data["channel"],
-        "category": data["category"],
-        "severity": data["severity"],
-        "severity_by": data.get("severity_by"),
-        "major_reasons": list(data.get("major_reasons") or []),
-        "owner": data["owner"],
-        "first_ask_owner": data.get("first_ask_owner", data["owner"]),
-        "received_by": data.get("actor"),
-        "tier": 1,
-        "summary": data.get("summary"),
-        "demand": data.get("demand"),
-        "demand_amount": val(data.get("demand_amount")),
-        "demand_currency": data.get("currency"),
-        "mood": data.get("mood"),
-        "vip": bool(data.get("vip")),
-        "signed_by_customer": bool(data.get("signed_by_customer")),
-        "occurred_at": val(data.get("occurred_at")),
-        "received_at": received_at,
-        "acknowledged_at": None,
-        "reply_by": None,
-        "decision_due": val(data.get("decision_due")),
-        "decision_extensions": 0,
-        "departments": [],
-        "valid": None,
-        "root_cause": None,
-        "at_fault": [],
-        "at_fault_staff": [],
-        "at_fault_departments": [],
-        "findings": [],
-        "notes": [],
-        "contacts": [],
-        "escalations": 0,
-        "proposals": [],
-        "pending_proposal": None,
-        "loss": None,
-        "outside_parties": [],
-        "external_route": None,
-        "major_triggers": [],
-        "remedy_state": None,
-        "remedy_accepted_at": None,
-        "resolution": None,
-        "resolved_at": None,
-        "closed_at": None,
-        "archived_at": None,
-        "withdrawn_reason": None,
-        "followups": [],
-        "supervisor_flag": None,
-        "reviews": [],
-        "review_actions": [],
-        "reopen_count": 0,
-        "links": [],
-        "groups": [],
-        "attachments": [],
-        "created_at": ts,
-        "updated_at": ts,
-        "version": 1,
-        "_": {
-            "id": case_uuid,
-            "statuses": [[ts, "received"]],
-            "promises": [],
-            "escalated": [],
-            "first_resolved_at": None,
-            "resolutions": [],
-            "remedies": [],
-        },
-    }
+__all__ = [
+    "CASE_TOPICS",
+    "FINISHED",
+    "OPEN",
+    "STATUSES",
+    "Case",
+    "clone",
+    "epoch",
+    "new_case",
+    "priority",
+    "public",
+    "val",
+]
 
 
 def _start_work(c: Case, ts: str) -> None:
@@ -522,16 +433,6 @@ def _major_triggered(c: Case, d: dict[str, Any], ts: str) -> None:
         c["severity_by"] = "rule" if by_rule else d.get("actor")
 
 
-def priority(case: Case) -> int:
-    """Which cases come first in lists: 0 a consumer association or regulator involved
-    (by channel or later), 1 other major cases, 2 the rest."""
-    if case.get("outside_parties"):
-        return 0
-    if case["channel"] in PARTIES:  # the channels of the same names
-        return 0
-    return 1 if case["severity"] == "major" else 2
-
-
 HANDLERS: dict[str, Callable[[Case, dict[str, Any], str], None]] = {
     "complaints:Acknowledged": _acknowledged,
     "complaints:Assigned": _assigned,
@@ -588,7 +489,9 @@ def apply(
     ts = data["timestamp"]
     if type(ts) is dict:
         ts = ts["_data_"]
-    data = opened(topic, data, keyring)
+    text = TEXT_FIELDS.get(topic)
+    if text is not None:  # :func:`opened`, inline: this runs once per event of a rebuild
+        data = open_text(data, text, keyring)
     if topic == RECEIVED:
         return new_case(oid, data, ts, keyring)
     if case is None:
@@ -603,13 +506,3 @@ def opened(topic: str, data: dict[str, Any], keyring: Keyring | None) -> dict[st
     """The payload with its free text opened (sealed with the customer's key): the one edge."""
     text = TEXT_FIELDS.get(topic)
     return data if text is None else open_text(data, text, keyring)
-
-
-def public(case: Case) -> Case:
-    """The case as ``show --json`` gives it: without the private ``_`` member."""
-    return {k: v for k, v in case.items() if k != "_"}
-
-
-def clone(case: Case) -> Case:
-    """A deep copy, for readers that must not share state with the fold."""
-    return copy.deepcopy(case)

@@ -66,6 +66,9 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
+#: The statuses in which a follow-up can be due (every other status: none, whatever the rules).
+FOLLOWUP_STATUSES = ("resolved", "closed")
+
 #: Rules that were in force until a time (the settings change that replaced them).
 Era = tuple[datetime, Policy, ReadSettings]
 
@@ -144,7 +147,7 @@ class Clock:
         Only for resolved or closed cases not followed up since that
         resolution (an archived or withdrawn file is not called again).
         """
-        if case["status"] not in ("resolved", "closed"):
+        if case["status"] not in FOLLOWUP_STATUSES:
             return None
         resolutions = case["_"]["resolutions"]
         if not resolutions:

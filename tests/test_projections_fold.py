@@ -404,3 +404,37 @@ def test_the_fold_knows_every_event_of_a_complaint() -> None:
         if inspect.isclass(obj) and issubclass(obj, Complaint.Event)
     } - {Complaint.Event.TOPIC}  # the base class, and library classes that inherit its topic
     assert topics and topics == set(CASE_TOPICS) == set(HANDLERS) | {"complaints:Received"}
+
+
+def test_a_settings_change_recomputes_the_deadlines_in_place(
+    played: tuple[Path, list[str]], tmp_path: Path, whole: dict[str, Any]
+) -> None:
+    """Other targets and time zone: the cache is not rebuilt (the same file), only its
+    deadline columns change, and it then equals a rebuild under the new settings."""
+    import dataclasses
+
+    store, _refs = played
+    path = tmp_path / "settings.sqlite"
+    other = ReadSettings(resolve_hours=24, followup_days=7)
+    policy = dataclasses.replace(POLICY, timezone="Europe/Berlin", reply_hours=2)
+
+    def projector(target: Path, p: Policy, s: ReadSettings) -> Projector:
+        return Projector(store, open_source(store), Clock.of(p, s), fingerprint(p, s), path=target)
+
+    first = projector(path, POLICY, ReadSettings())
+    first.open()
+    first.close()
+    assert _dump(path) == whole
+    inode = path.stat().st_ino
+    changed = projector(path, policy, other)
+    changed.open()
+    changed.close()
+    assert path.stat().st_ino == inode  # the same file: no rebuild
+    fresh = projector(tmp_path / "fresh.sqlite", policy, other)
+    fresh.rebuild(workers=1)
+    fresh.close()
+    redated = _dump(path)
+    assert redated == _dump(fresh.path)
+    deadlines = [(row[11], row[12]) for row in redated["cases"]]
+    assert deadlines != [(row[11], row[12]) for row in whole["cases"]]
+    assert any(d is not None for d, _f in deadlines) and any(f is not None for _d, f in deadlines)
