@@ -47,6 +47,7 @@ import orjson
 
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
+from projections import daycounts
 from projections.cachefiles import (
     CACHE_DIR,
     CacheLock,
@@ -73,7 +74,7 @@ from projections.tables import (
     handover_row,
 )
 
-FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
+FORMAT = 4  # 3: person keys, remedy_state, priority, open_actions; 4: day counts
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
 #: How long a reader waits for another process's rebuild before building its own private cache.
@@ -310,7 +311,9 @@ class Projector:
         db.execute("BEGIN IMMEDIATE")
         try:
             cp = self._checkpoint(self._meta(db))  # another process may have moved it
+            counted = daycounts.last_activity(db)  # the trend's day counts (daycounts)
             n = self._fold(db, cp, load=True, upto=upto)
+            daycounts.count_since(db, counted, self.clock.policy.zone)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:  # SQLite rolled back already on a full disk
@@ -363,6 +366,7 @@ class Projector:
             db.execute("BEGIN")
             n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
             db.executescript(INDEXES)  # commits
+            daycounts.build(db, self.clock.policy.zone)
         except BaseException:
             db.close()
             for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -452,6 +456,7 @@ class Projector:
             part.unlink()
         self._write_checkpoint(db, end)
         db.executescript(INDEXES)
+        daycounts.build(db, self.clock.policy.zone)
         db.close()
         self._install(tmp)
         if progress:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from events.lifecycle import OPEN
 from events.policy import DEFAULT_MAJOR_CHANNELS
+from projections import daycounts
 from projections.case import Case
 from projections.cases import Cases
 from projections.head import head_at
@@ -51,11 +52,7 @@ class Reports(ReadModel):
     """``report daily``."""
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
-        zone = self.policy.zone
-        return (
-            datetime.combine(day, time(0), zone),
-            datetime.combine(day + timedelta(days=1), time(0), zone),
-        )
+        return daycounts.day_bounds(day, self.policy.zone)
 
     def states_at(self, start: datetime, at: datetime) -> list[Case]:
         """The cases a report of [start, at] reads, as they were at ``at``.
@@ -157,19 +154,26 @@ class Reports(ReadModel):
         position = int(meta.get("position", 0))
         return {"position": position, "hash": meta.get("last_hash") if position else None}
 
-    def trend(self, day: date) -> list[dict[str, Any]]:
+    def trend(self, day: date, indexed: bool = True) -> list[dict[str, Any]]:
         """The main figures of the seven days up to ``day``: cases received, answered, ...
 
-        Counted in SQL per day over the ``activity_kind`` index, which holds every
-        column the count reads (each a number of cases): a week of many receipts
-        costs a scan of index entries, not a row each in Python. (Every activity
-        row is a case's: the cache writes them from case events only.)
+        Read from the cache's counts per day (:mod:`projections.daycounts`): seven
+        days' rows, however many cases they count. ``indexed=False`` counts the
+        ``activity`` rows of each day instead (a scan of the week's index entries),
+        for checking. (Every activity row is a case's: the cache writes them from
+        case events only.)
         """
         db = self.projector.open()
+        days = [day - timedelta(days=i) for i in range(TREND_DAYS - 1, -1, -1)]
+        if indexed:
+            kept = daycounts.counts(db, days[0], days[-1])
+            return [
+                {"date": d.isoformat(), **{k: kept.get((d.isoformat(), k), 0) for k in TREND}}
+                for d in days
+            ]
         kinds = ",".join("?" * len(TREND))
         out = []
-        for i in range(TREND_DAYS - 1, -1, -1):
-            d = day - timedelta(days=i)
+        for d in days:
             start, end = self.day_bounds(d)
             counts = dict(
                 db.execute(
@@ -363,5 +367,5 @@ class Reports(ReadModel):
                     for k in sorted(counts)
                 ],
             },
-            "trend": self.trend(day),
+            "trend": self.trend(day, indexed),
         }
