@@ -14,6 +14,9 @@
   acknowledged, resolved, closed, escalated, reopened, followed up), indexed
   by time, so ``report daily`` reads one day, not the whole history.
 - ``groups`` and ``handovers``: the group complaints and shift handovers.
+- ``day_counts``, ``day_marks``, ``open_hours``: the counts ``report daily``
+  reads instead of scanning (:mod:`projections.reportcounts`; kept on catch-up,
+  built after a rebuild).
 
 (The tables, and the rows written into them, are :mod:`projections.tables`.)
 
@@ -47,7 +50,7 @@ import orjson
 
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
-from projections import daycounts
+from projections import reportcounts
 from projections.cachefiles import (
     CACHE_DIR,
     CacheLock,
@@ -311,9 +314,9 @@ class Projector:
         db.execute("BEGIN IMMEDIATE")
         try:
             cp = self._checkpoint(self._meta(db))  # another process may have moved it
-            counted = daycounts.last_activity(db)  # the trend's day counts (daycounts)
+            counted = reportcounts.last_activity(db)  # the trend's day counts (reportcounts)
             n = self._fold(db, cp, load=True, upto=upto)
-            daycounts.count_since(db, counted, self.clock.policy.zone)
+            reportcounts.count_since(db, counted, self.clock.policy.zone)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:  # SQLite rolled back already on a full disk
@@ -366,7 +369,7 @@ class Projector:
             db.execute("BEGIN")
             n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
             db.executescript(INDEXES)  # commits
-            daycounts.build(db, self.clock.policy.zone)
+            reportcounts.build(db, self.clock.policy.zone)
         except BaseException:
             db.close()
             for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -456,7 +459,7 @@ class Projector:
             part.unlink()
         self._write_checkpoint(db, end)
         db.executescript(INDEXES)
-        daycounts.build(db, self.clock.policy.zone)
+        reportcounts.build(db, self.clock.policy.zone)
         db.close()
         self._install(tmp)
         if progress:

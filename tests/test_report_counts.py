@@ -1,8 +1,9 @@
-"""The trend's counts per day, kept by the cache (``projections.daycounts``, issue 14 goal 7).
+"""The counts a report reads, kept by the cache (``projections.reportcounts``, issue 14 goal 7).
 
-Kept on each catch-up, they must be what a rebuild counts and what counting the
-``activity`` rows of each day gives: a case escalated twice in a day is one
-escalated case, a case received on an earlier day counts on that day.
+Kept on each catch-up, they must be what a rebuild counts, and what counting
+the ``activity`` rows of each day and the open cases of each age gives: a case
+escalated twice in a day is one escalated case, a case received on an earlier
+day counts on that day, a case resolved leaves the backlog.
 """
 
 from __future__ import annotations
@@ -14,24 +15,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from conftest import DIRECTOR, SERVICE_MANAGER, Store
+from test_report_indexed import _both
 
 from complaintctl import config as configuration
 from complaintctl.app import persistence_env
 from complaintctl.keyring import open_keyring
 from complaintctl.sources import open_source
 from projections.cachefiles import cache_path
-from projections.daycounts import day_bounds, day_of
 from projections.models import ReadModels
+from projections.reportcounts import day_bounds, day_of
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def _kept(store: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The cache's day counts and marks, sorted."""
+def _kept(store: Path) -> tuple[list[tuple[Any, ...]], ...]:
+    """The cache's day counts and marks and its open cases per hour, sorted."""
     with sqlite3.connect(cache_path(store)) as db:
         counts = sorted(db.execute("SELECT day, kind, cases FROM day_counts"))
         marks = sorted(db.execute("SELECT day, kind, case_id FROM day_marks"))
-    return counts, marks
+        hours = sorted(db.execute("SELECT hour, cases FROM open_hours WHERE cases != 0"))
+    return counts, marks, hours
 
 
 def _trends(store: Path, day: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -116,3 +119,29 @@ def test_a_day_is_the_reports_day_where_midnight_is_skipped() -> None:
             start, end = day_bounds(d, zone)
             assert start.timestamp() <= t < end.timestamp(), (name, t, d)
             t += 900
+
+
+def test_the_backlog_at_the_edges_of_its_ages(store: Store) -> None:
+    """Cases minutes either side of each age bound (the partial hours counted over the
+    index), one resolved and one withdrawn since: the kept hours give the full read's
+    backlog, on catch-up and after a rebuild."""
+    now = datetime.now(SH)
+    refs = []
+    for i, minutes in enumerate((3, 23 * 60 + 55, 24 * 60 + 5, 72 * 60 - 2, 72 * 60 + 2,
+                                 168 * 60 - 1, 168 * 60 + 61, 720 * 60 - 30, 720 * 60 + 30,
+                                 2000 * 60)):  # fmt: skip
+        at = (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+        refs.append(store.new("--received-at", at, customer=f"客户{i}", contact=f"1381{i:07d}"))
+    for hours in (24, 72):  # received on the hour: the first instant of a bound's partial hour
+        at = (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:00")
+        store.new("--received-at", at, customer=f"整点{hours}", contact=f"1382{hours:07d}")
+    store.ok("report", "daily", "--json")
+    store.ok("resolve", refs[1], "--summary", "已处理")
+    store.ok("withdraw", refs[7], "--reason", "客户撤诉", actor=DIRECTOR)
+    indexed, full, used = _both(store.path, now.date())
+    assert used and indexed == full
+    assert indexed["backlog"]["open"] == 10
+    caught_up = _kept(store.path)
+    assert sum(n for _h, n in caught_up[2]) == 10
+    store.ok("rebuild")
+    assert _kept(store.path) == caught_up
