@@ -13,7 +13,8 @@ The first run on each store builds its read-model cache and is not timed.
 ``--command`` times other commands the same way (``stats``, ``report weekly --week
 this``); ``--own-stores`` gives each install after the first a copy of each store
 (installs whose cache formats differ would rebuild each other's cache at every
-turn). The reports of the installs are compared (but for their moment, ``as_of``).
+turn; an install whose copy ``open<N>-<label>`` exists uses it even if first). The
+reports of the installs are compared (but for their moment, ``as_of``).
 
     .venv/bin/python bench/report_flat.py --cmd speed=.venv/bin/complaintctl \\
         --cmd main=/work/main/.venv/bin/complaintctl --small 1000 --large 200000 \\
@@ -130,7 +131,7 @@ def main() -> None:
             copy = store.with_name(f"{store.name}-{label}")
             if args.own_stores and i > 0 and not copy.exists():
                 shutil.copytree(store, copy, ignore=shutil.ignore_patterns("cache"))
-            own[label, n] = copy if args.own_stores and i > 0 else store
+            own[label, n] = copy if args.own_stores and (i > 0 or copy.exists()) else store
     argv = {
         (command, label, n): [
             cmd, "--store", str(own[label, n]), "--actor", ACTOR, *shlex.split(command), "--json"
