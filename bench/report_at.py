@@ -3,7 +3,10 @@
 The backlog's ages move with the clock (a bench store's 200,000 cases cross an
 age bound every two seconds), so two commands run one after the other rarely
 agree; this reads the report in-process with the read models' clock fixed.
-Run it with each install's Python and compare the outputs:
+Run it with each install's Python and compare the outputs. It reads the rules of
+the desk's file, without the store's settings events or their eras (a defect left
+open: the CLI folds both), so its cache fingerprint is not the CLI's: the two
+rebuild each other's cache. Run it on copies of the stores, not on a bench's own.
 
     /tmp/base/.venv/bin/python bench/report_at.py STORE 2026-12-01T15:50:00+00:00 > a.json
     .venv/bin/python bench/report_at.py STORE 2026-12-01T15:50:00+00:00 > b.json
