@@ -14,6 +14,9 @@
   acknowledged, resolved, closed, escalated, reopened, followed up), indexed
   by time, so ``report daily`` reads one day, not the whole history.
 - ``groups`` and ``handovers``: the group complaints and shift handovers.
+- ``day_counts``, ``day_marks``, ``open_hours``: the counts ``report daily``
+  reads instead of scanning (:mod:`projections.reportcounts`; kept on catch-up,
+  built after a rebuild).
 
 (The tables, and the rows written into them, are :mod:`projections.tables`.)
 
@@ -44,6 +47,7 @@ import orjson
 
 from events.personal import Keyring
 from events.topics import CASE_TOPICS, GROUP_TOPICS, HANDOVER_TOPICS, RECEIVED
+from projections import reportcounts
 from projections.cachefiles import (
     CACHE_DIR,
     CacheLock,
@@ -70,7 +74,7 @@ from projections.tables import (
     handover_row,
 )
 
-FORMAT = 3  # 3: person keys, remedy_state, priority, open_actions
+FORMAT = 4  # 3: person keys, remedy_state, priority, open_actions; 4: day counts
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
 #: How long a reader waits for another process's rebuild before building its own private cache.
@@ -248,7 +252,9 @@ class Projector:
         db.execute("BEGIN IMMEDIATE")
         try:
             cp = self._checkpoint(self._meta(db))  # another process may have moved it
+            counted = reportcounts.last_activity(db)  # the trend's day counts (reportcounts)
             n = self._fold(db, cp, load=True, upto=upto)
+            reportcounts.count_since(db, counted, self.clock.policy.zone)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:  # SQLite rolled back already on a full disk
@@ -303,6 +309,7 @@ class Projector:
             db.execute("BEGIN")
             n = self._fold(db, Checkpoint(), load=False, progress=progress, total=total, upto=upto)
             db.executescript(INDEXES)  # commits
+            reportcounts.build(db, self.clock.policy.zone)
         except BaseException:
             db.close()
             for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.personal import Keyring
+from projections import reportcounts
 from projections.sla import Clock
 from projections.source import Checkpoint, Event, PartedSource
 from projections.tables import CASE_COLUMNS, INDEXES, bulk_db
@@ -168,6 +169,7 @@ def rebuild_parallel(
         db.execute("DETACH DATABASE part")
         part.unlink()
     p._write_checkpoint(db, end)
+    reportcounts.build(db, p.clock.policy.zone)  # over the merged rows and their indexes
     db.close()
     p._install(tmp)
     if progress:

@@ -11,8 +11,9 @@ or one resolved or closed: :data:`.sla.FOLLOWUP_STATUSES`); for every other
 status both are ``NULL`` under any rules. At 1M events this reads ~half the
 case documents instead of refolding the log (figures in BENCHMARKS.md).
 
-Anything added to the cache later that depends on the settings (a count by
-local day depends on the time zone) must be recomputed here as well.
+The report's counts by local day depend on the time zone: they are counted
+again here too (:func:`projections.reportcounts.recount_days`). Anything added
+to the cache later that depends on the settings must be recomputed here as well.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import orjson
 
 from events.lifecycle import OPEN
+from projections import reportcounts
 from projections.sla import FOLLOWUP_STATUSES, Clock
 
 #: Rows read and updated at a time (bounded memory on a big cache).
@@ -58,6 +60,7 @@ def redate(db: sqlite3.Connection, clock: Clock, fingerprint: str) -> int:
             db.executemany("UPDATE cases SET due = ?, followup_due = ? WHERE seq = ?", out)
             n += len(rows)
             last = rows[-1][0]
+        reportcounts.recount_days(db, clock.policy.zone)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (fingerprint,))
         db.execute("COMMIT")
     except BaseException:

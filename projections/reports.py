@@ -6,10 +6,11 @@ follow-ups, major and outside-body cases, groups, escalations, remedies) is
 computed from the cases as they were then, so ``report daily --date D`` gives
 the same answer however often it is run later. The day's counts come from
 the cache's ``activity`` table (one row per dated happening, indexed by
-time); the cases come from the cache where unchanged since the end of the
-day and are folded again from their own events where changed since
-(:meth:`projections.cases.Cases.case_as_of`). The report carries the log's
-head as it stood then (:mod:`projections.head`).
+time), the trend and the backlog from the counts the cache keeps
+(:mod:`projections.reportcounts`); the cases come from the cache where
+unchanged since the end of the day and are folded again from their own
+events where changed since (:meth:`projections.cases.Cases.case_as_of`).
+The report carries the log's head as it stood then (:mod:`projections.head`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from events.lifecycle import OPEN
 from events.policy import DEFAULT_MAJOR_CHANNELS
+from projections import reportcounts
 from projections.case import Case
 from projections.cases import Cases
 from projections.head import head_at
@@ -51,11 +53,7 @@ class Reports(ReadModel):
     """``report daily``."""
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
-        zone = self.policy.zone
-        return (
-            datetime.combine(day, time(0), zone),
-            datetime.combine(day + timedelta(days=1), time(0), zone),
-        )
+        return reportcounts.day_bounds(day, self.policy.zone)
 
     def states_at(self, start: datetime, at: datetime) -> list[Case]:
         """The cases a report of [start, at] reads, as they were at ``at``.
@@ -85,8 +83,9 @@ class Reports(ReadModel):
         (``followup_due``), was touched since ``start`` (received, escalated, a
         remedy: ``updated``), is in a group, or is a major or outside-body case
         still open: each is an indexed query, so the report's cost does not grow
-        with the open cases that are none of these. The backlog is counted per
-        age bucket over the (status, received) index. Only while no case changed
+        with the open cases that are none of these. The backlog per age bucket is
+        summed from the open cases per hour of receipt the cache keeps
+        (:func:`projections.reportcounts.open_received`). Only while no case changed
         after ``at`` (a report of today) is the cache that state.
         """
         db = self.projector.open()
@@ -109,16 +108,11 @@ class Reports(ReadModel):
             ids.update(i for (i,) in db.execute(f"SELECT id FROM cases WHERE {where}", params))
         found = self._in_order(db, ids)
         buckets: Counter[str] = Counter()
-        upper, below = t, "<"  # an age of exactly 24 h is in "1-3 days", as the fold counts
+        upper, upto = t, False  # an age of exactly 24 h is in "1-3 days", as the fold counts
         for hours, label in (*AGE_BUCKETS, (None, "> 30 days")):
             lower = t - hours * 3600 if hours is not None else float("-inf")
-            (n,) = db.execute(
-                f"SELECT count(*) FROM cases WHERE status IN ({opened})"
-                f" AND received {below} ? AND received > ?",
-                (*OPEN, upper, lower),
-            ).fetchone()
-            buckets[label] = n
-            upper, below = lower, "<="
+            buckets[label] = reportcounts.open_received(db, lower, upper, upto)
+            upper, upto = lower, True
         return found, buckets
 
     def _in_order(self, db: sqlite3.Connection, ids: set[str]) -> Iterator[Case]:
@@ -157,19 +151,26 @@ class Reports(ReadModel):
         position = int(meta.get("position", 0))
         return {"position": position, "hash": meta.get("last_hash") if position else None}
 
-    def trend(self, day: date) -> list[dict[str, Any]]:
+    def trend(self, day: date, indexed: bool = True) -> list[dict[str, Any]]:
         """The main figures of the seven days up to ``day``: cases received, answered, ...
 
-        Counted in SQL per day over the ``activity_kind`` index, which holds every
-        column the count reads (each a number of cases): a week of many receipts
-        costs a scan of index entries, not a row each in Python. (Every activity
-        row is a case's: the cache writes them from case events only.)
+        Read from the cache's counts per day (:mod:`projections.reportcounts`): seven
+        days' rows, however many cases they count. ``indexed=False`` counts the
+        ``activity`` rows of each day instead (a scan of the week's index entries),
+        for checking. (Every activity row is a case's: the cache writes them from
+        case events only.)
         """
         db = self.projector.open()
+        days = [day - timedelta(days=i) for i in range(TREND_DAYS - 1, -1, -1)]
+        if indexed:
+            kept = reportcounts.counts(db, days[0], days[-1])
+            return [
+                {"date": d.isoformat(), **{k: kept.get((d.isoformat(), k), 0) for k in TREND}}
+                for d in days
+            ]
         kinds = ",".join("?" * len(TREND))
         out = []
-        for i in range(TREND_DAYS - 1, -1, -1):
-            d = day - timedelta(days=i)
+        for d in days:
             start, end = self.day_bounds(d)
             counts = dict(
                 db.execute(
@@ -363,5 +364,5 @@ class Reports(ReadModel):
                     for k in sorted(counts)
                 ],
             },
-            "trend": self.trend(day),
+            "trend": self.trend(day, indexed),
         }
