@@ -45,6 +45,9 @@ COLUMNS = (
 REQUIRED = ("customer", "contact", "channel", "category", "summary")
 SEVERITIES = ("general", "major")
 MAX_FIELD = 10_000
+#: Customer files an import keeps from batch to batch (a returning customer's is not read
+#: back from the store): beyond this many, they are dropped and read again as needed.
+FILES_KEPT = 200_000
 
 
 class ImportFileError(Exception):
@@ -386,9 +389,12 @@ def run_import(
         raise BadRowsError(none.format(count=len(bad)))
     created: list[dict[str, Any]] = []
     existing: list[dict[str, Any]] = []
+    files: dict[Any, Any] = {}  # the customer files as the batches so far left them
     for i in range(0, len(rows), batch_size):
         chunk = rows[i : i + batch_size]
-        for done, ref, is_new in app.receive_many(chunk, actor, source=_name(path)):
+        if len(files) > FILES_KEPT:
+            files.clear()  # read again as needed: the memory of a huge import stays bounded
+        for done, ref, is_new in app.receive_many(chunk, actor, _name(path), files):
             (created if is_new else existing).append({"line": done.line, "ref": ref})
         progress(i + len(chunk), len(rows))
     return {
