@@ -35,7 +35,6 @@ phone number by hashing a phone book. This module knows nothing of files:
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import hmac
 import os
@@ -348,9 +347,9 @@ class PersonalMapper(Mapper[UUID]):
             names = tuple(n for n in (*fields, *text) if _sealable(state.get(n)))
             if subject is not None and names:
                 key = self.keyring.create_key(subject)  # once per event, not per value
-                sealed = copy.copy(domain_event)  # the aggregate keeps its plain strings
-                for name, value in _sealed(state, names, subject, key).items():
-                    object.__setattr__(sealed, name, value)
+                # A copy with the fields sealed: the aggregate keeps its plain strings.
+                sealed = object.__new__(type(domain_event))
+                sealed.__dict__.update(state, **_sealed(state, names, subject, key))
                 domain_event = sealed
         return super().to_stored_event(domain_event)
 

@@ -15,6 +15,9 @@ the library's.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
+from decimal import Decimal
+from types import NoneType
 from typing import Any
 from uuid import UUID
 
@@ -30,12 +33,18 @@ _OPTIONS = (
 )
 
 
+#: The types orjson and the library encode alike (or both hand to ``default``).
+_ALIKE = frozenset({str, int, bool, NoneType, datetime, date, Decimal})
+
+
 def _orjson_writes_it_alike(obj: Any) -> bool:
     """False if ``obj`` holds a value that orjson encodes otherwise than the library."""
     todo = [obj]
     while todo:
         value = todo.pop()
         kind = type(value)
+        if kind in _ALIKE:
+            continue
         if kind is dict:
             todo.extend(value.values())
         elif kind is list or kind is tuple:
