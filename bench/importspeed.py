@@ -124,12 +124,12 @@ def import_file(work: Path, csv_path: Path, n: int) -> tuple[float, float, Path]
     return wall, cpu, store
 
 
-def import_postgres(csv_path: Path) -> tuple[float, float, int]:
+def import_postgres(work: Path, csv_path: Path) -> tuple[float, float, int]:
     schema = f"importspeed_{uuid.uuid4().hex[:8]}"
     pg_schema(True, schema)
     try:
         env = pg_command_env(schema)
-        store = Path("/tmp/importspeed-data/pg-desk")
+        store = work / "pg-desk"
         shutil.rmtree(store, ignore_errors=True)
         run(store, "--backend", "postgres", "init", "--preset", "car-service", env=env)
         wall, cpu, out = run(store, "--backend", "postgres", "import", str(csv_path), "--json",
@@ -199,7 +199,7 @@ def main() -> None:
         times.setdefault("sqlite ref", []).append(ref_sqlite(work, events, args.ref_batch))
         print(f"round {r + 1}: sqlite ref {times['sqlite ref'][-1]}", flush=True)
         if not args.no_postgres:
-            wall, cpu, n_pg = import_postgres(csv_path)
+            wall, cpu, n_pg = import_postgres(work, csv_path)
             times.setdefault("import postgres", []).append((wall, cpu))
             n_events["import postgres"] = n_events["postgres ref"] = n_pg
             print(f"round {r + 1}: import postgres {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
