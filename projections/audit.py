@@ -38,8 +38,6 @@ from projections.reading import ReadModel
 from projections.source import Checkpoint, Event
 
 _HIDDEN = ("timestamp", "originator_topic", "recorded_at")
-#: Case references ``log`` keeps while it streams (then it starts a new map).
-_REFS_KEPT = 20_000
 
 
 def _value(value: Any, keyring: Keyring | None) -> Any:
@@ -143,22 +141,12 @@ class AuditLog(ReadModel):
         paper log typed in the next morning belongs to the day it happened.
         """
         db = self.projector.open()
-        # The references of the cases a batch names, looked up per batch (not every case's
-        # at once: at a million events that map was a fifth of the export's memory).
-        refs: dict[str, str | None] = {}
+        refs = dict(db.execute("SELECT id, ref FROM cases").fetchall())
         lo = since.astimezone(UTC).isoformat() if since else None
         hi = until.astimezone(UTC).isoformat() if until else None
         keyring = self.keyring
         self.head = None
         for batch, _cp in self.source.read(Checkpoint()):
-            if len(refs) > _REFS_KEPT:
-                refs.clear()
-            unknown = list({ev["originator_id"] for ev in batch} - refs.keys())
-            refs.update(dict.fromkeys(unknown))
-            for i in range(0, len(unknown), 500):
-                part = unknown[i : i + 500]
-                marks = ",".join("?" * len(part))
-                refs.update(db.execute(f"SELECT id, ref FROM cases WHERE id IN ({marks})", part))
             for ev in batch:
                 self.head = {"position": ev["position"], "hash": ev["hash"]}
                 if lo is not None or hi is not None:
