@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -180,17 +180,36 @@ def file_objects(path: Path) -> Objects:
 
     def read() -> Iterator[tuple[int, Any]]:
         with open(path, "rb") as f:
-            for line, raw in enumerate(f, 1):
-                if line == 1:
-                    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
-                if not raw.strip():
-                    continue
-                try:
-                    yield line, orjson.loads(raw)
-                except orjson.JSONDecodeError as e:
-                    yield line, ValueError(f"not JSON ({e.msg})")
+            yield from _parsed(f)
 
     return read
+
+
+def bytes_objects(data: bytes) -> Objects:
+    """The objects of JSON Lines bytes in memory (standard input), without decoding them
+    into one text or splitting them into a list of lines."""
+
+    def lines() -> Iterator[bytes]:
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            yield data[start:end]
+            start = end + 1
+
+    return lambda: _parsed(lines())
+
+
+def _parsed(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    for line, raw in enumerate(lines, 1):
+        if line == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+        if not raw.strip():
+            continue
+        try:
+            yield line, orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            yield line, ValueError(f"not JSON ({e.msg})")
 
 
 def _signature(topic: str, occurred_at: datetime) -> int:

@@ -319,23 +319,28 @@ def _name(path: Path) -> str:
     return "<stdin>" if str(path) == "-" else path.name
 
 
-def _events_on_disk(path: Path, fmt: str | None, encoding: str | None) -> Objects | None:
-    """An events export in a JSON Lines file, as objects read line by line from the disk
-    (None: not one, or one read as a whole: a JSON array, another encoding; the whole
-    read also gives the errors a file that cannot be read has)."""
-    from complaintctl.eventimport import file_objects, looks_like_events
+def _events_export(
+    path: Path, fmt: str | None, encoding: str | None, data: bytes | None
+) -> Objects | None:
+    """An events export in JSON Lines, as objects read a line at a time: from the disk
+    (a file) or from ``data`` (standard input's bytes, not decoded whole). None: not
+    one, or one read as a whole (a JSON array, another encoding; the whole read also
+    gives the errors a file that cannot be read has)."""
+    from complaintctl.eventimport import bytes_objects, file_objects, looks_like_events
     from complaintctl.regularfile import NotRegular, read_head
 
     if fmt == "csv" or (encoding or "utf-8").lower().replace("_", "-") not in UTF8:
         return None
     try:
-        head = read_head(path, 1 << 20)
+        head = read_head(path, 1 << 20) if data is None else data[: 1 << 20]
     except (NotRegular, OSError):
         return None
     text = head[: head.rfind(b"\n") + 1].decode("utf-8-sig", errors="replace")
     if detect_format(path, fmt, text) != "jsonl" or text.lstrip().startswith("["):
         return None
-    return file_objects(path) if looks_like_events(text) else None
+    if not looks_like_events(text):
+        return None
+    return file_objects(path) if data is None else bytes_objects(data)
 
 
 class BadRowsError(ImportFileError):
@@ -371,9 +376,9 @@ def run_import(
 
     app.policy.writer(actor)  # an actor who may not write is refused before reading
     try:
-        # An events export on disk is read line by line (twice: checked, then written);
-        # anything else, and standard input, as a whole.
-        objects = _events_on_disk(path, fmt, encoding) if data is None else None
+        # An events export is read line by line (twice: checked, then written), from
+        # the disk or from standard input's bytes; anything else as a whole text.
+        objects = _events_export(path, fmt, encoding, data)
         text = "" if objects is not None else read_text(path, encoding, data)
         if objects is None and fmt != "csv" and detect_format(path, fmt, text) == "jsonl":
             from complaintctl.eventimport import looks_like_events, text_objects
