@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import sys
 import typing
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -38,8 +39,6 @@ from uuid import UUID
 import orjson
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from eventsourcing.domain import DomainEventProtocol
     from eventsourcing.persistence import StoredEvent
 
@@ -131,60 +130,91 @@ def _time(value: Any, what: str) -> datetime:
     return at
 
 
-def parse_events(text: str) -> list[EventLine]:
-    """Every line checked; EventImportError names each bad one (nothing is written here)."""
-    out: list[EventLine] = []
-    problems: list[str] = []
-    seen: dict[tuple[UUID, int], int] = {}
-    for line, obj in _objects(text):
-        try:
-            if isinstance(obj, ValueError):
-                raise obj
-            if type(obj) is not dict:
-                raise ValueError("not a JSON object")
-            if "head" in obj and len(obj) == 1:
-                continue  # `log --head`'s last line: the source's head, not an event
-            missing = [k for k in EVENT_KEYS if k not in obj]
-            if missing:
-                raise ValueError(f"not an event: no {', '.join(missing)}")
-            topic, data, version = obj["topic"], obj["data"], obj["version"]
-            if not isinstance(topic, str) or _event_class(topic) is None:
-                raise ValueError(f"unknown event topic {topic!r}")
-            if type(data) is not dict:
-                raise ValueError("data: expected an object")
-            if type(version) is not int or version < 1:
-                raise ValueError(f"version: {version!r} is not a number from 1")
-            try:
-                oid = UUID(str(obj["originator_id"]))
-            except ValueError:
-                raise ValueError(f"originator_id: {obj['originator_id']!r} is not a UUID") from None
-            recorded = obj.get("recorded_at")
-            event = EventLine(
-                line=line,
-                topic=topic,
-                originator_id=oid,
-                version=version,
-                occurred_at=_time(obj["occurred_at"], "occurred_at"),
-                recorded_at=_time(recorded, "recorded_at") if recorded else None,
-                ref=obj.get("ref") if isinstance(obj.get("ref"), str) else None,
-                data=data,
-            )
-            if (oid, version) in seen:
-                raise ValueError(f"version {version} of {oid} again (line {seen[oid, version]})")
-            seen[oid, version] = line
-            to_event(event)  # every value restorable, before anything is written
-        except ValueError as e:
-            problems.append(f"line {line}: {e}")
+def _line_event(line: int, obj: Any) -> EventLine | None:
+    """One line's event, checked (None: ``log --head``'s last line); ValueError if bad."""
+    if isinstance(obj, ValueError):
+        raise obj
+    if type(obj) is not dict:
+        raise ValueError("not a JSON object")
+    if "head" in obj and len(obj) == 1:
+        return None  # `log --head`'s last line: the source's head, not an event
+    missing = [k for k in EVENT_KEYS if k not in obj]
+    if missing:
+        raise ValueError(f"not an event: no {', '.join(missing)}")
+    topic, data, version = obj["topic"], obj["data"], obj["version"]
+    if not isinstance(topic, str) or _event_class(topic) is None:
+        raise ValueError(f"unknown event topic {topic!r}")
+    if type(data) is not dict:
+        raise ValueError("data: expected an object")
+    if type(version) is not int or version < 1:
+        raise ValueError(f"version: {version!r} is not a number from 1")
+    try:
+        oid = UUID(str(obj["originator_id"]))
+    except ValueError:
+        raise ValueError(f"originator_id: {obj['originator_id']!r} is not a UUID") from None
+    recorded = obj.get("recorded_at")
+    return EventLine(
+        line=line,
+        topic=topic,
+        originator_id=oid,
+        version=version,
+        occurred_at=_time(obj["occurred_at"], "occurred_at"),
+        recorded_at=_time(recorded, "recorded_at") if recorded else None,
+        ref=obj.get("ref") if isinstance(obj.get("ref"), str) else None,
+        data=data,
+    )
+
+
+#: The file's objects with their line numbers, read anew at each call: the import reads
+#: the file twice (check, then write), never holding all of it.
+Objects = Callable[[], Iterator[tuple[int, Any]]]
+
+
+def text_objects(text: str) -> Objects:
+    """The objects of a text in memory (standard input, a JSON array)."""
+    return lambda: _objects(text)
+
+
+def file_objects(path: Path) -> Objects:
+    """The objects of a JSON Lines file, read line by line from the disk."""
+
+    def read() -> Iterator[tuple[int, Any]]:
+        with open(path, "rb") as f:
+            yield from _parsed(f)
+
+    return read
+
+
+def bytes_objects(data: bytes) -> Objects:
+    """The objects of JSON Lines bytes in memory (standard input), without decoding them
+    into one text or splitting them into a list of lines."""
+
+    def lines() -> Iterator[bytes]:
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            yield data[start:end]
+            start = end + 1
+
+    return lambda: _parsed(lines())
+
+
+def _parsed(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    for line, raw in enumerate(lines, 1):
+        if line == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+        if not raw.strip():
             continue
-        out.append(event)
-    if problems:
-        shown = "; ".join(problems[:5]) + (
-            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
-        )
-        raise EventImportError(f"{len(problems)} bad line(s), nothing imported: {shown}")
-    if not out:
-        raise EventImportError("no events in the file")
-    return out
+        try:
+            yield line, orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            yield line, ValueError(f"not JSON ({e.msg})")
+
+
+def _signature(topic: str, occurred_at: datetime) -> int:
+    """What an event already in the store must match (its topic and time), as one number."""
+    return hash((topic, occurred_at.astimezone(UTC).isoformat()))
 
 
 @cache
@@ -285,68 +315,142 @@ def _stored_time(app: ComplaintsApp, stored: StoredEvent) -> str:
 
 @dataclass
 class Plan:
-    """What an import writes: the lines still to write, how many are there already, and
-    the shop's settings events left out (the store has settings of its own)."""
+    """What a check of the whole file found: how many events, which to write, which are
+    in the store already, and whether the shop's settings events are left out (the
+    store has settings of its own). Kept per aggregate, never per event."""
 
-    todo: list[EventLine]
-    already: int
-    settings_kept: list[EventLine]
+    events: int = 0
+    todo: int = 0
+    already: int = 0
+    settings_kept: int = 0
+    keep_settings: bool = False
+    #: The store's last version of each aggregate the file names (0: none).
+    stored: dict[UUID, int] = field(default_factory=dict)
 
 
-def plan(app: ComplaintsApp, lines: list[EventLine]) -> Plan:
-    """The lines still to write and how many are in the store already.
+def check(app: ComplaintsApp, objects: Objects) -> Plan:
+    """Every line checked, and the lines still to write found (nothing is written).
 
-    EventImportConflict if the store holds another event where one belongs,
-    or if a line would leave a gap in its aggregate's versions. The one
+    EventImportError names the bad lines (the first five, and how many);
+    EventImportConflict if the store holds another event where one belongs, or
+    if a line would leave a gap in its aggregate's versions. The one
     exception is the shop's settings: a store on SQLite or PostgreSQL starts
     with the settings ``init`` recorded, so where the store's settings differ
-    from the file's, the store keeps its own and the file's are left out
-    (the caller says so: ``config import`` brings the rules over).
+    from the file's, the store keeps its own and the file's are left out (the
+    caller says so: ``config import`` brings the rules over).
     """
     from events.settings import SETTINGS_ID
 
-    have: dict[UUID, dict[int, tuple[str, str]]] = {}
-    last: dict[UUID, int] = {}
-    todo: list[EventLine] = []
-    kept: list[EventLine] = []
-    already = 0
-    for e in lines:
+    problems: list[tuple[int, str]] = []
+    bad = 0
+    conflict: tuple[int, str] | None = None
+    p = Plan()
+    have: dict[UUID, dict[int, int]] = {}  # the store's signatures, where it has events
+    last: dict[UUID, int] = {}  # the last version so far: the store's, then the file's
+    in_file: dict[UUID, int] = {}  # the file's highest version of each aggregate so far
+    suspects: list[tuple[int, UUID, int]] = []  # a version again: the same line twice?
+    settings: list[EventLine] = []
+    for line, obj in objects():
+        try:
+            e = _line_event(line, obj)
+            if e is None:
+                continue
+            to_event(e)  # every value restorable, before anything is written
+        except ValueError as err:
+            bad += 1
+            if len(problems) < 5:
+                problems.append((line, f"line {line}: {err}"))
+            continue
+        p.events += 1
         oid = e.originator_id
-        if oid not in have:
+        if e.version <= in_file.get(oid, 0):
+            suspects.append((line, oid, e.version))
+        else:
+            in_file[oid] = e.version
+        if oid not in p.stored:
             stored = app.recorder.select_events(oid)
-            have[oid] = {s.originator_version: (s.topic, _stored_time(app, s)) for s in stored}
-            last[oid] = max(have[oid], default=0)
-        if oid == SETTINGS_ID and (kept or _differs(have[oid], lines, oid)):
-            kept.append(e)
+            p.stored[oid] = last[oid] = max((s.originator_version for s in stored), default=0)
+            if stored:
+                have[oid] = {
+                    s.originator_version: hash((s.topic, _stored_time(app, s))) for s in stored
+                }
+        if oid == SETTINGS_ID:
+            settings.append(e)  # decided once the whole file is read
             continue
-        where = f"line {e.line} ({e.ref or e.topic.split(':')[-1]}, version {e.version})"
-        existing = have[oid].get(e.version)
-        if existing is not None:
-            if existing != (e.topic, e.occurred_at.astimezone(UTC).isoformat()):
-                raise EventImportConflict(
-                    f"{where}: the store holds another event there; an events export"
-                    " goes into an empty store, or one it was imported into before"
-                )
-            already += 1
-            continue
-        if e.version != last[oid] + 1:
-            raise EventImportConflict(
-                f"{where}: follows version {last[oid]}, not {e.version - 1}"
-                " (a part of an export: import the whole of it)"
+        found = _plan_line(e, have.get(oid, {}), last)
+        if found is None:
+            p.todo += 1
+        elif found == "":
+            p.already += 1
+        elif conflict is None:
+            conflict = (line, found)
+    dups = _repeated(objects, suspects)
+    bad += len(dups)
+    problems = sorted(problems + dups[:5])[:5]
+    if bad:
+        shown = "; ".join(t for _, t in problems) + (f"; and {bad - 5} more" if bad > 5 else "")
+        raise EventImportError(f"{bad} bad line(s), nothing imported: {shown}")
+    if not p.events:
+        raise EventImportError("no events in the file")
+    stored_settings = have.get(SETTINGS_ID, {})
+    mine = {e.version: _signature(e.topic, e.occurred_at) for e in settings}
+    p.keep_settings = any(mine.get(v) != sig for v, sig in stored_settings.items())
+    if p.keep_settings:
+        p.settings_kept = len(settings)
+    else:
+        for e in settings:
+            found = _plan_line(e, stored_settings, last)
+            if found is None:
+                p.todo += 1
+            elif found == "":
+                p.already += 1
+            elif conflict is None or e.line < conflict[0]:
+                conflict = (e.line, found)
+    if conflict is not None:
+        raise EventImportConflict(conflict[1])
+    return p
+
+
+def _plan_line(e: EventLine, have: dict[int, int], last: dict[UUID, int]) -> str | None:
+    """None: a line to write; "": in the store already; else why it conflicts."""
+    oid = e.originator_id
+    where = f"line {e.line} ({e.ref or e.topic.split(':')[-1]}, version {e.version})"
+    existing = have.get(e.version)
+    if existing is not None:
+        if existing != _signature(e.topic, e.occurred_at):
+            return (
+                f"{where}: the store holds another event there; an events export"
+                " goes into an empty store, or one it was imported into before"
             )
-        last[oid] = e.version
-        todo.append(e)
-    return Plan(todo, already, kept)
+        return ""
+    if e.version != last[oid] + 1:
+        return (
+            f"{where}: follows version {last[oid]}, not {e.version - 1}"
+            " (a part of an export: import the whole of it)"
+        )
+    last[oid] = e.version
+    return None
 
 
-def _differs(have: dict[int, tuple[str, str]], lines: list[EventLine], oid: UUID) -> bool:
-    """Whether the store's events of an aggregate are not a part of the file's."""
-    mine = {
-        e.version: (e.topic, e.occurred_at.astimezone(UTC).isoformat())
-        for e in lines
-        if e.originator_id == oid
-    }
-    return any(mine.get(v) != what for v, what in have.items())
+def _repeated(objects: Objects, suspects: list[tuple[int, UUID, int]]) -> list[tuple[int, str]]:
+    """The suspects that repeat an earlier line's aggregate and version (a second read of
+    the file, only when a version came again or out of order)."""
+    if not suspects:
+        return []
+    wanted = {(oid, v) for _, oid, v in suspects}
+    first: dict[tuple[UUID, int], int] = {}
+    for line, obj in objects():
+        try:
+            e = _line_event(line, obj)
+        except ValueError:
+            continue
+        if e is not None and (e.originator_id, e.version) in wanted:
+            first.setdefault((e.originator_id, e.version), line)
+    return [
+        (line, f"line {line}: version {v} of {oid} again (line {first[oid, v]})")
+        for line, oid, v in suspects
+        if first.get((oid, v), line) < line
+    ]
 
 
 def _make_keys(app: ComplaintsApp, made: list[tuple[str, Any]]) -> None:
@@ -368,48 +472,60 @@ def _make_keys(app: ComplaintsApp, made: list[tuple[str, Any]]) -> None:
 
 def run_event_import(
     app: ComplaintsApp,
-    text: str,
+    objects: Objects,
     source: str,
     *,
     batch_size: int = 500,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> dict[str, Any]:
-    """Write the file's events not yet in the store, in atomic batches; ``import --json``."""
+    """Write the file's events not yet in the store, in atomic batches; ``import --json``.
+
+    The file is read twice, one line at a time: checked whole first (:func:`check`:
+    a bad line or a conflict writes nothing), then written batch by batch.
+    """
+    from events.settings import SETTINGS_ID
     from events.topics import RECEIVED
 
-    lines = parse_events(text)
-    p = plan(app, lines)
-    todo, already = p.todo, p.already
+    p = check(app, objects)
     mapper = app.mapper
-    for i in range(0, len(todo), batch_size):
-        chunk = todo[i : i + batch_size]
+    cases: list[dict[str, Any]] = []
+    existing: list[dict[str, Any]] = []
+    attached: set[tuple[str, int]] = set()
+    chunk: list[EventLine] = []
+    done = 0
+
+    def write() -> None:
+        nonlocal done
         made = [(e.topic, to_event(e)) for e in chunk]
         _make_keys(app, made)
         app.recorder.insert_events([mapper.to_stored_event(ev) for _t, ev in made])
-        progress(i + len(chunk), len(todo))
-    written = {(e.originator_id, e.version) for e in todo}
-    cases = [
-        {"line": e.line, "ref": e.ref or e.data.get("ref")}
-        for e in lines
-        if e.topic == RECEIVED and (e.originator_id, e.version) in written
-    ]
-    existing = [
-        {"line": e.line, "ref": e.ref or e.data.get("ref")}
-        for e in lines
-        if e.topic == RECEIVED and (e.originator_id, e.version) not in written
-    ]
-    attached = sorted(
-        {(str(e.data.get("sha256")), int(e.data.get("size") or 0)) for e in lines
-         if e.topic == ATTACHED}
-    )  # fmt: skip
+        done += len(chunk)
+        chunk.clear()
+        progress(done, p.todo)
+
+    for line, obj in objects():
+        e = _line_event(line, obj)  # checked above: no ValueError
+        if e is None:
+            continue
+        new = e.version > p.stored[e.originator_id]
+        if new and not (p.keep_settings and e.originator_id == SETTINGS_ID):
+            chunk.append(e)
+            if len(chunk) >= batch_size:
+                write()
+        if e.topic == RECEIVED:
+            (cases if new else existing).append({"line": e.line, "ref": e.ref or e.data.get("ref")})
+        elif e.topic == ATTACHED:
+            attached.add((str(e.data.get("sha256")), int(e.data.get("size") or 0)))
+    if chunk:
+        write()
     return {
         "file": source,
         "kind": "events",
-        "attachments": [{"sha256": sha, "size": size} for sha, size in attached],
-        "settings_not_imported": len(p.settings_kept),
-        "events": len(lines),
-        "imported": len(todo),
-        "already_imported": already,
+        "attachments": [{"sha256": sha, "size": size} for sha, size in sorted(attached)],
+        "settings_not_imported": p.settings_kept,
+        "events": p.events,
+        "imported": p.todo,
+        "already_imported": p.already,
         "bad": [],
         "duplicates_in_file": [],
         "cases": cases,

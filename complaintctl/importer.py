@@ -24,6 +24,7 @@ import orjson
 from complaintctl.i18n import _
 
 if TYPE_CHECKING:
+    from complaintctl.eventimport import Objects
     from events.application import ComplaintsApp
 
 # The long option names of ``new`` (CLI.md), plus a few ``new`` also takes.
@@ -45,6 +46,9 @@ COLUMNS = (
 REQUIRED = ("customer", "contact", "channel", "category", "summary")
 SEVERITIES = ("general", "major")
 MAX_FIELD = 10_000
+#: Customer files an import keeps from batch to batch (a returning customer's is not read
+#: back from the store): beyond this many, they are dropped and read again as needed.
+FILES_KEPT = 200_000
 
 
 class ImportFileError(Exception):
@@ -77,6 +81,7 @@ class Parsed:
 
 
 TimeParser = Callable[[str], datetime]
+UTF8 = ("utf-8", "utf8", "utf-8-sig")
 
 
 def read_text(path: Path, encoding: str | None, data: bytes | None = None) -> str:
@@ -314,6 +319,30 @@ def _name(path: Path) -> str:
     return "<stdin>" if str(path) == "-" else path.name
 
 
+def _events_export(
+    path: Path, fmt: str | None, encoding: str | None, data: bytes | None
+) -> Objects | None:
+    """An events export in JSON Lines, as objects read a line at a time: from the disk
+    (a file) or from ``data`` (standard input's bytes, not decoded whole). None: not
+    one, or one read as a whole (a JSON array, another encoding; the whole read also
+    gives the errors a file that cannot be read has)."""
+    from complaintctl.eventimport import bytes_objects, file_objects, looks_like_events
+    from complaintctl.regularfile import NotRegular, read_head
+
+    if fmt == "csv" or (encoding or "utf-8").lower().replace("_", "-") not in UTF8:
+        return None
+    try:
+        head = read_head(path, 1 << 20) if data is None else data[: 1 << 20]
+    except (NotRegular, OSError):
+        return None
+    text = head[: head.rfind(b"\n") + 1].decode("utf-8-sig", errors="replace")
+    if detect_format(path, fmt, text) != "jsonl" or text.lstrip().startswith("["):
+        return None
+    if not looks_like_events(text):
+        return None
+    return file_objects(path) if data is None else bytes_objects(data)
+
+
 class BadRowsError(ImportFileError):
     """Some rows are bad and the import was asked to fail on them: nothing was written."""
 
@@ -347,22 +376,27 @@ def run_import(
 
     app.policy.writer(actor)  # an actor who may not write is refused before reading
     try:
-        text = read_text(path, encoding, data)
-        if fmt != "csv" and detect_format(path, fmt, text) == "jsonl":
-            from complaintctl.eventimport import EventImportError, looks_like_events
+        # An events export is read line by line (twice: checked, then written), from
+        # the disk or from standard input's bytes; anything else as a whole text.
+        objects = _events_export(path, fmt, encoding, data)
+        text = "" if objects is not None else read_text(path, encoding, data)
+        if objects is None and fmt != "csv" and detect_format(path, fmt, text) == "jsonl":
+            from complaintctl.eventimport import looks_like_events, text_objects
 
             if looks_like_events(text):
-                from complaintctl.eventimport import run_event_import
+                objects = text_objects(text)
+        if objects is not None:
+            from complaintctl.eventimport import EventImportError, run_event_import
 
-                app.policy.require_role(actor, ("manager",), "import-events-needs-manager",
-                                        "import")  # fmt: skip
-                try:
-                    return run_event_import(
-                        app, text, str(path), batch_size=batch_size, progress=progress
-                    )
-                except EventImportError as e:
-                    e.args = (f"{path}: {e}",)
-                    raise
+            app.policy.require_role(actor, ("manager",), "import-events-needs-manager",
+                                    "import")  # fmt: skip
+            try:
+                return run_event_import(
+                    app, objects, str(path), batch_size=batch_size, progress=progress
+                )
+            except EventImportError as e:
+                e.args = (f"{path}: {e}",)
+                raise
         if events_only:  # e.g. --attachments: asked of an events export, nothing else
             raise ImportFileError("not an events export (what `export --what events` writes)")
         parsed = parse_file(path, fmt=fmt, encoding=encoding, parse_time=parse_time, text=text)
@@ -386,9 +420,12 @@ def run_import(
         raise BadRowsError(none.format(count=len(bad)))
     created: list[dict[str, Any]] = []
     existing: list[dict[str, Any]] = []
+    files: dict[Any, Any] = {}  # the customer files as the batches so far left them
     for i in range(0, len(rows), batch_size):
         chunk = rows[i : i + batch_size]
-        for done, ref, is_new in app.receive_many(chunk, actor, source=_name(path)):
+        if len(files) > FILES_KEPT:
+            files.clear()  # read again as needed: the memory of a huge import stays bounded
+        for done, ref, is_new in app.receive_many(chunk, actor, _name(path), files):
             (created if is_new else existing).append({"line": done.line, "ref": ref})
         progress(i + len(chunk), len(rows))
     return {

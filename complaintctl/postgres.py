@@ -27,6 +27,8 @@ import eventsourcing.postgres as library
 import psycopg
 from eventsourcing.persistence import OperationalError
 
+from complaintctl.pgrecorder import PostgresRecorder
+
 #: libpq connection settings the library does not pass: [store] key -> variable.
 LIBPQ_OPTIONS = {"sslmode": "POSTGRES_SSLMODE"}
 _TIMED_OUT = "couldn't get a connection"
@@ -34,6 +36,8 @@ _TIMED_OUT = "couldn't get a connection"
 
 class PostgresFactory(library.PostgresFactory):
     """The library's PostgreSQL factory; its pool also passes :data:`LIBPQ_OPTIONS`."""
+
+    application_recorder_class = PostgresRecorder  # bulk imports ask in one query per batch
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)

@@ -16,8 +16,18 @@ class NotRegular(ValueError):
     """The path names a FIFO, a device, a socket or a directory, or too big a file."""
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of a regular file (OSError; NotRegular, naming the file, otherwise)."""
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (OSError; NotRegular otherwise): enough
+    to tell what a file is before reading it line by line."""
+    fd = _open_regular(path)
+    try:
+        os.set_blocking(fd, True)
+        return os.pread(fd, size, 0)
+    finally:
+        os.close(fd)
+
+
+def _open_regular(path: Path) -> int:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     try:
         st = os.fstat(fd)
@@ -25,7 +35,17 @@ def read_regular(path: Path, limit: int | None = None) -> bytes:
             raise NotRegular(f"{path}: a directory, not a file")
         if not stat.S_ISREG(st.st_mode):
             raise NotRegular(f"{path}: not a regular file (a FIFO, device or socket)")
-        if limit is not None and st.st_size > limit:
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (OSError; NotRegular, naming the file, otherwise)."""
+    fd = _open_regular(path)
+    try:
+        if limit is not None and os.fstat(fd).st_size > limit:
             raise NotRegular(f"{path}: over {limit >> 20} MB")
         os.set_blocking(fd, True)
         with os.fdopen(os.dup(fd), "rb") as f:

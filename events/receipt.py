@@ -150,7 +150,7 @@ class Receiving(CaseStore):
         batch = known or {}
 
         def load(fid: UUID) -> CustomerFile | None:
-            return batch.get(fid) or self._load(CustomerFile, fid)
+            return batch.get(fid) or self._replay(CustomerFile, fid)
 
         reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
         if reasons:
@@ -210,7 +210,7 @@ class Receiving(CaseStore):
     ) -> list[CustomerFile]:
         """The customer's files: by account (or contact), and with an account by contact too."""
         key, contact = self._file_keys(new.customer, new.contact, new.account)
-        load = partial(self._load, CustomerFile)
+        load = partial(self._replay, CustomerFile)
         return customer_files(load, key, contact, new.customer, actor, known)
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
@@ -242,50 +242,100 @@ class Receiving(CaseStore):
             return self._retrying(attempt)
 
     def receive_many(
-        self, rows: list[ImportRow], actor: str, source: str
+        self,
+        rows: list[ImportRow],
+        actor: str,
+        source: str,
+        files: dict[UUID, CustomerFile] | None = None,
     ) -> list[tuple[ImportRow, str, bool]]:
         """Receive a batch of checked complaints in one atomic save (one fsync).
 
         A row whose content was imported before (its marker exists) is not
         received again: the result says which case it became. Returns
-        ``(row, ref, created)`` per row, in order.
+        ``(row, ref, created)`` per row, in order. ``files``: the customer files
+        as the import's earlier batches left them (the caller keeps the dict
+        from batch to batch, so a returning customer is not read back each
+        time); emptied when an attempt fails, as its files then hold events
+        that were not written (the next attempt reads them again, and a file
+        another writer changed meanwhile collides on its version).
         """
         staff = self._staff(actor)
+        known: dict[UUID, CustomerFile] = {} if files is None else files
 
         def attempt() -> list[tuple[ImportRow, str, bool]]:
-            now = self.clock()
-            counter = self._counter(now, staff.name)
-            before = counter.version
-            files: dict[UUID, CustomerFile] = {}
-            new_aggregates: list[Aggregate] = []
-            results: list[tuple[ImportRow, str, bool]] = []
-            for row in rows:
-                marker = self._load(ImportedRow, import_marker_id(row.key))
-                if marker is not None:
-                    results.append((row, marker.ref, False))
-                    continue
-                mine = self._customer_files(row.new, staff.name, files)
-                with acting_at(self.received_time(row.new)):
-                    case = self._new_case(row.new, staff, counter, mine, self.now(), files)
-                new_aggregates.append(case)
-                new_aggregates.append(
-                    ImportedRow(
-                        row_key=row.key,
-                        ref=case.ref,
-                        source=source,
-                        line=row.line,
-                        actor=staff.name,
-                    )
-                )
-                results.append((row, case.ref, True))
-            if new_aggregates:
-                self._make_keys(list(files.values()))
-                self.save(counter, *files.values(), *new_aggregates)
-                self._snapshot_if_due(counter, before)
-            return results
+            try:
+                return self._receive_batch(rows, staff, source, known)
+            except BaseException:
+                known.clear()
+                raise
 
         with self.numbering_lock():
             return self._retrying(attempt)
+
+    def _receive_batch(
+        self,
+        rows: list[ImportRow],
+        staff: StaffMember,
+        source: str,
+        files: dict[UUID, CustomerFile],
+    ) -> list[tuple[ImportRow, str, bool]]:
+        now = self.clock()
+        counter = self._counter(now, staff.name)
+        before = counter.version
+        touched: dict[UUID, CustomerFile] = {}  # the files this batch adds a case to
+        new_aggregates: list[Aggregate] = []
+        results: list[tuple[ImportRow, str, bool]] = []
+        markers = [import_marker_id(row.key) for row in rows]
+        keys = [self._file_keys(r.new.customer, r.new.contact, r.new.account) for r in rows]
+        file_ids = {customer_file_id(k) for pair in keys for k in pair if k is not None}
+        # One look for the whole batch at which markers and files exist: the rest are
+        # new, and are not read one by one (most rows of a first import).
+        recorded = self._recorded_among([*markers, *(file_ids - set(files))])
+
+        def load(fid: UUID) -> CustomerFile | None:
+            return self._replay(CustomerFile, fid) if fid in recorded else None
+
+        for row, marker, (key, by_contact) in zip(rows, markers, keys, strict=True):
+            imported = self._imported_as(marker) if marker in recorded else None
+            if imported is not None:
+                results.append((row, imported, False))
+                continue
+            mine = customer_files(load, key, by_contact, row.new.customer, staff.name, files)
+            with acting_at(self.received_time(row.new)):
+                case = self._new_case(row.new, staff, counter, mine, self.now(), files)
+            touched.update((f.id, f) for f in mine)
+            new_aggregates.append(case)
+            new_aggregates.append(
+                ImportedRow(
+                    row_key=row.key,
+                    ref=case.ref,
+                    source=source,
+                    line=row.line,
+                    actor=staff.name,
+                )
+            )
+            results.append((row, case.ref, True))
+        if new_aggregates:
+            self._make_keys(list(touched.values()))
+            self.save_many([counter, *touched.values(), *new_aggregates])
+            self._snapshot_if_due(counter, before)
+        return results
+
+    def _recorded_among(self, ids: list[UUID]) -> set[UUID]:
+        """Which of these aggregates have events: in one query where the recorder can
+        (the file store's ``originators_recorded``), else one ``select_events`` each."""
+        bulk = getattr(self.recorder, "originators_recorded", None)
+        if bulk is not None:
+            return set(bulk(ids))
+        return {i for i in ids if self.recorder.select_events(i, limit=1)}
+
+    def _imported_as(self, marker_id: UUID) -> str | None:
+        """The case an import marker names (None: the row was not imported before), read
+        from its one event: no snapshot looked up, no aggregate rebuilt."""
+        stored = self.recorder.select_events(marker_id, limit=1)
+        if not stored:
+            return None
+        return str(vars(self.mapper.to_domain_event(stored[0]))["ref"])
 
     def major_reasons(
         self, new: NewCase, files: list[CustomerFile], received_at: datetime

@@ -238,3 +238,41 @@ def test_attachments_are_taken_only_by_their_hash(store: Store, tmp_path: Path) 
     r = target.invoke("import", "-", "--attachments", str(fake), input=rows)
     assert r.exit_code == 2 and "not an events export" in r.stderr
     assert target.event_count() == before
+
+
+def test_an_events_file_on_disk_is_checked_whole_before_a_line_is_written(
+    store: Store, tmp_path: Path
+) -> None:
+    """A file on disk is read line by line, twice (checked, then written): a repeated line
+    is named with the line it repeats, lines out of order conflict, and either writes
+    nothing, also where the bad line comes after more than a batch of good ones."""
+    refs = [store.new() for _ in range(3)]
+    store.ok("ack", refs[0])
+    lines = store.ok("export", "--what", "events").stdout.splitlines()
+    target = make_store(tmp_path / "copy")
+    path = tmp_path / "events.jsonl"
+    repeated = [*lines, lines[2]]
+    last = max(range(len(lines)), key=lambda i: json.loads(lines[i])["version"])
+    oid = json.loads(lines[last])["originator_id"]
+    before = max(i for i in range(last) if json.loads(lines[i])["originator_id"] == oid)
+    swapped = list(lines)  # an aggregate's last event before the one it follows
+    swapped[before], swapped[last] = lines[last], lines[before]
+    for text, code, problem in (
+        (repeated, 2, f"line {len(lines) + 1}: version"),
+        (repeated, 2, "again (line 3)"),
+        (swapped, 4, "follows version"),
+    ):
+        path.write_text("\n".join(text) + "\n", "utf-8")
+        r = target.invoke("import", str(path), "--batch-size", "1", actor=MANAGER)
+        assert r.exit_code == code and problem in r.stderr, (r.exit_code, r.stderr)
+        assert target.event_count() == 0
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", "utf-8")  # a byte-order mark too
+    out = json.loads(
+        target.ok("import", str(path), "--json", "--batch-size", "2", actor=MANAGER).stdout
+    )
+    assert out["imported"] == len(lines) == target.event_count()
+    assert sorted(c["ref"] for c in out["cases"]) == sorted(refs)
+    again = json.loads(target.ok("import", str(path), "--json", actor=MANAGER).stdout)
+    assert again["imported"] == 0 and again["already_imported"] == len(lines)
+    assert sorted(c["ref"] for c in again["existing"]) == sorted(refs)
+    assert _cases(target) == _cases(store)

@@ -19,7 +19,7 @@ from eventsourcing.persistence import DataError, StoredEvent
 from complaintctl.sources import app_source
 from events.application import ComplaintsApp, NewCase
 from events.customers import customer_key
-from events.personal import FORGOTTEN, SEALED, _ctr, reveal, seal, unseal
+from events.personal import FORGOTTEN, SEALED, _ctr, reveal, seal, seal_all, unseal
 from events.policy import Policy
 from projections.caselog import read_case
 
@@ -68,6 +68,18 @@ def test_seal_round_trip_forgotten_and_tampered() -> None:
     assert unseal(sealed, ring) == FORGOTTEN
     ring.create_key(subject)  # the customer came back: a new key does not open old values
     assert unseal(sealed, ring) == FORGOTTEN
+
+
+def test_several_values_sealed_in_one_cipher_call_each_open_on_their_own() -> None:
+    """seal_all (an event's fields under one key, one AES call): each value its own nonce,
+    each opened by unseal alone, whatever its length against the 16-byte blocks."""
+    ring = MemoryKeyring()
+    subject = "ef" * 16
+    texts = ["", "x", "a" * 16, "b" * 17, "王先生的车后部有异响" * 5, "13800000001"]
+    sealed = seal_all(texts, subject, ring.create_key(subject))
+    assert [unseal(v, ring) for v in sealed] == texts
+    nonces = [base64.b64decode(v["v"])[:12] for v in sealed]
+    assert len(set(nonces)) == len(texts)
 
 
 def test_the_write_model_stores_sealed_fields_and_reads_them_back() -> None:

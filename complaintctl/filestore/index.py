@@ -433,6 +433,22 @@ class Index:
                 return hit[0], hit[1]
         return None
 
+    def originators_in(self, oids: list[str]) -> set[str]:
+        """Which of these aggregates have any event here: one query per few hundred."""
+        found: set[str] = set()
+        for i in range(0, len(oids), _PAIRS_PER_QUERY):
+            chunk = oids[i : i + _PAIRS_PER_QUERY]
+            found.update(
+                oid
+                for (oid,) in self.db.execute(
+                    "SELECT DISTINCT originator_id FROM events WHERE originator_id IN ("
+                    + ",".join("?" * len(chunk))
+                    + ")",
+                    chunk,
+                )
+            )
+        return found
+
     def complete(self, tail: Tail) -> bool:
         """True if the index holds one row for every position up to the tail's.
 

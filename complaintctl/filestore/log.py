@@ -402,6 +402,12 @@ class Log:
                     self._synced = False
         raise LogCorruptedError(f"{self.path}: {originator_id} {problem}")
 
+    def originators_in(self, oids: list[str]) -> set[str]:
+        """Which of these aggregates have events in the log (the index, made current)."""
+        with self._thread_lock:
+            self._sync()
+            return self.index.originators_in(oids)
+
     def _read_spans(
         self, originator_id: UUID | str, spans: list[Span]
     ) -> tuple[list[StoredEvent] | None, str]:
