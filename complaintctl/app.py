@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,7 +180,7 @@ def open_app(
             continue
         keys.bind(app)  # the shared tables on the application's own connections
         if backend == "postgres":
-            app.numbering_lock = numbering_lock(app, env.get("POSTGRES_SCHEMA", ""))
+            app.numbering_lock = numbering_lock(app)
         elif backend == "file":
             timeout = float(env.get("FILESTORE_LOCK_TIMEOUT") or 10)
             app.numbering_lock = file_numbering_lock(store, max(timeout, 30.0))
@@ -193,28 +194,23 @@ def open_app(
     raise AssertionError("unreachable")
 
 
-def numbering_lock(app: ComplaintsApp, schema: str) -> Callable[[], AbstractContextManager[object]]:
+def numbering_lock(app: ComplaintsApp) -> Callable[[], AbstractContextManager[object]]:
     """A PostgreSQL advisory lock around numbering a case, for writers on every desk.
 
     Sixteen writers on one counter otherwise collide on its version and retry
-    until some give up; with the lock they queue. A transaction-level lock on
-    a connection of the application's pool: released when that transaction
-    ends, also when the process dies. A pool of one connection cannot hold it
-    beside the save: there the retries alone serialise.
+    until some give up; with the lock they queue. The lock is the first
+    statement of the transaction that reads the counter's last event and
+    inserts the case (``PostgresFactory.numbering``), on the command's one
+    connection: held for two round trips and a commit, released when that
+    transaction ends, also when the process dies.
     """
-    datastore = getattr(app.recorder, "datastore", None)
-    pool = getattr(datastore, "pool", None)
-    if pool is None or getattr(pool, "max_size", 1) < 2:
+    from complaintctl.postgres import PostgresFactory
+
+    factory = app.factory
+    if not isinstance(factory, PostgresFactory):  # the library's own module: retries alone
         return nullcontext
-
-    @contextmanager
-    def held() -> Iterator[object]:
-        with pool.connection() as conn, conn.transaction():  # the pool's are autocommit
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                         (f"complaintctl:numbering:{schema}",))  # fmt: skip
-            yield conn
-
-    return held
+    name = f"complaintctl:numbering:{factory.datastore.schema}"
+    return partial(factory.numbering, name)
 
 
 def file_numbering_lock(

@@ -178,8 +178,17 @@ class SharedDb:
                 db.execute("COMMIT")
 
     def run(self, text: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        """One statement in a transaction of its own; its rows."""
-        with self.transaction(write=not text.lstrip().upper().startswith("SELECT")) as c:
+        """One statement in a transaction of its own; its rows.
+
+        On PostgreSQL a ``SELECT`` goes alone on the autocommit connection: one
+        round trip, where BEGIN and COMMIT around it would make three.
+        """
+        write = not text.lstrip().upper().startswith("SELECT")
+        if self.dialect == POSTGRES and not write:
+            with self._lock, self._pg().get_connection() as conn:
+                cursor = conn.execute(self.sql(text), params)
+                return list(cursor.fetchall()) if cursor.description else []
+        with self.transaction(write=write) as c:
             c.execute(self.sql(text), params)
             return list(c.fetchall()) if c.description else []
 
