@@ -12,8 +12,10 @@ left in the pool's log. This factory is the library's, with
   arguments before the pool opens;
 - the last connection failure's reason added to that message (with the
   password, should libpq ever quote it, masked);
-- the pool opened by waiting for its first connection: a client asking while
-  it is still being made would make the pool open a second one;
+- the pool opened by waiting for its first connection (a client asking while
+  it is still being made would make the pool open a second one), with one
+  worker thread, not three, and no prepared statements (each costs a round
+  trip, and a one-shot command's connection runs a statement once or twice);
 - tables made only when missing (:meth:`PostgresFactory.make_tables`): the
   library runs its ``CREATE`` statements at every start (ten round trips and
   two commits, one rewriting a function in the catalogue), and processes doing
@@ -33,7 +35,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import eventsourcing.postgres as library
@@ -86,6 +88,10 @@ class PostgresFactory(library.PostgresFactory):
         for key, var in LIBPQ_OPTIONS.items():
             if value := self.env.get(var):
                 kwargs[key] = value
+        # The library prepares its statements (prepare=True): on a connection that lives
+        # for one command each is used once or twice, and preparing costs a round trip.
+        kwargs["prepare_threshold"] = None
+        datastore.pool.num_workers = 1  # a one-shot command's pool makes one connection
         # Wait for the first connection when the pool opens (as long as a connection may take).
         datastore.pool_open_timeout = float(datastore.pool.timeout)
         self._held = threading.local()  # the connection of this thread's open numbering block
@@ -168,13 +174,24 @@ class PostgresFactory(library.PostgresFactory):
         if getattr(self._held, "conn", None) is not None:  # already inside one
             yield
             return
-        with self.datastore.get_connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline():  # BEGIN and the lock in one round trip
+                conn.execute("BEGIN")
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
             self._held.conn = conn
             try:
                 yield
-            finally:
+            except BaseException:
                 self._held.conn = None
+                with suppress(psycopg.Error):  # a broken connection: the server rolls back
+                    conn.execute("ROLLBACK")
+                raise
+            self._held.conn = None
+            conn.execute("COMMIT")
+
+    def relations(self) -> set[str]:
+        """The tables and indexes this command saw in its schema (none if it made some)."""
+        return {name for kind, name in self._catalogue or () if kind == "r"}
 
 
 def _type_name(recorder: Any) -> str:
