@@ -37,9 +37,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
+from uuid import UUID
 
 import eventsourcing.postgres as library
 import psycopg
+import psycopg.sql
 from eventsourcing import persistence
 from eventsourcing.persistence import OperationalError
 
@@ -96,6 +98,7 @@ class PostgresFactory(library.PostgresFactory):
         datastore.pool_open_timeout = float(datastore.pool.timeout)
         self._held = threading.local()  # the connection of this thread's open numbering block
         self._catalogue: set[tuple[str, str]] | None = None
+        self._events: library.PostgresApplicationRecorder | None = None
         _explain_failures(datastore, lambda: str(kwargs.get("password") or ""))
         _share_held(datastore, self._held)
 
@@ -108,7 +111,10 @@ class PostgresFactory(library.PostgresFactory):
         return self.make_tables(super().aggregate_recorder(purpose))
 
     def application_recorder(self) -> persistence.ApplicationRecorder:
-        return self.make_tables(super().application_recorder())
+        recorder = self.make_tables(super().application_recorder())
+        if isinstance(recorder, library.PostgresApplicationRecorder):
+            self._events = recorder  # the events table, read under the numbering lock
+        return recorder
 
     def tracking_recorder(self, tracking_recorder_class: Any = None) -> Any:
         return self.make_tables(super().tracking_recorder(tracking_recorder_class))
@@ -161,7 +167,9 @@ class PostgresFactory(library.PostgresFactory):
     # -- numbering: a lock held for one short transaction --------------------------
 
     @contextmanager
-    def numbering(self, name: str) -> Iterator[None]:
+    def numbering(
+        self, name: str, originator_id: UUID | None = None
+    ) -> Iterator[list[persistence.StoredEvent] | None]:
         """One transaction under the advisory lock ``name``, for every statement of the block.
 
         The lock is the transaction's first statement, so what the block reads
@@ -169,18 +177,37 @@ class PostgresFactory(library.PostgresFactory):
         the library's insert joins the transaction (its own becomes a savepoint)
         and the commit ends both, releasing the lock (also if the process dies).
         Statements of the block go to the one connection: a one-shot command
-        needs no second one.
+        needs no second one. With ``originator_id``, its last stored event is read
+        in the lock's round trip and yielded (a list of none or one), else None.
         """
         if getattr(self._held, "conn", None) is not None:  # already inside one
-            yield
+            yield None
             return
+        recorder = self._events
         with self.datastore.get_connection() as conn:
-            with conn.pipeline():  # BEGIN and the lock in one round trip
+            with conn.pipeline():  # BEGIN, the lock and the read in one round trip
                 conn.execute("BEGIN")
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+                cursor = None
+                if originator_id is not None and recorder is not None:
+                    last = recorder.select_events_statement + psycopg.sql.SQL(
+                        " ORDER BY originator_version DESC LIMIT 1"
+                    )  # as the library's select_events(desc=True, limit=1)
+                    cursor = conn.execute(last, (originator_id,))
+            read = None
+            if cursor is not None:
+                read = [
+                    persistence.StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                    for row in cursor.fetchall()
+                ]
             self._held.conn = conn
             try:
-                yield
+                yield read
             except BaseException:
                 self._held.conn = None
                 with suppress(psycopg.Error):  # a broken connection: the server rolls back

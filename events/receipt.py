@@ -10,8 +10,8 @@ batch in one atomic save (``import``). Numbering is held under the edge's
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -44,13 +44,24 @@ from events.policy import SEVERITIES, StaffMember
 
 log = logging.getLogger(__name__)
 
+#: ``numbering_lock(counter_id)``: see :attr:`Receiving.numbering_lock`.
+NumberingLock = Callable[[UUID | None], AbstractContextManager[list[StoredEvent] | None]]
+
+
+@contextmanager
+def no_lock(_counter: UUID | None = None) -> Iterator[list[StoredEvent] | None]:
+    """No numbering lock (one writer, or the library's retries alone); nothing read."""
+    yield None
+
 
 class Receiving(CaseStore):
     """The commands that receive complaints (``new``, ``import``)."""
 
-    #: Held around numbering a new case: the edge gives a database lock where writers
-    #: on several machines share one counter (so they queue instead of colliding).
-    numbering_lock: Callable[[], AbstractContextManager[object]] = staticmethod(nullcontext)
+    #: Held around numbering a new case: the edge gives a lock where several writers
+    #: share one counter (so they queue instead of colliding). Given the counter's id,
+    #: it may yield the counter's last stored event read under the lock (a list of none
+    #: or one); None: the caller reads it.
+    numbering_lock: NumberingLock = staticmethod(no_lock)
 
     def _make_keys(self, files: list[CustomerFile]) -> None:
         """Make the new customers' keys before the save that seals with them, all at once.
@@ -222,15 +233,22 @@ class Receiving(CaseStore):
         first = self.recorder.select_events(counter_id(year), limit=1)
         return year, first[0] if first else None
 
-    def _counter(self, year: int, first: StoredEvent | None, actor: str) -> CaseCounter:
-        """The year's counter as it stands now: its last event read (O(1): no replay)."""
+    def _counter(
+        self,
+        year: int,
+        first: StoredEvent | None,
+        actor: str,
+        last: list[StoredEvent] | None = None,
+    ) -> CaseCounter:
+        """The year's counter as it stands now: its last event read (O(1): no replay);
+        ``last``: read already, under the numbering lock."""
         cid = counter_id(year)
-        if first is None:  # maybe made since by another writer
-            started = self.recorder.select_events(cid, limit=1)
-            if not started:
-                return CaseCounter(year=year, actor=actor)
-            first = started[0]
-        last = self.recorder.select_events(cid, desc=True, limit=1)
+        if last is None:
+            last = list(self.recorder.select_events(cid, desc=True, limit=1))
+        if not last:  # no number handed out this year yet
+            return CaseCounter(year=year, actor=actor)
+        if first is None:  # made since by another writer
+            first = self.recorder.select_events(cid, limit=1)[0]
         to_event = self.mapper.to_domain_event
         return counter_at(to_event(first), to_event(last[0]))
 
@@ -264,8 +282,8 @@ class Receiving(CaseStore):
             with acting_at(self.received_time(new)):
                 now = self.now()
                 severity = self._severity(new, staff, files, now)
-            with self.numbering_lock():
-                counter = self._counter(year, first, staff.name)
+            with self.numbering_lock(counter_id(year)) as last:
+                counter = self._counter(year, first, staff.name, last)
                 before = counter.version
                 with acting_at(self.received_time(new)):
                     case = self._new_case(new, staff, counter, files, now, severity=severity)
@@ -319,7 +337,7 @@ class Receiving(CaseStore):
                 numbered.append((counter, before))
             return results
 
-        with self.numbering_lock():
+        with self.numbering_lock(None):
             results = self._retrying(attempt)
         for counter, before in numbered:  # after the numbering transaction, not in it
             self._snapshot_if_due(counter, before)
