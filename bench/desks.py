@@ -105,7 +105,7 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
     from complaintctl.config import load
     from events.errors import ConcurrentChange
     from events.intake import NewCase
-    from events.receipt import no_lock
+    from events.receipt import no_lock as unlocked
 
     cfg = load(Path(desk) / "complaintctl.toml")
     retries = gave_up = 0
@@ -124,7 +124,7 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
         app = open_app(Path(desk), policy=cfg.policy, backend=backend, settings=cfg.store,
                        encrypt_personal=cfg.encrypt_personal)  # fmt: skip
         if no_lock:
-            app.numbering_lock = no_lock
+            app.numbering_lock = unlocked
         save = app.save
 
         def counted(*aggs: Any, _save: Any = save, **kw: Any) -> Any:
