@@ -14,6 +14,16 @@ the retries (saves that met another writer's change), how many gave up
 a file store of N cases (received with ``import``) copied in by the CLI's
 ``migrate`` just before the writers start; references then go on from N+1.
 
+``cases_per_s`` counts from starting the writer processes (their imports
+included) to the last case; ``writing_cases_per_s`` from the moment every
+writer has imported and is told to go (the numbering under contention alone).
+``client_cpu_s`` is the writers' CPU, ``server_cpu_s`` that of the PostgreSQL
+backends serving them (read from ``/proc`` before each connection closes).
+``--cli``: each case is a real one-shot ``complaintctl new`` process (its
+interpreter, imports, settings read and output included), ``--cases`` of them
+one after another per writer. ``--rounds N --backend both``: PostgreSQL and
+the file store taking turns, N runs each, then the medians.
+
 Needs PostgreSQL (``POSTGRES_HOST``... or 127.0.0.1:5432, database ``test``);
 it works in a fresh schema and drops it afterwards.
 """
@@ -23,19 +33,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timing import machine, run_cli  # noqa: E402
+from timing import cli_env, machine, run_cli  # noqa: E402
 
 PG = {
     "host": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
@@ -45,23 +56,75 @@ PG = {
 }
 
 
+def _backend_cpu(app: Any) -> float:
+    """CPU seconds of the PostgreSQL backends of the application's open connections."""
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    total = 0.0
+    for conn in list(getattr(pool, "_pool", ())):
+        try:
+            stat = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1]
+        except OSError:  # a server on another machine
+            continue
+        fields = stat.split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _ready() -> None:
+    """Tell the bench this writer has imported, and wait for everyone's start."""
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+
+def _cli_writer(desk: str, cases: int, tag: str) -> None:
+    """One writer of ``--cli``: ``cases`` real ``complaintctl new`` processes, one after another."""
+    _ready()
+    refs, gave_up, failed = [], 0, []
+    for i in range(cases):
+        proc = subprocess.run(
+            [sys.executable, "-m", "complaintctl", "--store", desk, "--actor", "陈总", "new",
+             "--customer", f"客户{tag}{i}", "--contact", f"139{tag}{i:04d}", "--channel", "phone",
+             "--category", "other", "--summary", "bench"],
+            capture_output=True, text=True, env=cli_env(), check=False,
+        )  # fmt: skip
+        if proc.returncode == 0:
+            refs.append(proc.stdout.strip().splitlines()[-1])
+        elif proc.returncode == 5:
+            gave_up += 1
+        else:
+            failed.append(proc.stderr.strip()[-300:])
+    print(json.dumps({"refs": refs, "retries": None, "gave_up": gave_up, "failed": failed,
+                      "server_cpu": None}))  # fmt: skip
+
+
 def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "postgres") -> None:
     """One writer process: ``cases`` one-shot receives; prints a JSON line of its counts."""
     from eventsourcing.persistence import IntegrityError
 
-    from complaintctl.app import open_app
+    from complaintctl.app import open_app, persistence_env
     from complaintctl.config import load
     from events.errors import ConcurrentChange
     from events.intake import NewCase
+    from events.receipt import no_lock as unlocked
 
     cfg = load(Path(desk) / "complaintctl.toml")
     retries = gave_up = 0
+    server_cpu = 0.0
     refs = []
+    # What the first case would import: the write model, the store's module, the cipher.
+    import importlib
+
+    import events.application  # noqa: F401
+
+    env = persistence_env(Path(desk), backend, cfg.store)
+    importlib.import_module(env["PERSISTENCE_MODULE"])
+    importlib.import_module("Crypto.Cipher.AES")
+    _ready()
     for i in range(cases):
         app = open_app(Path(desk), policy=cfg.policy, backend=backend, settings=cfg.store,
                        encrypt_personal=cfg.encrypt_personal)  # fmt: skip
         if no_lock:
-            app.numbering_lock = nullcontext
+            app.numbering_lock = unlocked
         save = app.save
 
         def counted(*aggs: Any, _save: Any = save, **kw: Any) -> Any:
@@ -80,8 +143,10 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
         except ConcurrentChange:
             gave_up += 1
         finally:
+            server_cpu += _backend_cpu(app)
             app.close()
-    print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up}))
+    print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up, "failed": [],
+                      "server_cpu": server_cpu}))  # fmt: skip
 
 
 def _migrated(tmp: Path, schema: str, data: dict[str, Any], cases: int) -> float:
@@ -103,24 +168,8 @@ def _migrated(tmp: Path, schema: str, data: dict[str, Any], cases: int) -> float
     return took
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--writers", type=int, default=16)
-    ap.add_argument("--cases", type=int, default=10, help="cases per writer")
-    ap.add_argument("--no-lock", action="store_true", help="no advisory lock: retries only")
-    ap.add_argument("--migrated", type=int, default=0, help="writers start right after a migrate")
-    ap.add_argument(
-        "--backend",
-        choices=("postgres", "file"),
-        default="postgres",
-        help="file: the same writers on one file store (one desk), for comparison",
-    )
-    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        _writer(args.worker[0], args.cases, args.no_lock, args.worker[2], args.backend)
-        return
-
+def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    """One run: a fresh schema (or store), the writers at once; the figures as a dict."""
     import psycopg
     import tomli_w
 
@@ -129,6 +178,7 @@ def main() -> None:
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**PG, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             desks = []
@@ -138,7 +188,7 @@ def main() -> None:
                 data = presets.preset("general")
                 data["staff"]["陈总"] = {"tier": 3, "role": "manager"}
                 data["store"] = {"backend": "postgres", **PG, "schema": schema}
-                if args.backend == "file":  # one store: both "desks" are the same directory
+                if backend == "file":  # one store: both "desks" are the same directory
                     data["store"] = {"backend": "file"}
                     d = Path(tmp) / "desk-a"
                 (d / "complaintctl.toml").write_text(tomli_w.dumps(data), "utf-8")
@@ -148,52 +198,98 @@ def main() -> None:
             else:  # as after the first desk's init: the tables are there before the writers
                 migrate_s = None
                 run_cli(desks[0], "list", actor="陈总")
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.monotonic()
-            flags = ["--cases", str(args.cases), "--backend", args.backend]
+            flags = ["--cases", str(args.cases), "--backend", backend]
             flags += ["--no-lock"] if args.no_lock else []
-            procs = [
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        __file__,
-                        *flags,
-                        "--worker",
-                        str(desks[n % 2]),
-                        "-",
-                        f"{n:02d}",
-                    ],
-                    stdout=subprocess.PIPE,
-                    text=True,
+            flags += ["--cli"] if args.cli else []
+            procs = []
+            for n in range(args.writers):
+                cmd = [sys.executable, __file__, *flags, "--worker", str(desks[n % 2]), "-"]
+                procs.append(
+                    subprocess.Popen(
+                        [*cmd, f"{n:02d}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                    )
                 )
-                for n in range(args.writers)
-            ]
+            for p in procs:  # every writer has imported what it needs
+                assert p.stdout is not None
+                assert p.stdout.readline().strip() == "ready"
+            going = time.monotonic()
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write("go\n")
+                p.stdin.flush()
             results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
-            seconds = time.monotonic() - started
+            done = time.monotonic()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     refs = sorted(r for res in results for r in res["refs"])
     numbers = [int(r.rsplit("-", 1)[1]) for r in refs]
     made = len(refs)
-    print(
-        json.dumps(
-            {
-                "backend": args.backend,
-                "writers": args.writers,
-                "lock": not args.no_lock,
-                "cases": made,
-                "seconds": round(seconds, 2),
-                "cases_per_s": round(made / seconds, 1),
-                "retries": sum(r["retries"] for r in results),
-                "gave_up": sum(r["gave_up"] for r in results),
-                "migrated_cases": args.migrated,
-                "migrate_seconds": None if migrate_s is None else round(migrate_s, 1),
-                "gapless": numbers == list(range(args.migrated + 1, args.migrated + made + 1)),
-                "unique": len(set(refs)) == made,
-                "machine": machine(),
-            }
-        )
+    server = [r["server_cpu"] for r in results if r["server_cpu"] is not None]
+    retries = [r["retries"] for r in results if r["retries"] is not None]
+    return {
+        "backend": backend,
+        "cli": args.cli,
+        "writers": args.writers,
+        "lock": not args.no_lock,
+        "cases": made,
+        "seconds": round(done - started, 2),
+        "cases_per_s": round(made / (done - started), 1),
+        "writing_seconds": round(done - going, 2),
+        "writing_cases_per_s": round(made / (done - going), 1),
+        "client_cpu_s": round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2
+        ),
+        "server_cpu_s": round(sum(server), 2) if server and backend == "postgres" else None,
+        "retries": sum(retries) if retries else None,
+        "gave_up": sum(r["gave_up"] for r in results),
+        "failed": [f for r in results for f in r["failed"]][:3],
+        "migrated_cases": args.migrated,
+        "migrate_seconds": None if migrate_s is None else round(migrate_s, 1),
+        "gapless": numbers == list(range(args.migrated + 1, args.migrated + made + 1)),
+        "unique": len(set(refs)) == made,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--writers", type=int, default=16)
+    ap.add_argument("--cases", type=int, default=10, help="cases per writer")
+    ap.add_argument("--no-lock", action="store_true", help="no advisory lock: retries only")
+    ap.add_argument("--migrated", type=int, default=0, help="writers start right after a migrate")
+    ap.add_argument(
+        "--backend",
+        choices=("postgres", "file", "both"),
+        default="postgres",
+        help="file: the same writers on one file store (one desk); both: taking turns",
     )
+    ap.add_argument("--cli", action="store_true", help="each case a `complaintctl new` process")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each backend, taking turns")
+    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        if args.cli:
+            _cli_writer(args.worker[0], args.cases, args.worker[2])
+        else:
+            _writer(args.worker[0], args.cases, args.no_lock, args.worker[2], args.backend)
+        return
+    backends = ("postgres", "file") if args.backend == "both" else (args.backend,)
+    info = machine()
+    runs: dict[str, list[dict[str, Any]]] = {b: [] for b in backends}
+    for _round in range(args.rounds):
+        for backend in backends:
+            run = _run(args, backend)
+            runs[backend].append(run)
+            print(json.dumps(run), flush=True)
+    keys = ("cases_per_s", "writing_cases_per_s", "client_cpu_s", "server_cpu_s")
+    medians = {
+        b: {k: statistics.median(r[k] for r in rs) if rs[0][k] is not None else None for k in keys}
+        for b, rs in runs.items()
+    }
+    print(json.dumps({"medians": medians, "machine": info}))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ import binascii
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,10 @@ from complaintctl.keyring import open_keyring
 from events.policy import Policy
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from events.application import ComplaintsApp
+    from events.receipt import NumberingLock
 
 #: [store] keys passed to the library's PostgreSQL module as its variables.
 PG_PASS_THROUGH = {
@@ -179,7 +183,7 @@ def open_app(
             continue
         keys.bind(app)  # the shared tables on the application's own connections
         if backend == "postgres":
-            app.numbering_lock = numbering_lock(app, env.get("POSTGRES_SCHEMA", ""))
+            app.numbering_lock = numbering_lock(app)
         elif backend == "file":
             timeout = float(env.get("FILESTORE_LOCK_TIMEOUT") or 10)
             app.numbering_lock = file_numbering_lock(store, max(timeout, 30.0))
@@ -193,33 +197,26 @@ def open_app(
     raise AssertionError("unreachable")
 
 
-def numbering_lock(app: ComplaintsApp, schema: str) -> Callable[[], AbstractContextManager[object]]:
+def numbering_lock(app: ComplaintsApp) -> NumberingLock:
     """A PostgreSQL advisory lock around numbering a case, for writers on every desk.
 
     Sixteen writers on one counter otherwise collide on its version and retry
-    until some give up; with the lock they queue. A transaction-level lock on
-    a connection of the application's pool: released when that transaction
-    ends, also when the process dies. A pool of one connection cannot hold it
-    beside the save: there the retries alone serialise.
+    until some give up; with the lock they queue. The lock is the first
+    statement of the transaction that reads the counter's last event (in the
+    same round trip) and inserts the case (``PostgresFactory.numbering``), on
+    the command's one connection: released when that transaction ends, also
+    when the process dies.
     """
-    datastore = getattr(app.recorder, "datastore", None)
-    pool = getattr(datastore, "pool", None)
-    if pool is None or getattr(pool, "max_size", 1) < 2:
-        return nullcontext
+    from complaintctl.postgres import PostgresFactory
+    from events.receipt import no_lock
 
-    @contextmanager
-    def held() -> Iterator[object]:
-        with pool.connection() as conn, conn.transaction():  # the pool's are autocommit
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                         (f"complaintctl:numbering:{schema}",))  # fmt: skip
-            yield conn
-
-    return held
+    factory = app.factory
+    if not isinstance(factory, PostgresFactory):  # the library's own module: retries alone
+        return no_lock
+    return partial(factory.numbering, f"complaintctl:numbering:{factory.datastore.schema}")
 
 
-def file_numbering_lock(
-    store: Path, timeout: float
-) -> Callable[[], AbstractContextManager[object]]:
+def file_numbering_lock(store: Path, timeout: float) -> NumberingLock:
     """``flock`` on ``<store>/numbering.lock`` around numbering a case: one store's writers.
 
     Sixteen processes creating cases at once otherwise race for the year's
@@ -230,7 +227,7 @@ def file_numbering_lock(
     """
 
     @contextmanager
-    def held() -> Iterator[object]:
+    def held(_counter: UUID | None = None) -> Iterator[None]:
         import fcntl
 
         from complaintctl.filestore.lock import flock_within
@@ -247,7 +244,7 @@ def file_numbering_lock(
                 raise StoreUnavailableError(
                     f"{store}: numbering a case waited {timeout:g} s for other writers"
                 )
-            yield fd
+            yield None  # the caller reads the counter, under the lock
         finally:
             os.close(fd)  # closing lets go of the lock
 

@@ -433,11 +433,16 @@ class DatabaseKeyring(_Keyring):
                 found[s] = key
 
     def _insert_keys(self, rows: list[tuple[str, bytes]]) -> None:
-        insert = self.db.sql(
-            "INSERT INTO {t:complaintctl_keys} (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING"
-        )
-        with self.db.transaction() as c:
-            c.executemany(insert, rows)
+        # One statement per batch: atomic and durable alone (PostgreSQL: one round trip).
+        for i in range(0, len(rows), _BATCH):
+            part = rows[i : i + _BATCH]
+            values = ", ".join(["(?, ?)"] * len(part))
+            self.db.run(
+                "INSERT INTO {t:complaintctl_keys} (subject, key) VALUES "
+                + values
+                + " ON CONFLICT DO NOTHING",
+                tuple(v for row in part for v in row),
+            )
 
     def _delete_key(self, subject: str) -> bool:
         """Delete the key in the shared table (every desk sees it gone) and remember that."""

@@ -1,4 +1,5 @@
-"""The library's PostgreSQL module, with what it does not pass on and says too little about.
+"""The library's PostgreSQL module, with what it does not pass on, says too little about,
+or does on every start that a one-shot command pays for.
 
 ``eventsourcing.postgres`` builds its connection pool from its own variables
 (host, port, database, user, password, pool size, timeouts) and passes
@@ -10,7 +11,19 @@ left in the pool's log. This factory is the library's, with
 - the libpq settings of :data:`LIBPQ_OPTIONS` added to the pool's connection
   arguments before the pool opens;
 - the last connection failure's reason added to that message (with the
-  password, should libpq ever quote it, masked).
+  password, should libpq ever quote it, masked);
+- the pool opened by waiting for its first connection (a client asking while
+  it is still being made would make the pool open a second one), with one
+  worker thread, not three, and no prepared statements (each costs a round
+  trip, and a one-shot command's connection runs a statement once or twice);
+- tables made only when missing (:meth:`PostgresFactory.make_tables`): the
+  library runs its ``CREATE`` statements at every start (ten round trips and
+  two commits, one rewriting a function in the catalogue), and processes doing
+  so at once on a new schema collide ("tuple concurrently updated");
+- :meth:`PostgresFactory.numbering`: one transaction on one connection that
+  takes an advisory lock first and holds every statement of the block, the
+  library's insert included, so numbering a case queues writers on every desk
+  for no longer than reading the counter and inserting.
 
 Select it with ``PERSISTENCE_MODULE=complaintctl.postgres`` (as
 ``app.persistence_env`` does). The module holds one factory class, as the
@@ -19,34 +32,240 @@ library's lookup of a module requires.
 
 from __future__ import annotations
 
+import threading
+import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
+from uuid import UUID
 
 import eventsourcing.postgres as library
 import psycopg
+import psycopg.sql
+from eventsourcing import persistence
 from eventsourcing.persistence import OperationalError
 
 from complaintctl.pgrecorder import PostgresRecorder
 
 #: libpq connection settings the library does not pass: [store] key -> variable.
 LIBPQ_OPTIONS = {"sslmode": "POSTGRES_SSLMODE"}
-_TIMED_OUT = "couldn't get a connection"
+#: How the pool says it got no connection: at its first use, or when it opened.
+_TIMED_OUT = ("couldn't get a connection", "pool initialization incomplete")
+#: The advisory lock the library's tables are made under (one per database).
+DDL_LOCK = zlib.crc32(b"complaintctl-library-tables")
+
+R = TypeVar("R")
+
+# The objects of a schema, by kind: relations (tables, indexes), composite types, functions.
+_CATALOGUE = """
+SELECT 'r' AS kind, c.relname AS name FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s AND c.relkind <> 'c'
+UNION ALL
+SELECT 't', t.typname FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = %(schema)s AND t.typtype = 'c'
+UNION ALL
+SELECT 'f', p.proname FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(schema)s
+"""
+# psycopg's errors as the library's (its own get_connection maps them so), most specific first.
+_ERRORS: tuple[tuple[type[psycopg.Error], type[persistence.PersistenceError]], ...] = (
+    (psycopg.InterfaceError, persistence.InterfaceError),
+    (psycopg.OperationalError, persistence.OperationalError),
+    (psycopg.DataError, persistence.DataError),
+    (psycopg.IntegrityError, persistence.IntegrityError),
+    (psycopg.InternalError, persistence.InternalError),
+    (psycopg.ProgrammingError, persistence.ProgrammingError),
+    (psycopg.NotSupportedError, persistence.NotSupportedError),
+    (psycopg.DatabaseError, persistence.DatabaseError),
+    (psycopg.Error, persistence.PersistenceError),
+)
 
 
 class PostgresFactory(library.PostgresFactory):
-    """The library's PostgreSQL factory; its pool also passes :data:`LIBPQ_OPTIONS`."""
+    """The library's PostgreSQL factory; see the module docstring for what it adds."""
 
     application_recorder_class = PostgresRecorder  # bulk imports ask in one query per batch
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
-        kwargs = self.datastore.pool.kwargs
+        datastore = self.datastore
+        kwargs = datastore.pool.kwargs
         assert isinstance(kwargs, dict)  # the library gives a dict (and sets the password in it)
         for key, var in LIBPQ_OPTIONS.items():
             if value := self.env.get(var):
                 kwargs[key] = value
-        _explain_failures(self.datastore, lambda: str(kwargs.get("password") or ""))
+        # The library prepares its statements (prepare=True): on a connection that lives
+        # for one command each is used once or twice, and preparing costs a round trip.
+        kwargs["prepare_threshold"] = None
+        datastore.pool.num_workers = 1  # a one-shot command's pool makes one connection
+        # Wait for the first connection when the pool opens (as long as a connection may take).
+        datastore.pool_open_timeout = float(datastore.pool.timeout)
+        self._held = threading.local()  # the connection of this thread's open numbering block
+        self._catalogue: set[tuple[str, str]] | None = None
+        self._events: library.PostgresApplicationRecorder | None = None
+        _explain_failures(datastore, lambda: str(kwargs.get("password") or ""))
+        _share_held(datastore, self._held)
+
+    # -- the library's tables, made once ----------------------------------------------
+
+    def env_create_table(self) -> bool:
+        return False  # the recorders are given their tables by make_tables, when missing
+
+    def aggregate_recorder(self, purpose: str = "events") -> persistence.AggregateRecorder:
+        return self.make_tables(super().aggregate_recorder(purpose))
+
+    def application_recorder(self) -> persistence.ApplicationRecorder:
+        recorder = self.make_tables(super().application_recorder())
+        if isinstance(recorder, library.PostgresApplicationRecorder):
+            self._events = recorder  # the events table, read under the numbering lock
+        return recorder
+
+    def tracking_recorder(self, tracking_recorder_class: Any = None) -> Any:
+        return self.make_tables(super().tracking_recorder(tracking_recorder_class))
+
+    def process_recorder(self) -> persistence.ProcessRecorder:
+        return self.make_tables(super().process_recorder())
+
+    def make_tables(self, recorder: R) -> R:
+        """Give a recorder its tables: none of the library's statements if they are there.
+
+        One query reads what the schema holds (once per command); what is missing
+        is made under an advisory lock, in one transaction, after looking again
+        (another process may have made it while this one waited), so processes
+        opening a new schema at once queue instead of colliding in the catalogue.
+        ``CREATE_TABLE=no`` makes nothing, as in the library.
+        """
+        if not library.PostgresFactory.env_create_table(self):
+            return recorder
+        needed = _objects(recorder)
+        if needed is None or not needed <= self._existing():
+            self._create(recorder)
+            self._catalogue = None
+        self.datastore.register_type_adapters()
+        return recorder
+
+    def _existing(self, cursor: Any = None) -> set[tuple[str, str]]:
+        if cursor is not None or self._catalogue is None:
+            params = {"schema": self.datastore.schema}
+            if cursor is None:
+                with self.datastore.get_connection() as conn:  # autocommit: one round trip
+                    rows = conn.execute(_CATALOGUE, params).fetchall()
+            else:
+                rows = cursor.execute(_CATALOGUE, params).fetchall()
+            self._catalogue = {(r["kind"], r["name"]) for r in rows}
+        return self._catalogue
+
+    def _create(self, recorder: Any) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+            there = self._existing(cursor)  # a fresh look, now that no one else is making them
+            needed = _objects(recorder)
+            if needed is not None and needed <= there:
+                return
+            for statement in recorder.sql_create_statements:
+                text = statement.as_string()
+                if "CREATE TYPE" in text and ("t", _type_name(recorder)) in there:
+                    continue  # the library's CREATE TYPE has no IF NOT EXISTS
+                cursor.execute(statement, prepare=False)
+
+    # -- numbering: a lock held for one short transaction --------------------------
+
+    @contextmanager
+    def numbering(
+        self, name: str, originator_id: UUID | None = None
+    ) -> Iterator[list[persistence.StoredEvent] | None]:
+        """One transaction under the advisory lock ``name``, for every statement of the block.
+
+        The lock is the transaction's first statement, so what the block reads
+        after it (the year's counter) no other holder changes until the commit;
+        the library's insert joins the transaction (its own becomes a savepoint)
+        and the commit ends both, releasing the lock (also if the process dies).
+        Statements of the block go to the one connection: a one-shot command
+        needs no second one. With ``originator_id``, its last stored event is read
+        in the lock's round trip and yielded (a list of none or one), else None.
+        """
+        if getattr(self._held, "conn", None) is not None:  # already inside one
+            yield None
+            return
+        recorder = self._events
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline():  # BEGIN, the lock and the read in one round trip
+                conn.execute("BEGIN")
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+                cursor = None
+                if originator_id is not None and recorder is not None:
+                    last = recorder.select_events_statement + psycopg.sql.SQL(
+                        " ORDER BY originator_version DESC LIMIT 1"
+                    )  # as the library's select_events(desc=True, limit=1)
+                    cursor = conn.execute(last, (originator_id,))
+            read = None
+            if cursor is not None:
+                read = [
+                    persistence.StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                    for row in cursor.fetchall()
+                ]
+            self._held.conn = conn
+            try:
+                yield read
+            except BaseException:
+                self._held.conn = None
+                with suppress(psycopg.Error):  # a broken connection: the server rolls back
+                    conn.execute("ROLLBACK")
+                raise
+            self._held.conn = None
+            conn.execute("COMMIT")
+
+    def relations(self) -> set[str]:
+        """The tables and indexes this command saw in its schema (none if it made some)."""
+        return {name for kind, name in self._catalogue or () if kind == "r"}
+
+
+def _type_name(recorder: Any) -> str:
+    return str(getattr(recorder, "stored_event_type_name", ""))
+
+
+def _objects(recorder: Any) -> set[tuple[str, str]] | None:
+    """What the library's statements make for this recorder (None: a recorder not known here)."""
+    found: set[tuple[str, str]] = set()
+    attrs = [("events_table_name", "r"), ("stored_event_type_name", "t"),
+             ("tracking_table_name", "r")]  # fmt: skip
+    if isinstance(recorder, library.PostgresApplicationRecorder):  # an index and a function
+        attrs += [("notification_id_index_name", "r"), ("pg_function_name_insert_events", "f")]
+    for attr, kind in attrs:
+        value = getattr(recorder, attr, None)
+        if isinstance(value, str):
+            found.add((kind, value))
+    known = isinstance(
+        recorder, library.PostgresAggregateRecorder | library.PostgresTrackingRecorder
+    )
+    return found if known and found else None
+
+
+def _share_held(datastore: Any, held: threading.local) -> None:
+    """Inside a numbering block, the datastore hands out the block's connection."""
+    get_connection = datastore.get_connection
+
+    @contextmanager
+    def connection() -> Iterator[Any]:
+        conn = getattr(held, "conn", None)
+        if conn is None:
+            with get_connection() as fresh:
+                yield fresh
+            return
+        try:
+            yield conn
+        except psycopg.Error as e:
+            for raw, ours in _ERRORS:
+                if isinstance(e, raw):
+                    raise ours(str(e)) from e
+            raise
+
+    datastore.get_connection = connection
 
 
 def _explain_failures(datastore: Any, password: Callable[[], str]) -> None:

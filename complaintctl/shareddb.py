@@ -96,6 +96,10 @@ class SharedDb:
             if self._own and self._datastore is not None:
                 self._datastore.close()
             self._datastore, self._own = datastore, False
+            # The tables the application's factory saw in the schema need no look of ours.
+            relations = getattr(getattr(app, "factory", None), "relations", None)
+            if callable(relations):
+                self._made.update(relations())
 
     @property
     def location(self) -> str:
@@ -178,8 +182,18 @@ class SharedDb:
                 db.execute("COMMIT")
 
     def run(self, text: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        """One statement in a transaction of its own; its rows."""
-        with self.transaction(write=not text.lstrip().upper().startswith("SELECT")) as c:
+        """One statement in a transaction of its own; its rows.
+
+        On PostgreSQL the statement goes alone on the autocommit connection (one
+        statement is a transaction of its own): one round trip, where BEGIN and
+        COMMIT around it would make three.
+        """
+        write = not text.lstrip().upper().startswith("SELECT")
+        if self.dialect == POSTGRES:
+            with self._lock, self._pg().get_connection() as conn:
+                cursor = conn.execute(self.sql(text), params)
+                return list(cursor.fetchall()) if cursor.description else []
+        with self.transaction(write=write) as c:
             c.execute(self.sql(text), params)
             return list(c.fetchall()) if c.description else []
 

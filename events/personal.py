@@ -164,6 +164,12 @@ def _keys(key: bytes) -> _Derived:
     return d
 
 
+def ready(key: bytes) -> None:
+    """Derive a customer key's sealing keys now (loading the cipher the first time), so a
+    save made under a lock afterwards only seals: ``new`` numbers under one."""
+    _keys(key)
+
+
 def _ctr(block: Any, nonce: bytes, data: bytes) -> bytes:
     """AES-CTR as NIST SP 800-38A and pycryptodome's ``MODE_CTR`` with a 12-byte nonce:
     counter blocks ``nonce || 32-bit big-endian counter`` from 0, encrypted, XORed in.

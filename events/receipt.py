@@ -10,15 +10,15 @@ batch in one atomic save (``import``). Numbering is held under the edge's
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from events.businesstime import acting_at, check_future, stated
 from events.casestore import CaseStore
@@ -39,18 +39,29 @@ from events.imports import ImportedRow, import_marker_id
 from events.intake import ImportRow, NewCase, major_reasons
 from events.money import check_amount
 from events.numbering import CaseCounter, counter_at, counter_id
-from events.personal import FORGOTTEN, SEALED
+from events.personal import FORGOTTEN, SEALED, ready
 from events.policy import SEVERITIES, StaffMember
 
 log = logging.getLogger(__name__)
+
+#: ``numbering_lock(counter_id)``: see :attr:`Receiving.numbering_lock`.
+NumberingLock = Callable[[UUID | None], AbstractContextManager[list[StoredEvent] | None]]
+
+
+@contextmanager
+def no_lock(_counter: UUID | None = None) -> Iterator[list[StoredEvent] | None]:
+    """No numbering lock (one writer, or the library's retries alone); nothing read."""
+    yield None
 
 
 class Receiving(CaseStore):
     """The commands that receive complaints (``new``, ``import``)."""
 
-    #: Held around numbering a new case: the edge gives a database lock where writers
-    #: on several machines share one counter (so they queue instead of colliding).
-    numbering_lock: Callable[[], AbstractContextManager[object]] = staticmethod(nullcontext)
+    #: Held around numbering a new case: the edge gives a lock where several writers
+    #: share one counter (so they queue instead of colliding). Given the counter's id,
+    #: it may yield the counter's last stored event read under the lock (a list of none
+    #: or one); None: the caller reads it.
+    numbering_lock: NumberingLock = staticmethod(no_lock)
 
     def _make_keys(self, files: list[CustomerFile]) -> None:
         """Make the new customers' keys before the save that seals with them, all at once.
@@ -60,7 +71,11 @@ class Receiving(CaseStore):
         """
         if self.keyring is not None:
             # A customer's further file (by contact) has no name to seal: no key of its own.
-            self.keyring.create_keys([f.key for f in files if f.customer])
+            subjects = [f.key for f in files if f.customer]
+            self.keyring.create_keys(subjects)
+            for subject in subjects:  # the save that follows may be under the numbering lock
+                if (key := self.keyring.key(subject)) is not None:
+                    ready(key)
 
     def _file_keys(
         self, customer: str, contact: str, account: str | None
@@ -138,28 +153,16 @@ class Receiving(CaseStore):
         files: list[CustomerFile],
         now: datetime,
         known: dict[UUID, CustomerFile] | None = None,
+        severity: tuple[str, str | None, list[str]] | None = None,
     ) -> Complaint:
         """Number a checked complaint, flag it major if the rules match, file it (in every
-        file of the customer: by account and by contact)."""
+        file of the customer: by account and by contact); ``severity`` if judged already."""
         p = self.policy
         if new.currency is not None:
             new = replace(new, currency=currency_code(new.currency))
         received_at = new.received_at or now
         owner = new.owner or staff.name
-        # An import's files, saved with the batch, are read as this batch left them.
-        batch = known or {}
-
-        def load(fid: UUID) -> CustomerFile | None:
-            return batch.get(fid) or self._replay(CustomerFile, fid)
-
-        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
-        if reasons:
-            severity, severity_by = "major", "rule"
-        elif new.severity == "major":
-            severity, severity_by = "major", staff.name
-            reasons = [new.severity_reason or f"set major at receipt by {staff.name}"]
-        else:
-            severity, severity_by = "general", None
+        level, severity_by, reasons = severity or self._severity(new, staff, files, now, known)
         ref = counter.next_ref(staff.name)
         currency = new.currency or (p.currency if new.demand_amount is not None else None)
         case = Complaint(
@@ -180,7 +183,7 @@ class Receiving(CaseStore):
             vip=new.vip,
             owner=owner,
             first_ask_owner=owner,
-            severity=severity,
+            severity=level,
             severity_by=severity_by,
             major_reasons=reasons,
             decision_due=p.decision_deadline(received_at),
@@ -191,19 +194,63 @@ class Receiving(CaseStore):
             file.add_case(ref, received_at, staff.name, keys)
         return case
 
+    def _severity(
+        self,
+        new: NewCase,
+        staff: StaffMember,
+        files: list[CustomerFile],
+        now: datetime,
+        known: dict[UUID, CustomerFile] | None = None,
+    ) -> tuple[str, str | None, list[str]]:
+        """The severity of a new case, who set it and why: the major rules it matches
+        (read from the customer's files; needs no number, so judged before numbering)."""
+        # An import's files, saved with the batch, are read as this batch left them.
+        batch = known or {}
+
+        def load(fid: UUID) -> CustomerFile | None:
+            return batch.get(fid) or self._replay(CustomerFile, fid)
+
+        received_at = new.received_at or now
+        reasons = self.major_reasons(new, files + linked_files(load, files), received_at)
+        if reasons:
+            return "major", "rule", reasons
+        if new.severity == "major":
+            why = new.severity_reason or f"set major at receipt by {staff.name}"
+            return "major", staff.name, [why]
+        return "general", None, []
+
     def received_time(self, new: NewCase) -> datetime | None:
         """The business time of a receipt: ``--at``, else the received time, else now (None)."""
         return stated() or new.received_at
 
-    def _counter(self, now: datetime, actor: str) -> CaseCounter:
+    def _counter_start(self, now: datetime) -> tuple[int, StoredEvent | None]:
+        """The year of ``now`` and its counter's first event (None: no case yet this year).
+
+        The first event never changes once there, so it is read before numbering
+        (outside the numbering lock); :meth:`_counter` reads the last one under it.
+        """
         year = now.astimezone(self.policy.zone).year
+        first = self.recorder.select_events(counter_id(year), limit=1)
+        return year, first[0] if first else None
+
+    def _counter(
+        self,
+        year: int,
+        first: StoredEvent | None,
+        actor: str,
+        last: list[StoredEvent] | None = None,
+    ) -> CaseCounter:
+        """The year's counter as it stands now: its last event read (O(1): no replay);
+        ``last``: read already, under the numbering lock."""
         cid = counter_id(year)
-        first = self.recorder.select_events(cid, limit=1)
-        if not first:
+        if last is None:
+            last = list(self.recorder.select_events(cid, desc=True, limit=1))
+        if not last:  # no number handed out this year yet
             return CaseCounter(year=year, actor=actor)
-        last = self.recorder.select_events(cid, desc=True, limit=1)
+        if first is None:  # made since by another writer
+            first = self.recorder.select_events(cid, limit=1)[0]
         to_event = self.mapper.to_domain_event
-        return counter_at(to_event(first[0]), to_event(last[0]))  # O(1): no replay
+        return counter_at(to_event(first), to_event(last[0]))
 
     def _customer_files(
         self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
@@ -227,19 +274,24 @@ class Receiving(CaseStore):
         staff = self.check_new(new, actor)
 
         def attempt() -> str:
-            now = self.clock()
-            counter = self._counter(now, staff.name)
-            before = counter.version
+            # What needs no number first, outside the lock: the customer's files and
+            # keys, the major rules; under it only the counter's last event and the save.
+            year, first = self._counter_start(self.clock())
             files = self._customer_files(new, staff.name)
-            with acting_at(self.received_time(new)):
-                case = self._new_case(new, staff, counter, files, self.now())
             self._make_keys(files)
-            self.save(counter, *files, case)
+            with acting_at(self.received_time(new)):
+                now = self.now()
+                severity = self._severity(new, staff, files, now)
+            with self.numbering_lock(counter_id(year)) as last:
+                counter = self._counter(year, first, staff.name, last)
+                before = counter.version
+                with acting_at(self.received_time(new)):
+                    case = self._new_case(new, staff, counter, files, now, severity=severity)
+                self.save(counter, *files, case)
             self._snapshot_if_due(counter, before)
             return case.ref
 
-        with self.numbering_lock():
-            return self._retrying(attempt)
+        return self._retrying(attempt)
 
     def receive_many(
         self,
@@ -261,16 +313,21 @@ class Receiving(CaseStore):
         """
         staff = self._staff(actor)
         known: dict[UUID, CustomerFile] = {} if files is None else files
+        numbered: list[tuple[CaseCounter, int]] = []  # the counter saved, and its version before
 
         def attempt() -> list[tuple[ImportRow, str, bool]]:
+            numbered.clear()
             try:
-                return self._receive_batch(rows, staff, source, known)
+                return self._receive_batch(rows, staff, source, known, numbered)
             except BaseException:
                 known.clear()
                 raise
 
-        with self.numbering_lock():
-            return self._retrying(attempt)
+        with self.numbering_lock(None):
+            results = self._retrying(attempt)
+        for counter, before in numbered:  # after the numbering transaction, not in it
+            self._snapshot_if_due(counter, before)
+        return results
 
     def _receive_batch(
         self,
@@ -278,9 +335,11 @@ class Receiving(CaseStore):
         staff: StaffMember,
         source: str,
         files: dict[UUID, CustomerFile],
+        numbered: list[tuple[CaseCounter, int]],
     ) -> list[tuple[ImportRow, str, bool]]:
-        now = self.clock()
-        counter = self._counter(now, staff.name)
+        """One attempt at a batch; the counter saved goes into ``numbered`` (its snapshot
+        is taken after the numbering lock, not under it)."""
+        counter = self._counter(*self._counter_start(self.clock()), staff.name)
         before = counter.version
         touched: dict[UUID, CustomerFile] = {}  # the files this batch adds a case to
         new_aggregates: list[Aggregate] = []
@@ -318,7 +377,7 @@ class Receiving(CaseStore):
         if new_aggregates:
             self._make_keys(list(touched.values()))
             self.save_many([counter, *touched.values(), *new_aggregates])
-            self._snapshot_if_due(counter, before)
+            numbered.append((counter, before))
         return results
 
     def _recorded_among(self, ids: list[UUID]) -> set[UUID]:

@@ -31,7 +31,7 @@ def test_the_counter_is_read_from_its_two_ends(store: Store) -> None:
     )
     try:
         year = int(refs[0].split("-")[1])
-        counter = app._counter(app.clock(), "x")
+        counter = app._counter(*app._counter_start(app.clock()), "x")
         assert counter.last == 3 and counter.version == 4 and counter.year == year
         assert counter.id == counter_id(year)
     finally:
