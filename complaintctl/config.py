@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomli_w
-
 from complaintctl.i18n import _
 from events.calendar import BASES
 from events.currencies import currency_code
@@ -657,5 +655,7 @@ def write(path: Path, data: dict[str, Any], *, local: bool = False) -> None:
     (parse_local if local else parse)(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    import tomli_w  # writing only: a read of the config never loads it
+
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
     tmp.replace(path)
