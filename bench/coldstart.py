@@ -2,7 +2,7 @@
 
 Issue 14, goal 1: in a fresh process, ``show --json``, ``list --limit 20 --json``,
 ``customer --json`` and ``overdue --json`` within 3x ``python -c pass``, the same
-as tables within 4x, writing commands (``note``, ``new``) within 5x, ``--help``
+as tables within 4x, writing commands (``note``, ``ack``, ``new``) within 5x, ``--help``
 within 3x. This script measures that for one or more installs side by side, so a
 refactor's before and after are compared in one run, under the same load:
 
@@ -107,7 +107,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("list-json", ("list", "--limit", "20", "--json"), 3.0),
     Command("list", ("list", "--limit", "20"), 4.0),
     Command("customer-json", ("customer", "{query}", "--json"), 3.0),
+    Command("customer", ("customer", "{query}"), 4.0),
     Command("overdue-json", ("overdue", "--json"), 3.0),
+    Command("overdue", ("overdue",), 4.0),
     Command("note", ("note", "{ref}", "客户来电询问进度"), 5.0, write=True),
     Command("ack", ("ack", "{fresh}"), 5.0, write=True),
     Command(

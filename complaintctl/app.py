@@ -13,23 +13,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import (
-    IntegrityError,
-    InternalError,
-    MapperDeserialisationError,
-    ProgrammingError,
-    StoredEvent,
-)
-
 from complaintctl.config import ConfigError
 from complaintctl.keyring import open_keyring
-from events.policy import Policy
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from events.application import ComplaintsApp
+    from events.policy import Policy
     from events.receipt import NumberingLock
+
+# The library and the write model are imported in open_app: a reading command
+# uses persistence_env and the module names only.
 
 #: [store] keys passed to the library's PostgreSQL module as its variables.
 PG_PASS_THROUGH = {
@@ -165,6 +160,9 @@ def open_app(
     doing so at once can collide in the catalogue ("tuple concurrently
     updated"), so opening is tried again a few times.
     """
+    from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
+
+    import complaintctl.filestore.recorders  # noqa: F401  (the library finds the factory)
     from events.application import ComplaintsApp  # the write model: only where it is opened
 
     store.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -257,6 +255,8 @@ def check_key(app: ComplaintsApp) -> None:
     Decrypting the first event tells: AES-GCM authenticates, so a wrong key (or
     a store that was never encrypted) fails its check. One event: cheap.
     """
+    from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+
     first = app.recorder.select_notifications(None, 1)
     if not first:
         return

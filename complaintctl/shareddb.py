@@ -31,8 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eventsourcing import persistence
-
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 _MODULES = {
@@ -140,6 +138,8 @@ class SharedDb:
                     check_same_thread=False,
                 )
             except sqlite3.Error as e:
+                from eventsourcing import persistence
+
                 raise persistence.InterfaceError(str(e)) from e
             db.row_factory = sqlite3.Row
             with _sqlite_errors():
@@ -265,9 +265,11 @@ def _sqlite_errors() -> Iterator[None]:
     """Raw sqlite3 errors as the library's, which the CLI maps to exit codes (a full disk: 7)."""
     try:
         yield
-    except sqlite3.IntegrityError as e:
-        raise persistence.IntegrityError(str(e)) from e
-    except sqlite3.OperationalError as e:
-        raise persistence.OperationalError(str(e)) from e
     except sqlite3.DatabaseError as e:
+        from eventsourcing import persistence  # the library's classes: loaded on a failure only
+
+        if isinstance(e, sqlite3.IntegrityError):
+            raise persistence.IntegrityError(str(e)) from e
+        if isinstance(e, sqlite3.OperationalError):
+            raise persistence.OperationalError(str(e)) from e
         raise persistence.DataError(str(e)) from e

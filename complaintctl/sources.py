@@ -26,23 +26,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import Cipher, Compressor, InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from projections.source import Checkpoint, Event, EventSource, RecorderSource, SourceMoved
+from projections.source import Checkpoint, Event, EventSource, SourceMoved, recorded_at
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.persistence import Cipher, Compressor
 
     from complaintctl.filestore import Cursor
+    from complaintctl.filestore.log import Log
+    from projections.source import RecorderSource
 
 # Imported where they are used: a read on another backend does without the file
-# store's modules, and a rebuild's helper process (which unpickles a FileSource)
-# without the write model's.
+# store's modules, a rebuild's helper process (which unpickles a FileSource)
+# without the write model's, and a read of the plain file store without the
+# library's persistence module (``eventsourcing.utils`` is light).
 
 #: The write application's name (``ComplaintsApp.name``), which prefixes the library's
 #: variables; written out so that opening a source never loads the write model.
 APP_NAME = "Complaints"
+#: The library's variables (``InfrastructureFactory``'s names; a test keeps them equal):
+#: written out, so that telling a plain file store needs no persistence module.
+PERSISTENCE_MODULE = "PERSISTENCE_MODULE"
+#: The variables that make payloads other than plain JSON: a cipher, its key, a compressor.
+PAYLOAD_CODECS = ("CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC")
 
 
 def open_source(
@@ -59,6 +67,12 @@ def open_source(
     environment = Environment(APP_NAME, {**os.environ, **env})
     if backend == "file" and plain_file(environment):
         return FileSource(store / "events.jsonl", env)
+    from eventsourcing.persistence import InfrastructureFactory
+
+    from projections.source import RecorderSource
+
+    if backend == "file":
+        import complaintctl.filestore.recorders  # noqa: F401  (the library finds the factory)
     if backend == "postgres":
         # Concurrent CREATE TABLE IF NOT EXISTS can collide in the catalogue; the
         # write application, opened first, made the tables (and retries on that).
@@ -99,20 +113,15 @@ def plain_file(environment: Mapping[str, str]) -> bool:
     env = (
         environment if isinstance(environment, Environment) else Environment(APP_NAME, environment)
     )
-    if env.get(InfrastructureFactory.PERSISTENCE_MODULE) != FILE_MODULE:
+    if env.get(PERSISTENCE_MODULE) != FILE_MODULE:
         return False
-    return not any(
-        env.get(k)
-        for k in (
-            InfrastructureFactory.CIPHER_TOPIC,
-            "CIPHER_KEY",
-            InfrastructureFactory.COMPRESSOR_TOPIC,
-        )
-    )
+    return not any(env.get(k) for k in PAYLOAD_CODECS)
 
 
 def app_source(app: Application[Any]) -> RecorderSource:
     """A source over an open application's own recorder (closed with the application)."""
+    from projections.source import RecorderSource
+
     decode = _decoder(app.mapper.cipher, app.mapper.compressor)
     return RecorderSource(app.recorder, decode, database=database_name(app.env))
 
@@ -147,22 +156,24 @@ def _checkpoint(c: Cursor) -> Checkpoint:
 class FileSource:
     """The plain-file store's ``events.jsonl``, read by the store's own reader (a PartedSource).
 
-    One aggregate's events (``aggregate``) come through the index, from a
-    recorder opened on first use. Pickled for a helper process of a
-    parallel rebuild, it keeps only what reading needs.
+    One aggregate's events (``aggregate``) come through the index, from the
+    store's :class:`~complaintctl.filestore.log.Log` opened on first use (its
+    ``read_events``: the library's recorder classes are not needed to read).
+    Pickled for a helper process of a parallel rebuild, it keeps only what
+    reading needs.
     """
 
     kind = "file"
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
-        from complaintctl.filestore import LogReader
+        from complaintctl.filestore.reader import LogReader
 
         self.reader = LogReader(path)
         self._env = dict(env)
-        self._recorded: RecorderSource | None = None
+        self._log: Log | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"reader": self.reader, "_env": self._env, "_recorded": None}
+        return {"reader": self.reader, "_env": self._env, "_log": None}
 
     def identity(self) -> str:
         return self.reader.identity()
@@ -187,31 +198,54 @@ class FileSource:
     def read(
         self, cp: Checkpoint, upto: int | None = None, topics: frozenset[str] | None = None
     ) -> Iterator[tuple[list[Event], Checkpoint]]:
-        from complaintctl.filestore import PayloadNotJSON
+        from complaintctl.filestore import errors
 
         try:
             for batch, after in self.reader.read(_cursor(cp), upto):
                 yield batch, _checkpoint(after)
-        except PayloadNotJSON as e:
+        except errors.PayloadNotJSON as e:
             raise SourceMoved(str(e)) from None
 
     def read_part(self, end: Checkpoint, part: int, parts: int) -> Iterator[list[Event]]:
-        from complaintctl.filestore import PayloadNotJSON
+        from complaintctl.filestore import errors
 
         try:
             yield from self.reader.read_part(_cursor(end), part, parts)
-        except PayloadNotJSON as e:
+        except errors.PayloadNotJSON as e:
             raise SourceMoved(str(e)) from None
 
     def aggregate(self, originator_id: UUID) -> Iterator[Event]:
-        if self._recorded is None:
-            from complaintctl.filestore import FileInfrastructureFactory
+        """As :meth:`RecorderSource.aggregate`, through the log's index (the same checks
+        of every line against its row as the library's recorder makes)."""
+        import orjson
 
-            factory = FileInfrastructureFactory(self._env)
-            self._recorded = RecorderSource(factory.application_recorder(), None, factory.close)
-        return self._recorded.aggregate(originator_id)
+        if self._log is None:
+            self._log = open_log(self._env)
+        oid = str(originator_id)
+        for version, topic, state in self._log.read_events(originator_id):
+            try:
+                data: dict[str, Any] = orjson.loads(state)
+            except ValueError as e:
+                from projections.damage import LogDamaged
+
+                raise LogDamaged(f"an event's payload cannot be read ({e})") from None
+            yield {
+                "originator_id": oid,
+                "version": version,
+                "topic": topic,
+                "data": data,
+                "recorded_at": recorded_at(data),
+            }
 
     def close(self) -> None:
-        if self._recorded is not None:
-            self._recorded.close()
-            self._recorded = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def open_log(env: Mapping[str, str]) -> Log:
+    """The events log of a file store, opened as the library's factory opens it for its
+    recorder (the same variables: :class:`~complaintctl.filestore.log.LogOptions`)."""
+    from complaintctl.filestore.options import LogOptions
+
+    return LogOptions.of(Environment(APP_NAME, env)).open("events")

@@ -38,7 +38,8 @@ from events.errors import (
     GroupNotFound,
 )
 from events.groups import CaseGroup, group_id
-from events.personal import Keyring, PersonalMapper, PersonalTranscoding
+from events.personal import Keyring
+from events.personalmapper import PersonalMapper, PersonalTranscoding
 from events.policy import Policy, StaffMember
 
 log = logging.getLogger(__name__)

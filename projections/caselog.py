@@ -19,7 +19,7 @@ from events.ids import case_id
 from events.personal import Keyring
 from events.topics import CASE_TOPICS
 from projections.case import Case, apply, opened, val
-from projections.source import EventSource, LogDamaged
+from projections.source import EventSource
 
 
 def case_events(source: EventSource, ref: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
@@ -46,6 +46,8 @@ def read_case(
     expected = 1
     for topic, version, data in case_events(source, ref):
         if version != expected:  # an event cut out of the case: never fold a partial case
+            from projections.damage import LogDamaged
+
             raise LogDamaged(
                 f"{ref.strip().upper()}: version {version} where {expected} was due"
                 " (an event is missing)"

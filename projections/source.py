@@ -29,11 +29,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import ApplicationRecorder, DataError
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder
 
 GENESIS = "0" * 64
 _PAGE = 5000
@@ -69,10 +71,6 @@ class Checkpoint:
 
 class SourceMoved(Exception):
     """The log at the checkpoint is not the log the checkpoint was taken on."""
-
-
-class LogDamaged(DataError):
-    """A committed event cannot be read: the store failed verification (exit 6)."""
 
 
 class EventSource(Protocol):
@@ -173,6 +171,8 @@ class RecorderSource:
                 state if self.decode is None else self.decode(state)
             )
         except Exception as e:  # a cipher's or compressor's refusal, or not JSON
+            from projections.damage import LogDamaged
+
             raise LogDamaged(f"an event's payload cannot be read ({e})") from None
         return data
 

@@ -41,6 +41,21 @@ WRITE_SIDE = (
     "eventsourcing.application",
 )
 
+#: What a read of a plain file store does without (issue 14, third round): the library's
+#: persistence and domain modules (the file store's errors and recorders derive from
+#: them, and load only when raised or when the application opens), the library's mapper
+#: side of sealing, the TOML writer, and what only ``attach`` needs.
+LIBRARY = (
+    "eventsourcing.persistence",
+    "eventsourcing.domain",
+    "complaintctl.filestore.recorders",
+    "complaintctl.filestore.errortypes",
+    "events.personalmapper",
+    "projections.damage",
+    "tomli_w",
+    "complaintctl.attachments",
+)
+
 
 def _modules(store: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
@@ -66,6 +81,7 @@ def test_show_json_loads_no_write_model(store: Store) -> None:
     assert case["ref"] == ref
     assert case["customer"] == "王先生"  # sealed in this preset: opened with the keyring
     assert sorted(loaded & set(WRITE_SIDE)) == []
+    assert sorted(loaded & set(LIBRARY)) == []
     assert "tabulate" not in loaded  # JSON prints no table
 
 
@@ -80,6 +96,53 @@ def test_read_commands_load_no_write_model(store: Store) -> None:
         assert r.returncode == 0, (args, r.stderr)
         assert isinstance(json.loads(r.stdout), list | dict)
         assert sorted(loaded & set(WRITE_SIDE)) == [], args
+        assert sorted(loaded & set(LIBRARY)) == [], args
+        assert "tabulate" not in loaded, args
+
+
+def test_tables_load_tabulate_but_not_the_library(store: Store) -> None:
+    """A table for a person loads none of the library or the write model either."""
+    ref = store.new()
+    for args in (("show", ref), ("list", "--limit", "20"), ("overdue",)):
+        r, loaded = _modules(store.path, *args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert ref in r.stdout, args
+        assert sorted(loaded & set(WRITE_SIDE + LIBRARY)) == [], args
+
+
+def test_a_write_loads_neither_the_settings_aggregate_nor_the_read_models(store: Store) -> None:
+    """``note`` and ``ack`` load the write model, but the rules in force come through the read
+    side (no settings aggregate), and no read model, table or attachment code is imported."""
+    ref = store.new()
+    store.ok("config", "set", "reply.hours", "12", actor=MANAGER)
+    for args in (("note", ref, "客户来电"), ("--json", "ack", ref)):
+        r, loaded = _modules(store.path, *args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert "events.application" in loaded  # it does write
+        unwanted = {
+            "events.settings",
+            "projections.models",
+            "projections.cache",
+            "tabulate",
+            "complaintctl.attachments",
+            "complaintctl.importer",
+            "complaintctl.migrate",
+            "tomli_w",
+        }
+        assert sorted(loaded & unwanted) == [], args
+    acked = json.loads(r.stdout)
+    assert acked["ref"] == ref and acked["status"] == "acknowledged"
+
+
+def test_a_write_obeys_a_rule_changed_on_the_store(store: Store) -> None:
+    """The rules a write obeys are the store's, read without the settings aggregate."""
+    ref = store.new()
+    r, _ = _modules(store.path, "--actor", "路人", "note", ref, "x")
+    assert r.returncode == 0, r.stderr  # the preset lets unknown staff in
+    store.ok("config", "set", "shop.allow_unknown_staff", "false", actor=MANAGER)
+    r, loaded = _modules(store.path, "--actor", "路人", "note", ref, "y")
+    assert r.returncode == 4, r.stderr
+    assert "events.settings" not in loaded
 
 
 def test_rules_changed_on_the_store_hold_for_a_light_read(store: Store) -> None:

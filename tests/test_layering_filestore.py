@@ -77,3 +77,47 @@ def test_the_module_path_finds_exactly_one_factory() -> None:
     assert factories == {fs.FileInfrastructureFactory}
     env = {"PERSISTENCE_MODULE": "complaintctl.filestore", "FILESTORE_PATH": "/nonexistent"}
     assert type(InfrastructureFactory.construct(env)) is fs.FileInfrastructureFactory
+
+
+#: A fresh process: the reader and the log load without the library; the library, loaded
+#: afterwards, still finds the factory and the errors are still its classes.
+LAZY_PROBE = """
+import sys
+import complaintctl.filestore.log, complaintctl.filestore.reader
+from complaintctl.filestore import errors
+light = {"eventsourcing", "eventsourcing.utils"}
+before = sorted(m for m in sys.modules if m.startswith("eventsourcing") and m not in light)
+from eventsourcing.persistence import DataError, InfrastructureFactory, OperationalError
+import complaintctl.filestore.recorders
+factory = InfrastructureFactory.construct(
+    {"PERSISTENCE_MODULE": "complaintctl.filestore", "FILESTORE_PATH": sys.argv[1]})
+print(before, type(factory).__name__,
+      issubclass(errors.LogCorruptedError, DataError),
+      issubclass(errors.PayloadNotJSON, DataError),
+      issubclass(errors.StoreUnavailableError, OperationalError))
+"""
+
+
+def test_a_reader_loads_no_library_and_the_library_still_finds_the_factory(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE, str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["[]", "FileInfrastructureFactory", "True", "True", "True"]
+
+
+def test_the_lazy_names_are_the_modules_own() -> None:
+    from complaintctl.filestore import errors, errortypes, reader, recorders, verify
+
+    assert fs.LogReader is reader.LogReader and fs.verify_store is verify.verify_store
+    assert fs.FileApplicationRecorder is recorders.FileApplicationRecorder
+    assert errors.LogCorruptedError is errortypes.LogCorruptedError is fs.LogCorruptedError
+    assert set(fs.__all__) <= set(dir(fs))

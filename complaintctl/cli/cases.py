@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from complaintctl.attachments import open_store
 from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import CURRENCY, DECIMAL, at_option, json_option, time_option
 from complaintctl.errors import UsageProblem
@@ -556,6 +555,8 @@ def attach(obj: Ctx, ref: str, file: Path, kind: str) -> None:
     app = obj.app()
     app.policy.writer(obj.actor)  # an auditor (or unknown actor): exit 4 before any copy
     app.check_case(ref)  # not found: exit 3 before any file is copied
+    from complaintctl.attachments import open_store  # here: no other command reads files
+
     box = open_store(obj.store, app, obj.config().raw)  # the file store's folder, or the database
     blob = box.put(file)
     try:

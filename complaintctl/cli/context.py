@@ -162,6 +162,13 @@ class Ctx:
 
     def app(self) -> ComplaintsApp:
         """The write model under the rules in force; an unknown actor is refused (exit 4)."""
+        if self._config is None and self._app is None:
+            from events.businesstime import stated
+
+            if stated() is None and self._plain_file(self.local_config()):
+                # The rules in force now, folded through the read side (config()): a write
+                # needs the settings aggregate's module and replay only when back-dated.
+                self.config()
         if self._config is None:
             cfg = self._config_from_app(self.local_config())
         else:

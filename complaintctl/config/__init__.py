@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from complaintctl.config.checks import ConfigError, ConfigUnreadable, flag, known, subtable
 from complaintctl.config.display import display_language, display_names
 from complaintctl.config.rules import read_settings, shop_policy
@@ -195,5 +193,7 @@ def write(path: Path, data: dict[str, Any], *, local: bool = False) -> None:
     (parse_local if local else parse)(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    import tomli_w  # writing only: a read of the config never loads it
+
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
     tmp.replace(path)

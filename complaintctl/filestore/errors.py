@@ -2,25 +2,36 @@
 
 They say what is wrong with the store, never which command to run about it:
 the package is used under any front end, and the CLI adds its own hints.
+
+The classes live in :mod:`.errortypes` and load on first use (``errors.LogCorruptedError``,
+or ``from ... import``): they derive from the library's, whose persistence module a
+read that never fails need not import. The package's modules raise and catch them as
+attributes of this module (an ``except`` clause is evaluated only when something is raised).
 """
 
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import DataError, OperationalError
+if TYPE_CHECKING:
+    from complaintctl.filestore.errortypes import (
+        LogCorruptedError,
+        PayloadNotJSON,
+        StoreUnavailableError,
+    )
+
+__all__ = ["LogCorruptedError", "PayloadNotJSON", "StoreUnavailableError", "os_reason"]
+
+_LAZY = frozenset({"LogCorruptedError", "PayloadNotJSON", "StoreUnavailableError"})
 
 
-class StoreUnavailableError(OperationalError):
-    """The store cannot be used now: lock held too long, disk full, no permission."""
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from complaintctl.filestore import errortypes
 
-
-class LogCorruptedError(DataError):
-    """A committed line of the log is not what was written (tampering or damage)."""
-
-
-class PayloadNotJSON(DataError):
-    """A payload is stored base64-encoded (encrypted or compressed): a JSON reader cannot use it."""
+        return getattr(errortypes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def os_reason(e: OSError) -> str:

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from complaintctl.filestore import lines
-from complaintctl.filestore.errors import StoreUnavailableError
+from complaintctl.filestore import errors, lines
 from complaintctl.filestore.lines import GENESIS
 from complaintctl.filestore.lock import flock_within
 from complaintctl.filestore.verify import check_chain
@@ -123,7 +122,7 @@ class Index:
             db = self._connect()
         except sqlite3.OperationalError as e:
             # Disk full, size limit, I/O error, busy: the index is not damaged; keep it.
-            raise StoreUnavailableError(f"index {self.path}: {e}") from e
+            raise errors.StoreUnavailableError(f"index {self.path}: {e}") from e
         except sqlite3.DatabaseError:
             log.warning("index %s is unreadable: rebuilding it", self.path)
             self._remove_files()
@@ -183,7 +182,7 @@ class Index:
             yield
             return
         if not flock_within(self.fd, fcntl.LOCK_EX, max(self.timeout, 1.0)):
-            raise StoreUnavailableError(f"index {self.path}: another process is making it")
+            raise errors.StoreUnavailableError(f"index {self.path}: another process is making it")
         try:
             yield
         finally:
@@ -210,7 +209,7 @@ class Index:
             return self._catch_up(size, mtime_ns)
         except sqlite3.OperationalError as e:
             # Busy past the timeout, disk full, no permission: not damage.
-            raise StoreUnavailableError(f"index {self.path}: {e}") from e
+            raise errors.StoreUnavailableError(f"index {self.path}: {e}") from e
         except sqlite3.DatabaseError as e:
             if self.read_only:
                 raise

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from complaintctl.filestore.errors import StoreUnavailableError
+from complaintctl.filestore import errors
 
 
 def flock_within(fd: int, kind: int, timeout: float) -> bool:
@@ -48,7 +48,7 @@ class WriteLock:
         with self.thread_lock:
             if not flock_within(self.fd, fcntl.LOCK_EX, self.timeout):
                 holder = self.holder()
-                raise StoreUnavailableError(
+                raise errors.StoreUnavailableError(
                     f"{self.log_path} is locked by another process"
                     f"{f' (pid {holder})' if holder else ''}; "
                     f"gave up after {self.timeout:g} s"

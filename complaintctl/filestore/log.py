@@ -21,16 +21,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, StoredEvent, Tracking
-
-from complaintctl.filestore import lines
-from complaintctl.filestore.errors import LogCorruptedError, StoreUnavailableError, os_reason
+from complaintctl.filestore import errors, lines
 from complaintctl.filestore.index import Index, Row, Span, Tail, index_cannot_be_written
 from complaintctl.filestore.lock import WriteLock
 
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification, StoredEvent, Tracking
+
+# The library's classes are imported where they are made or raised: a read of one
+# aggregate (:meth:`Log.read_events`) needs none of them.
+
 log = logging.getLogger(__name__)
+
+#: One event of an aggregate as :meth:`Log.read_events` gives it: version, topic, payload.
+RawEvent = tuple[int, str, bytes]
 
 
 @dataclass(slots=True, eq=False)
@@ -71,13 +78,17 @@ class Log:
             lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
             if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or not self.path.exists():
-                raise StoreUnavailableError(f"cannot open {self.path}: {os_reason(e)}") from e
+                raise errors.StoreUnavailableError(
+                    f"cannot open {self.path}: {errors.os_reason(e)}"
+                ) from e
             # An auditor's read-only copy: reads work, writes are refused.
             self.read_only = True
             try:
                 self._fd = os.open(self.path, os.O_RDONLY)
             except OSError as e2:
-                raise StoreUnavailableError(f"cannot read {self.path}: {os_reason(e2)}") from e2
+                raise errors.StoreUnavailableError(
+                    f"cannot read {self.path}: {errors.os_reason(e2)}"
+                ) from e2
             lock_fd = -1
         self.lock = WriteLock(lock_path, self.path, lock_timeout, lock_fd)
         self._thread_lock = self.lock.thread_lock
@@ -92,7 +103,7 @@ class Log:
         try:
             self.index = self._new_index()
             self._sync()
-        except StoreUnavailableError as e:
+        except errors.StoreUnavailableError as e:
             if self.read_only or not index_cannot_be_written(e):
                 raise
             self._read_from_memory(e)
@@ -106,7 +117,7 @@ class Log:
             timeout=self._lock_timeout,
         )
 
-    def _read_from_memory(self, e: StoreUnavailableError) -> None:
+    def _read_from_memory(self, e: errors.StoreUnavailableError) -> None:
         """The index file cannot be written (a full disk, a read-only mount): read through
         an index built in memory, as on a read-only copy, and refuse writes with the cause."""
         with contextlib.suppress(AttributeError, sqlite3.Error):
@@ -162,7 +173,7 @@ class Log:
         if not events and tracking is None:
             return []
         if self.read_only:
-            raise StoreUnavailableError(f"{self.path} {self._unwritable}")
+            raise errors.StoreUnavailableError(f"{self.path} {self._unwritable}")
         save = _Save(events, tracking)
         with self._queue_lock:
             self._queue.append(save)
@@ -187,7 +198,7 @@ class Log:
         try:
             self._sync(for_write=True)
             if self._tail.damaged_line:
-                raise LogCorruptedError(
+                raise errors.LogCorruptedError(
                     f"{self.path} line {self._tail.damaged_line} is damaged "
                     f"({self._tail.damage}); nothing is appended to a broken chain "
                     "(restore the log from a backup)"
@@ -200,12 +211,14 @@ class Log:
                     save.error = (
                         e
                         if isinstance(e, Exception)
-                        else StoreUnavailableError(f"the write was interrupted ({e!r})")
+                        else errors.StoreUnavailableError(f"the write was interrupted ({e!r})")
                     )
                     save.done = True
             raise
 
     def _write_group(self, group: list[_Save]) -> None:
+        from eventsourcing.persistence import IntegrityError
+
         start = self._tail
         recorded_at = datetime.now(UTC).isoformat()
         encoder = lines.EventLineEncoder(recorded_at)
@@ -299,12 +312,16 @@ class Log:
                 os.ftruncate(self._fd, at)
                 if self.fsync:
                     os.fsync(self._fd)
-            raise StoreUnavailableError(f"cannot write {self.path}: {os_reason(e)}") from e
+            raise errors.StoreUnavailableError(
+                f"cannot write {self.path}: {errors.os_reason(e)}"
+            ) from e
 
     def _check_unique(
         self, events: Sequence[StoredEvent], oids: Sequence[str], claimed: set[tuple[str, int]]
     ) -> None:
         """Raise IntegrityError if a version is twice in the save or already recorded."""
+        from eventsourcing.persistence import IntegrityError
+
         keys: set[tuple[str, int]] = set()
         for oid, ev in zip(oids, events, strict=True):
             key = (oid, ev.originator_version)
@@ -332,9 +349,11 @@ class Log:
         self._tail = self.index.catch_up(os.fstat(self._fd).st_size, None)
         self._synced = True
         if not self.index.complete(self._tail):
-            raise LogCorruptedError(f"{self.path}: the index cannot be rebuilt whole")
+            raise errors.LogCorruptedError(f"{self.path}: the index cannot be rebuilt whole")
 
     def _check_tracking(self, tracking: Tracking, claimed: dict[str, int]) -> None:
+        from eventsourcing.persistence import IntegrityError
+
         current = claimed.get(tracking.application_name)  # a later id, from this group
         if current is None:
             current = self.index.tracking_id(tracking.application_name)
@@ -364,7 +383,9 @@ class Log:
             os.ftruncate(self._fd, self._tail.end)
             os.fsync(self._fd)
         except OSError as e:
-            raise StoreUnavailableError(f"cannot quarantine a torn tail: {os_reason(e)}") from e
+            raise errors.StoreUnavailableError(
+                f"cannot quarantine a torn tail: {errors.os_reason(e)}"
+            ) from e
         log.warning(
             "moved %d bytes of an unfinished write from the end of %s to %s",
             len(data),
@@ -387,6 +408,23 @@ class Log:
         desc: bool,
         limit: int | None,
     ) -> list[StoredEvent]:
+        from eventsourcing.persistence import StoredEvent
+
+        return [
+            StoredEvent(originator_id, version, topic, state)
+            for version, topic, state in self.read_events(originator_id, gt, lte, desc, limit)
+        ]
+
+    def read_events(
+        self,
+        originator_id: UUID | str,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[RawEvent]:
+        """One aggregate's events through the index, each line checked against its row
+        (what :meth:`select_events` gives the library, without its classes)."""
         for attempt in (1, 2):
             with self._thread_lock:
                 self._sync()
@@ -400,7 +438,7 @@ class Log:
                     self.index.discard()
                     self._tail = Tail()  # an index in memory starts again from the log
                     self._synced = False
-        raise LogCorruptedError(f"{self.path}: {originator_id} {problem}")
+        raise errors.LogCorruptedError(f"{self.path}: {originator_id} {problem}")
 
     def originators_in(self, oids: list[str]) -> set[str]:
         """Which of these aggregates have events in the log (the index, made current)."""
@@ -410,12 +448,12 @@ class Log:
 
     def _read_spans(
         self, originator_id: UUID | str, spans: list[Span]
-    ) -> tuple[list[StoredEvent] | None, str]:
+    ) -> tuple[list[RawEvent] | None, str]:
         """The events at these index rows, each line checked against its row: a whole line,
         of this originator, at the row's version and position, with the hash the row
         recorded, which follows from the line's own bytes and the hash before it (a line
         changed after it was indexed fails). None and why on a mismatch."""
-        result = []
+        result: list[RawEvent] = []
         oid = str(originator_id)
         for offset, length, version, position, prev, digest in spans:
             raw = os.pread(self._fd, length, offset)
@@ -436,12 +474,14 @@ class Log:
                 prev is not None and lines.chain_hash(prev.hex(), line.body) != line.hash
             ):
                 return None, f"has a line (position {position}) that does not match its hash"
-            result.append(StoredEvent(originator_id, h["version"], h["topic"], line.state or b""))
+            result.append((h["version"], h["topic"], line.state or b""))
         return result, ""
 
     def select_notifications(
         self, start: int, limit: int, stop: int | None, topics: Sequence[str]
     ) -> list[Notification]:
+        from eventsourcing.persistence import Notification
+
         if limit <= 0:
             return []
         with self._thread_lock:
@@ -527,7 +567,9 @@ def ensure_dir(path: Path) -> None:
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
             fsync_dir(path.parent)
     except OSError as e:
-        raise StoreUnavailableError(f"cannot create store directory {path}: {os_reason(e)}") from e
+        raise errors.StoreUnavailableError(
+            f"cannot create store directory {path}: {errors.os_reason(e)}"
+        ) from e
 
 
 def fsync_dir(path: Path) -> None:

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from complaintctl.filestore import lines
-from complaintctl.filestore.errors import LogCorruptedError, PayloadNotJSON
+from complaintctl.filestore import errors, lines
 
 _CHUNK = 1 << 22
 
@@ -51,7 +50,7 @@ class LogReader:
         try:
             rec: Record = lines.load_record(line)
         except lines.RecordError:
-            raise LogCorruptedError(
+            raise errors.LogCorruptedError(
                 f"the line at byte {offset} of {self.path.name} is not JSON"
             ) from None
         return rec
@@ -167,7 +166,7 @@ class LogReader:
                             stop = True
                             break
                         if "data" not in rec:
-                            raise PayloadNotJSON(f"{self.path.name}: a payload is not JSON")
+                            raise errors.PayloadNotJSON(f"{self.path.name}: a payload is not JSON")
                         pending.append(rec)
                     if rec.get("commit"):
                         done.extend(pending)
@@ -220,7 +219,7 @@ class LogReader:
                         except error:
                             rec = self._bad(buf[pos:nl], offset - len(buf) + pos)
                         if "data" not in rec:
-                            raise PayloadNotJSON(f"{self.path.name}: a payload is not JSON")
+                            raise errors.PayloadNotJSON(f"{self.path.name}: a payload is not JSON")
                         batch.append(rec)
                     pos = nl + 1
                 carry = buf[pos:]

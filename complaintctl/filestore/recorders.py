@@ -8,9 +8,9 @@ or ``tracking.jsonl``.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -26,9 +26,10 @@ from eventsourcing.persistence import (
     Tracking,
     TrackingRecorder,
 )
-from eventsourcing.utils import resolve_topic, strtobool
+from eventsourcing.utils import resolve_topic
 
 from complaintctl.filestore.log import Log
+from complaintctl.filestore.options import LogOptions
 
 
 class FileRecorder:
@@ -179,24 +180,17 @@ class FileInfrastructureFactory(InfrastructureFactory[FileTrackingRecorder]):
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
-        path = self.env.get(self.FILESTORE_PATH)
-        if not path:
-            raise OSError(f"{self.FILESTORE_PATH} is not set: the file store needs a directory")
-        self.path = Path(path)
-        self.fsync = strtobool(self.env.get(self.FILESTORE_FSYNC, "yes"))
-        self.lock_timeout = float(self.env.get(self.FILESTORE_LOCK_TIMEOUT, "10"))
+        options = LogOptions.of(self.env)
+        self.path = options.directory
+        self.fsync = options.fsync
+        self.lock_timeout = options.lock_timeout
         self.poll_interval = float(self.env.get(self.FILESTORE_POLL_INTERVAL, "0.05"))
-        self.uuid_ids = self.env.get(self.ORIGINATOR_ID_TYPE, "uuid").lower() != "text"
+        self.uuid_ids = options.uuid_ids
+        self._options = options
         self._logs: list[Log] = []
 
     def _log(self, name: str) -> Log:
-        lg = Log(
-            self.path,
-            name,
-            fsync=self.fsync,
-            lock_timeout=self.lock_timeout,
-            uuid_ids=self.uuid_ids,
-        )
+        lg = self._options.open(name)
         self._logs.append(lg)
         return lg
 
@@ -223,3 +217,23 @@ class FileInfrastructureFactory(InfrastructureFactory[FileTrackingRecorder]):
             lg.close()
         self._logs.clear()
         super().close()
+
+
+def _install() -> None:
+    """Put the recorders and the factory on the package, where the library looks for the
+    factory (``PERSISTENCE_MODULE=complaintctl.filestore`` scans the package's attributes,
+    which otherwise load on first use)."""
+    package = sys.modules[__package__ or "complaintctl.filestore"]
+    for cls in (
+        FileRecorder,
+        FileAggregateRecorder,
+        FileApplicationRecorder,
+        FileSubscription,
+        FileTrackingRecorder,
+        FileProcessRecorder,
+        FileInfrastructureFactory,
+    ):
+        setattr(package, cls.__name__, cls)
+
+
+_install()
