@@ -333,6 +333,9 @@ def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> 
     run("config", "set", "reply.hours", "many", code=2)
     run("config", "set", "shop.timezone", "Mars/Olympus", code=2)
     run("config", "get", "reply.nothing", code=3)
+    assert "已设置" in run("config", "set", "reply.hours", "48")
+    assert "未作更改" in run("config", "set", "reply.hours", "48")
+    assert "已移除" in run("config", "unset", "reply.hours")
     # rebuild, migrate: what they say when done.
     run("rebuild")
     run("migrate", "--to", "sqlite", "--target", str(tmp_path / "copy.db"))
@@ -348,6 +351,7 @@ def test_privacy_keys_import_config_and_verify_speak_chinese(tmp_path: Path) -> 
     data += ("channel, category, summary",)  # column names: what the file must hold
     shop = configuration.read(store.path / configuration.CONFIG_NAME)
     data += (", ".join(shop["categories"]), "nosuch")  # the shop's keys, as typed
+    data += ("reply.hours",)  # a dotted key, as typed
     for args, out in seen:
         found = _english_phrases(out, *data)
         assert not found, (args, found, out)

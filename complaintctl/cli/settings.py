@@ -13,6 +13,7 @@ import click
 
 from complaintctl.cli.context import Ctx, pass_ctx
 from complaintctl.cli.options import at_option, json_option, output_options
+from complaintctl.i18n import _
 from complaintctl.render import emit_json, safe
 from complaintctl.render.rows import emit_rows
 
@@ -42,10 +43,11 @@ def _emit_changes(obj: Ctx, changes: list[tuple[str, Any]], verb: str) -> None:
         emit_json({"changed": rows})
         return
     if not rows:
-        click.echo("nothing changed: the settings in force already say so")
+        click.echo(_("nothing changed: the settings in force already say so"))
     for r in rows:
-        value = "(removed: its default applies)" if r["value"] is None else _toml(r["value"])
-        click.echo(safe(f"{verb} {r['key']} = {value}"))
+        value = _("(removed: its default applies)") if r["value"] is None else _toml(r["value"])
+        line = _("set {key} = {value}") if verb == "set" else _("unset {key} = {value}")
+        click.echo(safe(line.format(key=r["key"], value=value)))
 
 
 @config.command("show")
