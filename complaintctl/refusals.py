@@ -226,6 +226,7 @@ DETAILS = (
     # the specific before the general ("the group name" before "{what} must not be empty")
     "the group name must not be empty",
     "the group name is {length} characters long: at most {limit}",
+    "{what} is {length} characters long: at most {limit}",
     "{option} must be one of {values}",
     "--currency needs --loss",
     "--currency needs --amount",

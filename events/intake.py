@@ -29,6 +29,12 @@ class ImportRow:
     line: int
 
 
+#: The longest customer name, contact or account a receipt takes: a person's name, a
+#: phone number or an address fits many times over; a longer one is a paste gone wrong,
+#: and would widen every table and report that shows it.
+MAX_NAME = 200
+
+
 @dataclass(frozen=True)
 class NewCase:
     """What a person states when a complaint is received."""

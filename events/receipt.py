@@ -36,7 +36,7 @@ from events.errors import (
     InvalidInput,
 )
 from events.imports import ImportedRow, import_marker_id
-from events.intake import ImportRow, NewCase, major_reasons
+from events.intake import MAX_NAME, ImportRow, NewCase, major_reasons
 from events.money import check_amount
 from events.numbering import CaseCounter, counter_at, counter_id
 from events.personal import FORGOTTEN, SEALED, ready
@@ -132,6 +132,11 @@ class Receiving(CaseStore):
         ):
             if not text.strip():
                 raise InvalidInput(f"{what} must not be empty")
+        for name, what in ((new.customer, "customer"), (new.contact, "contact")):
+            if len(name) > MAX_NAME:
+                raise InvalidInput(f"{what} is {len(name)} characters long: at most {MAX_NAME}")
+        if new.account is not None and len(new.account) > MAX_NAME:
+            raise InvalidInput(f"account is {len(new.account)} characters long: at most {MAX_NAME}")
         if new.owner:
             self.policy.owner(new.owner)
         if new.received_at is not None and new.received_at > self.clock() + timedelta(minutes=10):
