@@ -109,13 +109,7 @@ def _objects(text: str) -> Iterator[tuple[int, Any]]:
             raise EventImportError(f"not JSON ({e.msg})") from None
         yield from enumerate(items if isinstance(items, list) else [items], 1)
         return
-    for line, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            yield line, orjson.loads(raw)
-        except orjson.JSONDecodeError as e:
-            yield line, ValueError(f"not JSON ({e.msg})")
+    yield from _parsed(raw.encode("utf-8") for raw in text.splitlines())
 
 
 def _time(value: Any, what: str) -> datetime:
