@@ -15,11 +15,13 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
+from events.bulkreceipt import created_event, save_events
 from events.businesstime import acting_at, check_future, stated
 from events.casestore import CaseStore
 from events.complaint import Complaint, case_id
@@ -62,6 +64,10 @@ class Receiving(CaseStore):
     #: it may yield the counter's last stored event read under the lock (a list of none
     #: or one); None: the caller reads it.
     numbering_lock: NumberingLock = staticmethod(no_lock)
+    #: An import's cases and markers made as their events alone and mapped in one pass
+    #: (:mod:`events.bulkreceipt`); False: through the library's aggregates and
+    #: ``save_many`` (the same stored events: ``tests/test_import_bulk.py``).
+    bulk_receipt: bool = True
 
     def _make_keys(self, files: list[CustomerFile]) -> None:
         """Make the new customers' keys before the save that seals with them, all at once.
@@ -162,6 +168,19 @@ class Receiving(CaseStore):
     ) -> Complaint:
         """Number a checked complaint, flag it major if the rules match, file it (in every
         file of the customer: by account and by contact); ``severity`` if judged already."""
+        return Complaint(**self._case_fields(new, staff, counter, files, now, known, severity))
+
+    def _case_fields(
+        self,
+        new: NewCase,
+        staff: StaffMember,
+        counter: CaseCounter,
+        files: list[CustomerFile],
+        now: datetime,
+        known: dict[UUID, CustomerFile] | None = None,
+        severity: tuple[str, str | None, list[str]] | None = None,
+    ) -> dict[str, Any]:
+        """What :meth:`_new_case` receives the case with: numbered, judged, filed."""
         p = self.policy
         if new.currency is not None:
             new = replace(new, currency=currency_code(new.currency))
@@ -170,7 +189,7 @@ class Receiving(CaseStore):
         level, severity_by, reasons = severity or self._severity(new, staff, files, now, known)
         ref = counter.next_ref(staff.name)
         currency = new.currency or (p.currency if new.demand_amount is not None else None)
-        case = Complaint(
+        case = dict(
             ref=ref,
             customer=new.customer,
             contact=new.contact,
@@ -348,6 +367,7 @@ class Receiving(CaseStore):
         before = counter.version
         touched: dict[UUID, CustomerFile] = {}  # the files this batch adds a case to
         new_aggregates: list[Aggregate] = []
+        new_events: list[Any] = []  # the bulk path's: the cases' and markers' events alone
         results: list[tuple[ImportRow, str, bool]] = []
         markers = [import_marker_id(row.key) for row in rows]
         keys = [self._file_keys(r.new.customer, r.new.contact, r.new.account) for r in rows]
@@ -366,22 +386,29 @@ class Receiving(CaseStore):
                 continue
             mine = customer_files(load, key, by_contact, row.new.customer, staff.name, files)
             with acting_at(self.received_time(row.new)):
-                case = self._new_case(row.new, staff, counter, mine, self.now(), files)
+                fields = self._case_fields(row.new, staff, counter, mine, self.now(), files)
+                if self.bulk_receipt:
+                    new_events.append(
+                        created_event(Complaint, "Received", case_id(fields["ref"]),
+                                      **fields)
+                    )  # fmt: skip
+                else:
+                    new_aggregates.append(Complaint(**fields))
             touched.update((f.id, f) for f in mine)
-            new_aggregates.append(case)
-            new_aggregates.append(
-                ImportedRow(
-                    row_key=row.key,
-                    ref=case.ref,
-                    source=source,
-                    line=row.line,
-                    actor=staff.name,
-                )
-            )
-            results.append((row, case.ref, True))
-        if new_aggregates:
+            marked = dict(row_key=row.key, ref=fields["ref"], source=source, line=row.line,
+                          actor=staff.name)  # fmt: skip
+            if self.bulk_receipt:
+                new_events.append(created_event(ImportedRow, "RowImported", marker,
+                                                **marked))  # fmt: skip
+            else:
+                new_aggregates.append(ImportedRow(**marked))
+            results.append((row, fields["ref"], True))
+        if new_aggregates or new_events:
             self._make_keys(list(touched.values()))
-            self.save_many([counter, *touched.values(), *new_aggregates])
+            if self.bulk_receipt:
+                save_events(self, [counter, *touched.values()], new_events)
+            else:
+                self.save_many([counter, *touched.values(), *new_aggregates])
             numbered.append((counter, before))
         return results
 

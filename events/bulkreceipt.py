@@ -1,0 +1,57 @@
+"""An import's new cases and markers as their events alone, and a batch saved in one pass.
+
+A row of an import makes two aggregates that nothing reads again in the same
+command: the case (its ``Received``) and the row's import marker. Built
+through the library (``Complaint(...)``), each costs the library's argument
+coercion, the created event, and then an aggregate made from that event by
+``mutate`` only to hand the event back to the save. :func:`created_event`
+makes the very event the library's ``_create`` makes (the same class, the same
+attributes: the aggregate's topic, id, version 1, the event class's timestamp)
+and no aggregate; the rules that decide its values stay where they are
+(:meth:`events.receipt.Receiving._case_fields`). :func:`save_events` saves
+events as ``CaseStore.save_many`` does, mapped by :func:`events.bulkmapper.stored_events`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.utils import get_topic
+
+from events.bulkmapper import stored_events
+
+if TYPE_CHECKING:
+    from events.casestore import CaseStore
+
+
+def created_event(
+    aggregate_class: type[Aggregate], name: str, originator_id: UUID, **kwargs: Any
+) -> DomainEventProtocol[UUID]:
+    """The event ``name`` (the created event's class) that ``aggregate_class(**kwargs)``
+    would make and keep pending (its ``create_id`` gives ``originator_id``), without
+    the aggregate."""
+    event_class = getattr(aggregate_class, name)
+    kwargs.update(
+        originator_topic=get_topic(aggregate_class),
+        originator_id=originator_id,
+        originator_version=aggregate_class.INITIAL_VERSION,
+    )
+    if kwargs.get("timestamp") is None:
+        kwargs["timestamp"] = event_class.create_timestamp()
+    event: DomainEventProtocol[UUID] = event_class(**kwargs)
+    return event
+
+
+def save_events(
+    app: CaseStore, aggregates: list[Aggregate], events: list[DomainEventProtocol[UUID]]
+) -> None:
+    """Save the aggregates' pending events, then ``events``, in one atomic batch (as
+    ``app.save_many`` would, the aggregates' events first)."""
+    pending: list[Any] = [ev for agg in aggregates for ev in agg.collect_events()]
+    pending += events
+    app._stamp(pending)
+    app.written = len(pending)
+    if pending:
+        app.recorder.insert_events(stored_events(app.mapper, pending))
