@@ -139,6 +139,7 @@ def parse_file(
     raw_rows = _csv_rows(text) if kind == "csv" else _jsonl_rows(text)
     parsed = Parsed()
     seen: dict[str, int] = {}
+    parse_time = _remembered(parse_time)
     for line, raw in raw_rows:
         if isinstance(raw, BadRow):
             parsed.bad.append(raw)
@@ -155,6 +156,21 @@ def parse_file(
         seen[key] = line
         parsed.rows.append(Row(line, values, key))
     return parsed
+
+
+def _remembered(parse_time: TimeParser) -> TimeParser:
+    """``parse_time`` asked once per distinct text: a file's rows share their times (a
+    day's cases, to the hour), and a text means one time throughout one command (a
+    relative time counts from the command's one "now"). A text it refuses is asked again."""
+    times: dict[str, datetime] = {}
+
+    def parse(text: str) -> datetime:
+        at = times.get(text)
+        if at is None:
+            at = times[text] = parse_time(text)
+        return at
+
+    return parse
 
 
 def _text_cell(cell: str) -> str:

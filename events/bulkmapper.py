@@ -14,13 +14,14 @@ mapper of another class) goes through the mapper's own ``to_stored_event``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import DatetimeAsISO, Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from events.personal import PERSONAL_FIELDS, RECEIVED, TEXT_FIELDS, subject_of
@@ -46,52 +47,93 @@ def stored_events(
         return [mapper.to_stored_event(e) for e in events]
     transcoder = mapper.transcoder
     assert isinstance(transcoder, FastJSONTranscoder)
-    default = transcoder._encode_obj
-    personal = isinstance(mapper, PersonalMapper) and mapper.keyring is not None
+    default = _default(transcoder)
     keyring = mapper.keyring if isinstance(mapper, PersonalMapper) else None
     seal_text = isinstance(mapper, PersonalMapper) and mapper.seal_text
     kinds: dict[type[Any], tuple[str, int, tuple[str, ...], tuple[str, ...]]] = {}
+    # A batch's customers come again (a case, its customer file): each pseudonym and
+    # key looked up once per batch.
+    subjects: dict[tuple[Any, Any, Any], str] = {}
+    keys: dict[str, bytes] = {}
     out: list[StoredEvent] = []
     for event in events:
         cls = type(event)
         kind = kinds.get(cls)
         if kind is None:
             topic = get_topic(cls)
-            kind = kinds[cls] = (
-                topic,
-                getattr(cls, "class_version", 1),
-                PERSONAL_FIELDS.get(topic, ()),
-                TEXT_FIELDS.get(topic, ()) if seal_text else (),
-            )
-        topic, class_version, fields, text = kind
+            fields = PERSONAL_FIELDS.get(topic, ())
+            text = TEXT_FIELDS.get(topic, ()) if seal_text else ()
+            kind = kinds[cls] = (topic, getattr(cls, "class_version", 1), fields, (*fields, *text))
+        topic, class_version, fields, sealable = kind
         state = dict(vars(event))
         oid = state.pop("originator_id")
         version = state.pop("originator_version")
         if class_version > 1:
             state["class_version"] = class_version
-        if personal and (fields or text):
-            assert isinstance(mapper, PersonalMapper) and keyring is not None
-            if fields:
-                subject: str | None = subject_of(topic, state, keyring)
-                if topic == RECEIVED and subject is not None:
-                    mapper._learn(oid, subject)
+        alike = _alike(state)
+        if sealable and keyring is not None:
+            assert isinstance(mapper, PersonalMapper)
+            if not fields:
+                subject: str | None = mapper.subjects.get(oid)
+            elif topic == RECEIVED:
+                basis = (state["customer"], state["contact"], state["account"])
+                subject = subjects.get(basis)
+                if subject is None:
+                    subject = subjects[basis] = subject_of(topic, state, keyring)
+                mapper._learn(oid, subject)
             else:
-                subject = mapper.subjects.get(oid)
-            names = tuple(n for n in (*fields, *text) if _sealable(state.get(n)))
+                subject = subject_of(topic, state, keyring)
+            names = tuple(n for n in sealable if _sealable(state.get(n)))
             if subject is not None and names:
+                key = keys.get(subject)
+                if key is None:
+                    key = keys[subject] = keyring.create_key(subject)
                 # In place, in this one copy: each key keeps its place.
-                state.update(_sealed(state, names, subject, keyring.create_key(subject)))
-        out.append(StoredEvent(oid, version, topic, _encode(state, transcoder, default)))
+                state.update(_sealed(state, names, subject, key))
+        out.append(StoredEvent(oid, version, topic, _encode(state, alike, transcoder, default)))
     return out
 
 
-def _encode(state: dict[str, Any], transcoder: FastJSONTranscoder, default: Any) -> bytes:
-    """``transcoder.encode(state)``: orjson at once when the top-level values are of the
-    types it writes alike (the rest looked into as the transcoder looks)."""
+_LISTED = frozenset({str})
+
+
+def _alike(state: dict[str, Any]) -> bool:
+    """Whether orjson writes this state as the library's encoder does (what
+    ``FastJSONTranscoder`` asks), looked at before sealing: a sealed value is a dict of
+    strings in place of a string."""
     for value in state.values():
-        if type(value) not in _ALIKE and not _orjson_writes_it_alike(value):
-            return transcoder.encode(state)
-    try:
-        return orjson.dumps(state, default=default, option=_OPTIONS)
-    except TypeError:
-        return transcoder.encode(state)
+        kind = type(value)
+        if kind in _ALIKE or (kind is list and set(map(type, value)) <= _LISTED):
+            continue
+        if not _orjson_writes_it_alike(value):
+            return False
+    return True
+
+
+def _default(transcoder: FastJSONTranscoder) -> Callable[[Any], Any]:
+    """The transcoder's ``default`` for orjson, with a datetime (an event's every time)
+    written at once where the library's own ``DatetimeAsISO`` is the one registered."""
+    encode_obj = transcoder._encode_obj
+    iso = transcoder.types.get(datetime)
+    if type(iso) is not DatetimeAsISO:
+        return encode_obj
+    name = iso.name
+
+    def default(obj: Any) -> Any:
+        if type(obj) is datetime:
+            return {"_type_": name, "_data_": obj.isoformat()}
+        return encode_obj(obj)
+
+    return default
+
+
+def _encode(
+    state: dict[str, Any], alike: bool, transcoder: FastJSONTranscoder, default: Any
+) -> bytes:
+    """``transcoder.encode(state)``: orjson at once when ``alike``."""
+    if alike:
+        try:
+            return orjson.dumps(state, default=default, option=_OPTIONS)
+        except TypeError:
+            pass
+    return transcoder.encode(state)
