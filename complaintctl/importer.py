@@ -363,6 +363,23 @@ class BadRowsError(ImportFileError):
     """Some rows are bad and the import was asked to fail on them: nothing was written."""
 
 
+def result_json(result: dict[str, Any]) -> str:
+    """What ``import --json`` prints for a file of cases, as ``render.to_json`` writes it.
+
+    The result holds only text, small integers, lists and dicts keyed by text (one
+    entry per row), where orjson's two-space indent writes what the standard
+    ``json.dumps(..., ensure_ascii=False, indent=2)`` writes, in C instead of Python;
+    what orjson refuses (a file name that is not valid Unicode) goes the standard way.
+    ``tests/test_cli_import.py`` compares the two.
+    """
+    from complaintctl.render import json_safe, to_json
+
+    try:
+        return json_safe(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    except TypeError:
+        return to_json(result)
+
+
 def run_import(
     app: ComplaintsApp,
     path: Path,

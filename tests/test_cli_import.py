@@ -213,3 +213,31 @@ def test_an_import_on_every_backend_numbers_files_and_recognises_rows(
     again = json.loads(any_store.ok("import", str(path), "--json", "--batch-size", "3").stdout)
     assert again["imported"] == 0 and again["already_imported"] == 7
     assert [c["ref"] for c in again["existing"]] == refs
+
+
+def test_import_json_is_what_the_standard_encoder_writes(store: Store, tmp_path: Path) -> None:
+    """``import --json`` of a file of cases is written by orjson: byte for byte what
+    ``render.to_json`` (the standard encoder, indent 2, then terminal-safe) writes, with
+    a file name a terminal would act on and bad rows quoting control characters."""
+    from complaintctl.importer import result_json
+    from complaintctl.render import to_json
+
+    f = tmp_path / "客户 \u202e\x7f files.csv"
+    f.write_text(
+        HEADER
+        + ROWS[0]
+        + '赵先生,139,"tele\x1bpathy\u2028\u009b""x""",misquote,x,,\n'  # unknown channel
+        + "钱先生,139,phone,misquote,x,,not-a-date\n"
+        + ROWS[1]
+        + ROWS[0],
+        encoding="utf-8",
+    )
+    out = store.ok("import", str(f), "--json", "--on-error", "skip").stdout
+    result = json.loads(out)
+    assert result["imported"] == 2 and len(result["bad"]) == 2 and result["duplicates_in_file"]
+    assert "\\u202e" in out and "\\u007f" in out  # escaped for the terminal
+    assert out == to_json(result) + "\n"
+    # What orjson refuses (a lone surrogate, as a file name that is not UTF-8 decodes to)
+    # is written by the standard encoder.
+    odd = {**result, "file": "bad\udcff.csv"}
+    assert result_json(odd) == to_json(odd)

@@ -177,7 +177,12 @@ def import_cases(
         result["attachments_copied"] = copied
         result["attachments_not_carried"] = missing
     if obj.json:
-        emit_json(result)
+        if result.get("kind") == "events":
+            emit_json(result)
+        else:  # a file of cases: one entry per row, written in C
+            from complaintctl.importer import result_json
+
+            click.echo(result_json(result))
         return
     for c in result["cases"]:
         click.echo(c["ref"])
