@@ -1,7 +1,7 @@
 """`import` of a CSV against the library's own bulk insert of the same events (issue 14, goal 4).
 
     .venv/bin/python bench/importspeed.py [--rows 100000] [--rounds 2] [--no-postgres]
-                                          [--work /tmp/importspeed-data]
+                                          [--work /tmp/importspeed-data] [--before SRC]
 
 Writes a CSV of N rows (bench/portability.py's: a third as many customers as
 rows, so customer files and the repeat rule are exercised), then, interleaved
@@ -64,7 +64,9 @@ def run(store: Path, *args: str, env: dict[str, str]) -> tuple[float, float, str
     """One command in a fresh process: (wall s, CPU s, stdout)."""
     cmd = [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", ACTOR, *args]
     cpu, t = child_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    # In the work directory: `-m` puts the current directory first on the path, which
+    # would shadow a --before tree given by PYTHONPATH.
+    proc = subprocess.run(cmd, capture_output=True, env=env, check=False, cwd=store.parent)
     wall, used = time.perf_counter() - t, child_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args[:2])} failed ({proc.returncode}): {proc.stderr!r}")
@@ -114,21 +116,25 @@ def insert_all(env: dict[str, str], events: list[Any], batch: int) -> tuple[floa
         f.close()
 
 
-def import_file(work: Path, csv_path: Path, n: int) -> tuple[float, float, Path]:
-    store = work / f"file-{n}"
+def import_file(
+    work: Path, csv_path: Path, n: int, source: Path | None = None
+) -> tuple[float, float, Path]:
+    store = work / f"file-{n}{'-before' if source else ''}"
     shutil.rmtree(store, ignore_errors=True)
-    env = cli_env()
+    env = cli_env({"PYTHONPATH": str(source)} if source else None)
     run(store, "init", "--preset", "car-service", env=env)
     wall, cpu, out = run(store, "import", str(csv_path), "--json", env=env)
     assert json.loads(out)["imported"] > 0
     return wall, cpu, store
 
 
-def import_postgres(work: Path, csv_path: Path) -> tuple[float, float, int]:
+def import_postgres(
+    work: Path, csv_path: Path, source: Path | None = None
+) -> tuple[float, float, int]:
     schema = f"importspeed_{uuid.uuid4().hex[:8]}"
     pg_schema(True, schema)
     try:
-        env = pg_command_env(schema)
+        env = pg_command_env(schema) | ({"PYTHONPATH": str(source)} if source else {})
         store = work / "pg-desk"
         shutil.rmtree(store, ignore_errors=True)
         run(store, "--backend", "postgres", "init", "--preset", "car-service", env=env)
@@ -180,6 +186,12 @@ def main() -> None:
     ap.add_argument("--ref-batch", type=int, default=5_000)
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--work", type=Path, default=Path("/tmp/importspeed-data"))
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="a source tree (e.g. `git archive main` unpacked) whose import also runs, "
+        "interleaved: 'import file (before)', 'import postgres (before)'",
+    )
     args = ap.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     work: Path = args.work
@@ -198,6 +210,12 @@ def main() -> None:
         print(f"round {r + 1}: import file {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
         times.setdefault("sqlite ref", []).append(ref_sqlite(work, events, args.ref_batch))
         print(f"round {r + 1}: sqlite ref {times['sqlite ref'][-1]}", flush=True)
+        if args.before:
+            wall, cpu, old = import_file(work, csv_path, args.rows, args.before)
+            times.setdefault("import file (before)", []).append((wall, cpu))
+            n_events["import file (before)"] = n_events["import file"]
+            print(f"round {r + 1}: import file (before) {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
+            shutil.rmtree(old, ignore_errors=True)
         if not args.no_postgres:
             wall, cpu, n_pg = import_postgres(work, csv_path)
             times.setdefault("import postgres", []).append((wall, cpu))
@@ -205,6 +223,12 @@ def main() -> None:
             print(f"round {r + 1}: import postgres {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
             times.setdefault("postgres ref", []).append(ref_postgres(events, args.ref_batch))
             print(f"round {r + 1}: postgres ref {times['postgres ref'][-1]}", flush=True)
+            if args.before:
+                wall, cpu, _n = import_postgres(work, csv_path, args.before)
+                times.setdefault("import postgres (before)", []).append((wall, cpu))
+                n_events["import postgres (before)"] = n_pg
+                print(f"round {r + 1}: import postgres (before) {wall:.1f} s ({cpu:.1f} s CPU)",
+                      flush=True)  # fmt: skip
         shutil.rmtree(store, ignore_errors=True)
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
            for k, v in times.items()}  # fmt: skip
@@ -219,12 +243,15 @@ def main() -> None:
     def ratio(a: str, b: str, i: int) -> str:
         return f"{(n_events[a] / med[a][i]) / (n_events[b] / med[b][i]):.3f}"
 
-    print(f"import file / sqlite ref (rate): wall {ratio('import file', 'sqlite ref', 0)}, "
-          f"CPU {ratio('import file', 'sqlite ref', 1)} (goal >= 0.5)")  # fmt: skip
-    if "import postgres" in med:
-        pg = [med["import postgres"][i] / med["postgres ref"][i] for i in (0, 1)]
-        print(f"import postgres / postgres ref (time): wall {pg[0]:.2f}x, CPU {pg[1]:.2f}x"
-              " (goal <= 1.5x)")  # fmt: skip
+    for what in ("import file", "import file (before)"):
+        if what in med:
+            print(f"{what} / sqlite ref (rate): wall {ratio(what, 'sqlite ref', 0)}, "
+                  f"CPU {ratio(what, 'sqlite ref', 1)} (goal >= 0.5)")  # fmt: skip
+    for what in ("import postgres", "import postgres (before)"):
+        if what in med:
+            pg = [med[what][i] / med["postgres ref"][i] for i in (0, 1)]
+            print(f"{what} / postgres ref (time): wall {pg[0]:.2f}x, CPU {pg[1]:.2f}x"
+                  " (goal <= 1.5x)")  # fmt: skip
 
 
 if __name__ == "__main__":
