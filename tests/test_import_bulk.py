@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+import tomli_w
 from conftest import MANAGER, Store
 
+from complaintctl import config as configuration
 from complaintctl.app import persistence_env
 from complaintctl.keyring import open_keyring
 from complaintctl.migrate import construct_factory, iter_notifications
@@ -78,9 +81,16 @@ def stored(store: Path) -> list[tuple[Any, ...]]:
     return out
 
 
+@pytest.mark.parametrize("sealed", [True, False])
 def test_bulk_and_library_paths_store_the_same_events(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sealed: bool, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Sealed: the car-service preset (personal fields and free text); or nothing sealed."""
+    if not sealed:  # before any key is made: the store never seals
+        cfg = store.path / configuration.CONFIG_NAME
+        data = tomllib.loads(cfg.read_text("utf-8"))
+        data["privacy"]["encrypt_personal"] = False
+        cfg.write_text(tomli_w.dumps(data), "utf-8")
     first = tmp_path / "first.csv"
     first.write_text(HEADER + ROWS[0] + "\n", "utf-8")
     store.ok("import", str(first), "--at", AT, actor=MANAGER)  # the secret, a file, a key
@@ -102,6 +112,9 @@ def test_bulk_and_library_paths_store_the_same_events(
     assert {"complaints:Received", "complaints:RowImported", "complaints:CustomerCaseAdded",
             "complaints:CustomerFileOpened", "complaints:NumberAllocated"} <= topics  # fmt: skip
     received = [s for _, _, t, _, s in ours if t == "complaints:Received"]
+    if not sealed:
+        assert received[-1]["summary"] == "另一个电话" and received[-1]["customer"] == "客户1"
+        return
     assert received[-1]["summary"] == {"sealed for": received[-1]["customer"]["sealed for"],
                                        "text": "另一个电话"}  # fmt: skip
     # The third complaint of 客户0 within 90 days: major by the preset's repeat rule.
