@@ -48,8 +48,9 @@ def stored_events(
     transcoder = mapper.transcoder
     assert isinstance(transcoder, FastJSONTranscoder)
     default = _default(transcoder)
-    keyring = mapper.keyring if isinstance(mapper, PersonalMapper) else None
-    seal_text = isinstance(mapper, PersonalMapper) and mapper.seal_text
+    personal = mapper if isinstance(mapper, PersonalMapper) else None
+    keyring = personal.keyring if personal is not None else None
+    seal_text = personal is not None and personal.seal_text
     kinds: dict[type[Any], tuple[str, int, tuple[str, ...], tuple[str, ...]]] = {}
     # A batch's customers come again (a case, its customer file): each pseudonym and
     # key looked up once per batch.
@@ -72,18 +73,21 @@ def stored_events(
             state["class_version"] = class_version
         alike = _alike(state)
         if sealable and keyring is not None:
-            assert isinstance(mapper, PersonalMapper)
+            assert personal is not None
             if not fields:
-                subject: str | None = mapper.subjects.get(oid)
+                subject: str | None = personal.subjects.get(oid)
             elif topic == RECEIVED:
                 basis = (state["customer"], state["contact"], state["account"])
                 subject = subjects.get(basis)
                 if subject is None:
                     subject = subjects[basis] = subject_of(topic, state, keyring)
-                mapper._learn(oid, subject)
+                personal._learn(oid, subject)
             else:
                 subject = subject_of(topic, state, keyring)
-            names = tuple(n for n in sealable if _sealable(state.get(n)))
+            # _sealable: a non-empty string, or a list holding one (None, "" and [] are not).
+            names = tuple(
+                n for n in sealable if (v := state.get(n)) and (type(v) is str or _sealable(v))
+            )
             if subject is not None and names:
                 key = keys.get(subject)
                 if key is None:

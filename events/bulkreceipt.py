@@ -26,15 +26,23 @@ if TYPE_CHECKING:
     from events.casestore import CaseStore
 
 
+#: (aggregate class, event name) -> the event class and the aggregate's topic.
+_made: dict[tuple[type[Aggregate], str], tuple[Any, str]] = {}
+
+
 def created_event(
     aggregate_class: type[Aggregate], name: str, originator_id: UUID, **kwargs: Any
 ) -> DomainEventProtocol[UUID]:
     """The event ``name`` (the created event's class) that ``aggregate_class(**kwargs)``
     would make and keep pending (its ``create_id`` gives ``originator_id``), without
     the aggregate."""
-    event_class = getattr(aggregate_class, name)
+    made = _made.get((aggregate_class, name))
+    if made is None:
+        made = _made[aggregate_class, name] = (getattr(aggregate_class, name),
+                                               get_topic(aggregate_class))  # fmt: skip
+    event_class, topic = made
     kwargs.update(
-        originator_topic=get_topic(aggregate_class),
+        originator_topic=topic,
         originator_id=originator_id,
         originator_version=aggregate_class.INITIAL_VERSION,
     )
