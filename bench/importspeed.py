@@ -130,7 +130,7 @@ def import_file(
 
 def import_postgres(
     work: Path, csv_path: Path, source: Path | None = None
-) -> tuple[float, float, int]:
+) -> tuple[float, float, list[Any]]:
     schema = f"importspeed_{uuid.uuid4().hex[:8]}"
     pg_schema(True, schema)
     try:
@@ -141,8 +141,8 @@ def import_postgres(
         wall, cpu, out = run(store, "--backend", "postgres", "import", str(csv_path), "--json",
                              env=env)  # fmt: skip
         assert json.loads(out)["imported"] > 0
-        events = len(stored_events(persistence_env(store, "postgres", {**PG, "schema": schema},
-                                                   environ={})))  # fmt: skip
+        events = stored_events(persistence_env(store, "postgres", {**PG, "schema": schema},
+                                               environ={}))  # fmt: skip
         return wall, cpu, events
     finally:
         pg_schema(False, schema)
@@ -185,6 +185,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--ref-batch", type=int, default=5_000)
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument(
+        "--no-file",
+        action="store_true",
+        help="PostgreSQL only (its reference inserts the events the PostgreSQL import stored)",
+    )
     ap.add_argument("--work", type=Path, default=Path("/tmp/importspeed-data"))
     ap.add_argument(
         "--before",
@@ -203,25 +208,31 @@ def main() -> None:
     times: dict[str, list[tuple[float, float]]] = {}
     n_events: dict[str, int] = {}
     for r in range(args.rounds):
-        wall, cpu, store = import_file(work, csv_path, args.rows)
-        times.setdefault("import file", []).append((wall, cpu))
-        events = stored_events(persistence_env(store, "file", {}, environ={}))
-        n_events["import file"] = n_events["sqlite ref"] = len(events)
-        print(f"round {r + 1}: import file {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
-        times.setdefault("sqlite ref", []).append(ref_sqlite(work, events, args.ref_batch))
-        print(f"round {r + 1}: sqlite ref {times['sqlite ref'][-1]}", flush=True)
-        if args.before:
+        events: list[Any] | None = None
+        store: Path | None = None
+        if not args.no_file:
+            wall, cpu, store = import_file(work, csv_path, args.rows)
+            times.setdefault("import file", []).append((wall, cpu))
+            events = stored_events(persistence_env(store, "file", {}, environ={}))
+            n_events["import file"] = n_events["sqlite ref"] = len(events)
+            print(f"round {r + 1}: import file {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
+            times.setdefault("sqlite ref", []).append(ref_sqlite(work, events, args.ref_batch))
+            print(f"round {r + 1}: sqlite ref {times['sqlite ref'][-1]}", flush=True)
+        if args.before and not args.no_file:
             wall, cpu, old = import_file(work, csv_path, args.rows, args.before)
             times.setdefault("import file (before)", []).append((wall, cpu))
             n_events["import file (before)"] = n_events["import file"]
             print(f"round {r + 1}: import file (before) {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
             shutil.rmtree(old, ignore_errors=True)
         if not args.no_postgres:
-            wall, cpu, n_pg = import_postgres(work, csv_path)
+            wall, cpu, pg_events = import_postgres(work, csv_path)
+            n_pg = len(pg_events)
             times.setdefault("import postgres", []).append((wall, cpu))
             n_events["import postgres"] = n_events["postgres ref"] = n_pg
             print(f"round {r + 1}: import postgres {wall:.1f} s ({cpu:.1f} s CPU)", flush=True)
-            times.setdefault("postgres ref", []).append(ref_postgres(events, args.ref_batch))
+            ref_events = pg_events if events is None else events
+            del pg_events
+            times.setdefault("postgres ref", []).append(ref_postgres(ref_events, args.ref_batch))
             print(f"round {r + 1}: postgres ref {times['postgres ref'][-1]}", flush=True)
             if args.before:
                 wall, cpu, _n = import_postgres(work, csv_path, args.before)
@@ -229,7 +240,8 @@ def main() -> None:
                 n_events["import postgres (before)"] = n_pg
                 print(f"round {r + 1}: import postgres (before) {wall:.1f} s ({cpu:.1f} s CPU)",
                       flush=True)  # fmt: skip
-        shutil.rmtree(store, ignore_errors=True)
+        if store is not None:
+            shutil.rmtree(store, ignore_errors=True)
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
            for k, v in times.items()}  # fmt: skip
     rows = [
