@@ -23,7 +23,6 @@ from events.businesstime import check_at
 from events.complaint import Complaint
 from events.currencies import currency_code
 from events.errors import InvalidInput
-from events.groups import CaseGroup, check_group_name, group_id, group_major
 from events.intake import ImportRow, NewCase
 from events.policy import ATTACHMENT_KINDS, StaffMember
 from events.promises import check_message
@@ -255,6 +254,8 @@ class ComplaintsApp(Receiving):
 
     def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
         """Link cases to each other and, with a group name, to a group (created if new)."""
+        from events.groups import CaseGroup, check_group_name, group_id, group_major
+
         wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
         if group is not None:
             check_group_name(group)

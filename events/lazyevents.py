@@ -173,10 +173,11 @@ class _Prefix(ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         topic = f"{self.prefix}:{name}"
-        if topic in _DECLARED:
-            return _build(topic)
-        for module in AGGREGATE_MODULES:  # another aggregate's, not imported yet
-            importlib.import_module(module)
+        for module in (None, *AGGREGATE_MODULES):  # else another aggregate's, not imported yet
+            if module is not None:
+                importlib.import_module(module)
+            if topic in _DECLARED:
+                return _build(topic)
             if topic in _topic_cache:
                 return _topic_cache[topic]
         raise AttributeError(f"no event class has the topic {topic!r}")
