@@ -21,13 +21,8 @@ from eventsourcing.domain import Aggregate, event
 
 from events.businesstime import event_time
 from events.complaint import NAMESPACE
+from events.ids import customer_key as customer_key
 from events.lazyevents import install, lazy_event
-
-
-def customer_key(customer: str, contact: str, account: str | None) -> str:
-    """The same customer: by account if given, else by contact, ignoring case and spaces."""
-    basis = account if account else contact
-    return "".join(basis.split()).casefold() or customer.strip().casefold()
 
 
 def count_since(files: list[CustomerFile], since: datetime) -> int:

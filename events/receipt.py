@@ -28,13 +28,14 @@ from events.currencies import currency_code
 from events.errors import (
     InvalidInput,
 )
-from events.intake import MAX_NAME, ImportRow, NewCase
+from events.ids import customer_key
 from events.money import check_amount
 from events.personal import FORGOTTEN, SEALED, ready
 from events.policy import SEVERITIES, StaffMember
 
 if TYPE_CHECKING:
     from events.customers import CustomerFile
+    from events.intake import ImportRow, NewCase
     from events.numbering import CaseCounter
 
 # The customer files', the counter's and the import markers' modules (their aggregates)
@@ -81,8 +82,6 @@ class Receiving(CaseStore):
         """A case's customer file keys: by account (or contact), and with an account by
         contact too (None without one); with a keyring keyed hashes, so no contact is in
         the log."""
-        from events.customers import customer_key
-
         key = self._pseudonym(customer_key(customer, contact, account))
         by_contact = self._pseudonym(customer_key(customer, contact, None)) if account else None
         return key, by_contact
@@ -116,6 +115,8 @@ class Receiving(CaseStore):
 
     def check_new(self, new: NewCase, actor: str) -> StaffMember:
         """Refuse a complaint that cannot be received as stated; nothing is loaded."""
+        from events.intake import MAX_NAME
+
         p = self.policy
         staff = self._staff(actor)
         p.check_channel(new.channel)
