@@ -44,7 +44,7 @@ def _open(store: Path) -> ComplaintsApp:
 
 
 def write_every_event(store: Path) -> None:
-    """The sequence the old store was written with: every kind of case event but one."""
+    """The sequence the old store was written with: every kind of case event."""
     app = _open(store)
     minutes = iter(range(1, 1000))
 
@@ -110,6 +110,8 @@ def write_every_event(store: Path) -> None:
     do("attach", c, BOSS, name="a.pdf", size=3, media_type="application/pdf", sha256="0" * 64)
     do("extend_decision", c, BOSS, "延期")
     do("acknowledge", d, BOSS)
+    do("propose", d, "Alice", "refund", amount=Decimal(9000), detail="大额退款")  # above tier 2
+    do("approve", d, BOSS)
     app.close()
 
 
@@ -133,7 +135,7 @@ def test_the_same_stored_events_as_the_code_before(tmp_path: Path) -> None:
     shutil.copy(OLD_STORE / "complaintctl.toml", store)
     write_every_event(store)
     old, new = _stored_events(OLD_STORE), _stored_events(store)
-    assert len(old) == 59 and len(_topics(old)) == 38
+    assert len(old) == 61 and len(_topics(old)) == 39
     for n, (was, now) in enumerate(zip(old, new, strict=True), 1):
         assert now == was, f"event {n} differs"
 
@@ -157,7 +159,7 @@ def test_an_old_store_reads_and_takes_new_events(tmp_path: Path) -> None:
     cli = Store(store)
     cli.ok("note", "C-2026-00004", "今天的代码", actor=BOSS)
     shown = cli.json("show", "C-2026-00004", "--json", actor=BOSS)
-    assert shown["status"] == "acknowledged"
+    assert shown["status"] == "awaiting_customer"
     assert "今天的代码" in json.dumps(shown, ensure_ascii=False)
     ref = cli.new(actor=BOSS, customer="王先生", contact="13800000000", category="billing")
     assert ref == "C-2026-00005"  # the old counter goes on
@@ -195,9 +197,9 @@ def _probe(store: Path, *args: str) -> Iterator[Any]:
 def test_a_note_builds_only_the_events_it_meets(tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(OLD_STORE, store, ignore=shutil.ignore_patterns("README.md"))
-    out, modules, built = _probe(store, "note", "C-2026-00004", "客户来电")
-    assert "C-2026-00004" in out
+    out, modules, built = _probe(store, "note", "C-2026-00003", "客户来电")
+    assert "C-2026-00003" in out
     others = {"events.customers", "events.numbering", "events.groups", "events.imports"}
     assert sorted(modules & others) == []
-    # The library's base classes, the case's receipt and acknowledgement, and the note.
-    assert built == ["Acknowledged", "Created", "Event", "Noted", "Received"]
+    # The library's base classes, the case's three events, and the note.
+    assert built == ["Attached", "Created", "DecisionExtended", "Event", "Noted", "Received"]
