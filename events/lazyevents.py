@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, ClassVar, TypeVar
@@ -142,10 +143,20 @@ def event_class(aggregate: type, name: str) -> Any:
     return _build(_NAMES[(aggregate, name)])
 
 
+#: One class per topic, also when two threads meet it at once.
+_BUILDING = threading.Lock()
+
+
 def _build(topic: str) -> Any:
     cached = _topic_cache.get(topic)
     if cached is not None:
         return cached
+    with _BUILDING:
+        cached = _topic_cache.get(topic)
+        return cached if cached is not None else _build_now(topic)
+
+
+def _build_now(topic: str) -> Any:
     aggregate, decl = _DECLARED[topic]
     if isinstance(decl, LazyEvent):
         name, ns = decl.name, decl.namespace()
