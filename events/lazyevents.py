@@ -213,6 +213,13 @@ def install(aggregate: type, declarations: tuple[type[EventSpec], ...] = ()) -> 
             register_topic(prefix, _Prefix(prefix))
 
 
+def build_all(aggregate: type) -> None:
+    """Build every lazily declared event class of the aggregate now (for code that lists
+    the aggregate's classes: the message catalog, tests), so ``vars(aggregate)`` has them."""
+    for topic in sorted(declared_topics(aggregate)):
+        _build(topic)
+
+
 def declared_topics(aggregate: type) -> frozenset[str]:
     """The topics of the aggregate's lazily built events (built or not)."""
     return frozenset(t for t, (agg, _) in _DECLARED.items() if agg is aggregate)
