@@ -208,7 +208,9 @@ EXTRA_COLUMNS = (
 def _payload_keys() -> list[str]:
     """The keys of every case event's payload (``history`` shows them)."""
     from events.complaint import Complaint
+    from events.lazyevents import build_all
 
+    build_all(Complaint)  # the classes built on first use, too
     keys: set[str] = set()
     for obj in vars(Complaint).values():
         if inspect.isclass(obj) and issubclass(obj, Complaint.Event):

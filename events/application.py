@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
@@ -23,13 +23,22 @@ from events.businesstime import check_at
 from events.complaint import Complaint
 from events.currencies import currency_code
 from events.errors import InvalidInput
-from events.groups import CaseGroup, check_group_name, group_id, group_major
-from events.intake import ImportRow, NewCase
 from events.policy import ATTACHMENT_KINDS, StaffMember
-from events.promises import check_message
 from events.receipt import Receiving
 
+if TYPE_CHECKING:
+    from events.intake import ImportRow, NewCase
+
 __all__ = ["ComplaintsApp", "ImportRow", "NewCase"]
+
+
+def __getattr__(name: str) -> Any:
+    # What a complaint is received with (events.intake): loaded for `new` and `import` only.
+    if name in ("ImportRow", "NewCase"):
+        from events import intake
+
+        return getattr(intake, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ComplaintsApp(Receiving):
@@ -52,7 +61,10 @@ class ComplaintsApp(Receiving):
             due = reply_by or self.policy.reply_deadline(self.now(), c.severity)
             if due < c.received_at:
                 raise InvalidInput("the promised reply time is before the complaint was received")
-            check_message(self.policy, message, self.now(), due, c.ref)
+            if message:  # a message naming no reply window is not checked (its patterns)
+                from events.promises import check_message
+
+                check_message(self.policy, message, self.now(), due, c.ref)
             c.acknowledge(due, message, s.name)
 
         return self._change(ref, actor, act)
@@ -255,6 +267,8 @@ class ComplaintsApp(Receiving):
 
     def link(self, refs: list[str], actor: str, group: str | None = None) -> dict[str, Any]:
         """Link cases to each other and, with a group name, to a group (created if new)."""
+        from events.groups import CaseGroup, check_group_name, group_id, group_major
+
         wanted = list(dict.fromkeys(r.strip().upper() for r in refs))
         if group is not None:
             check_group_name(group)

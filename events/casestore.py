@@ -37,7 +37,6 @@ from events.errors import (
     ConcurrentChange,
     GroupNotFound,
 )
-from events.groups import CaseGroup, group_id
 from events.personal import Keyring
 from events.personalmapper import PersonalMapper, PersonalTranscoding
 from events.policy import Policy, StaffMember
@@ -236,6 +235,8 @@ class CaseStore(Application[UUID]):
         return self._case(ref).ref
 
     def get_group(self, name: str) -> dict[str, Any]:
+        from events.groups import CaseGroup, group_id  # its aggregate: only for groups
+
         g = self._load(CaseGroup, group_id(name))
         if g is None:
             raise GroupNotFound(name)

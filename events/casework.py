@@ -25,9 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
 from events.errors import InvalidInput, RuleRefused
+from events.lazyevents import EventSpec, event_class
 from events.lifecycle import INFLUENTIAL_REASON as INFLUENTIAL_REASON
 from events.lifecycle import MEDIA_REASON as MEDIA_REASON
 from events.lifecycle import PARTIES as PARTIES
@@ -47,7 +46,7 @@ def receipt_triggers(vip: bool, reasons: list[str]) -> tuple[str, ...]:
     return tuple(t for t in TRIGGERS if t in found)
 
 
-class ExternalPartyInvolved(Aggregate.Event):
+class ExternalPartyInvolved(EventSpec):
     TOPIC = "complaints:ExternalPartyInvolved"
     party: str
     reference: str
@@ -59,7 +58,7 @@ class ExternalPartyInvolved(Aggregate.Event):
             aggregate.outside = (*aggregate.outside, (self.party, self.reference))
 
 
-class ExternalRouteTaken(Aggregate.Event):
+class ExternalRouteTaken(EventSpec):
     TOPIC = "complaints:ExternalRouteTaken"
     route: str
     reference: str | None
@@ -70,7 +69,7 @@ class ExternalRouteTaken(Aggregate.Event):
         aggregate.route_open = True
 
 
-class ExternalRouteConcluded(Aggregate.Event):
+class ExternalRouteConcluded(EventSpec):
     TOPIC = "complaints:ExternalRouteConcluded"
     outcome: str
     actor: str
@@ -79,7 +78,7 @@ class ExternalRouteConcluded(Aggregate.Event):
         aggregate.route_open = False
 
 
-class ReviewActionDone(Aggregate.Event):
+class ReviewActionDone(EventSpec):
     TOPIC = "complaints:ReviewActionDone"
     action: int
     note: str | None
@@ -91,7 +90,7 @@ class ReviewActionDone(Aggregate.Event):
         aggregate.review_actions = tuple(done)
 
 
-class MajorTriggered(Aggregate.Event):
+class MajorTriggered(EventSpec):
     TOPIC = "complaints:MajorTriggered"
     trigger: str
     reason: str
@@ -102,7 +101,7 @@ class MajorTriggered(Aggregate.Event):
         aggregate.severity = "major"
 
 
-#: The event classes that ``Complaint`` takes into its namespace.
+#: The events that ``Complaint`` takes as its own (built on first use).
 EVENTS = (
     ExternalPartyInvolved,
     ExternalRouteTaken,
@@ -128,9 +127,9 @@ class CaseWork:
     trigger_event: Callable[..., Any]
     check_allowed: Callable[[str], None]
 
-    def _trigger(self, event_class: type[Aggregate.Event], **kwargs: Any) -> None:
-        # The aggregate's own copy of the class (the library redefines it in Complaint).
-        self.trigger_event(getattr(type(self), event_class.__name__), **kwargs)
+    def _trigger(self, spec: type[EventSpec], **kwargs: Any) -> None:
+        # The aggregate's own class of the event (built on first use: events.lazyevents).
+        self.trigger_event(event_class(type(self), spec.__name__), **kwargs)
 
     # -- outside parties ------------------------------------------------------
 

@@ -26,6 +26,7 @@ from events.casework import CaseWork
 from events.errors import InvalidInput, RuleRefused
 from events.ids import NAMESPACE as NAMESPACE
 from events.ids import case_id as case_id
+from events.lazyevents import event_class, install, lazy_event
 from events.lifecycle import ALLOWED, refuse_status
 from events.lifecycle import OPEN as OPEN
 from events.lifecycle import STATUSES as STATUSES
@@ -45,26 +46,13 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
     its remedy proposals: ``RemedyWork``)."""
 
     TOPIC = "complaints:Complaint"
-    #: What the remedy rules read of the assessment (class defaults: older snapshots lack them).
-    valid: bool | None = None
-    loss: dict[str, Any] | None = None
+    # What the remedy rules read of the assessment (valid, loss) is declared, with its
+    # class default, in RemedyWork: an annotation here would make the library process
+    # this class as a dataclass too.
 
     class Event(Aggregate.Event):
         TOPIC = "complaints:Complaint.Event"
         create_timestamp = staticmethod(event_time)  # the business time (--at)
-
-    # The events around the main line (events.casework), named here: they are a case's.
-    ExternalPartyInvolved = casework.ExternalPartyInvolved
-    ExternalRouteTaken = casework.ExternalRouteTaken
-    ExternalRouteConcluded = casework.ExternalRouteConcluded
-    ReviewActionDone = casework.ReviewActionDone
-    MajorTriggered = casework.MajorTriggered
-    LossRecorded = remedies.LossRecorded
-    RemedyPartAdded = remedies.RemedyPartAdded
-    RemedyProposed = remedywork.RemedyProposed
-    RemedyApproved = remedywork.RemedyApproved
-    RemedyAccepted = remedywork.RemedyAccepted
-    RemedyRejected = remedywork.RemedyRejected
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -127,7 +115,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("ack")
         self._acknowledged(reply_by=reply_by, message=message, actor=actor)
 
-    @event("Acknowledged", topic="complaints:Acknowledged")
+    @lazy_event("Acknowledged", topic="complaints:Acknowledged")
     def _acknowledged(self, reply_by: datetime, message: str | None, actor: str) -> None:
         if self.status == "received":
             self.status = "acknowledged"
@@ -144,7 +132,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             raise RuleRefused("assign-changes-owner", f"{owner} already owns {self.ref}")
         self._assigned(owner=owner, previous_owner=self.owner, actor=actor)
 
-    @event("Assigned", topic="complaints:Assigned")
+    @lazy_event("Assigned", topic="complaints:Assigned")
     def _assigned(self, owner: str, previous_owner: str, actor: str) -> None:
         self.owner = owner
         self.handoffs += 1
@@ -157,12 +145,12 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         else:
             self._transferred(department=department, reason=reason, actor=actor)
 
-    @event("Transferred", topic="complaints:Transferred")
+    @lazy_event("Transferred", topic="complaints:Transferred")
     def _transferred(self, department: str, reason: str | None, actor: str) -> None:
         self.handoffs += 1
         self._start_work()
 
-    @event("CoHandled", topic="complaints:CoHandled")
+    @lazy_event("CoHandled", topic="complaints:CoHandled")
     def _co_handled(self, department: str, reason: str | None, actor: str) -> None:
         self._start_work()
 
@@ -204,7 +192,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         )
         return True
 
-    @event("Classified", topic="complaints:Classified")
+    @lazy_event("Classified", topic="complaints:Classified")
     def _classified(
         self,
         category: str,
@@ -228,7 +216,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             raise InvalidInput("a note needs some text")
         self._noted(text=text, actor=actor)
 
-    @event("Noted", topic="complaints:Noted")
+    @lazy_event("Noted", topic="complaints:Noted")
     def _noted(self, text: str, actor: str) -> None:
         """Nothing the rules read changes (the note is in the event)."""
 
@@ -240,7 +228,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             raise InvalidInput(f"outcome must be one of {', '.join(CONTACT_OUTCOMES)}")
         self._customer_contacted(outcome=outcome, channel=channel, summary=summary, actor=actor)
 
-    @event("CustomerContacted", topic="complaints:CustomerContacted")
+    @lazy_event("CustomerContacted", topic="complaints:CustomerContacted")
     def _customer_contacted(
         self, outcome: str, channel: str | None, summary: str | None, actor: str
     ) -> None:
@@ -250,7 +238,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("investigate")
         self._investigated(finding=finding, actor=actor)
 
-    @event("Investigated", topic="complaints:Investigated")
+    @lazy_event("Investigated", topic="complaints:Investigated")
     def _investigated(self, finding: str, actor: str) -> None:
         self._start_work()
 
@@ -274,7 +262,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             at_fault_departments=[n for n in names if n in departments],
         )
 
-    @event("Assessed", topic="complaints:Assessed")
+    @lazy_event("Assessed", topic="complaints:Assessed")
     def _assessed(
         self,
         valid: bool,
@@ -291,7 +279,9 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         """The customer's documented direct loss: the bound of any compensation."""
         self.check_allowed("assess")
         check_amount(loss, "the loss")
-        self.trigger_event(type(self).LossRecorded, loss=loss, currency=currency, actor=actor)
+        self.trigger_event(
+            event_class(type(self), "LossRecorded"), loss=loss, currency=currency, actor=actor
+        )
 
     # -- escalate --------------------------------------------------------
 
@@ -320,12 +310,12 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
                 )
             self._escalated(from_tier=self.tier, to_tier=to_tier, reason=reason, actor=staff.name)
 
-    @event("Escalated", topic="complaints:Escalated")
+    @lazy_event("Escalated", topic="complaints:Escalated")
     def _escalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
         self._start_work()
 
-    @event("Deescalated", topic="complaints:Deescalated")
+    @lazy_event("Deescalated", topic="complaints:Deescalated")
     def _deescalated(self, from_tier: int, to_tier: int, reason: str, actor: str) -> None:
         self.tier = to_tier
 
@@ -341,7 +331,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             )
         self._resolved(summary=summary, actor=actor)
 
-    @event("Resolved", topic="complaints:Resolved")
+    @lazy_event("Resolved", topic="complaints:Resolved")
     def _resolved(self, summary: str, actor: str) -> None:
         self.status = "resolved"
 
@@ -376,7 +366,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
                 actor=actor,
             )
 
-    @event("FollowedUp", topic="complaints:FollowedUp")
+    @lazy_event("FollowedUp", topic="complaints:FollowedUp")
     def _followed_up(
         self,
         outcome: str,
@@ -400,7 +390,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             )
         self._reopened(reason=reason, from_status=self.status, trigger="person", actor=staff.name)
 
-    @event("Reopened", topic="complaints:Reopened")
+    @lazy_event("Reopened", topic="complaints:Reopened")
     def _reopened(self, reason: str, from_status: str, trigger: str, actor: str) -> None:
         self.status = "in_progress"
 
@@ -408,7 +398,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("close")
         self._closed(actor=actor)
 
-    @event("Closed", topic="complaints:Closed")
+    @lazy_event("Closed", topic="complaints:Closed")
     def _closed(self, actor: str) -> None:
         self.status = "closed"
 
@@ -433,7 +423,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             action_due=action_due,
         )
 
-    @event("Reviewed", topic="complaints:Reviewed")
+    @lazy_event("Reviewed", topic="complaints:Reviewed")
     def _reviewed(
         self,
         root_cause: str,
@@ -450,7 +440,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("archive")
         self._archived(actor=actor)
 
-    @event("Archived", topic="complaints:Archived")
+    @lazy_event("Archived", topic="complaints:Archived")
     def _archived(self, actor: str) -> None:
         self.status = "archived"
 
@@ -458,7 +448,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("withdraw")
         self._withdrawn(reason=reason, actor=actor)
 
-    @event("Withdrawn", topic="complaints:Withdrawn")
+    @lazy_event("Withdrawn", topic="complaints:Withdrawn")
     def _withdrawn(self, reason: str, actor: str) -> None:
         self.status = "withdrawn"
 
@@ -468,7 +458,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
         self.check_allowed("link")
         self._linked(refs=list(refs), group=group, actor=actor)
 
-    @event("Linked", topic="complaints:Linked")
+    @lazy_event("Linked", topic="complaints:Linked")
     def _linked(self, refs: list[str], group: str | None, actor: str) -> None:
         """Nothing the rules read changes (the links are in the event)."""
 
@@ -480,7 +470,7 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             name=name, size=size, media_type=media_type, sha256=sha256, kind=kind, actor=actor
         )
 
-    @event("Attached", topic="complaints:Attached")
+    @lazy_event("Attached", topic="complaints:Attached")
     def _attached(
         self, name: str, size: int, media_type: str, sha256: str, kind: str, actor: str
     ) -> None:
@@ -501,8 +491,13 @@ class Complaint(CaseWork, RemedyWork, Aggregate):
             actor=actor,
         )
 
-    @event("DecisionExtended", topic="complaints:DecisionExtended")
+    @lazy_event("DecisionExtended", topic="complaints:DecisionExtended")
     def _decision_extended(
         self, extension: int, decision_due: datetime, reason: str, actor: str
     ) -> None:
         self.decision_extensions = extension
+
+
+# The events around the main line (events.casework) and the remedies' (events.remedies,
+# events.remedywork) are a case's too: like the methods' events, built on first use.
+install(Complaint, casework.EVENTS + remedies.EVENTS + remedywork.EVENTS)

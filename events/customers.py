@@ -21,12 +21,8 @@ from eventsourcing.domain import Aggregate, event
 
 from events.businesstime import event_time
 from events.complaint import NAMESPACE
-
-
-def customer_key(customer: str, contact: str, account: str | None) -> str:
-    """The same customer: by account if given, else by contact, ignoring case and spaces."""
-    basis = account if account else contact
-    return "".join(basis.split()).casefold() or customer.strip().casefold()
+from events.ids import customer_key as customer_key
+from events.lazyevents import install, lazy_event
 
 
 def count_since(files: list[CustomerFile], since: datetime) -> int:
@@ -77,7 +73,7 @@ class CustomerFile(Aggregate):
         """File a case; ``also``: the keys of the customer's other files it went to."""
         self._case_added(ref=ref, received_at=received_at, actor=actor, also=also or None)
 
-    @event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
+    @lazy_event("CustomerCaseAdded", topic="complaints:CustomerCaseAdded")
     def _case_added(
         self, ref: str, received_at: datetime, actor: str, also: list[str] | None = None
     ) -> None:
@@ -95,10 +91,13 @@ class CustomerFile(Aggregate):
         """
         self._forgotten(actor=actor)
 
-    @event("CustomerForgotten", topic="complaints:CustomerForgotten")
+    @lazy_event("CustomerForgotten", topic="complaints:CustomerForgotten")
     def _forgotten(self, actor: str) -> None:
         self.customer = "[forgotten]"
         self.forgotten_by = actor
+
+
+install(CustomerFile)  # its events but the first: built on first use
 
 
 Loader = Callable[[UUID], "CustomerFile | None"]

@@ -12,5 +12,12 @@ def case_id(ref: str) -> UUID:
     return uuid5(NAMESPACE, "case:" + ref.strip().upper())
 
 
+def customer_key(customer: str, contact: str, account: str | None) -> str:
+    """The same customer: by account if given, else by contact, ignoring case and spaces
+    (the key of the customer's file, :mod:`events.customers`, and of their personal data)."""
+    basis = account if account else contact
+    return "".join(basis.split()).casefold() or customer.strip().casefold()
+
+
 #: The one settings aggregate of a store (a fixed id: every desk loads the same one).
 SETTINGS_ID: UUID = uuid5(NAMESPACE, "shop-settings")

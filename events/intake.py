@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from events.casework import INFLUENTIAL_REASON, MEDIA_REASON, VIP_REASON
-from events.customers import CustomerFile, count_since
 from events.policy import Policy
+
+if TYPE_CHECKING:
+    from events.customers import CustomerFile
 
 #: The major reason of a media threat (a reason given later starts with it).
 
@@ -82,6 +85,8 @@ def major_reasons(
             limit = f"{threshold} {policy.currency}"
             reasons.append(f"demand {new.demand_amount} {currency} above {limit}")
     if rules.repeat_count:
+        from events.customers import count_since  # its aggregate: only when receiving
+
         n = count_since(files, received_at - timedelta(days=rules.repeat_days)) + 1
         if n >= rules.repeat_count:
             reasons.append(f"complaint {n} of this customer within {rules.repeat_days} days")

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from events.businesstime import event_time
 from events.complaint import NAMESPACE
+from events.lazyevents import install, lazy_event
 
 
 def counter_id(year: int) -> UUID:
@@ -51,9 +52,12 @@ class CaseCounter(Aggregate):
         self._allocated(number=number, ref=ref, actor=actor)
         return ref
 
-    @event("NumberAllocated", topic="complaints:NumberAllocated")
+    @lazy_event("NumberAllocated", topic="complaints:NumberAllocated")
     def _allocated(self, number: int, ref: str, actor: str) -> None:
         self.last = number
+
+
+install(CaseCounter)  # its events but the first: built on first use
 
 
 def counter_at(start: Any, end: Any) -> CaseCounter:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -26,23 +26,21 @@ from events.businesstime import acting_at, check_future, stated
 from events.casestore import CaseStore
 from events.complaint import Complaint, case_id
 from events.currencies import currency_code
-from events.customers import (
-    CustomerFile,
-    customer_file_id,
-    customer_files,
-    customer_key,
-    customer_of,
-    linked_files,
-)
 from events.errors import (
     InvalidInput,
 )
-from events.imports import ImportedRow, import_marker_id
-from events.intake import MAX_NAME, ImportRow, NewCase, major_reasons
+from events.ids import customer_key
 from events.money import check_amount
-from events.numbering import CaseCounter, counter_at, counter_id
 from events.personal import FORGOTTEN, SEALED, ready
 from events.policy import SEVERITIES, StaffMember
+
+if TYPE_CHECKING:
+    from events.customers import CustomerFile
+    from events.intake import ImportRow, NewCase
+    from events.numbering import CaseCounter
+
+# The customer files', the counter's and the import markers' modules (their aggregates)
+# are imported by the methods that receive a case: the commands on a case need none.
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +98,8 @@ class Receiving(CaseStore):
         and the customer files; a case whose customer was forgotten counts as
         a customer of its own. The group rule counts customers, not cases.
         """
+        from events.customers import CustomerFile, customer_file_id, customer_of, linked_files
+
         first = next(iter(self.events.get(case_id(ref), lte=1)), None)
         d = vars(first) if first is not None else {}
         customer, contact, account = d.get("customer"), d.get("contact"), d.get("account")
@@ -120,6 +120,8 @@ class Receiving(CaseStore):
 
     def check_new(self, new: NewCase, actor: str) -> StaffMember:
         """Refuse a complaint that cannot be received as stated; nothing is loaded."""
+        from events.intake import MAX_NAME
+
         p = self.policy
         staff = self._staff(actor)
         p.check_channel(new.channel)
@@ -228,6 +230,8 @@ class Receiving(CaseStore):
     ) -> tuple[str, str | None, list[str]]:
         """The severity of a new case, who set it and why: the major rules it matches
         (read from the customer's files; needs no number, so judged before numbering)."""
+        from events.customers import CustomerFile, linked_files
+
         # An import's files, saved with the batch, are read as this batch left them.
         batch = known or {}
 
@@ -253,6 +257,8 @@ class Receiving(CaseStore):
         The first event never changes once there, so it is read before numbering
         (outside the numbering lock); :meth:`_counter` reads the last one under it.
         """
+        from events.numbering import counter_id
+
         year = now.astimezone(self.policy.zone).year
         first = self.recorder.select_events(counter_id(year), limit=1)
         return year, first[0] if first else None
@@ -266,6 +272,8 @@ class Receiving(CaseStore):
     ) -> CaseCounter:
         """The year's counter as it stands now: its last event read (O(1): no replay);
         ``last``: read already, under the numbering lock."""
+        from events.numbering import CaseCounter, counter_at, counter_id
+
         cid = counter_id(year)
         if last is None:
             last = list(self.recorder.select_events(cid, desc=True, limit=1))
@@ -280,11 +288,15 @@ class Receiving(CaseStore):
         self, new: NewCase, actor: str, known: dict[UUID, CustomerFile] | None = None
     ) -> list[CustomerFile]:
         """The customer's files: by account (or contact), and with an account by contact too."""
+        from events.customers import CustomerFile, customer_files
+
         key, contact = self._file_keys(new.customer, new.contact, new.account)
         load = partial(self._replay, CustomerFile)
         return customer_files(load, key, contact, new.customer, actor, known)
 
     def _snapshot_if_due(self, counter: CaseCounter, before: int) -> None:
+        from events.numbering import CaseCounter
+
         if counter.version // self.snapshot_every != before // self.snapshot_every:
             # Taken from the counter in hand (read from its two ends), not by a replay.
             try:
@@ -295,6 +307,8 @@ class Receiving(CaseStore):
 
     def receive(self, new: NewCase, actor: str) -> str:
         """Record a new complaint, number it, flag it major if the rules match; its reference."""
+        from events.numbering import counter_id
+
         staff = self.check_new(new, actor)
 
         def attempt() -> str:
@@ -363,6 +377,9 @@ class Receiving(CaseStore):
     ) -> list[tuple[ImportRow, str, bool]]:
         """One attempt at a batch; the counter saved goes into ``numbered`` (its snapshot
         is taken after the numbering lock, not under it)."""
+        from events.customers import CustomerFile, customer_file_id, customer_files
+        from events.imports import ImportedRow, import_marker_id
+
         counter = self._counter(*self._counter_start(self.clock()), staff.name)
         before = counter.version
         touched: dict[UUID, CustomerFile] = {}  # the files this batch adds a case to
@@ -432,4 +449,6 @@ class Receiving(CaseStore):
         self, new: NewCase, files: list[CustomerFile], received_at: datetime
     ) -> list[str]:
         """Which of the config's major rules this complaint matches."""
+        from events.intake import major_reasons
+
         return major_reasons(self.policy, new, files, received_at)

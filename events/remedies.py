@@ -19,9 +19,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
 from events.errors import InvalidInput, RuleRefused
+from events.lazyevents import EventSpec
 from events.lifecycle import REMEDY_STATES as REMEDY_STATES
 from events.money import check_amount
 from events.policy import REMEDY_KINDS, Policy, StaffMember
@@ -35,7 +34,7 @@ Part = dict[str, Any]
 Option = list[Part]
 
 
-class LossRecorded(Aggregate.Event):
+class LossRecorded(EventSpec):
     """``assess --loss``: the customer's documented direct loss, the bound of compensation."""
 
     TOPIC = "complaints:LossRecorded"
@@ -47,7 +46,7 @@ class LossRecorded(Aggregate.Event):
         aggregate.loss = {"amount": self.loss, "currency": self.currency}
 
 
-class RemedyPartAdded(Aggregate.Event):
+class RemedyPartAdded(EventSpec):
     """One more part of option ``option`` of the open proposal (one past the last option:
     an alternative); the whole proposal's approval needs, and whether an approval stands."""
 
@@ -77,6 +76,10 @@ class RemedyPartAdded(Aggregate.Event):
         p["required_tier"] = self.required_tier if self.needs_approval else None
         if not self.approval_kept:
             p["approved_by"], p["approver_tier"] = None, None
+
+
+#: The events that ``Complaint`` takes as its own (built on first use).
+EVENTS = (LossRecorded, RemedyPartAdded)
 
 
 def part(kind: str, amount: Decimal | None, currency: str | None, detail: str | None) -> Part:

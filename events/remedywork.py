@@ -13,14 +13,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
 
-from eventsourcing.domain import Aggregate
-
 from events import remedies
 from events.errors import RuleRefused
+from events.lazyevents import EventSpec, event_class
 from events.policy import Policy, StaffMember
 
 
-class RemedyProposed(Aggregate.Event):
+class RemedyProposed(EventSpec):
     """A new proposal (its first part); an open one it replaces is superseded."""
 
     TOPIC = "complaints:RemedyProposed"
@@ -56,7 +55,7 @@ class RemedyProposed(Aggregate.Event):
         aggregate.status = "awaiting_customer"
 
 
-class RemedyApproved(Aggregate.Event):
+class RemedyApproved(EventSpec):
     TOPIC = "complaints:RemedyApproved"
     proposal: int
     approver_tier: int
@@ -67,7 +66,7 @@ class RemedyApproved(Aggregate.Event):
         p["approved_by"], p["approver_tier"] = self.actor, self.approver_tier
 
 
-class RemedyAccepted(Aggregate.Event):
+class RemedyAccepted(EventSpec):
     TOPIC = "complaints:RemedyAccepted"
     proposal: int
     reason: str | None
@@ -79,7 +78,7 @@ class RemedyAccepted(Aggregate.Event):
         aggregate.status = "in_progress"
 
 
-class RemedyRejected(Aggregate.Event):
+class RemedyRejected(EventSpec):
     TOPIC = "complaints:RemedyRejected"
     proposal: int
     reason: str | None
@@ -88,6 +87,10 @@ class RemedyRejected(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         aggregate.proposals[self.proposal - 1]["state"] = "rejected"
         aggregate.status = "in_progress"
+
+
+#: The events that ``Complaint`` takes as its own (built on first use).
+EVENTS = (RemedyProposed, RemedyApproved, RemedyAccepted, RemedyRejected)
 
 
 class RemedyWork:
@@ -101,9 +104,9 @@ class RemedyWork:
     trigger_event: Callable[..., Any]
     check_allowed: Callable[[str], None]
 
-    def _remedy_event(self, event_class: type[Aggregate.Event], **kwargs: Any) -> None:
-        # The aggregate's own copy of the class (the library redefines it in Complaint).
-        self.trigger_event(getattr(type(self), event_class.__name__), **kwargs)
+    def _remedy_event(self, spec: type[EventSpec], **kwargs: Any) -> None:
+        # The aggregate's own class of the event (built on first use: events.lazyevents).
+        self.trigger_event(event_class(type(self), spec.__name__), **kwargs)
 
     @property
     def pending_proposal(self) -> dict[str, Any] | None:

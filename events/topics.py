@@ -65,12 +65,15 @@ assert RECEIVED in CASE_TOPICS
 
 
 def event_topics(aggregate: type[Aggregate]) -> frozenset[str]:
-    """The topics of an aggregate's own event classes (not its base ``Event``'s)."""
+    """The topics of an aggregate's own event classes (not its base ``Event``'s), with
+    those built on first use (:mod:`events.lazyevents`) whether built yet or not."""
     import inspect
+
+    from events.lazyevents import declared_topics
 
     base = aggregate.Event
     base_topic = getattr(base, "TOPIC", None)
-    return frozenset(
+    return declared_topics(aggregate) | frozenset(
         str(topic)
         for obj in vars(aggregate).values()
         if inspect.isclass(obj)

@@ -18,7 +18,6 @@ from complaintctl.cli.options import CURRENCY, DECIMAL, at_option, json_option, 
 from complaintctl.errors import UsageProblem
 from complaintctl.i18n import _, label
 from complaintctl.render import emit_json, local_time, safe
-from events.application import NewCase
 from events.policy import (
     ATTACHMENT_KINDS,
     CONTACT_OUTCOMES,
@@ -85,6 +84,8 @@ def new(
             --category misquote --summary "鼓风机报价200元,实际1000多元" \\
             --demand "按原报价维修" --demand-amount 800 --signed --mood angry
     """
+    from events.intake import NewCase  # the write model loads when the store opens
+
     case = obj.case_of(
         obj.app().receive(
             NewCase(
