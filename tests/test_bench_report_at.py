@@ -56,7 +56,8 @@ def test_the_report_of_the_cli_at_the_instant_on_the_store_s_rules(tmp_path: Pat
         "--category", "billing", "--summary", "账单多收费", "--received-at", received)  # fmt: skip
     by_cli = json.loads(cli(store, "report", "daily", "--json"))
     before = fingerprint(store)
-    at = datetime.now(UTC).replace(microsecond=0)
+    # A whole second after the last event (the log's head at the instant is in the report).
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     out = run(sys.executable, str(REPORT_AT), str(store), at.isoformat())
     report = json.loads(out)
     assert report["as_of"] == at.isoformat()
