@@ -68,3 +68,5 @@ def test_the_report_of_the_cli_at_the_instant_on_the_store_s_rules(tmp_path: Pat
     assert fingerprint(store) == before  # the CLI's cache, not one under other rules
     again = run(sys.executable, str(REPORT_AT), str(store), at.isoformat())
     assert again == out  # the same instant, the same bytes
+    # Every open case folded instead of the kept counts: the same report.
+    assert run(sys.executable, str(REPORT_AT), "--full-scan", str(store), at.isoformat()) == out
