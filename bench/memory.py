@@ -1,5 +1,10 @@
 """Peak memory of the commands that read every case or event (issue 14, goal 5: < 150 MB).
 
+The commands of the goal: ``stats``, ``report`` (daily, weekly, monthly),
+``export`` (cases as CSV and JSON Lines, events as JSON Lines and CSV) and
+``list --format csv``. ``--cmd`` runs another install (e.g. main's) on the same
+store: both must share the cache format, or each run rebuilds the other's cache.
+
 On a store built by ``bench/make_store.py`` (1M events), each command runs in a
 fresh process whose own peak RSS is read from ``wait4`` (``ru_maxrss``), with its
 wall time and the time to its first line of output (streamed output shows at
@@ -23,10 +28,15 @@ from pathlib import Path
 COMMANDS = {
     "stats": ["stats", "--json"],
     "report daily": ["report", "daily", "--json"],
+    "report weekly": ["report", "weekly", "--json"],
+    "report weekly --week last": ["report", "weekly", "--week", "last", "--json"],
+    "report monthly": ["report", "monthly", "--json"],
+    "report monthly --month last": ["report", "monthly", "--month", "last", "--json"],
     "list --format csv": ["list", "--format", "csv"],
     "export --format csv": ["export", "--format", "csv"],
     "export --format jsonl": ["export", "--format", "jsonl"],
     "export --what events --format jsonl": ["export", "--what", "events", "--format", "jsonl"],
+    "export --what events --format csv": ["export", "--what", "events", "--format", "csv"],
 }
 
 

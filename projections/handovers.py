@@ -39,7 +39,8 @@ class Handovers(ReadModel):
         """Open cases by owner, call-backs and follow-ups due in the shift, overdue items.
 
         With ``at`` (``handover --record --at``): as they stood then, ``at``
-        taken for now, the cases folded as of then (:meth:`Cases.as_of`).
+        taken for now, the cases folded as of then (:meth:`Cases.as_of`), and the
+        earlier handovers those recorded by then, an acceptance after then not given.
         """
         start, end = self.shift_window(shift, at)
         now = at or self.now()
@@ -98,11 +99,15 @@ class Handovers(ReadModel):
         hours = max(0, int((end - now).total_seconds() / 3600) + 1)
         due_followups = deadlines.followups(within_hours=hours, at=at, states=states)
         db = self.projector.open()
+        # The earlier handovers as of ``at`` too: recorded by then, accepted by then or not.
+        cut, params = (
+            ("", (shift,)) if at is None else (" AND recorded_at <= ?", (shift, now.timestamp()))
+        )
         recent = [
-            orjson.loads(r[0])
+            _as_of(orjson.loads(r[0]), at)
             for r in db.execute(
-                "SELECT doc FROM handovers WHERE shift = ? ORDER BY recorded_at DESC LIMIT 5",
-                (shift,),
+                f"SELECT doc FROM handovers WHERE shift = ?{cut} ORDER BY recorded_at DESC LIMIT 5",
+                params,
             )
         ]
         return {
@@ -126,6 +131,14 @@ class Handovers(ReadModel):
             (shift,),
         ).fetchone()
         return str(row[0]) if row else None
+
+
+def _as_of(h: dict[str, Any], at: datetime | None) -> dict[str, Any]:
+    """A recorded handover as it stood at ``at``: an acceptance after then not yet given."""
+    accepted = h.get("accepted_at")
+    if at is not None and accepted is not None and datetime.fromisoformat(accepted) > at:
+        return {**h, "accepted_by": None, "accepted_at": None}
+    return h
 
 
 def handover_items(h: dict[str, Any]) -> list[dict[str, Any]]:

@@ -259,7 +259,8 @@ def test_report_daily_in_every_format(store: Store, story: dict[str, str]) -> No
     page = store.ok("report", "daily", "--format", "html").stdout
     assert page.startswith("<!DOCTYPE html>") and "<svg" not in page.lower()
     assert "<script" not in page and "src=" not in page and "href=" not in page
-    assert "<style" not in page  # inline styles only: mail clients drop style sheets
+    # Inline styles only (mail clients drop style sheets); the one block is the printer's A4.
+    assert page.count("<style") == 1 and "<style>@page{size:A4" in page
     assert store.invoke("report", "daily", "--fail-on-overdue").exit_code == 8
     assert store.invoke("report", "daily", "--date", "23/11/2026").exit_code == 2
 

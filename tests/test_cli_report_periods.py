@@ -228,7 +228,8 @@ def test_every_format_of_the_weekly_report(
     assert not any("(n=" in row["value"] or "/" in row["value"] for row in rows)
     page = store.ok("report", "weekly", "--week", w, "--format", "html").stdout
     low = page.lower()
-    assert "<svg" not in low and "<script" not in low and "<style" not in low
+    assert "<svg" not in low and "<script" not in low
+    assert low.count("<style") == 1 and "<style>@page{size:a4" in low  # the printer's only
     assert story["refs"]["c1"] in page and "&lt;" not in ADVISER
     jl = store.ok("report", "weekly", "--week", w, "--format", "jsonl").stdout
     assert json.loads(jl)["label"] == w

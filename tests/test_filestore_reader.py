@@ -95,6 +95,26 @@ def test_a_replaced_log_is_noticed(tmp_path: Path) -> None:
     assert reader.moved(cursor) == "the log is shorter than the checkpoint"
 
 
+@pytest.mark.parametrize("step", [1, 37, 200, 4096])
+def test_reads_of_any_size_give_the_same_events_and_cursor(tmp_path: Path, step: int) -> None:
+    # ``read`` reads ``stream_chunk`` bytes at a time (1 MB: a streamed export holds one
+    # read's events): lines cut by a read, or longer than one, are read whole.
+    save(tmp_path, 5, per_save=3)
+    whole, end = read_all(fs.LogReader(tmp_path / "events.jsonl"), fs.Cursor())
+    small = fs.LogReader(tmp_path / "events.jsonl")
+    small.stream_chunk = step
+    assert small.stream_chunk < len((tmp_path / "events.jsonl").read_bytes())
+    records, cursor = read_all(small, fs.Cursor())
+    assert records == whole and cursor == end
+    batches = [b for b, _c in small.read(fs.Cursor())]
+    assert sum(map(len, batches)) == 15
+    # A batch ends at the last save a read completes: reads shorter than a save (three
+    # lines of ~270 bytes) give one batch per save, a 4 KB read several saves at once.
+    assert len(batches) == 5 if step < 3 * 270 else len(batches) < 5
+    half = [r for r in whole if r["position"] <= 6]
+    assert [r for b, _c in small.read(fs.Cursor(), upto=6) for r in b] == half
+
+
 def test_the_parts_make_the_whole(tmp_path: Path) -> None:
     save(tmp_path, 30, per_save=2)
     reader = fs.LogReader(tmp_path / "events.jsonl")

@@ -102,7 +102,8 @@ def test_the_html_report_shows_the_overdue_case_on_a_phone_and_a_desktop(
     store, refs, day = past_day
     page = store.ok("report", "daily", "--date", day, "--format", "html").stdout
     lowered = page.lower()
-    assert "<svg" not in lowered and "<script" not in lowered and "<style" not in lowered
+    assert "<svg" not in lowered and "<script" not in lowered
+    assert lowered.count("<style") == 1 and "<style>@page{size:a4" in lowered  # printer's only
     assert "<img" not in lowered and "<link" not in lowered
     m = measure(exe, page, refs["late"], width, tmp_path)
     assert m["viewport"] == width
@@ -133,7 +134,8 @@ def test_the_weekly_html_shows_the_staff_assessment_on_a_phone_and_a_desktop(
     story = tell_week(store)
     page = store.ok("report", "weekly", "--week", story["week"], "--format", "html").stdout
     lowered = page.lower()
-    assert "<svg" not in lowered and "<script" not in lowered and "<style" not in lowered
+    assert "<svg" not in lowered and "<script" not in lowered
+    assert lowered.count("<style") == 1 and "<style>@page{size:a4" in lowered  # printer's only
     assert "<img" not in lowered and "<link" not in lowered
     m = measure(exe, page, SERVICE_MANAGER, width, tmp_path)
     assert m["viewport"] == width and m["text"]

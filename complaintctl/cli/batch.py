@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import shlex
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,11 +67,13 @@ def batch(obj: Ctx, file: Path) -> None:
     first_failure = OK
     stream = _open(file)
     context.SESSION = session = context.Session()
+    hold = CacheHold(obj.store)
     try:
         for number, raw in enumerate(_lines(stream), start=1):
             text = raw.strip()
             if not text or text.startswith("#"):
                 continue
+            hold.keep()
             outcome = run_line(obj, number, text)
             # One JSON line, with nothing in it a terminal acts on (a C1 control a
             # line's words carried, say, into an error message).
@@ -83,10 +86,58 @@ def batch(obj: Ctx, file: Path) -> None:
     finally:
         context.SESSION = None
         session.drop_apps()
+        hold.close()
         if stream is not sys.stdin:
             stream.close()
     if first_failure != OK:
         raise click.exceptions.Exit(first_failure)
+
+
+class CacheHold:
+    """A read-only connection held on the read-model cache for the whole batch.
+
+    Each line's command opens the cache and closes it when done; the last
+    connection to close a SQLite file in WAL mode checkpoints the WAL into it and
+    deletes it (an ``fdatasync`` of the WAL twice, of the file and of the
+    directory, which recreates the WAL next time): four disk flushes for every
+    read that caught up after a write. While this one stays open no line's is
+    the last, and SQLite's automatic checkpoint (every 1,000 pages) does that
+    work now and then; what the cache holds is the same either way.
+
+    Read-only, it never checkpoints or deletes the WAL itself, so it may be the
+    last to close, and a cache file replaced meanwhile (a rebuild, here or in
+    another process, which takes the cache's lock alone: this connection takes
+    no lock) is left alone: the old file is let go at the next line.
+    """
+
+    def __init__(self, store: Path) -> None:
+        from projections.cachefiles import cache_path
+
+        self.path = cache_path(store)
+        self.db: sqlite3.Connection | None = None
+        self.inode = 0
+
+    def keep(self) -> None:
+        """Hold the cache file there now (once made; again once a rebuild replaced it)."""
+        try:
+            inode = self.path.stat().st_ino
+        except OSError:
+            return
+        if self.db is not None and inode == self.inode:
+            return
+        self.close()
+        try:
+            uri = f"{self.path.absolute().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None)
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the WAL
+        except sqlite3.Error:
+            return  # only ever a saving: a line opens the cache as it would alone
+        self.db, self.inode = db, inode
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 def _open(file: Path) -> IO[str]:

@@ -23,7 +23,14 @@ from typing import Any
 
 from complaintctl.filestore import errors, lines
 
+#: What :meth:`LogReader.read_part` reads at a time (a rebuild's parts: 4 MB).
 _CHUNK = 1 << 22
+#: What :meth:`LogReader.read` reads at a time. Its batch is every event parsed from
+#: one read, held until the caller is done with it: for a stream written as it is
+#: read (``export --what events``) that batch is the command's memory (4 MB of lines
+#: are ~12,000 dicts, 137 MB peak at 1M events; 1 MB: 113 MB), and a fold's CPU per
+#: event is the same either way (BENCHMARKS.md, issue 14, fourth round).
+_STREAM_CHUNK = 1 << 20
 
 #: One committed event line as a dict: ``position``, ``originator_id``, ``version``,
 #: ``topic``, ``recorded_at``, ``commit``, ``hash`` and ``data`` (the payload, parsed).
@@ -42,6 +49,9 @@ class Cursor:
 
 class LogReader:
     """Reads one events log directly (it holds only the path, so it pickles)."""
+
+    #: Bytes per read of :meth:`read` (an instance may set its own).
+    stream_chunk = _STREAM_CHUNK
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -135,13 +145,14 @@ class LogReader:
             return
         loads = lines.load_record
         error = lines.RecordError
+        size = self.stream_chunk
         try:
             offset = cursor.offset
             carry = b""
             pending: list[Record] = []
             position = cursor.position
             while True:
-                chunk = os.pread(fd, _CHUNK, offset)
+                chunk = os.pread(fd, size, offset)
                 if not chunk:
                     return
                 base = offset - len(carry)

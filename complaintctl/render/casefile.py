@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from complaintctl.i18n import _, heading, label, language
 from complaintctl.render import local_time, safe
 from complaintctl.render.case import case_fields, change_summary, proposal_rows, recorded_apart
+from complaintctl.render.sections import PRINT
 
 # Inline styles only (as the daily report's): mail clients drop style sheets.
 _PAGE = (
@@ -39,12 +40,6 @@ _HEAD = _CELL + ";background:#f0f0f0;font-weight:bold"
 _EVENT = "border-top:1px solid #ccc;padding:4px 0;overflow-wrap:anywhere"
 _H2 = "font-size:16px;margin:14px 0 4px 0"
 _NOTE = "margin:2px 0;color:#555;font-size:12px;overflow-wrap:anywhere"
-#: For the printer only: an A4 page, and rows and headings that do not split.
-_PRINT = (
-    "<style>@page{size:A4;margin:14mm}"
-    "@media print{body{font-size:11pt}tr{page-break-inside:avoid}"
-    "h2{page-break-after:avoid}}</style>"
-)
 
 
 def _esc(value: Any) -> str:
@@ -173,7 +168,7 @@ def case_html(
         "<!DOCTYPE html>",
         f'<html lang="{language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title>{_PRINT}</head>",
+        f"<title>{_esc(title)}</title>{PRINT}</head>",
         f'<body style="margin:0"><div style="{_PAGE}">',
         f'<h1 style="font-size:19px;margin:4px 0;overflow-wrap:anywhere">{_esc(title)}</h1>',
         f'<p style="{_NOTE}">{_esc(made)}</p>',

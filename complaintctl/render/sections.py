@@ -62,6 +62,14 @@ def sections_text(
 # -- the mail page ------------------------------------------------------------------------
 
 # Inline styles only: mail clients drop style sheets, scripts and SVG.
+
+#: For the printer only: an A4 page, and rows and headings that do not split (the one
+#: style block of a page; a mail client may drop it without losing anything on screen).
+PRINT = (
+    "<style>@page{size:A4;margin:14mm}"
+    "@media print{body{font-size:11pt}tr{page-break-inside:avoid}"
+    "h2{page-break-after:avoid}}</style>"
+)
 _PAGE = (
     "font-family:Arial,'Microsoft YaHei','PingFang SC',sans-serif;color:#222;"
     "margin:0 auto;padding:8px;max-width:720px;font-size:14px;line-height:1.4"
@@ -134,7 +142,7 @@ def sections_html(
         "<!DOCTYPE html>",
         f'<html lang="{language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{head}</title></head>",
+        f"<title>{head}</title>{PRINT}</head>",
         f'<body style="margin:0"><div style="{_PAGE}">',
         f'<h1 style="font-size:19px;margin:4px 0">{head}</h1>',
         f'<p style="margin:2px 0;color:#555">{_esc(subtitle[0])}</p>',
