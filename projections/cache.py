@@ -79,7 +79,7 @@ FORMAT = 4  # 3: person keys, remedy_state, priority, open_actions; 4: day count
 PARALLEL_BYTES = 64 << 20
 #: Events of a rebuild's part between two flushes, and the case states it may keep
 #: (see ``Projector``).
-FLUSH_EVERY = 10_000
+FLUSH_EVERY = 20_000
 MAX_CACHED = 10_000
 #: How long a reader waits for another process's rebuild before building its own private cache.
 LOCK_WAIT = 120.0
@@ -99,9 +99,11 @@ class Projector:
         *,
         # A rebuild holds the cases touched in its last two chunks, and forgets the
         # others once it holds more than half of ``max_cached`` (a state is ~13 KB as
-        # Python dicts). 1M events on two processes, the peaks summed: 532 MB with
-        # 50,000 and 20,000; 402 MB with 25,000 and 20,000; 241 MB with these, for the
-        # same CPU time (BENCHMARKS.md, "Issue 14, fourth round: rebuild").
+        # Python dicts; one forgotten and touched again costs ~75 us to read back and
+        # write again). 1M events on two processes, the peaks summed: 532 MB with
+        # 50,000 and 20,000; 287 MB with these; 241 MB with 10,000 and 10,000, for the
+        # same CPU time, but cases quiet for half as long read back (BENCHMARKS.md,
+        # "Issue 14, fourth round: rebuild").
         max_cached: int = MAX_CACHED,
         flush_every: int = FLUSH_EVERY,
         path: Path | None = None,
