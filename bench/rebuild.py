@@ -18,6 +18,9 @@ How it measures, and why:
   --json rebuild``), as a user runs it, with the environment of
   ``coldstart.py``; its wall time and peak RSS come from ``os.wait4``; one
   warm-up rebuild per install first (``.pyc`` files, the page cache).
+- "peak MB one" is that ``wait4`` peak: the largest of the command and its
+  helper process, not their sum. "peak MB sum", the goal's figure, is the sum
+  of their peaks that ``rebuild --json`` reports (``peak_memory_mb``).
 - The floor is one ``orjson.loads`` per line of the log, timed inside a fresh
   process of the first install's Python (so the parse is measured, not
   Python's start-up), once per round.
@@ -127,6 +130,9 @@ def rebuild_once(inst: Install, env: dict[str, str], cwd: Path) -> dict[str, Any
         "maxrss_mb": result.maxrss_kb / 1024,
         "events": said.get("events"),
         "inside_s": said.get("seconds"),
+        # The goal's figure: the command's and its helper processes' peaks summed, as
+        # ``rebuild --json`` reports it (wait4's peak is the largest one process's).
+        "peak_sum_mb": said.get("peak_memory_mb"),
     }
 
 
@@ -248,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                 "sqlite_over_rebuild": sqlite_s / med if sqlite_s else None,
                 "inside_x_floor": statistics.median(inside) / floor if inside else None,
                 "peak_rss_mb": max(r["maxrss_mb"] for r in rs),
+                "peak_sum_mb": max(
+                    (r["peak_sum_mb"] for r in rs if r["peak_sum_mb"] is not None), default=None
+                ),
                 "events": events,
                 "events_per_s": events / med,
                 "runs": rs,
@@ -297,18 +306,18 @@ def main(argv: list[str] | None = None) -> int:
                 )
             print(
                 f"goals (at 1M events): rebuild <= {GOAL_X_FLOOR:g}x the parse floor, "
-                f"peak RSS < {GOAL_PEAK_MB} MB"
+                f"peak RSS < {GOAL_PEAK_MB} MB (the processes' peaks summed)"
                 + (f", SQLite/this >= {GOAL_X_SQLITE:g}x" if sqlites else "")
             )
             print()
             header = ["what", "median s", "min s", "x floor", "in-process s", "x floor"]
-            header += ["cpu s", "cpu x", "peak MB", "events/s", "SQLite/this"]
+            header += ["cpu s", "cpu x", "peak MB one", "peak MB sum", "events/s", "SQLite/this"]
             if len(installs) == 2:
                 ba = f"{installs[1].label}/{installs[0].label}"
                 header += [ba, f"{ba} cpu"]
             rows = [
                 ["orjson.loads per line (floor)", f"{floor:.3f}", f"{min(floors):.3f}", "1.00x"]
-                + [f"{floor:.3f}", "1.00x", f"{floor_cpu:.2f}", "1.00x", ""]
+                + [f"{floor:.3f}", "1.00x", f"{floor_cpu:.2f}", "1.00x", "", ""]
                 + [f"{lines / floor:,.0f}", ""]
                 + (["", ""] if len(installs) == 2 else [])
             ]
@@ -316,13 +325,15 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(
                     ["SQLite recorder + mapper", f"{sqlite_s:.3f}", ""]
                     + [f"{sqlite_s / floor:.2f}x", "", "", f"{sqlite_cpu:.2f}"]
-                    + [f"{sqlite_cpu / floor_cpu:.2f}x", "", f"{lines / sqlite_s:,.0f}", "1.00x"]
+                    + [f"{sqlite_cpu / floor_cpu:.2f}x", "", ""]
+                    + [f"{lines / sqlite_s:,.0f}", "1.00x"]
                     + (["", ""] if len(installs) == 2 else [])
                 )
             for inst in installs:
                 fig = summary[inst.label]
                 x_mark = "" if fig["x_floor"] <= GOAL_X_FLOOR else " MISSED"
-                mb_mark = "" if fig["peak_rss_mb"] < GOAL_PEAK_MB else " MISSED"
+                peak = fig["peak_sum_mb"] if fig["peak_sum_mb"] is not None else fig["peak_rss_mb"]
+                mb_mark = "" if peak < GOAL_PEAK_MB else " MISSED"
                 own = fig["inside_median_s"]
                 row = [
                     f"{inst.label}: complaintctl rebuild",
@@ -333,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
                     ratio(own, floor),
                     f"{fig['cpu_median_s']:.2f}",
                     f"{fig['cpu_x_floor']:.2f}x",
-                    f"{fig['peak_rss_mb']:.0f}{mb_mark}",
+                    f"{fig['peak_rss_mb']:.0f}",
+                    f"{peak:.0f}{mb_mark}",
                     f"{fig['events_per_s']:,.0f}",
                     ratio(sqlite_s, fig["median_s"]) if sqlite_s else "",
                 ]

@@ -77,6 +77,10 @@ from projections.tables import (
 FORMAT = 4  # 3: person keys, remedy_state, priority, open_actions; 4: day counts
 #: A rebuild of a log at least this big (bytes) runs on two processes where there are two cores.
 PARALLEL_BYTES = 64 << 20
+#: Events of a rebuild's part between two flushes, and the case states it may keep
+#: (see ``Projector``).
+FLUSH_EVERY = 20_000
+MAX_CACHED = 10_000
 #: How long a reader waits for another process's rebuild before building its own private cache.
 LOCK_WAIT = 120.0
 #: Why a cache is not current when only the settings its deadlines depend on changed.
@@ -93,8 +97,15 @@ class Projector:
         clock: Clock,
         fingerprint: str,
         *,
-        max_cached: int = 20_000,
-        flush_every: int = 50_000,
+        # A rebuild holds the cases touched in its last two chunks, and forgets the
+        # others once it holds more than half of ``max_cached`` (a state is ~13 KB as
+        # Python dicts; one forgotten and touched again costs ~75 us to read back and
+        # write again). 1M events on two processes, the peaks summed: 532 MB with
+        # 50,000 and 20,000; 287 MB with these; 241 MB with 10,000 and 10,000, for the
+        # same CPU time, but cases quiet for half as long read back (BENCHMARKS.md,
+        # "Issue 14, fourth round: rebuild").
+        max_cached: int = MAX_CACHED,
+        flush_every: int = FLUSH_EVERY,
         path: Path | None = None,
         keyring: Keyring | None = None,
     ) -> None:
@@ -458,6 +469,10 @@ class Projector:
                     self._flush(db, states, write, activity, groups, handovers, last)
                 since_flush = 0
                 activity = []
+                # Written: read back from the cache if they change again, not all
+                # rewritten at every flush.
+                groups.clear()
+                handovers.clear()
                 if len(states) > self.max_cached // 2:
                     # Cases are worked on near their receipt: forget those left alone for
                     # two chunks (they are in the cache, and read back if touched again).

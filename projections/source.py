@@ -129,10 +129,13 @@ class RecorderSource:
         decode: Callable[[bytes], bytes] | None = None,
         on_close: Callable[[], None] | None = None,
         database: str = "",
+        page: int = _PAGE,
     ) -> None:
         """``decode`` turns a stored payload into JSON (decrypt, decompress) when needed;
-        ``database`` names the database (a SQLite file, a PostgreSQL db and schema)."""
+        ``database`` names the database (a SQLite file, a PostgreSQL db and schema);
+        ``page``: the events of one batch of :meth:`read`."""
         self.recorder = recorder
+        self.page = page
         self.decode = decode
         self._on_close = on_close
         self.database = database
@@ -188,7 +191,7 @@ class RecorderSource:
         prev = cp.last_hash
         while True:
             page = recorder.select_notifications(
-                start, _PAGE, stop=upto, inclusive_of_start=start is None
+                start, self.page, stop=upto, inclusive_of_start=start is None
             )
             if not page:
                 return

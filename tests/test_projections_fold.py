@@ -285,6 +285,36 @@ def test_a_parallel_rebuild_equals_a_single_process_one(
         app.close()
 
 
+def test_a_rebuild_that_flushes_and_evicts_midway_equals_one_in_one_chunk(
+    played: tuple[Path, list[str]], tmp_path: Path, whole: dict[str, Any]
+) -> None:
+    """Chunks of a few events and a few states kept: cases, groups and handovers are
+    written at flushes, forgotten and read back when touched again. (The file reader
+    gives a small log in one batch: the recorder's pages of 7 events cut it.)"""
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    try:
+        settings_ = ReadSettings()
+        p = Projector(
+            store,
+            RecorderSource(app.recorder, page=7),
+            Clock.of(POLICY, settings_),
+            fingerprint(POLICY, settings_),
+            path=tmp_path / "chunks.sqlite",
+            max_cached=4,
+            flush_every=9,
+        )
+        p.rebuild()
+        p.close()
+        got = _dump(p.path)
+        assert whole["groups"] and whole["handovers"]
+        # The recorder has no byte offsets: the checkpoint's offset is its own.
+        assert {**got, "meta": {}} == {**whole, "meta": {}}
+        assert got["meta"]["position"] == whole["meta"]["position"]
+    finally:
+        app.close()
+
+
 @settings(
     max_examples=15,
     deadline=None,
