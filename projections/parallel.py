@@ -43,7 +43,9 @@ def _start_part(args: tuple[Any, ...]) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from projections.parallel import part_main; part_main()"],
+        # -P: not the current directory first, where another checkout's
+        # ``projections`` would run in place of this install's.
+        [sys.executable, "-P", "-c", "from projections.parallel import part_main; part_main()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -285,6 +285,29 @@ def test_a_parallel_rebuild_equals_a_single_process_one(
         app.close()
 
 
+def test_a_parallel_rebuild_runs_this_install_whatever_the_current_directory(
+    played: tuple[Path, list[str]],
+    tmp_path: Path,
+    whole: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The helper process imports this install's ``projections``, not one that
+    happens to lie in the directory the command was run from (another checkout)."""
+    decoy = tmp_path / "elsewhere" / "projections"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('decoy projections imported')\n")
+    monkeypatch.chdir(decoy.parent)
+    store, _refs = played
+    app = open_app(store, policy=POLICY)
+    try:
+        p = _projector(store, app, tmp_path / "two.sqlite")
+        p.rebuild(workers=2)
+        p.close()
+        assert _dump(p.path) == whole
+    finally:
+        app.close()
+
+
 def test_a_rebuild_that_flushes_and_evicts_midway_equals_one_in_one_chunk(
     played: tuple[Path, list[str]], tmp_path: Path, whole: dict[str, Any]
 ) -> None:
