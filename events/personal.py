@@ -40,8 +40,9 @@ import base64
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from events.records import frozen
 
 #: What a reader shows for a personal value whose customer was forgotten.
 FORGOTTEN = "[forgotten]"
@@ -110,7 +111,7 @@ class Keyring(Protocol):
         """Delete the subject's key; True if there was one."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Personal:
     """A personal value on its way into the log, with the customer it belongs to."""
 
@@ -124,7 +125,7 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"complaintctl-key-id:" + key).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Derived:
     """What sealing with one customer's key needs, made once per key."""
 

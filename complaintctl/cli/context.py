@@ -6,7 +6,6 @@ on its input touch neither the config nor the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from complaintctl.errors import StoreUnavailable
+from events.records import field, record
 
 if TYPE_CHECKING:
     from typing import Any
@@ -51,7 +51,7 @@ class Session:
 SESSION: Session | None = None
 
 
-@dataclass
+@record
 class Ctx:
     """What every command needs; the application is opened on first use only."""
 

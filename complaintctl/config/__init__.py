@@ -12,7 +12,6 @@ reads and writes the file and builds the :class:`Config` everything reads.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from complaintctl.config.rules import read_settings, shop_policy
 from complaintctl.config.store import BACKENDS, SSLMODES, store_and_privacy
 from complaintctl.i18n import _
 from events.policy import Policy
+from events.records import field, frozen
 from projections.settings import ReadSettings
 
 __all__ = [
@@ -78,7 +78,7 @@ _SHOP_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """The parsed file, once: everything that reads the config reads it from here.
 
