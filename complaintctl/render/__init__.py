@@ -132,14 +132,10 @@ def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
 
     The headers are English column names, shown in the display language.
     """
-    from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
-
     shown = None if headers is None else [heading(h) if h else h for h in headers]
     cells = [[safe(c, multiline=True) for c in row] for row in rows]
     if not on_terminal():
-        if shown is None:
-            return tabulate(cells, tablefmt="plain", disable_numparse=True)
-        return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+        return _tabulated(cells, shown)
     from complaintctl.render import terminal
 
     columns = terminal.width()
@@ -165,9 +161,23 @@ def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
             ]
             for r, cr in zip(rows, cells, strict=True)
         ]
+    return _tabulated(cells, shown)
+
+
+def _tabulated(cells: list[list[Any]], shown: list[str] | None) -> str:
+    """tabulate's ``simple`` table (``plain`` without headers): written by :mod:`.grid`
+    when it measures every cell exactly, else by tabulate (imported only then: with the
+    wcwidth tables it costs a fresh process more than a JSON read does)."""
+    from complaintctl.render.grid import simple
+
+    text = simple(cells, shown)
+    if text is not None:
+        return text
+    from tabulate import tabulate
+
     if shown is None:
-        return tabulate(cells, tablefmt="plain", disable_numparse=True)
-    return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+        return str(tabulate(cells, tablefmt="plain", disable_numparse=True))
+    return str(tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True))
 
 
 def local_time(iso: str | None, zone: ZoneInfo) -> str:
