@@ -83,6 +83,31 @@ def test_show_json_loads_no_write_model(store: Store) -> None:
     assert sorted(loaded & set(WRITE_SIDE)) == []
     assert sorted(loaded & set(LIBRARY)) == []
     assert "tabulate" not in loaded  # JSON prints no table
+    # pycryptodome's loader without ctypes.util and platform.architecture()'s `file -b`.
+    assert sorted(loaded & {"ctypes.util", "subprocess", "shutil", "tempfile"}) == []
+
+
+def test_the_cipher_loaded_lightly_is_pycryptodome_as_usual() -> None:
+    """After events.personal loads AES, ctypes.util is the real module again and the
+    cipher gives the same blocks as one loaded the usual way."""
+    probe = """
+import sys
+from events import personal
+aes = personal._aes()
+block = aes.new(bytes(range(32)), aes.MODE_ECB).encrypt(bytes(32)).hex()
+assert "ctypes.util" not in sys.modules and "subprocess" not in sys.modules
+import ctypes.util
+assert ctypes.util.find_library("c")
+from Crypto.Util import _raw_api
+assert _raw_api.find_library("c") == ctypes.util.find_library("c")
+print(block)
+"""
+    usual = "from Crypto.Cipher import AES;"
+    usual += "print(AES.new(bytes(range(32)), AES.MODE_ECB).encrypt(bytes(32)).hex())"
+    light = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-c", usual], capture_output=True, text=True)
+    assert light.returncode == 0, light.stderr
+    assert light.stdout == plain.stdout and len(light.stdout.strip()) == 64
 
 
 def test_read_commands_load_no_write_model(store: Store) -> None:
@@ -100,14 +125,16 @@ def test_read_commands_load_no_write_model(store: Store) -> None:
         assert "tabulate" not in loaded, args
 
 
-def test_tables_load_tabulate_but_not_the_library(store: Store) -> None:
-    """A table for a person loads none of the library or the write model either."""
+def test_tables_load_neither_tabulate_nor_the_library(store: Store) -> None:
+    """A table for a person loads none of the library or the write model either, and on
+    a pipe render.grid writes it (tabulate and wcwidth: only for what grid cannot measure)."""
     ref = store.new()
     for args in (("show", ref), ("list", "--limit", "20"), ("overdue",)):
         r, loaded = _modules(store.path, *args)
         assert r.returncode == 0, (args, r.stderr)
         assert ref in r.stdout, args
         assert sorted(loaded & set(WRITE_SIDE + LIBRARY)) == [], args
+        assert sorted(loaded & {"tabulate", "wcwidth"}) == [], args
 
 
 def test_a_write_loads_neither_the_settings_aggregate_nor_the_read_models(store: Store) -> None:
