@@ -125,6 +125,19 @@ def test_read_commands_load_no_write_model(store: Store) -> None:
         assert "tabulate" not in loaded, args
 
 
+def test_a_read_with_the_config_parse_kept_loads_no_toml_parser(store: Store) -> None:
+    """Once the read-model cache exists, the config's parse is kept for the file's bytes
+    (complaintctl.config.parsed): the next reads do not import tomllib."""
+    ref = store.new()
+    for _ in range(2):  # the first makes the cache directory, the second keeps the parse
+        r, loaded = _modules(store.path, "list", "--json")
+        assert r.returncode == 0, r.stderr
+    for args in (("list", "--json"), ("show", ref, "--json"), ("overdue", "--json")):
+        r, loaded = _modules(store.path, *args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert "tomllib" not in loaded, args
+
+
 def test_tables_load_neither_tabulate_nor_the_library(store: Store) -> None:
     """A table for a person loads none of the library or the write model either, and on
     a pipe render.grid writes it (tabulate and wcwidth: only for what grid cannot measure)."""

@@ -1,4 +1,5 @@
-"""``complaintctl.toml``: read with tomllib, checked key by key, written with tomli-w.
+"""``complaintctl.toml``: read with tomllib (the parse kept for the same bytes: :mod:`.parsed`),
+checked key by key, written with tomli-w.
 
 Every problem names its key (``tiers.2.remedy_limit: not a decimal``) so a
 shop can fix its file without reading code; the CLI turns it into exit 2.
@@ -11,7 +12,6 @@ reads and writes the file and builds the :class:`Config` everything reads.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -176,11 +176,17 @@ def read(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as e:
         raise ConfigError(str(path), _("cannot read: {error}").format(error=e.strerror)) from None
+    from complaintctl.config.parsed import parse_toml  # a parse kept for the same bytes
+
     try:
-        data = tomllib.loads(text.decode("utf-8"))
+        data = parse_toml(path, text)
     except UnicodeDecodeError:
         raise ConfigError(str(path), _("not UTF-8")) from None
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:
+        import tomllib  # imported by the parse already
+
+        if not isinstance(e, tomllib.TOMLDecodeError):
+            raise
         raise ConfigError(str(path), _("not valid TOML: {error}").format(error=e)) from None
     return data
 
