@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import click
 
 from complaintctl.errors import StoreUnavailable
-from events.records import field, record
 
 if TYPE_CHECKING:
     from typing import Any
@@ -51,29 +50,58 @@ class Session:
 SESSION: Session | None = None
 
 
-@record
 class Ctx:
-    """What every command needs; the application is opened on first use only."""
+    """What every command needs; the application is opened on first use only.
 
-    store: Path
-    actor: str
-    config_path: Path
-    backend: str | None
-    debug: bool = False
-    json: bool = False
-    key_file: Path | None = None
-    #: The output format of a reading command (``--format``; ``--json`` makes it json).
-    format: str = "table"
-    #: ``--quiet``: no progress and no text for a person; what a script reads and errors stay.
-    quiet: bool = False
-    _local: Config | None = field(default=None, repr=False)
-    _config: Config | None = field(default=None, repr=False)
-    _app: ComplaintsApp | None = field(default=None, repr=False)
-    _models: ReadModels | None = field(default=None, repr=False)
-    _keyring: Keyring | None = field(default=None, repr=False)
-    _keyring_open: bool = field(default=False, repr=False)
-    _source: EventSource | None = field(default=None, repr=False)
-    _plain: bool | None = field(default=None, repr=False)
+    A plain class with a dataclass's ``__init__``, ``__repr__`` and ``__eq__``: a
+    ``@dataclass`` compiles its methods at import, and ``--help`` loads this module
+    (BENCHMARKS.md, issue 14, fourth round).
+    """
+
+    def __init__(
+        self,
+        store: Path,
+        actor: str,
+        config_path: Path,
+        backend: str | None,
+        debug: bool = False,
+        json: bool = False,
+        key_file: Path | None = None,
+        format: str = "table",
+        quiet: bool = False,
+    ) -> None:
+        self.store = store
+        self.actor = actor
+        self.config_path = config_path
+        self.backend = backend
+        self.debug = debug
+        self.json = json
+        self.key_file = key_file
+        #: The output format of a reading command (``--format``; ``--json`` makes it json).
+        self.format = format
+        #: ``--quiet``: no progress and no text for a person; what a script reads and errors stay.
+        self.quiet = quiet
+        self._local: Config | None = None
+        self._config: Config | None = None
+        self._app: ComplaintsApp | None = None
+        self._models: ReadModels | None = None
+        self._keyring: Keyring | None = None
+        self._keyring_open = False
+        self._source: EventSource | None = None
+        self._plain: bool | None = None
+
+    _SHOWN = ("store", "actor", "config_path", "backend", "debug", "json", "key_file", "format",
+              "quiet")  # fmt: skip
+
+    def __repr__(self) -> str:
+        return "Ctx(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._SHOWN) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Ctx:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
