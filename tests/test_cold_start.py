@@ -87,6 +87,21 @@ def test_show_json_loads_no_write_model(store: Store) -> None:
     assert sorted(loaded & {"ctypes.util", "subprocess", "shutil", "tempfile"}) == []
 
 
+def test_a_read_loads_logging_only_to_warn_and_then_speaks_to_the_person(store: Store) -> None:
+    """show loads no logging while nothing warns; a damaged index warns through it, and the
+    person's handler (complaintctl.cli.context) is on the root logger when it does."""
+    ref = store.new()
+    r, loaded = _modules(store.path, "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
+    assert "logging" not in loaded
+    (store.path / "events.index.sqlite").write_bytes(b"not an index")
+    r, loaded = _modules(store.path, "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
+    assert "logging" in loaded
+    assert "Warning: index" in r.stderr and "rebuilding it" in r.stderr, r.stderr
+    assert json.loads(r.stdout)["ref"] == ref
+
+
 def test_the_cipher_loaded_lightly_is_pycryptodome_as_usual() -> None:
     """After events.personal loads AES, ctypes.util is the real module again and the
     cipher gives the same blocks as one loaded the usual way."""

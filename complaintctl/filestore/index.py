@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +23,7 @@ from complaintctl.filestore.lines import GENESIS
 from complaintctl.filestore.lock import flock_within
 from complaintctl.filestore.verify import check_chain
 
-log = logging.getLogger(__name__)
+log = lines.Logger(__name__)  # logging loaded at the first message (lines.Logger)
 
 INDEX_FORMAT = 3  # 3: each row holds its line's hash and the hash before it
 _PAIRS_PER_QUERY = 400  # (aggregate, version) pairs per uniqueness query: 800 variables < 999

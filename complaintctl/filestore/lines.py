@@ -111,6 +111,27 @@ def is_plain_json(state: bytes) -> bool:
     return True
 
 
+class Logger:
+    """``logging.getLogger(name)``, with :mod:`logging` imported at the first message: a
+    read that never warns does not load it (18 M instructions at start, BENCHMARKS.md,
+    issue 14, fourth round). The log and the index warn through it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def debug(self, msg: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger(self.name).debug(msg, *args, stacklevel=2)
+
+    def warning(self, msg: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger(self.name).warning(msg, *args, stacklevel=2)
+
+
 class Line:
     """One decoded line: header (without the hash), payload, hash, and what the hash covers.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import os
 import sqlite3
 import threading
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 # The library's classes are imported where they are made or raised: a read of one
 # aggregate (:meth:`Log.read_events`) needs none of them.
 
-log = logging.getLogger(__name__)
+log = lines.Logger(__name__)  # logging loaded at the first message (lines.Logger)
 
 #: One event of an aggregate as :meth:`Log.read_events` gives it: version, topic, payload.
 RawEvent = tuple[int, str, bytes]
