@@ -112,3 +112,32 @@ def test_the_policy_classes_keep_their_values_and_checks() -> None:
     cal = WorkingCalendar(holidays=frozenset({date(2026, 10, 1)}))
     assert cal == WorkingCalendar(holidays=frozenset({date(2026, 10, 1)}))
     assert hash(cal) == hash(WorkingCalendar(holidays=frozenset({date(2026, 10, 1)})))
+
+
+def test_the_plain_classes_pickle_and_copy_as_the_dataclasses_did() -> None:
+    """A rebuild's workers and batch sessions pickle or copy some of these."""
+    import copy
+    import pickle
+    from pathlib import Path
+
+    from complaintctl.filestore.index import Tail
+    from complaintctl.filestore.lines import Line, Link
+    from complaintctl.filestore.options import LogOptions
+    from complaintctl.filestore.reader import Cursor
+    from complaintctl.filestore.verify import VerifyReport
+
+    values: list[Any] = [
+        Policy(staff={"a": StaffMember("a")}),
+        WorkingCalendar(),
+        LogOptions(Path("x"), True, 1.0, False),
+        Tail(5, 1, "h", 2, 3),
+        Cursor(1, 2, 3, "h"),
+        Link(0, 10, Line({"a": 1}, None, "h", b"x"), "", True, "p"),
+        VerifyReport("f", notes=["n"]),
+    ]
+    for value in values:
+        assert pickle.loads(pickle.dumps(value)) == value, value
+        assert copy.deepcopy(value) == value, value
+        assert repr(value).startswith(type(value).__name__ + "(")
+    with pytest.raises(AttributeError):
+        values[2].fsync = False

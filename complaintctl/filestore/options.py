@@ -24,7 +24,6 @@ class LogOptions:
     import: BENCHMARKS.md, issue 14, fourth round).
     """
 
-    __slots__ = ("directory", "fsync", "lock_timeout", "uuid_ids")
     directory: Path
     fsync: bool
     lock_timeout: float
