@@ -15,18 +15,25 @@ codes are the same in every language.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
-if TYPE_CHECKING:
-    import gettext
+
+class Catalog(Protocol):
+    """What this module asks of a catalog: gettext's two look-ups."""
+
+    def gettext(self, message: str) -> str: ...
+
+    def pgettext(self, context: str, message: str) -> str: ...
+
 
 #: The languages of ``--lang`` and ``[display] language``.
 LANGUAGES = ("en", "zh")
 DOMAIN = "complaintctl"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
-_catalogs: dict[str, gettext.NullTranslations] = {}
+_catalogs: dict[str, Catalog | None] = {}
 _language = "en"
 #: Set by ``--lang``/``COMPLAINTCTL_LANG``: the config's language does not override it.
 _explicit = False
@@ -84,14 +91,13 @@ def use(language: str) -> None:
         _speak_for_click()
 
 
-def _catalog_now() -> gettext.NullTranslations | None:
+def _catalog_now() -> Catalog | None:
     """The catalog of the language (None in English), read once per process."""
     if _language == "en":
         return None
-    cat = _catalogs.get(_language)
-    if cat is None:
-        cat = _catalogs[_language] = _catalog(_language)
-    return cat
+    if _language not in _catalogs:
+        _catalogs[_language] = _catalog(_language)
+    return _catalogs[_language]
 
 
 def _speak_for_click() -> None:
@@ -191,23 +197,21 @@ def heading(column: str) -> str:
 # -- the catalog ------------------------------------------------------------------------
 
 
-def _catalog(language: str) -> gettext.NullTranslations:
-    import gettext
-
+def _catalog(language: str) -> Catalog | None:
     po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     mo = po.with_suffix(".mo")
     try:
         po_stat = po.stat()
     except OSError:
-        return gettext.NullTranslations()
+        return None  # no catalog: the English text
     try:
         if mo.stat().st_mtime_ns >= po_stat.st_mtime_ns:
-            return _read_mo(mo)
+            return _read_mo(mo, language)
     except OSError:
         pass
     cached = _cache_dir() / f"{DOMAIN}-{language}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
     try:
-        return _read_mo(cached)
+        return _read_mo(cached, language)
     except OSError:
         pass
     data = compile_po(po)
@@ -218,16 +222,66 @@ def _catalog(language: str) -> gettext.NullTranslations:
         tmp.replace(cached)
     except OSError:
         pass  # a read-only home: compile again next time
+    return _messages(language, data)
+
+
+def _read_mo(path: Path, language: str) -> Catalog:
+    return _messages(language, path.read_bytes())
+
+
+class Messages:
+    """A compiled catalog's messages, looked up as ``gettext.GNUTranslations`` looks them
+    up (a catalog without plural forms or a fallback: every key a str)."""
+
+    def __init__(self, catalog: dict[str, str]) -> None:
+        self._catalog = catalog
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.get(message, message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._catalog.get(f"{context}\x04{message}", message)
+
+
+#: What a kept parse of a catalog was made by (another Python's marshal is not trusted).
+_MADE_BY = ("complaintctl-catalog-1", tuple(sys.version_info[:3]))
+
+
+def _messages(language: str, mo: bytes) -> Catalog:
+    """The catalog in ``mo`` (a ``.mo`` file's bytes), its parse kept in the user's cache.
+
+    The standard library parses a ``.mo`` message by message in Python: about 16 M
+    instructions for this catalog, every time a command prints text for a person
+    (BENCHMARKS.md, issue 14, fourth round). The parse (``GNUTranslations``'s own
+    dict) is kept with the bytes it was made from, and used only for the same bytes.
+    A catalog with plural forms is not kept (its look-ups are gettext's own).
+    """
+    import marshal
+
+    kept = _cache_dir() / f"{DOMAIN}-{language}.messages.marshal"
+    try:
+        made_by, source, catalog = marshal.loads(kept.read_bytes())
+        if made_by == _MADE_BY and source == mo and type(catalog) is dict:
+            return Messages(catalog)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    import gettext
     import io
 
-    return gettext.GNUTranslations(io.BytesIO(data))
-
-
-def _read_mo(path: Path) -> gettext.GNUTranslations:
-    import gettext
-
-    with path.open("rb") as f:
-        return gettext.GNUTranslations(f)
+    parsed = gettext.GNUTranslations(io.BytesIO(mo))
+    catalog = getattr(parsed, "_catalog", None)
+    if type(catalog) is not dict or not all(
+        type(k) is str and type(v) is str for k, v in catalog.items()
+    ):
+        return parsed
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps((_MADE_BY, mo, catalog)))
+        tmp.replace(kept)
+    except OSError:
+        pass  # a read-only home: parsed again next time
+    return Messages(catalog)
 
 
 def _cache_dir() -> Path:

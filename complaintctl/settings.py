@@ -12,7 +12,6 @@ saved: the store never holds rules a desk cannot read.
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -74,6 +73,8 @@ def plain(value: Any) -> Any:
 
 def parse_value(text: str) -> Any:
     """``config set``'s VALUE: a TOML value (``500``, ``true``, ``["a", "b"]``), else the text."""
+    import tomllib  # here: a read whose config parse was kept never loads it
+
     try:
         parsed = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:

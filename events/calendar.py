@@ -31,10 +31,11 @@ calendar: the SLA clock runs for every case of a rebuild.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
+
+from events.records import field, frozen
 
 BASES = ("calendar", "working")
 #: The official calendars a shop may follow (``[calendar] holidays``).
@@ -48,7 +49,7 @@ _DAY = timedelta(days=1)
 _SHORTEST_DAY_SECONDS = 23 * 3600
 
 
-@dataclass(frozen=True)
+@frozen
 class WorkingCalendar:
     """Which hours count: the shop's zone, basis, working weekdays and holidays."""
 
@@ -62,7 +63,7 @@ class WorkingCalendar:
     official: str | None = None
     # Local day -> its bounds in UTC; filled as days are visited (not part of equality).
     _bounds: dict[date, tuple[datetime, datetime]] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:

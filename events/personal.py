@@ -40,8 +40,9 @@ import base64
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from events.records import frozen
 
 #: What a reader shows for a personal value whose customer was forgotten.
 FORGOTTEN = "[forgotten]"
@@ -110,7 +111,7 @@ class Keyring(Protocol):
         """Delete the subject's key; True if there was one."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Personal:
     """A personal value on its way into the log, with the customer it belongs to."""
 
@@ -124,7 +125,7 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"complaintctl-key-id:" + key).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Derived:
     """What sealing with one customer's key needs, made once per key."""
 
@@ -143,16 +144,65 @@ def _keys(key: bytes) -> _Derived:
     if d is None:
         if len(_derived) > 100_000:
             _derived.clear()
-        from Crypto.Cipher import AES  # here: a reader of an unsealed store never loads it
-
+        aes = _aes()  # here: a reader of an unsealed store never loads it
         enc = hmac.new(key, b"complaintctl-personal-enc", hashlib.sha256).digest()
         d = _Derived(
-            block=AES.new(enc, AES.MODE_ECB),
+            block=aes.new(enc, aes.MODE_ECB),
             mac=hmac.new(key, b"complaintctl-personal-mac", hashlib.sha256).digest(),
             kid=key_id(key),
         )
         _derived[key] = d
     return d
+
+
+def _aes() -> Any:
+    """pycryptodome's AES module, loaded without what its loader needs only elsewhere.
+
+    Its ``Crypto.Util._raw_api`` imports ``ctypes.util`` (with subprocess, shutil and
+    tempfile) for ``find_library``, which it calls only for a library named without a
+    path (its own are loaded by path), and on loading its first library it runs
+    ``platform.architecture()``, which starts ``file -b`` on the interpreter, only to
+    learn whether the linkage is Windows'. On a POSIX system both are left out: for
+    the import, ``ctypes.util`` is a stand-in whose ``find_library`` imports the real one
+    on first call (and is gone from ``sys.modules`` afterwards), and the loader's
+    cached architecture is filled in as ``platform.architecture()`` gives it there.
+    Together about 38 M instructions and a process at each ``show`` of a sealed store
+    (BENCHMARKS.md, issue 14, fourth round). The cipher itself is pycryptodome's,
+    unchanged; if its loader ever changes, this only loads it the usual way.
+    """
+    import sys
+
+    if "Crypto.Cipher.AES" in sys.modules or os.name != "posix":
+        from Crypto.Cipher import AES
+
+        return AES
+    import types
+
+    stub = None
+    if "ctypes.util" not in sys.modules:
+        stub = types.ModuleType("ctypes.util")
+
+        def find_library(name: str) -> str | None:
+            import importlib
+
+            found: str | None = importlib.import_module("ctypes.util").find_library(name)
+            return found
+
+        stub.find_library = find_library  # type: ignore[attr-defined]
+        sys.modules["ctypes.util"] = stub
+    try:
+        from Crypto.Util import _raw_api
+    finally:
+        if stub is not None and sys.modules.get("ctypes.util") is stub:
+            del sys.modules["ctypes.util"]
+    cached = getattr(_raw_api, "cached_architecture", None)
+    if cached == []:
+        import struct
+
+        cached[:] = [f"{struct.calcsize('P') * 8}bit", "ELF"]  # type: ignore[index]
+    from Crypto.Cipher import AES
+
+    return AES
 
 
 def ready(key: bytes) -> None:

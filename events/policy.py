@@ -7,7 +7,6 @@ the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from events.calendar import WorkingCalendar
 from events.errors import InvalidInput, RuleRefused
+from events.records import field, frozen
 
 SEVERITIES = ("general", "major")
 ROLES = ("agent", "supervisor", "manager", "auditor")
@@ -61,7 +61,7 @@ DEFAULT_INFLUENTIAL_TYPES = ("official", "journalist", "lawyer")
 DEFAULT_MAJOR_CHANNELS = ("media", "regulator", "consumer-association")
 
 
-@dataclass(frozen=True)
+@frozen
 class StaffMember:
     """One person who may act: their tier decides remedy limits and approvals."""
 
@@ -85,7 +85,7 @@ class StaffMember:
         return self.role == "auditor"
 
 
-@dataclass(frozen=True)
+@frozen
 class Tier:
     """An escalation tier; ``remedy_limit`` None means no limit."""
 
@@ -94,7 +94,7 @@ class Tier:
     remedy_limit: Decimal | None
 
 
-@dataclass(frozen=True)
+@frozen
 class MajorRules:
     """When a new complaint is flagged major by rule rather than by a person."""
 
@@ -111,7 +111,7 @@ class MajorRules:
     group_size: int | None = 3
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy:
     """Everything configurable that a rule reads."""
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ import orjson
 
 from events.ids import SETTINGS_ID
 from events.policy import Policy
+from events.records import field, frozen, record
 
 if TYPE_CHECKING:
     from projections.source import EventSource
@@ -45,7 +45,7 @@ def _default_shifts() -> dict[str, tuple[time, time]]:
     return {"day": (time(8), time(20)), "night": (time(20), time(8))}
 
 
-@dataclass(frozen=True)
+@frozen
 class ReadSettings:
     """Read-side settings with their defaults (the statuses are ``events.complaint.STATUSES``)."""
 
@@ -88,7 +88,7 @@ SETTINGS_STARTED = "complaints:SettingsStarted"
 SETTING_CHANGED = "complaints:SettingChanged"
 
 
-@dataclass
+@record
 class ShopRules:
     """The shop's settings as their events give them: what ``ShopSettings`` holds."""
 

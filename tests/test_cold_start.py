@@ -83,6 +83,46 @@ def test_show_json_loads_no_write_model(store: Store) -> None:
     assert sorted(loaded & set(WRITE_SIDE)) == []
     assert sorted(loaded & set(LIBRARY)) == []
     assert "tabulate" not in loaded  # JSON prints no table
+    # pycryptodome's loader without ctypes.util and platform.architecture()'s `file -b`.
+    assert sorted(loaded & {"ctypes.util", "subprocess", "shutil", "tempfile"}) == []
+
+
+def test_a_read_loads_logging_only_to_warn_and_then_speaks_to_the_person(store: Store) -> None:
+    """show loads no logging while nothing warns; a damaged index warns through it, and the
+    person's handler (complaintctl.cli.context) is on the root logger when it does."""
+    ref = store.new()
+    r, loaded = _modules(store.path, "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
+    assert "logging" not in loaded
+    (store.path / "events.index.sqlite").write_bytes(b"not an index")
+    r, loaded = _modules(store.path, "show", ref, "--json")
+    assert r.returncode == 0, r.stderr
+    assert "logging" in loaded
+    assert "Warning: index" in r.stderr and "rebuilding it" in r.stderr, r.stderr
+    assert json.loads(r.stdout)["ref"] == ref
+
+
+def test_the_cipher_loaded_lightly_is_pycryptodome_as_usual() -> None:
+    """After events.personal loads AES, ctypes.util is the real module again and the
+    cipher gives the same blocks as one loaded the usual way."""
+    probe = """
+import sys
+from events import personal
+aes = personal._aes()
+block = aes.new(bytes(range(32)), aes.MODE_ECB).encrypt(bytes(32)).hex()
+assert "ctypes.util" not in sys.modules and "subprocess" not in sys.modules
+import ctypes.util
+assert ctypes.util.find_library("c")
+from Crypto.Util import _raw_api
+assert _raw_api.find_library("c") == ctypes.util.find_library("c")
+print(block)
+"""
+    usual = "from Crypto.Cipher import AES;"
+    usual += "print(AES.new(bytes(range(32)), AES.MODE_ECB).encrypt(bytes(32)).hex())"
+    light = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-c", usual], capture_output=True, text=True)
+    assert light.returncode == 0, light.stderr
+    assert light.stdout == plain.stdout and len(light.stdout.strip()) == 64
 
 
 def test_read_commands_load_no_write_model(store: Store) -> None:
@@ -100,14 +140,29 @@ def test_read_commands_load_no_write_model(store: Store) -> None:
         assert "tabulate" not in loaded, args
 
 
-def test_tables_load_tabulate_but_not_the_library(store: Store) -> None:
-    """A table for a person loads none of the library or the write model either."""
+def test_a_read_with_the_config_parse_kept_loads_no_toml_parser(store: Store) -> None:
+    """Once the read-model cache exists, the config's parse is kept for the file's bytes
+    (complaintctl.config.parsed): the next reads do not import tomllib."""
+    ref = store.new()
+    for _ in range(2):  # the first makes the cache directory, the second keeps the parse
+        r, loaded = _modules(store.path, "list", "--json")
+        assert r.returncode == 0, r.stderr
+    for args in (("list", "--json"), ("show", ref, "--json"), ("overdue", "--json")):
+        r, loaded = _modules(store.path, *args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert "tomllib" not in loaded, args
+
+
+def test_tables_load_neither_tabulate_nor_the_library(store: Store) -> None:
+    """A table for a person loads none of the library or the write model either, and on
+    a pipe render.grid writes it (tabulate and wcwidth: only for what grid cannot measure)."""
     ref = store.new()
     for args in (("show", ref), ("list", "--limit", "20"), ("overdue",)):
         r, loaded = _modules(store.path, *args)
         assert r.returncode == 0, (args, r.stderr)
         assert ref in r.stdout, args
         assert sorted(loaded & set(WRITE_SIDE + LIBRARY)) == [], args
+        assert sorted(loaded & {"tabulate", "wcwidth"}) == [], args
 
 
 def test_a_write_loads_neither_the_settings_aggregate_nor_the_read_models(store: Store) -> None:

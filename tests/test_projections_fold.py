@@ -459,12 +459,12 @@ def test_a_settings_change_recomputes_the_deadlines_in_place(
 ) -> None:
     """Other targets and time zone: the cache is not rebuilt (the same file), only its
     deadline columns change, and it then equals a rebuild under the new settings."""
-    import dataclasses
+    from events.records import replace
 
     store, _refs = played
     path = tmp_path / "settings.sqlite"
     other = ReadSettings(resolve_hours=24, followup_days=7)
-    policy = dataclasses.replace(POLICY, timezone="Europe/Berlin", reply_hours=2)
+    policy = replace(POLICY, timezone="Europe/Berlin", reply_hours=2)
 
     def projector(target: Path, p: Policy, s: ReadSettings) -> Projector:
         return Projector(store, open_source(store), Clock.of(p, s), fingerprint(p, s), path=target)

@@ -6,7 +6,6 @@ on its input touch neither the config nor the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ import click
 from complaintctl.errors import StoreUnavailable
 
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any
     from zoneinfo import ZoneInfo
 
@@ -51,29 +51,58 @@ class Session:
 SESSION: Session | None = None
 
 
-@dataclass
 class Ctx:
-    """What every command needs; the application is opened on first use only."""
+    """What every command needs; the application is opened on first use only.
 
-    store: Path
-    actor: str
-    config_path: Path
-    backend: str | None
-    debug: bool = False
-    json: bool = False
-    key_file: Path | None = None
-    #: The output format of a reading command (``--format``; ``--json`` makes it json).
-    format: str = "table"
-    #: ``--quiet``: no progress and no text for a person; what a script reads and errors stay.
-    quiet: bool = False
-    _local: Config | None = field(default=None, repr=False)
-    _config: Config | None = field(default=None, repr=False)
-    _app: ComplaintsApp | None = field(default=None, repr=False)
-    _models: ReadModels | None = field(default=None, repr=False)
-    _keyring: Keyring | None = field(default=None, repr=False)
-    _keyring_open: bool = field(default=False, repr=False)
-    _source: EventSource | None = field(default=None, repr=False)
-    _plain: bool | None = field(default=None, repr=False)
+    A plain class with a dataclass's ``__init__``, ``__repr__`` and ``__eq__``: a
+    ``@dataclass`` compiles its methods at import, and ``--help`` loads this module
+    (BENCHMARKS.md, issue 14, fourth round).
+    """
+
+    def __init__(
+        self,
+        store: Path,
+        actor: str,
+        config_path: Path,
+        backend: str | None,
+        debug: bool = False,
+        json: bool = False,
+        key_file: Path | None = None,
+        format: str = "table",
+        quiet: bool = False,
+    ) -> None:
+        self.store = store
+        self.actor = actor
+        self.config_path = config_path
+        self.backend = backend
+        self.debug = debug
+        self.json = json
+        self.key_file = key_file
+        #: The output format of a reading command (``--format``; ``--json`` makes it json).
+        self.format = format
+        #: ``--quiet``: no progress and no text for a person; what a script reads and errors stay.
+        self.quiet = quiet
+        self._local: Config | None = None
+        self._config: Config | None = None
+        self._app: ComplaintsApp | None = None
+        self._models: ReadModels | None = None
+        self._keyring: Keyring | None = None
+        self._keyring_open = False
+        self._source: EventSource | None = None
+        self._plain: bool | None = None
+
+    _SHOWN = ("store", "actor", "config_path", "backend", "debug", "json", "key_file", "format",
+              "quiet")  # fmt: skip
+
+    def __repr__(self) -> str:
+        return "Ctx(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._SHOWN) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Ctx:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def local_config(self) -> Config:
         """The desk's own file, as written: its connection, and the rules it starts from."""
@@ -352,11 +381,25 @@ class Ctx:
 def _warnings_for_a_person() -> None:
     """The store's and the read side's warnings (:mod:`logging`) as a person reads them:
     ``Warning: …`` in the display language, on standard error, through the English
-    shapes of ``refusals.DETAILS`` (events and projections know no language)."""
-    import logging
+    shapes of ``refusals.DETAILS`` (events and projections know no language).
 
-    class PersonWarnings(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
+    The handler goes on the root logger now if :mod:`logging` is loaded, else the
+    moment it is (:class:`_WhenLogging`): nothing can warn through it before, and a
+    read that never warns nor opens the read-model cache never loads it (18 M
+    instructions: BENCHMARKS.md, issue 14, fourth round).
+    """
+    import sys
+
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        _person_warnings(logging)
+    elif not any(isinstance(f, _WhenLogging) for f in sys.meta_path):
+        sys.meta_path.insert(0, _WhenLogging())
+
+
+def _person_warnings(logging: ModuleType) -> None:
+    class PersonWarnings(logging.Handler):  # type: ignore[name-defined, misc]
+        def emit(self, record: Any) -> None:
             from complaintctl.i18n import _
             from complaintctl.refusals import detail
             from complaintctl.render import safe
@@ -370,6 +413,42 @@ def _warnings_for_a_person() -> None:
     root = logging.getLogger()
     if not any(type(h).__name__ == "PersonWarnings" for h in root.handlers):
         root.addHandler(PersonWarnings(logging.WARNING))
+
+
+class _WhenLogging:
+    """A one-time import hook: when :mod:`logging` is first imported, it is loaded as
+    always and the person's handler is put on its root logger before anyone uses it."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "logging":
+            return None
+        import sys
+        from importlib.util import find_spec
+
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = find_spec("logging")
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _ThenWarnings(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+class _ThenWarnings:
+    """The loader of :mod:`logging`, then the handler (see :class:`_WhenLogging`)."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        _person_warnings(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename... for tracebacks
+        return getattr(self.loader, name)
 
 
 def _file_key(path: Path) -> tuple[str, int, int, int] | None:

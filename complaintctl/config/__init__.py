@@ -1,4 +1,5 @@
-"""``complaintctl.toml``: read with tomllib, checked key by key, written with tomli-w.
+"""``complaintctl.toml``: read with tomllib (the parse kept for the same bytes: :mod:`.parsed`),
+checked key by key, written with tomli-w.
 
 Every problem names its key (``tiers.2.remedy_limit: not a decimal``) so a
 shop can fix its file without reading code; the CLI turns it into exit 2.
@@ -11,8 +12,6 @@ reads and writes the file and builds the :class:`Config` everything reads.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from complaintctl.config.rules import read_settings, shop_policy
 from complaintctl.config.store import BACKENDS, SSLMODES, store_and_privacy
 from complaintctl.i18n import _
 from events.policy import Policy
+from events.records import field, frozen
 from projections.settings import ReadSettings
 
 __all__ = [
@@ -78,7 +78,7 @@ _SHOP_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """The parsed file, once: everything that reads the config reads it from here.
 
@@ -176,11 +176,17 @@ def read(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as e:
         raise ConfigError(str(path), _("cannot read: {error}").format(error=e.strerror)) from None
+    from complaintctl.config.parsed import parse_toml  # a parse kept for the same bytes
+
     try:
-        data = tomllib.loads(text.decode("utf-8"))
+        data = parse_toml(path, text)
     except UnicodeDecodeError:
         raise ConfigError(str(path), _("not UTF-8")) from None
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:
+        import tomllib  # imported by the parse already
+
+        if not isinstance(e, tomllib.TOMLDecodeError):
+            raise
         raise ConfigError(str(path), _("not valid TOML: {error}").format(error=e)) from None
     return data
 

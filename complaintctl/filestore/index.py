@@ -11,13 +11,10 @@ whose line at the recorded offset has another hash starts the index again.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
-import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,7 @@ from complaintctl.filestore.lines import GENESIS
 from complaintctl.filestore.lock import flock_within
 from complaintctl.filestore.verify import check_chain
 
-log = logging.getLogger(__name__)
+log = lines.Logger(__name__)  # logging loaded at the first message (lines.Logger)
 
 INDEX_FORMAT = 3  # 3: each row holds its line's hash and the hash before it
 _PAIRS_PER_QUERY = 400  # (aggregate, version) pairs per uniqueness query: 800 variables < 999
@@ -88,18 +85,67 @@ Row = tuple[int, str, int, int, int, bytes | None, bytes]
 Span = tuple[int, int, int, int, bytes | None, bytes]
 
 
-@dataclass(slots=True)
 class Tail:
-    """Where the committed part of the log ends."""
+    """Where the committed part of the log ends (a plain class with a dataclass's methods:
+    no ``@dataclass`` compiled at import, BENCHMARKS.md issue 14, fourth round)."""
 
-    end: int = 0  # byte offset after the last committed line
-    last_line_start: int = 0
-    last_hash: str = GENESIS
-    last_position: int = 0
-    lines: int = 0
-    mtime_ns: int = 0  # the log's mtime when a writer last saw it whole
-    damaged_line: int = 0  # first damaged line found, 0 if none
-    damage: str = ""
+    __slots__ = (
+        "damage",
+        "damaged_line",
+        "end",
+        "last_hash",
+        "last_line_start",
+        "last_position",
+        "lines",
+        "mtime_ns",
+    )
+
+    def __init__(
+        self,
+        end: int = 0,  # byte offset after the last committed line
+        last_line_start: int = 0,
+        last_hash: str = GENESIS,
+        last_position: int = 0,
+        lines: int = 0,
+        mtime_ns: int = 0,  # the log's mtime when a writer last saw it whole
+        damaged_line: int = 0,  # first damaged line found, 0 if none
+        damage: str = "",
+    ) -> None:
+        self.end = end
+        self.last_line_start = last_line_start
+        self.last_hash = last_hash
+        self.last_position = last_position
+        self.lines = lines
+        self.mtime_ns = mtime_ns
+        self.damaged_line = damaged_line
+        self.damage = damage
+
+    def _key(self) -> tuple[int, int, str, int, int, int, int, str]:
+        return (
+            self.end,
+            self.last_line_start,
+            self.last_hash,
+            self.last_position,
+            self.lines,
+            self.mtime_ns,
+            self.damaged_line,
+            self.damage,
+        )
+
+    def copy(self) -> Tail:
+        return Tail(*self._key())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Tail:
+            return NotImplemented
+        assert isinstance(other, Tail)
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        pairs = zip(self.__slots__, self._key(), strict=True)
+        return "Tail(" + ", ".join(f"{n}={v!r}" for n, v in pairs) + ")"
 
 
 class Index:
@@ -305,7 +351,7 @@ class Index:
         """
         if size <= tail.end:
             return tail
-        new = dataclasses.replace(tail)
+        new = tail.copy()
 
         def damaged(lineno: int, why: str) -> None:
             if not new.damaged_line:

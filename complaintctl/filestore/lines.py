@@ -18,7 +18,6 @@ import base64
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -112,14 +111,60 @@ def is_plain_json(state: bytes) -> bool:
     return True
 
 
-@dataclass(slots=True)
-class Line:
-    """One decoded line: header (without the hash), payload, hash, and what the hash covers."""
+class Logger:
+    """``logging.getLogger(name)``, with :mod:`logging` imported at the first message: a
+    read that never warns does not load it (18 M instructions at start, BENCHMARKS.md,
+    issue 14, fourth round). The log and the index warn through it."""
 
-    header: dict[str, Any]
-    state: bytes | None
-    hash: str
-    body: bytes  # the line less its hash member and newline
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def debug(self, msg: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger(self.name).debug(msg, *args, stacklevel=2)
+
+    def warning(self, msg: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger(self.name).warning(msg, *args, stacklevel=2)
+
+
+class Line:
+    """One decoded line: header (without the hash), payload, hash, and what the hash covers.
+
+    A plain class with a dataclass's ``__init__``, ``__eq__`` and ``__repr__``: a
+    ``@dataclass`` compiles its methods at import (BENCHMARKS.md, issue 14, fourth round).
+    """
+
+    __slots__ = ("body", "hash", "header", "state")
+
+    def __init__(self, header: dict[str, Any], state: bytes | None, hash: str, body: bytes):
+        self.header = header
+        self.state = state
+        self.hash = hash
+        self.body = body  # the line less its hash member and newline
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Line:
+            return NotImplemented
+        assert isinstance(other, Line)
+        return (self.header, self.state, self.hash, self.body) == (
+            other.header,
+            other.state,
+            other.hash,
+            other.body,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Line(header={self.header!r}, state={self.state!r}, hash={self.hash!r}, "
+            f"body={self.body!r})"
+        )
 
 
 def decode_line(raw: bytes) -> Line:
@@ -197,16 +242,43 @@ def iter_lines(fd: int, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         yield offset - len(carry), carry
 
 
-@dataclass(slots=True)
 class Link:
-    """One whole line of a chain walk (see :func:`walk`)."""
+    """One whole line of a chain walk (see :func:`walk`); a plain class as :class:`Line`."""
 
-    offset: int
-    size: int  # with the newline
-    line: Line | None  # None: the line does not parse (``problem`` says why)
-    problem: str
-    chained: bool  # its hash follows from the line before (unknown after a bad line: True)
-    prev: str = ""  # the hash of the line before ("" after a line that does not parse)
+    __slots__ = ("chained", "line", "offset", "prev", "problem", "size")
+
+    def __init__(
+        self,
+        offset: int,
+        size: int,  # with the newline
+        line: Line | None,  # None: the line does not parse (``problem`` says why)
+        problem: str,
+        chained: bool,  # its hash follows from the line before (unknown after a bad line: True)
+        prev: str = "",  # the hash of the line before ("" after a line that does not parse)
+    ) -> None:
+        self.offset = offset
+        self.size = size
+        self.line = line
+        self.problem = problem
+        self.chained = chained
+        self.prev = prev
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.offset, self.size, self.line, self.problem, self.chained, self.prev)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Link:
+            return NotImplemented
+        assert isinstance(other, Link)
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        names = self.__slots__
+        return (
+            "Link(" + ", ".join(f"{n}={v!r}" for n, v in zip(names, self._key(), strict=True)) + ")"
+        )
 
 
 def walk(fd: int, start: int, end: int, prev_hash: str) -> Iterator[Link]:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,21 +32,40 @@ if TYPE_CHECKING:
 # The library's classes are imported where they are made or raised: a read of one
 # aggregate (:meth:`Log.read_events`) needs none of them.
 
-log = logging.getLogger(__name__)
+log = lines.Logger(__name__)  # logging loaded at the first message (lines.Logger)
 
 #: One event of an aggregate as :meth:`Log.read_events` gives it: version, topic, payload.
 RawEvent = tuple[int, str, bytes]
 
 
-@dataclass(slots=True, eq=False)
 class _Save:
-    """One caller's batch, queued for the write lock (see :meth:`Log.append`)."""
+    """One caller's batch, queued for the write lock (see :meth:`Log.append`).
 
-    events: Sequence[StoredEvent]
-    tracking: Tracking | None
-    ids: list[int] = field(default_factory=list)
-    error: BaseException | None = None
-    done: bool = False
+    A plain class (a ``@dataclass`` compiles its methods at import: BENCHMARKS.md,
+    issue 14, fourth round); compared by identity.
+    """
+
+    __slots__ = ("done", "error", "events", "ids", "tracking")
+
+    def __init__(
+        self,
+        events: Sequence[StoredEvent],
+        tracking: Tracking | None,
+        ids: list[int] | None = None,
+        error: BaseException | None = None,
+        done: bool = False,
+    ) -> None:
+        self.events = events
+        self.tracking = tracking
+        self.ids: list[int] = [] if ids is None else ids
+        self.error = error
+        self.done = done
+
+    def __repr__(self) -> str:
+        return (
+            f"_Save(events={self.events!r}, tracking={self.tracking!r}, ids={self.ids!r}, "
+            f"error={self.error!r}, done={self.done!r})"
+        )
 
 
 class Log:

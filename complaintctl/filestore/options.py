@@ -8,7 +8,6 @@ first). The recorders' factory and a reader that opens the events log alone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,14 +17,48 @@ if TYPE_CHECKING:
     from eventsourcing.utils import Environment
 
 
-@dataclass(frozen=True)
 class LogOptions:
-    """Where a store's logs are and how they are written."""
+    """Where a store's logs are and how they are written.
+
+    A plain frozen value with a dataclass's methods (a ``@dataclass`` compiles them at
+    import: BENCHMARKS.md, issue 14, fourth round).
+    """
 
     directory: Path
     fsync: bool
     lock_timeout: float
     uuid_ids: bool
+
+    def __init__(self, directory: Path, fsync: bool, lock_timeout: float, uuid_ids: bool) -> None:
+        put = object.__setattr__
+        put(self, "directory", directory)
+        put(self, "fsync", fsync)
+        put(self, "lock_timeout", lock_timeout)
+        put(self, "uuid_ids", uuid_ids)
+
+    def _key(self) -> tuple[Path, bool, float, bool]:
+        return (self.directory, self.fsync, self.lock_timeout, self.uuid_ids)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not LogOptions:
+            return NotImplemented
+        assert isinstance(other, LogOptions)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"LogOptions(directory={self.directory!r}, fsync={self.fsync!r}, "
+            f"lock_timeout={self.lock_timeout!r}, uuid_ids={self.uuid_ids!r})"
+        )
 
     @classmethod
     def of(cls, env: Environment) -> LogOptions:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,41 @@ _STREAM_CHUNK = 1 << 20
 Record = dict[str, Any]
 
 
-@dataclass
 class Cursor:
-    """Where a reader has got to: after the committed line at ``last_line_start``."""
+    """Where a reader has got to: after the committed line at ``last_line_start``.
 
-    position: int = 0  # of the last event read
-    offset: int = 0  # byte offset after the last line read
-    last_line_start: int = -1  # -1: nothing read yet
-    last_hash: str = lines.GENESIS
+    A plain class with a dataclass's ``__init__``, ``__eq__`` and ``__repr__``: a
+    ``@dataclass`` compiles its methods at import (BENCHMARKS.md, issue 14, fourth round).
+    """
+
+    def __init__(
+        self,
+        position: int = 0,  # of the last event read
+        offset: int = 0,  # byte offset after the last line read
+        last_line_start: int = -1,  # -1: nothing read yet
+        last_hash: str = lines.GENESIS,
+    ) -> None:
+        self.position = position
+        self.offset = offset
+        self.last_line_start = last_line_start
+        self.last_hash = last_hash
+
+    def _key(self) -> tuple[int, int, int, str]:
+        return (self.position, self.offset, self.last_line_start, self.last_hash)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Cursor:
+            return NotImplemented
+        assert isinstance(other, Cursor)
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Cursor(position={self.position!r}, offset={self.offset!r}, "
+            f"last_line_start={self.last_line_start!r}, last_hash={self.last_hash!r})"
+        )
 
 
 class LogReader:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,46 @@ from complaintctl.filestore.lock import shared_lock
 LOG_NAMES = ("events.jsonl", "snapshots.jsonl", "tracking.jsonl")
 
 
-@dataclass
 class VerifyReport:
-    """What :func:`verify_store` found in one log file."""
+    """What :func:`verify_store` found in one log file.
 
-    file: str
-    ok: bool = True
-    lines: int = 0
-    events: int = 0
-    line: int | None = None
-    problem: str | None = None
-    last_hash: str = GENESIS
-    notes: list[str] = field(default_factory=list)
+    A plain class with a dataclass's ``__init__``, ``__eq__`` and ``__repr__``: a
+    ``@dataclass`` compiles its methods at import, and every read of the file store
+    imports this module (BENCHMARKS.md, issue 14, fourth round).
+    """
+
+    _FIELDS = ("file", "ok", "lines", "events", "line", "problem", "last_hash", "notes")
+
+    def __init__(
+        self,
+        file: str,
+        ok: bool = True,
+        lines: int = 0,
+        events: int = 0,
+        line: int | None = None,
+        problem: str | None = None,
+        last_hash: str = GENESIS,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.file = file
+        self.ok = ok
+        self.lines = lines
+        self.events = events
+        self.line = line
+        self.problem = problem
+        self.last_hash = last_hash
+        self.notes: list[str] = [] if notes is None else notes
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not VerifyReport:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self._FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._FIELDS)
+        return f"VerifyReport({inner})"
 
     def to_dict(self) -> dict[str, Any]:
         return {

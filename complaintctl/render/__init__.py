@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+import orjson
 
 from complaintctl.i18n import _, heading
 
@@ -81,7 +82,51 @@ def to_json(data: Any) -> str:
     The characters escaped can only occur inside strings, so the escapes
     decode to exactly the stored value.
     """
-    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+    text = _orjson_text(data)
+    if text is None:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    return json_safe(text)
+
+
+def _orjson_text(data: Any) -> str | None:
+    """``json.dumps(data, ensure_ascii=False, indent=2)`` written by orjson, or None.
+
+    With ``indent`` the standard library encodes in Python, value by value (a
+    fresh ``overdue --json`` spent more on that than on its fold); orjson writes
+    the same text, byte for byte, for what :func:`_plain` accepts: dicts with
+    str keys, lists, tuples, str, None, bool, 64-bit ints and floats that both
+    write alike (finite, 0 or between 1e-4 and 1e16: ``1e-05`` is ``0.00001``
+    in orjson). Anything else goes to the standard library, as before; a test
+    compares the two on generated documents.
+    """
+    if not _plain(data, 0):
+        return None
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
+
+
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def _plain(value: Any, depth: int) -> bool:
+    """Whether orjson writes ``value`` as the standard library does (see :func:`_orjson_text`)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(_INT_MIN <= value <= _INT_MAX)
+    if kind is float:
+        size = abs(value)
+        return bool(size == 0.0 or 1e-4 <= size < 1e16)
+    if depth > 200:  # orjson's limit is 255 levels
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(v, depth + 1) for v in value)
+    return False
 
 
 def json_safe(text: str) -> str:
@@ -132,14 +177,10 @@ def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
 
     The headers are English column names, shown in the display language.
     """
-    from tabulate import tabulate  # only when a table is printed: keeps JSON commands lean
-
     shown = None if headers is None else [heading(h) if h else h for h in headers]
     cells = [[safe(c, multiline=True) for c in row] for row in rows]
     if not on_terminal():
-        if shown is None:
-            return tabulate(cells, tablefmt="plain", disable_numparse=True)
-        return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+        return _tabulated(cells, shown)
     from complaintctl.render import terminal
 
     columns = terminal.width()
@@ -165,9 +206,23 @@ def table(rows: list[list[Any]], headers: list[str] | None = None) -> str:
             ]
             for r, cr in zip(rows, cells, strict=True)
         ]
+    return _tabulated(cells, shown)
+
+
+def _tabulated(cells: list[list[Any]], shown: list[str] | None) -> str:
+    """tabulate's ``simple`` table (``plain`` without headers): written by :mod:`.grid`
+    when it measures every cell exactly, else by tabulate (imported only then: with the
+    wcwidth tables it costs a fresh process more than a JSON read does)."""
+    from complaintctl.render.grid import simple
+
+    text = simple(cells, shown)
+    if text is not None:
+        return text
+    from tabulate import tabulate
+
     if shown is None:
-        return tabulate(cells, tablefmt="plain", disable_numparse=True)
-    return tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True)
+        return str(tabulate(cells, tablefmt="plain", disable_numparse=True))
+    return str(tabulate(cells, headers=shown, tablefmt="simple", disable_numparse=True))
 
 
 def local_time(iso: str | None, zone: ZoneInfo) -> str:
