@@ -258,11 +258,14 @@ def _messages(language: str, mo: bytes) -> Catalog:
     """
     import marshal
 
-    kept = _cache_dir() / f"{DOMAIN}-{language}.messages.marshal"
+    kept: Path | None = None
     try:
+        kept = _cache_dir() / f"{DOMAIN}-{language}.messages.marshal"
         made_by, source, catalog = marshal.loads(kept.read_bytes())
         if made_by == _MADE_BY and source == mo and type(catalog) is dict:
             return Messages(catalog)
+    except RuntimeError:  # no home directory to keep it in: parsed every time
+        pass
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import gettext
@@ -274,6 +277,8 @@ def _messages(language: str, mo: bytes) -> Catalog:
         type(k) is str and type(v) is str for k, v in catalog.items()
     ):
         return parsed
+    if kept is None:
+        return Messages(catalog)
     try:
         kept.parent.mkdir(parents=True, exist_ok=True)
         tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
@@ -285,7 +290,14 @@ def _messages(language: str, mo: bytes) -> Catalog:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    """The user's cache (XDG); RuntimeError where there is no absolute one to use,
+    so that a relative ``XDG_CACHE_HOME`` or an empty ``HOME`` never writes into
+    the current directory."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        raise RuntimeError("no home directory")
     return Path(base) / "complaintctl"
 
 

@@ -58,3 +58,20 @@ def test_changed_bytes_are_parsed_again(mo: bytes, tmp_path: Path) -> None:
         assert i18n._messages("zh", mo).gettext("Warning: {message}") == (
             gettext.GNUTranslations(io.BytesIO(mo)).gettext("Warning: {message}")
         )
+
+
+@pytest.mark.parametrize("home", ["", "relative/home"])
+def test_no_absolute_cache_directory_keeps_nothing_in_the_current_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: str
+) -> None:
+    """A relative ``XDG_CACHE_HOME`` is ignored (the XDG rule) and an empty or
+    relative ``HOME`` gives no cache: the catalog is parsed, nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    monkeypatch.setenv("HOME", home)
+    mo = i18n.compile_po(PO)
+    cat = i18n._messages("zh", mo)
+    assert cat.gettext("Warning: {message}") == (
+        gettext.GNUTranslations(io.BytesIO(mo)).gettext("Warning: {message}")
+    )
+    assert list(tmp_path.iterdir()) == []
