@@ -27,7 +27,7 @@ module imports nothing of the library, so a reader opening sealed values never l
   (``projections.case.val`` does).
 
 The subject of a customer is a keyed hash (HMAC) of the customer key of
-``events.customers.customer_key`` (account, else contact), made by the
+``events.ids.customer_key`` (account, else contact), made by the
 keyring with a secret of the store's own: the same customer gets the same
 subject (and customer file), but the subject cannot be turned back into a
 phone number by hashing a phone book. This module knows nothing of files:
@@ -294,7 +294,7 @@ def unseal(data: dict[str, str], keyring: Keyring | None) -> str:
 
 def subject_of(topic: str, state: dict[str, Any], keyring: Keyring) -> str:
     """Whose personal data an event carries (the customer file's key is the subject)."""
-    from events.customers import customer_key  # an aggregate's module: writers only
+    from events.ids import customer_key  # not events.customers: an aggregate's module
 
     if topic == "complaints:CustomerFileOpened":
         return str(state["key"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import logging
 import os
 import shutil
 import sqlite3
@@ -29,7 +28,10 @@ CACHE_NAME = "projections.sqlite"
 
 def warn(message: str) -> None:
     """A warning for the person at the terminal, through :mod:`logging` as the store's are:
-    the CLI prints it in the display language (``complaintctl.cli.group``)."""
+    the CLI prints it in the display language (``complaintctl.cli.group``). Imported
+    here: a read that never warns never loads :mod:`logging` (BENCHMARKS.md, issue 14)."""
+    import logging
+
     logging.getLogger("projections.cache").warning("%s", message)
 
 
