@@ -1,0 +1,78 @@
+"""A one-shot ``new`` on PostgreSQL: one connection, and a numbering that still rolls back.
+
+Sixteen writers at once queue on the numbering lock, so what a case costs
+while holding it, and what every case costs the server (a backend per
+connection), bounds their throughput. A warm desk's ``new`` opens one
+connection (the question whether the shop seals personal data is asked on
+the application's own), counted by the server in a database of the test's
+own. The case's insert and the commit go in one round trip; when the insert
+meets another writer's change, the transaction rolls back and the case is
+numbered again, with no gap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from conftest import ADVISER, Store, make_store
+from eventsourcing.persistence import IntegrityError
+from pgsupport import _connect, pg_schema  # noqa: F401  (fixture)
+
+from complaintctl import config as configuration
+from complaintctl.app import open_app
+from events.intake import NewCase
+from events.receipt import no_lock
+
+
+def _open(store: Store) -> Any:
+    cfg = configuration.load(store.path / configuration.CONFIG_NAME)
+    return open_app(store.path, policy=cfg.policy, backend="postgres", settings=cfg.store,
+                    encrypt_personal=cfg.encrypt_personal)  # fmt: skip
+
+
+def test_a_numbering_whose_insert_collides_rolls_back_and_numbers_again(
+    tmp_path: Path,
+    pg_schema: dict[str, Any],  # noqa: F811
+) -> None:
+    desk = make_store(tmp_path / "desk", backend="postgres", **pg_schema)
+    new = NewCase(customer="王先生", contact="13800000000", channel="walk-in",
+                  category="misquote", summary="报价错误")  # fmt: skip
+    waiting, other = _open(desk), _open(desk)
+    other.numbering_lock = no_lock  # saves past the lock: the customer's file moves under it
+    name = f"complaintctl:numbering:{pg_schema['schema']}"
+    got: list[str] = []
+    collisions: list[Exception] = []
+    save = waiting.save
+
+    def counted(*aggregates: Any, **kwargs: Any) -> Any:
+        try:
+            return save(*aggregates, **kwargs)
+        except IntegrityError as e:
+            collisions.append(e)
+            raise
+
+    waiting.save = counted
+    with _connect() as holder:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+        writer = threading.Thread(target=lambda: got.append(waiting.receive(new, ADVISER)))
+        writer.start()
+        deadline = time.monotonic() + 30
+        query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        while not holder.execute(query).fetchone()[0]:  # it read the file, now it waits
+            assert time.monotonic() < deadline, "the writer never waited for the lock"
+            time.sleep(0.02)
+        first = other.receive(new, ADVISER)  # the same customer's file, one version on
+        holder.execute("COMMIT")
+        writer.join(60)
+    assert not writer.is_alive()
+    waiting.close()
+    other.close()
+    assert collisions, "the waiting writer's insert never met the other's change"
+    assert [int(r.rsplit("-", 1)[1]) for r in (first, *got)] == [1, 2], (first, got)
+    listed = desk.invoke("list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert first in listed.stdout and got[0] in listed.stdout
