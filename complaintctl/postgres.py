@@ -62,6 +62,8 @@ _TIMED_OUT = ("couldn't get a connection", "pool initialization incomplete")
 DDL_LOCK = zlib.crc32(b"complaintctl-library-tables")
 
 R = TypeVar("R")
+#: The factory ``PostgresFactory.lending`` made, until the next factory takes its pool over.
+_LENT: list[PostgresFactory] = []
 
 # The objects of a schema, by kind: relations (tables, indexes), composite types, functions.
 _CATALOGUE = """
@@ -134,6 +136,46 @@ class PostgresFactory(library.PostgresFactory):
         self._events: library.PostgresApplicationRecorder | None = None
         _explain_failures(datastore, lambda: str(kwargs.get("password") or ""))
         _share_held(datastore, self._held)
+        self.handed_over = False  # its datastore now another factory's (see lending)
+        self._take_over()
+
+    # -- one connection for a command: the question before the application, then it --
+
+    @classmethod
+    def lending(cls, env: Any) -> PostgresFactory:
+        """A factory for a question asked before the application opens, its pool lent on.
+
+        Whether the shop ever sealed personal data decides how the application
+        is built, so it is asked first (``SharedDb``); the factory made next in
+        this process on the same connection settings (the application's) takes
+        this one's pool, connection and catalogue over, so the command opens one
+        connection, not two, and reads the catalogue once.
+        """
+        factory = cls(env)
+        _LENT[:] = [factory]
+        return factory
+
+    def _take_over(self) -> None:
+        spare = _LENT[0] if _LENT else None
+        if spare is None or spare is self:
+            return
+        pool = spare.datastore.pool
+        if pool.closed or _settings(spare.datastore) != _settings(self.datastore):
+            if pool.closed:
+                _LENT.clear()
+            return
+        _LENT.clear()
+        mine = self.datastore.pool
+        pool.resize(mine.min_size, mine.max_size)  # this factory's pool size, from its env
+        self.datastore, self._held = spare.datastore, spare._held
+        self._catalogue, self._types = spare._catalogue, spare._types
+        self._fetch_types = spare._fetch_types
+        self.datastore.register_type_adapters = self._register_types  # type: ignore[method-assign]
+        spare.handed_over = True
+
+    def has_relation(self, name: str) -> bool:
+        """Whether the schema holds this table or index (the catalogue, read once)."""
+        return ("r", name) in self._existing()
 
     # -- the library's tables, made once ----------------------------------------------
 
@@ -287,6 +329,15 @@ class PostgresFactory(library.PostgresFactory):
     def relations(self) -> set[str]:
         """The tables and indexes this command saw in its schema (none if it made some)."""
         return {name for kind, name in self._catalogue or () if kind == "r"}
+
+
+def _settings(datastore: Any) -> str:
+    """What makes two datastores' connections alike (but the pool's size)."""
+    pool = datastore.pool
+    same = (sorted((k, repr(v)) for k, v in pool.kwargs.items()), datastore.schema,
+            datastore.originator_id_type, datastore.enable_db_functions, datastore.lock_timeout,
+            datastore.pre_ping, pool.timeout, pool.max_lifetime, pool.max_waiting)  # fmt: skip
+    return repr(same)
 
 
 def _composite(row: Any) -> CompositeInfo:

@@ -3,28 +3,86 @@
 Sixteen writers at once queue on the numbering lock, so what a case costs
 while holding it, and what every case costs the server (a backend per
 connection), bounds their throughput. A warm desk's ``new`` opens one
-connection (the question whether the shop seals personal data is asked on
-the application's own), counted by the server in a database of the test's
-own. The case's insert and the commit go in one round trip; when the insert
-meets another writer's change, the transaction rolls back and the case is
-numbered again, with no gap.
+connection, also where the config does not say to seal (the question whether
+the shop ever sealed personal data is then asked on the application's own
+connection; it took a second one), counted by the server in a database of
+the test's own. The case's insert and the commit go in one round trip; when
+the insert meets another writer's change, the transaction rolls back and the
+case is numbered again, with no gap.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import tomllib
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import ADVISER, Store, make_store
+import pytest
+import tomli_w
+from conftest import ADVISER, Store, make_store, run_cli
 from eventsourcing.persistence import IntegrityError
-from pgsupport import _connect, pg_schema  # noqa: F401  (fixture)
+from pgsupport import PG, _connect, pg_schema, postgres_or_skip  # noqa: F401  (fixture)
 
 from complaintctl import config as configuration
 from complaintctl.app import open_app
 from events.intake import NewCase
 from events.receipt import no_lock
+
+NEW = ("new", "--customer", "王先生", "--contact", "13800000000", "--channel", "walk-in",
+       "--category", "other", "--summary", "报价错误")  # fmt: skip
+
+
+@pytest.fixture
+def database() -> Iterator[tuple[Any, str]]:
+    """A database of the test's own, and a connection to another one to count with."""
+    postgres_or_skip()
+    dbname = f"pgdesks2_{uuid.uuid4().hex[:12]}"
+    with _connect() as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+        try:
+            yield conn, dbname
+        finally:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def _sessions(conn: Any, dbname: str) -> int:
+    """Sessions ever opened on the database, once no session is open on it."""
+    deadline = time.monotonic() + 60
+    open_now = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+    while conn.execute(open_now, (dbname,)).fetchone()[0]:
+        assert time.monotonic() < deadline, "sessions still open after 60 s"
+        time.sleep(0.05)
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+    query = "SELECT sessions FROM pg_stat_database WHERE datname = %s"
+    return int(conn.execute(query, (dbname,)).fetchone()[0])
+
+
+@pytest.mark.parametrize("sealing", [True, False])
+def test_a_warm_desks_new_opens_one_connection(
+    tmp_path: Path, database: tuple[Any, str], sealing: bool
+) -> None:
+    conn, dbname = database
+    settings = {k: v for k, v in PG.items() if k != "dbname"} | {"dbname": dbname}
+    desk = make_store(tmp_path / "desk", preset="general", backend="postgres", **settings)
+    path = desk.path / configuration.CONFIG_NAME
+    data = tomllib.loads(path.read_text("utf-8"))
+    data["privacy"]["encrypt_personal"] = sealing  # without: "has it ever sealed?" is asked
+    path.write_text(tomli_w.dumps(data), "utf-8")
+    first = run_cli(desk.path, *NEW)  # the tables are made, the cache built
+    assert first.returncode == 0, first.stderr
+    counts, refs = [], [first.stdout.strip()]
+    for _ in range(2):
+        before = _sessions(conn, dbname)
+        r = run_cli(desk.path, *NEW)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        refs.append(r.stdout.strip())
+        counts.append(_sessions(conn, dbname) - before)
+    assert counts == [1, 1], counts
+    assert [int(ref.rsplit("-", 1)[1]) for ref in refs] == [1, 2, 3], refs
 
 
 def _open(store: Store) -> Any:
