@@ -22,6 +22,10 @@ before they were ready (interpreter and imports), ``server_cpu_s`` that of
 the PostgreSQL backends that ended during the run, as the postmaster reaped
 them (``/proc``: a server on this machine; other sessions' backends that
 ended meanwhile are in it too, so it is an upper bound).
+``numbering_span_s``: from the first case's numbering lock granted to the
+last case committed (the lock's queue alone), ``numbering_held_ms`` the
+median time a writer held it (granted, case built, saved and committed, as
+the writer sees it).
 ``--cli``: each case is a real one-shot ``complaintctl new`` process (its
 interpreter, imports, settings read and output included), ``--cases`` of them
 one after another per writer. ``--rounds N --backend both``: PostgreSQL and
@@ -43,6 +47,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +125,7 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
     cfg = load(Path(desk) / "complaintctl.toml")
     retries = gave_up = 0
     refs = []
+    held: list[tuple[float, float]] = []  # per case: the lock granted, the case committed
     # What the first case would import: the write model, the store's module, the cipher.
     import importlib
 
@@ -133,6 +140,15 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
                        encrypt_personal=cfg.encrypt_personal)  # fmt: skip
         if no_lock:
             app.numbering_lock = unlocked
+
+        @contextmanager
+        def timed(counter: Any = None, _lock: Any = app.numbering_lock) -> Iterator[Any]:
+            with _lock(counter) as last:
+                granted = time.time()
+                yield last
+            held.append((granted, time.time()))
+
+        app.numbering_lock = timed
         save = app.save
 
         def counted(*aggs: Any, _save: Any = save, **kw: Any) -> Any:
@@ -152,7 +168,8 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
             gave_up += 1
         finally:
             app.close()
-    print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up, "failed": []}))
+    print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up, "failed": [],
+                      "held": held}))  # fmt: skip
 
 
 def _migrated(tmp: Path, schema: str, data: dict[str, Any], cases: int) -> float:
@@ -244,6 +261,7 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     if backend == "postgres" and server_before is not None and server_after is not None:
         server = round(server_after - server_before, 2)
     retries = [r["retries"] for r in results if r["retries"] is not None]
+    held = sorted(h for r in results for h in r.get("held", ()))
     return {
         "backend": backend,
         "cli": args.cli,
@@ -258,6 +276,10 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2
         ),
         "import_cpu_s": round(import_cpu, 2),
+        "numbering_span_s": round(held[-1][1] - held[0][0], 2) if held else None,
+        "numbering_held_ms": round(1000 * statistics.median(b - a for a, b in held), 1)
+        if held
+        else None,
         "server_cpu_s": server,
         "retries": sum(retries) if retries else None,
         "gave_up": sum(r["gave_up"] for r in results),
@@ -299,7 +321,8 @@ def main() -> None:
             run = _run(args, backend)
             runs[backend].append(run)
             print(json.dumps(run), flush=True)
-    keys = ("cases_per_s", "writing_cases_per_s", "client_cpu_s", "import_cpu_s", "server_cpu_s")
+    keys = ("cases_per_s", "writing_cases_per_s", "numbering_span_s", "client_cpu_s",
+            "import_cpu_s", "server_cpu_s")  # fmt: skip
     medians = {
         b: {k: statistics.median(r[k] for r in rs) if rs[0][k] is not None else None for k in keys}
         for b, rs in runs.items()

@@ -123,6 +123,9 @@ class SharedDb:
         return True
 
     def _pg(self) -> Any:
+        if self._lent is not None and self._lent.handed_over and self._datastore.pool.closed:
+            # The application that took our pool over has closed it: one of our own again.
+            self._datastore, self._own, self._lent = None, False, None
         if self._datastore is None:
             from complaintctl.postgres import PostgresFactory
 

@@ -134,3 +134,22 @@ def test_a_numbering_whose_insert_collides_rolls_back_and_numbers_again(
     listed = desk.invoke("list", "--json")
     assert listed.exit_code == 0, listed.stderr
     assert first in listed.stdout and got[0] in listed.stdout
+
+
+def test_a_pool_lent_to_an_application_and_closed_with_it_is_made_again(
+    tmp_path: Path,
+    pg_schema: dict[str, Any],  # noqa: F811
+) -> None:
+    from complaintctl.app import persistence_env
+    from complaintctl.postgres import PostgresFactory
+    from complaintctl.shareddb import SharedDb
+
+    env = persistence_env(tmp_path, "postgres", dict(pg_schema), environ={})
+    db = SharedDb.for_env(env)
+    assert db is not None
+    assert not db.has_table("no_such_table")  # asked before an application: a pool, lent on
+    factory = PostgresFactory(env)  # as the application's: takes the pool over
+    assert factory.datastore is db._pg()
+    factory.close()  # the application closes it
+    assert db.run("SELECT 1 AS one") == [{"one": 1}]  # a pool of its own again
+    db.close()
