@@ -26,6 +26,7 @@ from typing import Any
 from uuid import UUID
 
 import eventsourcing.postgres as library
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
@@ -54,15 +55,21 @@ class PostgresRecorder(library.PostgresApplicationRecorder):
         exc: Exception | None = None
         ids = None
         with self.datastore.get_connection() as conn:  # the block's, errors as the library's
-            with conn.pipeline() as pipeline, conn.cursor() as curs:
-                try:
-                    self._insert_events(curs, stored_events, **kwargs)
-                    self._insert_stored_events(curs, stored_events, **kwargs)
-                    conn.execute("COMMIT")
-                    pipeline.sync()
-                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                except Exception as e:  # raised after the pipeline's end, as the library does
-                    exc = e
+            try:
+                with conn.pipeline() as pipeline, conn.cursor() as curs:
+                    try:
+                        self._insert_events(curs, stored_events, **kwargs)
+                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        conn.execute("COMMIT")
+                        pipeline.sync()
+                        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                    except Exception as e:  # raised after the pipeline's end, as the library does
+                        exc = e
+            except psycopg.Error:
+                if exc is None:
+                    raise
+                # The pipeline's end reports what the failed statement aborted (the
+                # COMMIT): "pipeline aborted". The cause is the error already caught.
             if exc is not None:
                 raise exc
         return ids

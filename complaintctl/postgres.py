@@ -137,6 +137,7 @@ class PostgresFactory(library.PostgresFactory):
         _explain_failures(datastore, lambda: str(kwargs.get("password") or ""))
         _share_held(datastore, self._held)
         self.handed_over = False  # its datastore now another factory's (see lending)
+        self._lent_in = 0  # the process that lent it (lending)
         self._take_over()
 
     # -- one connection for a command: the question before the application, then it --
@@ -153,6 +154,7 @@ class PostgresFactory(library.PostgresFactory):
         """
         factory = cls(env)
         _LENT[:] = [factory]
+        factory._lent_in = os.getpid()  # a forked child never takes its parent's connection
         return factory
 
     def _take_over(self) -> None:
@@ -160,9 +162,10 @@ class PostgresFactory(library.PostgresFactory):
         if spare is None or spare is self:
             return
         pool = spare.datastore.pool
-        if pool.closed or _settings(spare.datastore) != _settings(self.datastore):
-            if pool.closed:
-                _LENT.clear()
+        if pool.closed or spare._lent_in != os.getpid():
+            _LENT.clear()
+            return
+        if _settings(spare.datastore) != _settings(self.datastore):
             return
         _LENT.clear()
         mine = self.datastore.pool

@@ -153,3 +153,28 @@ def test_a_pool_lent_to_an_application_and_closed_with_it_is_made_again(
     factory.close()  # the application closes it
     assert db.run("SELECT 1 AS one") == [{"one": 1}]  # a pool of its own again
     db.close()
+
+
+def test_a_forked_child_does_not_take_its_parents_lent_connection(
+    tmp_path: Path,
+    pg_schema: dict[str, Any],  # noqa: F811
+) -> None:
+    import os
+
+    from complaintctl.app import persistence_env
+    from complaintctl.postgres import PostgresFactory
+    from complaintctl.shareddb import SharedDb
+
+    env = persistence_env(tmp_path, "postgres", dict(pg_schema), environ={})
+    db = SharedDb.for_env(env)
+    assert db is not None
+    db.has_table("no_such_table")  # the pool is open, lent on
+    pid = os.fork()
+    if pid == 0:  # the child: a factory of its own, never the parent's socket
+        os._exit(0 if PostgresFactory(env).datastore is not db._pg() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    factory = PostgresFactory(env)  # in the parent, the lent pool is still there to take
+    assert factory.datastore is db._pg()
+    factory.close()
+    db.close()
