@@ -17,8 +17,15 @@ a file store of N cases (received with ``import``) copied in by the CLI's
 ``cases_per_s`` counts from starting the writer processes (their imports
 included) to the last case; ``writing_cases_per_s`` from the moment every
 writer has imported and is told to go (the numbering under contention alone).
-``client_cpu_s`` is the writers' CPU, ``server_cpu_s`` that of the PostgreSQL
-backends serving them (read from ``/proc`` before each connection closes).
+``client_cpu_s`` is the writers' CPU, ``import_cpu_s`` the part of it spent
+before they were ready (interpreter and imports), ``server_cpu_s`` that of
+the PostgreSQL backends that ended during the run, as the postmaster reaped
+them (``/proc``: a server on this machine; other sessions' backends that
+ended meanwhile are in it too, so it is an upper bound).
+``numbering_span_s``: from the first case's numbering lock granted to the
+last case committed (the lock's queue alone), ``numbering_held_ms`` the
+median time a writer held it (granted, case built, saved and committed, as
+the writer sees it).
 ``--cli``: each case is a real one-shot ``complaintctl new`` process (its
 interpreter, imports, settings read and output included), ``--cases`` of them
 one after another per writer. ``--rounds N --backend both``: PostgreSQL and
@@ -40,6 +47,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +65,30 @@ PG = {
 }
 
 
-def _backend_cpu(app: Any) -> float:
-    """CPU seconds of the PostgreSQL backends of the application's open connections."""
-    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
-    total = 0.0
-    for conn in list(getattr(pool, "_pool", ())):
-        try:
-            stat = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1]
-        except OSError:  # a server on another machine
-            continue
-        fields = stat.split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+def _reaped_cpu(pid: int | None) -> float | None:
+    """CPU seconds of a process's ended children (the postmaster's backends); None: unseen."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster(conn: Any) -> int | None:
+    """The pid of the server's postmaster (its backends' parent), if it runs here."""
+    backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def _ready() -> None:
-    """Tell the bench this writer has imported, and wait for everyone's start."""
-    print("ready", flush=True)
+    """Tell the bench this writer has imported (and its CPU so far); wait for everyone's start."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"ready {usage.ru_utime + usage.ru_stime:.4f}", flush=True)
     sys.stdin.readline()
 
 
@@ -93,8 +109,7 @@ def _cli_writer(desk: str, cases: int, tag: str) -> None:
             gave_up += 1
         else:
             failed.append(proc.stderr.strip()[-300:])
-    print(json.dumps({"refs": refs, "retries": None, "gave_up": gave_up, "failed": failed,
-                      "server_cpu": None}))  # fmt: skip
+    print(json.dumps({"refs": refs, "retries": None, "gave_up": gave_up, "failed": failed}))
 
 
 def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "postgres") -> None:
@@ -109,8 +124,8 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
 
     cfg = load(Path(desk) / "complaintctl.toml")
     retries = gave_up = 0
-    server_cpu = 0.0
     refs = []
+    held: list[tuple[float, float]] = []  # per case: the lock granted, the case committed
     # What the first case would import: the write model, the store's module, the cipher.
     import importlib
 
@@ -125,6 +140,15 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
                        encrypt_personal=cfg.encrypt_personal)  # fmt: skip
         if no_lock:
             app.numbering_lock = unlocked
+
+        @contextmanager
+        def timed(counter: Any = None, _lock: Any = app.numbering_lock) -> Iterator[Any]:
+            with _lock(counter) as last:
+                granted = time.time()
+                yield last
+            held.append((granted, time.time()))
+
+        app.numbering_lock = timed
         save = app.save
 
         def counted(*aggs: Any, _save: Any = save, **kw: Any) -> Any:
@@ -143,10 +167,9 @@ def _writer(desk: str, cases: int, no_lock: bool, tag: str, backend: str = "post
         except ConcurrentChange:
             gave_up += 1
         finally:
-            server_cpu += _backend_cpu(app)
             app.close()
     print(json.dumps({"refs": refs, "retries": retries, "gave_up": gave_up, "failed": [],
-                      "server_cpu": server_cpu}))  # fmt: skip
+                      "held": held}))  # fmt: skip
 
 
 def _migrated(tmp: Path, schema: str, data: dict[str, Any], cases: int) -> float:
@@ -178,6 +201,7 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**PG, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+        postmaster = _postmaster(conn)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -199,6 +223,7 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
                 migrate_s = None
                 run_cli(desks[0], "list", actor="陈总")
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            server_before = _reaped_cpu(postmaster)
             started = time.monotonic()
             flags = ["--cases", str(args.cases), "--backend", backend]
             flags += ["--no-lock"] if args.no_lock else []
@@ -211,9 +236,12 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
                         [*cmd, f"{n:02d}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
                     )
                 )
+            import_cpu = 0.0
             for p in procs:  # every writer has imported what it needs
                 assert p.stdout is not None
-                assert p.stdout.readline().strip() == "ready"
+                word, cpu = p.stdout.readline().split()
+                assert word == "ready"
+                import_cpu += float(cpu)
             going = time.monotonic()
             for p in procs:
                 assert p.stdin is not None
@@ -222,14 +250,18 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
             done = time.monotonic()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            server_after = _reaped_cpu(postmaster)
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     refs = sorted(r for res in results for r in res["refs"])
     numbers = [int(r.rsplit("-", 1)[1]) for r in refs]
     made = len(refs)
-    server = [r["server_cpu"] for r in results if r["server_cpu"] is not None]
+    server = None
+    if backend == "postgres" and server_before is not None and server_after is not None:
+        server = round(server_after - server_before, 2)
     retries = [r["retries"] for r in results if r["retries"] is not None]
+    held = sorted(h for r in results for h in r.get("held", ()))
     return {
         "backend": backend,
         "cli": args.cli,
@@ -243,7 +275,12 @@ def _run(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         "client_cpu_s": round(
             after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2
         ),
-        "server_cpu_s": round(sum(server), 2) if server and backend == "postgres" else None,
+        "import_cpu_s": round(import_cpu, 2),
+        "numbering_span_s": round(held[-1][1] - held[0][0], 2) if held else None,
+        "numbering_held_ms": round(1000 * statistics.median(b - a for a, b in held), 1)
+        if held
+        else None,
+        "server_cpu_s": server,
         "retries": sum(retries) if retries else None,
         "gave_up": sum(r["gave_up"] for r in results),
         "failed": [f for r in results for f in r["failed"]][:3],
@@ -284,7 +321,8 @@ def main() -> None:
             run = _run(args, backend)
             runs[backend].append(run)
             print(json.dumps(run), flush=True)
-    keys = ("cases_per_s", "writing_cases_per_s", "client_cpu_s", "server_cpu_s")
+    keys = ("cases_per_s", "writing_cases_per_s", "numbering_span_s", "client_cpu_s",
+            "import_cpu_s", "server_cpu_s")  # fmt: skip
     medians = {
         b: {k: statistics.median(r[k] for r in rs) if rs[0][k] is not None else None for k in keys}
         for b, rs in runs.items()

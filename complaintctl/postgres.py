@@ -12,6 +12,11 @@ left in the pool's log. This factory is the library's, with
   arguments before the pool opens;
 - the last connection failure's reason added to that message (with the
   password, should libpq ever quote it, masked);
+- a connection's settings (autocommit, ``idle_in_transaction_session_timeout``)
+  given in its start-up packet, where the library sends a ``SET`` (a round
+  trip) at every connection, and the composite type the library inserts
+  with read in the catalogue's round trip, where the library's lookup took
+  three (BEGIN, the query, COMMIT);
 - the pool opened by waiting for its first connection (a client asking while
   it is still being made would make the pool open a second one), with one
   worker thread, not three, and no prepared statements (each costs a round
@@ -32,6 +37,7 @@ library's lookup of a module requires.
 
 from __future__ import annotations
 
+import os
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -44,6 +50,7 @@ import psycopg
 import psycopg.sql
 from eventsourcing import persistence
 from eventsourcing.persistence import OperationalError
+from psycopg.types.composite import CompositeInfo, register_composite
 
 from complaintctl.pgrecorder import PostgresRecorder
 
@@ -55,6 +62,8 @@ _TIMED_OUT = ("couldn't get a connection", "pool initialization incomplete")
 DDL_LOCK = zlib.crc32(b"complaintctl-library-tables")
 
 R = TypeVar("R")
+#: The factory ``PostgresFactory.lending`` made, until the next factory takes its pool over.
+_LENT: list[PostgresFactory] = []
 
 # The objects of a schema, by kind: relations (tables, indexes), composite types, functions.
 _CATALOGUE = """
@@ -66,6 +75,19 @@ SELECT 't', t.typname FROM pg_type t
 UNION ALL
 SELECT 'f', p.proname FROM pg_proc p
   JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(schema)s
+"""
+# The composite types made by CREATE TYPE in a schema, as psycopg's CompositeInfo.fetch reads one.
+_TYPES = """
+SELECT t.typname AS name, t.oid AS oid, t.typarray AS array_oid, t.oid::regtype::text AS regtype,
+  coalesce(array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '{}')
+    AS field_names,
+  coalesce(array_agg(a.atttypid ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '{}')
+    AS field_types
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+  LEFT JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = %(schema)s AND t.typtype = 'c'
+GROUP BY t.oid, t.typname, t.typarray
 """
 # psycopg's errors as the library's (its own get_connection maps them so), most specific first.
 _ERRORS: tuple[tuple[type[psycopg.Error], type[persistence.PersistenceError]], ...] = (
@@ -97,14 +119,66 @@ class PostgresFactory(library.PostgresFactory):
         # The library prepares its statements (prepare=True): on a connection that lives
         # for one command each is used once or twice, and preparing costs a round trip.
         kwargs["prepare_threshold"] = None
+        # The session's setting in the start-up packet, not a SET after it (a round trip).
+        idle = int(datastore.idle_in_transaction_session_timeout * 1000)
+        setting = f"-c idle_in_transaction_session_timeout={idle}"
+        given = os.environ.get("PGOPTIONS")  # libpq's own: an options argument would hide it
+        kwargs["options"] = f"{given} {setting}" if given else setting
+        datastore.pool._configure = _autocommit
         datastore.pool.num_workers = 1  # a one-shot command's pool makes one connection
         # Wait for the first connection when the pool opens (as long as a connection may take).
         datastore.pool_open_timeout = float(datastore.pool.timeout)
         self._held = threading.local()  # the connection of this thread's open numbering block
         self._catalogue: set[tuple[str, str]] | None = None
+        self._types: dict[str, CompositeInfo] = {}  # read with the catalogue
+        self._fetch_types = datastore.register_type_adapters  # the library's: three round trips
+        datastore.register_type_adapters = self._register_types  # type: ignore[method-assign]
         self._events: library.PostgresApplicationRecorder | None = None
         _explain_failures(datastore, lambda: str(kwargs.get("password") or ""))
         _share_held(datastore, self._held)
+        self.handed_over = False  # its datastore now another factory's (see lending)
+        self._lent_in = 0  # the process that lent it (lending)
+        self._take_over()
+
+    # -- one connection for a command: the question before the application, then it --
+
+    @classmethod
+    def lending(cls, env: Any) -> PostgresFactory:
+        """A factory for a question asked before the application opens, its pool lent on.
+
+        Whether the shop ever sealed personal data decides how the application
+        is built, so it is asked first (``SharedDb``); the factory made next in
+        this process on the same connection settings (the application's) takes
+        this one's pool, connection and catalogue over, so the command opens one
+        connection, not two, and reads the catalogue once.
+        """
+        factory = cls(env)
+        _LENT[:] = [factory]
+        factory._lent_in = os.getpid()  # a forked child never takes its parent's connection
+        return factory
+
+    def _take_over(self) -> None:
+        spare = _LENT[0] if _LENT else None
+        if spare is None or spare is self:
+            return
+        pool = spare.datastore.pool
+        if pool.closed or spare._lent_in != os.getpid():
+            _LENT.clear()
+            return
+        if _settings(spare.datastore) != _settings(self.datastore):
+            return
+        _LENT.clear()
+        mine = self.datastore.pool
+        pool.resize(mine.min_size, mine.max_size)  # this factory's pool size, from its env
+        self.datastore, self._held = spare.datastore, spare._held
+        self._catalogue, self._types = spare._catalogue, spare._types
+        self._fetch_types = spare._fetch_types
+        self.datastore.register_type_adapters = self._register_types  # type: ignore[method-assign]
+        spare.handed_over = True
+
+    def has_relation(self, name: str) -> bool:
+        """Whether the schema holds this table or index (the catalogue, read once)."""
+        return ("r", name) in self._existing()
 
     # -- the library's tables, made once ----------------------------------------------
 
@@ -118,6 +192,8 @@ class PostgresFactory(library.PostgresFactory):
         recorder = self.make_tables(super().application_recorder())
         if isinstance(recorder, library.PostgresApplicationRecorder):
             self._events = recorder  # the events table, read under the numbering lock
+        if isinstance(recorder, PostgresRecorder):
+            recorder.held = self._held  # its insert ends a case's numbering transaction
         return recorder
 
     def tracking_recorder(self, tracking_recorder_class: Any = None) -> Any:
@@ -136,24 +212,50 @@ class PostgresFactory(library.PostgresFactory):
         ``CREATE_TABLE=no`` makes nothing, as in the library.
         """
         if not library.PostgresFactory.env_create_table(self):
+            self._fetch_types()
             return recorder
         needed = _objects(recorder)
         if needed is None or not needed <= self._existing():
             self._create(recorder)
             self._catalogue = None
-        self.datastore.register_type_adapters()
+        self._register_types(fetch=True)
         return recorder
 
     def _existing(self, cursor: Any = None) -> set[tuple[str, str]]:
         if cursor is not None or self._catalogue is None:
             params = {"schema": self.datastore.schema}
             if cursor is None:
-                with self.datastore.get_connection() as conn:  # autocommit: one round trip
-                    rows = conn.execute(_CATALOGUE, params).fetchall()
+                with self.datastore.get_connection() as conn:
+                    with conn.pipeline():  # autocommit, both in one round trip
+                        relations = conn.execute(_CATALOGUE, params)
+                        types = conn.execute(_TYPES, params)
+                    rows, type_rows = relations.fetchall(), types.fetchall()
             else:
                 rows = cursor.execute(_CATALOGUE, params).fetchall()
+                type_rows = cursor.execute(_TYPES, params).fetchall()
             self._catalogue = {(r["kind"], r["name"]) for r in rows}
+            self._types = {r["name"]: _composite(r) for r in type_rows}
         return self._catalogue
+
+    def _register_types(self, fetch: bool = False) -> None:
+        """The library's composite types, as its ``register_type_adapters`` makes them.
+
+        From the catalogue's read when it has them; the library asks as each
+        recorder is made, before :meth:`make_tables` has read the catalogue, so
+        until then (and unless ``fetch``) a type not read yet waits; with
+        ``fetch``, one the catalogue did not hold is looked up the library's way.
+        """
+        datastore = self.datastore
+        names = datastore.db_type_names - datastore.psycopg_type_adapters.keys()
+        known = [self._types[name] for name in sorted(names) if name in self._types]
+        if known:
+            with datastore.get_connection() as conn:  # no round trip: adapters of this process
+                for info in known:
+                    register_composite(info, conn)
+                    datastore.psycopg_type_adapters[info.name] = info
+                    datastore.psycopg_python_types[info.name] = info.python_type
+        if fetch and len(known) < len(names):
+            self._fetch_types()
 
     def _create(self, recorder: Any) -> None:
         with self.datastore.transaction(commit=True) as cursor:
@@ -177,14 +279,19 @@ class PostgresFactory(library.PostgresFactory):
         """One transaction under the advisory lock ``name``, for every statement of the block.
 
         The lock is the transaction's first statement, so what the block reads
-        after it (the year's counter) no other holder changes until the commit;
-        the library's insert joins the transaction (its own becomes a savepoint)
-        and the commit ends both, releasing the lock (also if the process dies).
-        Statements of the block go to the one connection: a one-shot command
-        needs no second one. With ``originator_id``, its last stored event is read
-        in the lock's round trip and yielded (a list of none or one), else None.
+        after it (the year's counter) no other holder changes until the commit,
+        which releases the lock (so does the process's death). Statements of the
+        block go to the one connection: a one-shot command needs no second one.
+
+        With ``originator_id`` (numbering one case: the counter's last event
+        read, then one save), that event is read in the lock's round trip and
+        yielded (a list of none or one), and the block's insert carries the
+        COMMIT in its own round trip (``PostgresRecorder.insert_events``): from
+        the lock's grant to its release, two round trips. Without it, None is
+        yielded and the block's inserts join the transaction, committed at its end.
         """
-        if getattr(self._held, "conn", None) is not None:  # already inside one
+        held = self._held
+        if getattr(held, "conn", None) is not None:  # already inside one
             yield None
             return
         recorder = self._events
@@ -209,20 +316,44 @@ class PostgresFactory(library.PostgresFactory):
                     )
                     for row in cursor.fetchall()
                 ]
-            self._held.conn = conn
+            held.conn, held.commit_with_insert = conn, originator_id is not None
             try:
                 yield read
             except BaseException:
-                self._held.conn = None
-                with suppress(psycopg.Error):  # a broken connection: the server rolls back
-                    conn.execute("ROLLBACK")
+                held.conn = None
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with suppress(psycopg.Error):  # a broken connection: the server rolls back
+                        conn.execute("ROLLBACK")
                 raise
-            self._held.conn = None
-            conn.execute("COMMIT")
+            held.conn = None
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("COMMIT")  # not committed with an insert
 
     def relations(self) -> set[str]:
         """The tables and indexes this command saw in its schema (none if it made some)."""
         return {name for kind, name in self._catalogue or () if kind == "r"}
+
+
+def _settings(datastore: Any) -> str:
+    """What makes two datastores' connections alike (but the pool's size)."""
+    pool = datastore.pool
+    same = (sorted((k, repr(v)) for k, v in pool.kwargs.items()), datastore.schema,
+            datastore.originator_id_type, datastore.enable_db_functions, datastore.lock_timeout,
+            datastore.pre_ping, pool.timeout, pool.max_lifetime, pool.max_waiting)  # fmt: skip
+    return repr(same)
+
+
+def _composite(row: Any) -> CompositeInfo:
+    """A row of ``_TYPES`` as psycopg's ``CompositeInfo.fetch`` would make it."""
+    names, types = row["field_names"], row["field_types"]
+    info = CompositeInfo(row["name"], row["oid"], row["array_oid"], regtype=row["regtype"],
+                         field_names=names, field_types=types)  # fmt: skip
+    return info
+
+
+def _autocommit(conn: Any) -> None:
+    """What the library's pool does to a new connection, but its SET (given at start-up)."""
+    conn.autocommit = True
 
 
 def _type_name(recorder: Any) -> str:

@@ -11,7 +11,9 @@ goes in them is said by those two modules.
   ``public``), reached through the application's own connection pool once
   :meth:`SharedDb.bind` is called, so a command opens no extra connection.
   Before that (the one question asked before the application opens: has this
-  store ever sealed personal data?) a pool of one connection of its own is used.
+  store ever sealed personal data?) a pool of one connection of its own is used,
+  lent on to the application opened next on the same settings
+  (``PostgresFactory.lending``): a one-shot command opens one connection.
 - SQLite: the tables live in the same database file as the events, reached
   through a connection of our own (WAL, as the library sets it;
   ``synchronous=FULL``, so a commit is on disk; ``secure_delete``, so a
@@ -56,6 +58,7 @@ class SharedDb:
         self.env = dict(env)
         self._datastore: Any = None  # PostgreSQL: the application's, or our own
         self._own = False
+        self._lent: Any = None  # our own's factory, whose pool the application may take over
         self._sqlite: sqlite3.Connection | None = None
         self._made: set[str] = set()
         self._lock = threading.RLock()
@@ -91,9 +94,9 @@ class SharedDb:
         if self.dialect != POSTGRES or datastore is None:
             return
         with self._lock:
-            if self._own and self._datastore is not None:
+            if self._own and self._datastore is not None and self._datastore is not datastore:
                 self._datastore.close()
-            self._datastore, self._own = datastore, False
+            self._datastore, self._own, self._lent = datastore, False, None
             # The tables the application's factory saw in the schema need no look of ours.
             relations = getattr(getattr(app, "factory", None), "relations", None)
             if callable(relations):
@@ -120,11 +123,16 @@ class SharedDb:
         return True
 
     def _pg(self) -> Any:
+        if self._lent is not None and self._lent.handed_over and self._datastore.pool.closed:
+            # The application that took our pool over has closed it: one of our own again.
+            self._datastore, self._own, self._lent = None, False, None
         if self._datastore is None:
             from complaintctl.postgres import PostgresFactory
 
             env = {**self.env, "POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "0"}
-            self._datastore, self._own = PostgresFactory(env).datastore, True
+            # Lent on: the application opened next on these settings uses its connection.
+            self._lent = PostgresFactory.lending(env)
+            self._datastore, self._own = self._lent.datastore, True
         return self._datastore
 
     def _sq(self) -> sqlite3.Connection:
@@ -201,9 +209,13 @@ class SharedDb:
         if name in self._made:
             return True
         if self.dialect == POSTGRES:
-            qualified = f"{_quote(self._pg().schema)}.{name}"
-            rows = self.run("SELECT to_regclass(?) IS NOT NULL AS found", (qualified,))
-            found = bool(rows[0]["found"])
+            schema = self._pg().schema
+            if self._lent is not None:  # our own: the catalogue, read once for the application too
+                found = bool(self._lent.has_relation(name))
+            else:
+                qualified = f"{_quote(schema)}.{name}"
+                rows = self.run("SELECT to_regclass(?) IS NOT NULL AS found", (qualified,))
+                found = bool(rows[0]["found"])
         else:
             if not self.exists():
                 return False
@@ -242,9 +254,10 @@ class SharedDb:
             if self._sqlite is not None:
                 self._sqlite.close()
                 self._sqlite = None
-            if self._own and self._datastore is not None:
+            lent_on = self._lent is not None and self._lent.handed_over
+            if self._own and self._datastore is not None and not lent_on:
                 self._datastore.close()
-            self._datastore, self._own = None, False
+            self._datastore, self._own, self._lent = None, False, None
 
 
 _ENV_KEYS = (
