@@ -305,6 +305,29 @@ def _set_no_pager(_ctx: click.Context, _param: click.Parameter, value: bool) -> 
         no_pager(value)
 
 
+def _quick_exit() -> None:
+    """Skip the interpreter's last garbage collection when the command ends.
+
+    At exit CPython collects every object of the process, all of them still
+    reachable from the modules: a tenth of a reading command's instructions
+    (list --json: 384 M -> 350 M, BENCHMARKS.md, issue 14, fifth round).
+    :func:`gc.freeze` as the last exit handler leaves them to the operating
+    system. Nothing of ours waits on that collection: the log is fsynced and
+    SQLite committed before a command returns, files are closed by ``with``,
+    and standard output and error are flushed by the interpreter after it.
+    """
+    import atexit
+    import gc
+
+    global _QUICK_EXIT
+    if not _QUICK_EXIT:
+        _QUICK_EXIT = True
+        atexit.register(gc.freeze)
+
+
+_QUICK_EXIT = False
+
+
 @click.group(cls=ComplaintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store",
@@ -388,6 +411,7 @@ def main(
     # Everything this process creates (store, logs, indexes, cache, keys, attachments,
     # the config) is for the store's owner only: directories 0700, files 0600.
     os.umask(0o077)
+    _quick_exit()
     actor = actor.strip()
     if not actor:
         raise UsageProblem(_("--actor must not be empty"))
