@@ -180,6 +180,9 @@ def open_app(
     updated"), so opening is tried again a few times.
     """
     _freeze_startup()
+    from complaintctl.dataclasscode import install
+
+    install()  # the library's and the events' dataclasses: their methods' code kept
     from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 
     import complaintctl.filestore.recorders  # noqa: F401  (the library finds the factory)
