@@ -76,10 +76,11 @@ def new(
             --category misquote --summary "鼓风机报价200元,实际1000多元" \\
             --demand "按原报价维修" --demand-amount 800 --signed --mood angry
     """
+    app = obj.app()  # first: opening it keeps the compiled code of dataclasses (NewCase's)
     from events.intake import NewCase  # the write model loads when the store opens
 
     case = obj.case_of(
-        obj.app().receive(
+        app.receive(
             NewCase(
                 customer=customer,
                 contact=contact,
