@@ -11,7 +11,6 @@ a case's life).
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 import typing
@@ -40,8 +39,6 @@ from events.errors import (
 from events.personal import Keyring
 from events.personalmapper import PersonalMapper, PersonalTranscoding
 from events.policy import Policy, StaffMember
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -193,7 +190,9 @@ class CaseStore(Application[UUID]):
         try:
             self.take_snapshot(aggregate_id)
         except (IntegrityError, OperationalError) as e:
-            log.warning("no snapshot of %s: %s", aggregate_id, e)
+            import logging  # loaded only here: no write imports it otherwise
+
+            logging.getLogger(__name__).warning("no snapshot of %s: %s", aggregate_id, e)
 
     def _load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:

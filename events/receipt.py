@@ -9,7 +9,6 @@ batch in one atomic save (``import``). Numbering is held under the edge's
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -21,7 +20,6 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
-from events.bulkreceipt import created_event, save_events
 from events.businesstime import acting_at, check_future, stated
 from events.casestore import CaseStore
 from events.complaint import Complaint, case_id
@@ -40,9 +38,8 @@ if TYPE_CHECKING:
     from events.numbering import CaseCounter
 
 # The customer files', the counter's and the import markers' modules (their aggregates)
-# are imported by the methods that receive a case: the commands on a case need none.
-
-log = logging.getLogger(__name__)
+# are imported by the methods that receive a case: the commands on a case need none;
+# so are the bulk path (events.bulkreceipt) and logging (only for a failed snapshot).
 
 #: ``numbering_lock(counter_id)``: see :attr:`Receiving.numbering_lock`.
 NumberingLock = Callable[[UUID | None], AbstractContextManager[list[StoredEvent] | None]]
@@ -303,7 +300,9 @@ class Receiving(CaseStore):
                 assert self.snapshots is not None
                 self.snapshots.put([CaseCounter.Snapshot.take(counter)])
             except (IntegrityError, OperationalError) as e:
-                log.warning("no snapshot of %s: %s", counter.id, e)
+                import logging
+
+                logging.getLogger(__name__).warning("no snapshot of %s: %s", counter.id, e)
 
     def receive(self, new: NewCase, actor: str) -> str:
         """Record a new complaint, number it, flag it major if the rules match; its reference."""
@@ -377,6 +376,7 @@ class Receiving(CaseStore):
     ) -> list[tuple[ImportRow, str, bool]]:
         """One attempt at a batch; the counter saved goes into ``numbered`` (its snapshot
         is taken after the numbering lock, not under it)."""
+        from events.bulkreceipt import created_event, save_events
         from events.customers import CustomerFile, customer_file_id, customer_files
         from events.imports import ImportedRow, import_marker_id
 

@@ -95,7 +95,8 @@ def test_show_imports_neither_the_read_models_nor_tabulate_for_json(tmp_path: Pa
         f" 'show', {ref!r}, '--json'])\n"
         "assert r.exit_code == 0, r.output\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith(('tabulate',"
-        " 'complaintctl.cli.cases', 'complaintctl.cli.data', 'complaintctl.cli.reports')))))\n"
+        " 'complaintctl.cli.cases', 'complaintctl.cli.newcase', 'complaintctl.cli.casework',"
+        " 'complaintctl.cli.data', 'complaintctl.cli.reports')))))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
