@@ -31,6 +31,8 @@ _WIDE = "\u3000"
 
 def width(text: str) -> int:
     """Display columns of one line of known characters."""
+    if text.isascii():  # most cells: one column a character, no loop in Python
+        return len(text)
     return len(text) + sum(1 for ch in text if ch >= _WIDE)
 
 
@@ -62,9 +64,10 @@ def simple(rows: Sequence[Sequence[object]], headers: Sequence[str] | None) -> s
     widths: list[int] = []
     for j in range(count):
         cells = [str(row[j]).strip() for row in rows]
+        sizes = [width(c) for c in cells]
         least = width(heads[j]) + 2 if heads else 0
-        w = max(least, *(width(c) for c in cells))
-        columns.append([c + " " * (w - width(c)) for c in cells])
+        w = max(least, *sizes)
+        columns.append([c + " " * (w - n) for c, n in zip(cells, sizes, strict=True)])
         widths.append(w)
     lines: list[str] = []
     if heads:
