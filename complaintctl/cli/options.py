@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -22,9 +23,6 @@ from complaintctl.cli.context import Ctx
 from complaintctl.errors import UsageProblem
 from complaintctl.i18n import _
 from complaintctl.render import ENCODING_KEY, ENCODINGS
-
-if TYPE_CHECKING:
-    from decimal import Decimal  # noqa: F401 (named as a string by DecimalType's base)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,15 +183,12 @@ def at_option(f: F) -> F:
     return click.option("--at", "at", type=TIME, is_eager=True, help=AT_HELP)(cast(F, run))
 
 
-class DecimalType(click.ParamType["Decimal"]):
-    """Money as Decimal, never float; refuses NaN and infinities (:mod:`decimal` imported
-    when an amount is given: a read never loads it, BENCHMARKS.md, issue 14, fifth round)."""
+class DecimalType(click.ParamType[Decimal]):
+    """Money as Decimal, never float; refuses NaN and infinities."""
 
     name = "DECIMAL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from decimal import Decimal, InvalidOperation
-
         if isinstance(value, Decimal):
             return value
         try:
