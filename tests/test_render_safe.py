@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from complaintctl.render import safe
+from complaintctl.render import Attention, safe
 
 #: safe()'s patterns as they were compiled at import before (the reference).
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
@@ -27,6 +27,10 @@ def test_safe_escapes_as_the_patterns_do() -> None:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
         assert safe(text) == UNSAFE.sub(_escape, text)
         assert safe(text, multiline=True) == UNSAFE_MULTILINE.sub(_escape, text)
+        marked = Attention(text)  # a table's marked cell: a plain str out, as re.sub gives
+        assert type(safe(marked)) is str
+        assert type(safe(marked, multiline=True)) is str
+        assert safe(marked, multiline=True) == UNSAFE_MULTILINE.sub(_escape, text)
 
 
 def test_controls_are_escaped() -> None:

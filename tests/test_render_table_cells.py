@@ -101,3 +101,15 @@ def test_an_overdue_due_is_marked_and_a_label_translated() -> None:
         assert status == i18n.label("status", "acknowledged") == "已受理"
     finally:
         i18n.choose(None)
+
+
+def test_a_table_of_marked_cells_is_written_by_grid() -> None:
+    from complaintctl.render import grid, safe
+
+    rows = [{"due": "2026-11-23T02:00:00+00:00", "overdue": True, "severity": "major"}]
+    cells = [
+        [safe(c, multiline=True) for c in row]
+        for row in table_cells(rows, ("due", "severity"), ZONE)
+    ]
+    assert all(type(c) is str for row in cells for c in row)
+    assert grid.simple(cells, ["due", "severity"]) is not None

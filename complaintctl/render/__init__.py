@@ -70,7 +70,7 @@ def safe(value: Any, *, multiline: bool = False) -> str:
         return ""
     text = placeholders(value if isinstance(value, str) else str(value))
     if text.isascii() and text.isprintable():  # no control character: nothing to escape
-        return text
+        return text if type(text) is str else str(text)  # a plain str, as re.sub gives
     return re.sub(_UNSAFE_MULTILINE if multiline else _UNSAFE, _escape, text)
 
 
