@@ -125,9 +125,19 @@ def _plain(value: Any, depth: int) -> bool:
     if depth > 200:  # orjson's limit is 255 levels
         return False
     if kind is dict:
-        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str:
+                return False
+            t = type(v)  # a str, None or bool leaf checked here: no call for most values
+            if not (t is str or v is None or t is bool or _plain(v, depth + 1)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v, depth + 1) for v in value)
+        for v in value:
+            t = type(v)
+            if not (t is str or v is None or t is bool or _plain(v, depth + 1)):
+                return False
+        return True
     return False
 
 
