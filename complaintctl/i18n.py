@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar, cast
 
@@ -177,15 +178,27 @@ def label(key: str, value: T) -> T:
     a key of the shop's (category, channel...) by the name its config gives it."""
     if not isinstance(value, str) or not value:
         return value
-    if key in SHOP_KEYS and _names:
-        name = _names.get(_language, {}).get(SHOP_KEYS[key], {}).get(value)
+    return labeller(key)(value)
+
+
+def labeller(key: str) -> Callable[[T], T]:
+    """:func:`label` of column ``key`` for many values: the shop's names, the catalog and
+    the context looked up once (a table of 300 rows labels thousands of cells)."""
+    names = _names.get(_language, {}).get(SHOP_KEYS[key], {}) if key in SHOP_KEYS else {}
+    cat = _catalog_now()
+    context = None if cat is None else LABEL_CONTEXTS.get(key)
+
+    def one(value: T) -> T:
+        if not isinstance(value, str) or not value:
+            return value
+        name = names.get(value)
         if name is not None:
             return cast(T, name)
-    cat = _catalog_now()
-    if cat is None:
-        return value
-    context = LABEL_CONTEXTS.get(key)
-    return value if context is None else cast(T, cat.pgettext(context, value))
+        if context is None or cat is None:
+            return value
+        return cast(T, cat.pgettext(context, value))
+
+    return one
 
 
 def heading(column: str) -> str:

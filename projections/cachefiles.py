@@ -15,9 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 import weakref
 from pathlib import Path
@@ -57,6 +55,9 @@ def private_cache(owner: object, path: Path, cause: BaseException | None = None)
     Reading a store that this user may not write (or that has no room left)
     must still work; it only costs a rebuild per command.
     """
+    import shutil  # not loaded by a read that has its cache (BENCHMARKS.md, issue 14, fifth round)
+    import tempfile
+
     tmp = tempfile.mkdtemp(prefix="complaintctl-cache-")
     weakref.finalize(owner, shutil.rmtree, tmp, True)
     why = "is not writable here" if cause is None else f"cannot be written ({cause})"

@@ -10,13 +10,13 @@ folded state, which must agree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from events.errors import CaseNotFound
+from events.records import frozen
 from events.topics import CASE_TOPICS
 from projections.case import Case, apply, priority, val
 from projections.caselog import read_case
@@ -30,7 +30,7 @@ from projections.source import Checkpoint
 REFOLD_SHARE = 0.5
 
 
-@dataclass(frozen=True)
+@frozen
 class Filters:
     """The filters of ``list``; each is optional, all must hold."""
 

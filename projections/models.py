@@ -19,30 +19,54 @@ passed in too (without one they stay sealed).
 
 from __future__ import annotations
 
-import resource
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.personal import Keyring
 from events.policy import Policy
-from projections.actions import ReviewActions
-from projections.audit import AuditLog
 from projections.cache import Projector
 from projections.case import Case
 from projections.cases import REFOLD_SHARE, Cases, Filters
-from projections.customers import CustomerNotFound, Customers
-from projections.deadlines import Deadlines
-from projections.groups import Groups
-from projections.handovers import Handovers, handover_items
-from projections.periods import Periods
 from projections.reading import Reading
-from projections.reports import AGE_BUCKETS, Reports
 from projections.settings import ReadSettings, fingerprint
 from projections.sla import Clock, Era
 from projections.source import EventSource
-from projections.stats import BY_KEYS, Stats
+
+if TYPE_CHECKING:
+    from projections.actions import ReviewActions
+    from projections.audit import AuditLog
+    from projections.customers import CustomerNotFound, Customers
+    from projections.deadlines import Deadlines
+    from projections.groups import Groups
+    from projections.handovers import Handovers, handover_items
+    from projections.periods import Periods
+    from projections.reports import AGE_BUCKETS, Reports
+    from projections.stats import BY_KEYS, Stats
+
+#: The names this module hands on from the read models' own modules, each imported
+#: when first asked for: a read imports only the models it uses (``list`` loads
+#: neither the statistics nor the reports; BENCHMARKS.md, issue 14, fifth round).
+_LATER = {
+    "AGE_BUCKETS": "projections.reports",
+    "BY_KEYS": "projections.stats",
+    "CustomerNotFound": "projections.customers",
+    "handover_items": "projections.handovers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AGE_BUCKETS",
@@ -85,15 +109,62 @@ class ReadModels:
             policy, self.settings, self.sla, self.source, self.projector, keyring, self.now
         )
         self.cases = Cases(r)
-        self.customers = Customers(r)
-        self.deadlines = Deadlines(r)
-        self.statistics = Stats(r)
-        self.reports = Reports(r)
-        self.periods = Periods(r)
-        self.groups = Groups(r)
-        self.handovers = Handovers(r)
-        self.audit = AuditLog(r)
-        self.review_actions = ReviewActions(r)
+
+    # Each other read model made (and its module imported) on first use.
+
+    @cached_property
+    def customers(self) -> Customers:
+        from projections.customers import Customers
+
+        return Customers(self.reading)
+
+    @cached_property
+    def deadlines(self) -> Deadlines:
+        from projections.deadlines import Deadlines
+
+        return Deadlines(self.reading)
+
+    @cached_property
+    def statistics(self) -> Stats:
+        from projections.stats import Stats
+
+        return Stats(self.reading)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from projections.reports import Reports
+
+        return Reports(self.reading)
+
+    @cached_property
+    def periods(self) -> Periods:
+        from projections.periods import Periods
+
+        return Periods(self.reading)
+
+    @cached_property
+    def groups(self) -> Groups:
+        from projections.groups import Groups
+
+        return Groups(self.reading)
+
+    @cached_property
+    def handovers(self) -> Handovers:
+        from projections.handovers import Handovers
+
+        return Handovers(self.reading)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from projections.audit import AuditLog
+
+        return AuditLog(self.reading)
+
+    @cached_property
+    def review_actions(self) -> ReviewActions:
+        from projections.actions import ReviewActions
+
+        return ReviewActions(self.reading)
 
     def close(self) -> None:
         self.projector.close()
@@ -101,6 +172,8 @@ class ReadModels:
     # -- building ------------------------------------------------------------
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        import resource
+
         n = self.projector.rebuild(progress)
         db = self.projector.open()
         cases = db.execute("SELECT count(*) FROM cases").fetchone()[0]

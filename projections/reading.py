@@ -11,18 +11,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 
 from events.personal import Keyring
 from events.policy import Policy
+from events.records import record
 from projections.cache import Projector
 from projections.settings import ReadSettings
 from projections.sla import Clock
 from projections.source import EventSource
 
 
-@dataclass
+@record
 class Reading:
     """The parts one store's read models share (opened lazily by the projector)."""
 

@@ -15,13 +15,13 @@ Everything here is pure (no clock reads: ``now`` is an argument).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from events.calendar import Interval, WorkingCalendar
 from events.lifecycle import FINISHED, OPEN
 from events.policy import Policy
+from events.records import frozen
 from projections.settings import ReadSettings
 
 
@@ -73,7 +73,7 @@ FOLLOWUP_STATUSES = ("resolved", "closed")
 Era = tuple[datetime, Policy, ReadSettings]
 
 
-@dataclass(frozen=True)
+@frozen
 class Clock:
     """A policy-bound SLA clock: the deadlines and measures of one case.
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -59,14 +58,44 @@ def recorded_at(data: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@dataclass
 class Checkpoint:
-    """Where a reader has got to: the position, and for the file store the byte offset."""
+    """Where a reader has got to: the position, and for the file store the byte offset.
 
-    position: int = 0
-    offset: int = 0
-    last_line_start: int = -1
-    last_hash: str = GENESIS
+    A plain class (as the mutable dataclass it was: equality by fields, unhashable,
+    the same repr): ``@dataclass`` compiles its methods at import, ~4.5 M instructions
+    on every read (BENCHMARKS.md, issue 14, fifth round)."""
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as the dataclass
+    __match_args__ = ("position", "offset", "last_line_start", "last_hash")
+
+    def __init__(
+        self,
+        position: int = 0,
+        offset: int = 0,
+        last_line_start: int = -1,
+        last_hash: str = GENESIS,
+    ) -> None:
+        self.position = position
+        self.offset = offset
+        self.last_line_start = last_line_start
+        self.last_hash = last_hash
+
+    def __repr__(self) -> str:
+        return (
+            f"Checkpoint(position={self.position!r}, offset={self.offset!r}, "
+            f"last_line_start={self.last_line_start!r}, last_hash={self.last_hash!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        o: Checkpoint = other  # type: ignore[assignment]
+        return (self.position, self.offset, self.last_line_start, self.last_hash) == (
+            o.position,
+            o.offset,
+            o.last_line_start,
+            o.last_hash,
+        )
 
 
 class SourceMoved(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -141,3 +141,39 @@ def test_the_plain_classes_pickle_and_copy_as_the_dataclasses_did() -> None:
         assert repr(value).startswith(type(value).__name__ + "(")
     with pytest.raises(AttributeError):
         values[2].fsync = False
+
+
+def test_the_read_sides_classes_as_the_dataclasses_they_were() -> None:
+    """Checkpoint (pickled to a rebuild's workers), the SLA clock, the list filters."""
+    import copy
+    import pickle
+    from dataclasses import FrozenInstanceError as DataclassFrozen
+
+    from projections.cases import Filters
+    from projections.settings import ReadSettings
+    from projections.sla import Clock
+    from projections.source import GENESIS, Checkpoint
+
+    cp = Checkpoint(3, 40, 20, "h")
+    assert cp == Checkpoint(3, 40, 20, "h") != Checkpoint(3, 40, 20, "i")
+    assert Checkpoint() == Checkpoint(0, 0, -1, GENESIS)
+    assert repr(cp) == "Checkpoint(position=3, offset=40, last_line_start=20, last_hash='h')"
+    assert pickle.loads(pickle.dumps(cp)) == cp and copy.copy(cp) == cp
+    with pytest.raises(TypeError):
+        hash(cp)  # mutable: unhashable, as the dataclass was
+    cp.position = 4  # and assignable
+    assert cp.position == 4
+
+    f = Filters(status=("received",), owner="a")
+    assert f == Filters(("received",), "a") and hash(f) == hash(Filters(("received",), "a"))
+    assert f != Filters()
+    assert repr(Filters()).startswith("Filters(status=(), owner=None,")
+    with pytest.raises((AttributeError, DataclassFrozen)):
+        f.owner = "b"  # type: ignore[misc]
+
+    policy = Policy()
+    clock = Clock.of(policy, ReadSettings())
+    assert clock == Clock(policy.calendar, policy, ReadSettings(), ())
+    assert clock.at(datetime(2026, 1, 1, tzinfo=UTC)) is clock
+    with pytest.raises(AttributeError):
+        clock.eras = ()  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -24,15 +25,11 @@ def _tabulate(rows: list[list[str]], headers: list[str] | None) -> str:
 
 
 def test_every_known_character_has_the_width_wcwidth_gives() -> None:
-    known = [
-        chr(c)
-        for c in range(sys.maxunicode + 1)
-        if c != 10 and grid.KNOWN.fullmatch(chr(c)) is not None
-    ]
+    known = [chr(c) for c in range(sys.maxunicode + 1) if c != 10 and grid.known(chr(c))]
     assert len(known) > 27900  # ASCII, Latin-1, punctuation, CJK (the ranges of KNOWN)
     for ch in known:
         assert grid.width(ch) == wcwidth.wcwidth(ch), hex(ord(ch))
-    assert grid.KNOWN.fullmatch("\n")
+    assert grid.known("\n")
 
 
 cells = st.text(alphabet=KNOWN_SAMPLE, max_size=12) | st.sampled_from(
@@ -80,3 +77,19 @@ def test_shapes_it_leaves_to_tabulate(
     rows: list[list[object]], headers: list[object] | None
 ) -> None:
     assert grid.simple(rows, headers) is None  # type: ignore[arg-type]
+
+
+#: What grid measured before it checked ranges itself (the reference for known()).
+OLD_KNOWN = re.compile(
+    "[\n\x20-\x7e\xa1-\xac\xae-\xff\u2010-\u2027"
+    "\u3000-\u3029\u3030-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6]*"
+)
+
+
+def test_known_is_the_character_class_it_replaced() -> None:
+    for c in range(sys.maxunicode + 1):
+        ch = chr(c)
+        assert grid.known(ch) == (OLD_KNOWN.fullmatch(ch) is not None), hex(c)
+        assert grid.known("ab\n" + ch) == (OLD_KNOWN.fullmatch("ab\n" + ch) is not None), hex(c)
+    for text in ("", "\n", "王先生\nab", "a\tb", "a\x7fb", "é—…　", "😀", "\x00"):
+        assert grid.known(text) == (OLD_KNOWN.fullmatch(text) is not None), repr(text)

@@ -32,11 +32,11 @@ ENCODINGS = ("utf-8", "utf-8-sig", "gbk")
 #: Where ``--encoding`` leaves its choice in click's context (read by ``rows.emit_delimited``).
 ENCODING_KEY = "complaintctl.encoding"
 
-# C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
-_UNSAFE_MULTILINE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]"
-)
+# C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks (compiled
+# at the first use: a wide character class costs ~1 ms to compile, and a JSON read never
+# uses them; BENCHMARKS.md, issue 14, fifth round).
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]"
+_UNSAFE_MULTILINE = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]"
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -69,7 +69,9 @@ def safe(value: Any, *, multiline: bool = False) -> str:
     if value is None:
         return ""
     text = placeholders(value if isinstance(value, str) else str(value))
-    return (_UNSAFE_MULTILINE if multiline else _UNSAFE).sub(_escape, text)
+    if text.isascii() and text.isprintable():  # no control character: nothing to escape
+        return text if type(text) is str else str(text)  # a plain str, as re.sub gives
+    return re.sub(_UNSAFE_MULTILINE if multiline else _UNSAFE, _escape, text)
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on.
@@ -123,9 +125,19 @@ def _plain(value: Any, depth: int) -> bool:
     if depth > 200:  # orjson's limit is 255 levels
         return False
     if kind is dict:
-        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str:
+                return False
+            t = type(v)  # a str, None or bool leaf checked here: no call for most values
+            if not (t is str or v is None or t is bool or _plain(v, depth + 1)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v, depth + 1) for v in value)
+        for v in value:
+            t = type(v)
+            if not (t is str or v is None or t is bool or _plain(v, depth + 1)):
+                return False
+        return True
     return False
 
 

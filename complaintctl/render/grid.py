@@ -17,20 +17,46 @@ the character classes against wcwidth.
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
-#: The characters measured here: width 1 below U+3000, width 2 from it on
-#: (tests/test_render_grid.py checks every one against wcwidth).
-KNOWN = re.compile(
-    "[\n\x20-\x7e\xa1-\xac\xae-\xff\u2010-\u2027"
-    "\u3000-\u3029\u3030-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6]*"
+#: The characters measured here, as ranges of code points (first, last): width 1 below
+#: U+3000, width 2 from it on (tests/test_render_grid.py checks every one against
+#: wcwidth). Checked without a regular expression: compiling this character class cost
+#: a table ~1.7 ms (BENCHMARKS.md, issue 14, fifth round).
+KNOWN: tuple[tuple[int, int], ...] = (
+    (0x0A, 0x0A),  # line break
+    (0x20, 0x7E),
+    (0xA1, 0xAC),
+    (0xAE, 0xFF),
+    (0x2010, 0x2027),
+    (0x3000, 0x3029),
+    (0x3030, 0x303E),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xFF01, 0xFF60),
+    (0xFFE0, 0xFFE6),
 )
+_FIRSTS = [first for first, _last in KNOWN]
 _WIDE = "\u3000"
+
+
+def known(text: str) -> bool:
+    """Whether every character of ``text`` is one this module measures (:data:`KNOWN`)."""
+    if text.isascii():  # printable ASCII and line breaks
+        return text.replace("\n", "").isprintable()
+    for ch in set(text):
+        code = ord(ch)
+        i = bisect_right(_FIRSTS, code) - 1
+        if i < 0 or code > KNOWN[i][1]:
+            return False
+    return True
 
 
 def width(text: str) -> int:
     """Display columns of one line of known characters."""
+    if text.isascii():  # most cells: one column a character, no loop in Python
+        return len(text)
     return len(text) + sum(1 for ch in text if ch >= _WIDE)
 
 
@@ -54,7 +80,7 @@ def simple(rows: Sequence[Sequence[object]], headers: Sequence[str] | None) -> s
     for head in heads:
         if type(head) is not str:
             return None
-    if KNOWN.fullmatch("\n".join([*heads, *texts])) is None:
+    if not known("\n".join([*heads, *texts])):
         return None
     if any("\n" in t for t in heads) or any("\n" in t for t in texts):
         return _multiline(rows, heads, count)
@@ -62,9 +88,10 @@ def simple(rows: Sequence[Sequence[object]], headers: Sequence[str] | None) -> s
     widths: list[int] = []
     for j in range(count):
         cells = [str(row[j]).strip() for row in rows]
+        sizes = [width(c) for c in cells]
         least = width(heads[j]) + 2 if heads else 0
-        w = max(least, *(width(c) for c in cells))
-        columns.append([c + " " * (w - width(c)) for c in cells])
+        w = max(least, *sizes)
+        columns.append([c + " " * (w - n) for c, n in zip(cells, sizes, strict=True)])
         widths.append(w)
     lines: list[str] = []
     if heads:

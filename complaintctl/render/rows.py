@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
-from complaintctl.i18n import _, heading, label
+from complaintctl.i18n import _, heading, label, labeller
 from complaintctl.render import (
     ENCODING_KEY,
     Attention,
@@ -58,9 +58,15 @@ def cell(value: Any, key: str, zone: ZoneInfo) -> Any:
     return "" if value is None else label(key, value)
 
 
+#: The only columns whose cells can need attention (:func:`needs_attention`).
+ATTENTION_COLUMNS = frozenset({"severity", "channel", "party", "deadline", "hours", "due"})
+
+
 def needs_attention(row: dict[str, Any], key: str) -> bool:
     """Whether a table cell needs attention: major, a regulator or consumer association,
     the deadline and hours of an overdue case."""
+    if key not in ATTENTION_COLUMNS:
+        return False
     value = row.get(key)
     if key == "severity":
         return value == "major"
@@ -76,6 +82,34 @@ def marked(row: dict[str, Any], key: str, shown: Any) -> Any:
     if shown != "" and needs_attention(row, key):
         return Attention(str(shown))
     return shown
+
+
+def table_cells(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], zone: ZoneInfo
+) -> list[list[Any]]:
+    """``[[marked(r, c, cell(r.get(c), c, zone)) for c in columns] for r in rows]``, column
+    by column: what a column's cells need (times, labels, attention) found once for all."""
+    shown: list[list[Any]] = []
+    for key in columns:
+        values = [r.get(key) for r in rows]
+        if is_time(key):
+            column = [local_time(v, zone) if v else "" for v in values]
+        elif key == "field":
+            column = [cell(v, key, zone) for v in values]
+        else:
+            lab = labeller(key)
+            column = [
+                "; ".join(str(lab(x)) for x in v)
+                if isinstance(v, list)
+                else ""
+                if v is None
+                else lab(v)
+                for v in values
+            ]
+        if key in ATTENTION_COLUMNS:
+            column = [marked(r, key, v) for r, v in zip(rows, column, strict=True)]
+        shown.append(column)
+    return [list(cells) for cells in zip(*shown, strict=True)] if shown else [[] for _ in rows]
 
 
 def csv_cell(value: Any) -> Any:
@@ -256,8 +290,7 @@ def emit_rows(
     else:
         from complaintctl.render import page
 
-        cells = [[marked(r, c, cell(r.get(c), c, zone)) for c in columns] for r in rows]
-        page(table(cells, list(columns)))
+        page(table(table_cells(rows, columns, zone), list(columns)))
 
 
 #: Rows written at a time when streaming: the first line out at once, memory flat.
