@@ -127,16 +127,24 @@ def _alike(state: dict[str, Any]) -> bool:
 
 def _default(transcoder: FastJSONTranscoder) -> Callable[[Any], Any]:
     """The transcoder's ``default`` for orjson, with a datetime (an event's every time)
-    written at once where the library's own ``DatetimeAsISO`` is the one registered."""
+    written at once where the library's own ``DatetimeAsISO`` is the one registered.
+    For one :func:`mapped` call (its events keep their datetimes alive)."""
     encode_obj = transcoder._encode_obj
     iso = transcoder.types.get(datetime)
     if type(iso) is not DatetimeAsISO:
         return encode_obj
     name = iso.name
+    # A batch's events share datetime objects (the save's recorded_at, a row's stated
+    # time): each one's text made once, by identity (equal datetimes of two zones write
+    # differently). Held with its object, so no id is reused while this mapping runs.
+    made: dict[int, tuple[datetime, dict[str, str]]] = {}
 
     def default(obj: Any) -> Any:
         if type(obj) is datetime:
-            return {"_type_": name, "_data_": obj.isoformat()}
+            hit = made.get(id(obj))
+            if hit is None or hit[0] is not obj:
+                hit = made[id(obj)] = (obj, {"_type_": name, "_data_": obj.isoformat()})
+            return hit[1]
         return encode_obj(obj)
 
     return default
