@@ -43,8 +43,16 @@ def stored_events(
     mapper: Mapper[UUID], events: Sequence[DomainEventProtocol[UUID]]
 ) -> list[StoredEvent]:
     """``[mapper.to_stored_event(e) for e in events]``, in one pass per event."""
+    return mapped(mapper, events)[0]
+
+
+def mapped(
+    mapper: Mapper[UUID], events: Sequence[DomainEventProtocol[UUID]]
+) -> tuple[list[StoredEvent], bool]:
+    """:func:`stored_events`, and whether every state is orjson's own output (no indent
+    option): valid JSON on one line, which a store may take without parsing it again."""
     if not _fast(mapper):
-        return [mapper.to_stored_event(e) for e in events]
+        return [mapper.to_stored_event(e) for e in events], False
     transcoder = mapper.transcoder
     assert isinstance(transcoder, FastJSONTranscoder)
     default = _default(transcoder)
@@ -57,6 +65,7 @@ def stored_events(
     subjects: dict[tuple[Any, Any, Any], str] = {}
     keys: dict[str, bytes] = {}
     out: list[StoredEvent] = []
+    plain = True
     for event in events:
         cls = type(event)
         kind = kinds.get(cls)
@@ -94,8 +103,10 @@ def stored_events(
                     key = keys[subject] = keyring.create_key(subject)
                 # In place, in this one copy: each key keeps its place.
                 state.update(_sealed(state, names, subject, key))
-        out.append(StoredEvent(oid, version, topic, _encode(state, alike, transcoder, default)))
-    return out
+        encoded, by_orjson = _encode(state, alike, transcoder, default)
+        plain = plain and by_orjson
+        out.append(StoredEvent(oid, version, topic, encoded))
+    return out, plain
 
 
 _LISTED = frozenset({str})
@@ -116,16 +127,24 @@ def _alike(state: dict[str, Any]) -> bool:
 
 def _default(transcoder: FastJSONTranscoder) -> Callable[[Any], Any]:
     """The transcoder's ``default`` for orjson, with a datetime (an event's every time)
-    written at once where the library's own ``DatetimeAsISO`` is the one registered."""
+    written at once where the library's own ``DatetimeAsISO`` is the one registered.
+    For one :func:`mapped` call (its events keep their datetimes alive)."""
     encode_obj = transcoder._encode_obj
     iso = transcoder.types.get(datetime)
     if type(iso) is not DatetimeAsISO:
         return encode_obj
     name = iso.name
+    # A batch's events share datetime objects (the save's recorded_at, a row's stated
+    # time): each one's text made once, by identity (equal datetimes of two zones write
+    # differently). Held with its object, so no id is reused while this mapping runs.
+    made: dict[int, tuple[datetime, dict[str, str]]] = {}
 
     def default(obj: Any) -> Any:
         if type(obj) is datetime:
-            return {"_type_": name, "_data_": obj.isoformat()}
+            hit = made.get(id(obj))
+            if hit is None or hit[0] is not obj:
+                hit = made[id(obj)] = (obj, {"_type_": name, "_data_": obj.isoformat()})
+            return hit[1]
         return encode_obj(obj)
 
     return default
@@ -133,11 +152,12 @@ def _default(transcoder: FastJSONTranscoder) -> Callable[[Any], Any]:
 
 def _encode(
     state: dict[str, Any], alike: bool, transcoder: FastJSONTranscoder, default: Any
-) -> bytes:
-    """``transcoder.encode(state)``: orjson at once when ``alike``."""
+) -> tuple[bytes, bool]:
+    """``transcoder.encode(state)``: orjson at once when ``alike``; and whether orjson
+    wrote it (``_OPTIONS`` has no indent: one line of valid JSON)."""
     if alike:
         try:
-            return orjson.dumps(state, default=default, option=_OPTIONS)
+            return orjson.dumps(state, default=default, option=_OPTIONS), True
         except TypeError:
             pass
-    return transcoder.encode(state)
+    return transcoder.encode(state), False

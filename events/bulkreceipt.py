@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from events.bulkmapper import stored_events
+from events.bulkmapper import mapped
 
 if TYPE_CHECKING:
     from events.casestore import CaseStore
@@ -62,4 +62,9 @@ def save_events(
     app._stamp(pending)
     app.written = len(pending)
     if pending:
-        app.recorder.insert_events(stored_events(app.mapper, pending))
+        stored, plain = mapped(app.mapper, pending)
+        if plain and getattr(app.recorder, "takes_plain_json", False):
+            # The file store need not parse these states again to know they are JSON.
+            app.recorder.insert_events(stored, plain_json=True)
+        else:
+            app.recorder.insert_events(stored)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -37,6 +38,9 @@ def count_since(files: list[CustomerFile], since: datetime) -> int:
     )
 
 
+# An import asks each file's id at least twice per row (the batch's look-up, then the
+# row's files): each uuid5 made once. Bounded; a UUID is immutable.
+@lru_cache(maxsize=1 << 16)
 def customer_file_id(key: str) -> UUID:
     return uuid5(NAMESPACE, "customer:" + key)
 

@@ -41,11 +41,17 @@ load_record = orjson.loads
 RecordError = orjson.JSONDecodeError
 
 
-def _finish(prev_hash: str, head: bytes, state: bytes | None) -> tuple[bytes, str]:
-    """The line from its header bytes (``{...`` without the ``}``) and payload; its hash."""
+def _finish(
+    prev_hash: str, head: bytes, state: bytes | None, plain: bool = False
+) -> tuple[bytes, str]:
+    """The line from its header bytes (``{...`` without the ``}``) and payload; its hash.
+
+    ``plain``: the caller vouches that ``state`` is what :func:`is_plain_json` accepts
+    (orjson's own output, no indent), so it is not parsed again.
+    """
     if state is None:
         tail = b"}"
-    elif is_plain_json(state):
+    elif plain or is_plain_json(state):
         tail = _DATA + state + b"}"
     else:
         tail = _DATA_B64 + base64.b64encode(state) + b'"}'
@@ -88,6 +94,7 @@ class EventLineEncoder:
         topic: str,
         commit: bool,
         state: bytes,
+        plain: bool = False,
     ) -> tuple[bytes, str]:
         head = b'{"position":%d,"originator_id":%s,"version":%d,"topic":%s%s,"commit":%s' % (
             position,
@@ -97,7 +104,7 @@ class EventLineEncoder:
             self._recorded,
             b"true" if commit else b"false",
         )
-        return _finish(prev_hash, head, state)
+        return _finish(prev_hash, head, state, plain)
 
 
 def is_plain_json(state: bytes) -> bool:

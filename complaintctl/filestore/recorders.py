@@ -45,10 +45,14 @@ class FileRecorder:
 class FileAggregateRecorder(FileRecorder, AggregateRecorder):
     """Stores aggregate events (or snapshots) in one log."""
 
+    #: ``insert_events(..., plain_json=True)``: the caller vouches every state is
+    #: orjson's own output (see :meth:`Log.append`). Not part of the library's interface.
+    takes_plain_json = True
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        self.log.append(stored_events)
+        self.log.append(stored_events, plain_json=bool(kwargs.get("plain_json")))
         return None
 
     def select_events(
@@ -82,7 +86,9 @@ class FileApplicationRecorder(FileAggregateRecorder, ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = self.log.append(stored_events, kwargs.get("tracking"))
+        ids = self.log.append(
+            stored_events, kwargs.get("tracking"), plain_json=bool(kwargs.get("plain_json"))
+        )
         self._notify_listeners()
         return ids
 
