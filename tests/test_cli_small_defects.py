@@ -5,17 +5,19 @@ Every test runs on the file store, SQLite and PostgreSQL (``any_store``).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import shoptime
 from conftest import DIRECTOR, MANAGER, SERVICE_MANAGER, Store
 
 
-def iso(days: float = 0, hours: float = 0) -> str:
-    """A time this long ago, in the shop's zone, to the minute."""
-    return shoptime.iso(shoptime.ago(days=days, hours=hours))
-
-
 def test_hours_to_resolve_skip_the_time_a_case_sat_resolved(any_store: Store) -> None:
     s = any_store
+    base = shoptime.ago()  # one instant: a minute turning between two options moved one
+
+    def iso(days: float = 0, hours: float = 0) -> str:
+        return shoptime.iso(base - timedelta(days=days, hours=hours))
+
     ref = s.new("--at", iso(days=10))
     s.ok("ack", ref, "--at", iso(days=10, hours=-1))
     s.ok("resolve", ref, "--summary", "fixed", "--at", iso(days=9))  # 24 h after receipt
