@@ -193,15 +193,18 @@ def store_factory(tmp_path: Path) -> Iterator[Any]:
     yield factory
 
 
-def run_cli(store: Path, *args: str, actor: str = ADVISER) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    store: Path, *args: str, actor: str = ADVISER, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m complaintctl`` in a fresh process (where a fresh process matters)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
     env["COMPLAINTCTL_LANG"] = os.environ.get("COMPLAINTCTL_LANG", "en")
     return subprocess.run(
         [sys.executable, "-m", "complaintctl", "--store", str(store), "--actor", actor, *args],
+        input=input,
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import ADVISER, MANAGER, Store
+from conftest import ADVISER, MANAGER, Store, run_cli
 
 
 def outcomes(stdout: str) -> list[dict[str, Any]]:
@@ -101,13 +98,7 @@ def test_many_writes_in_one_real_process_from_a_pipe(store: Store) -> None:
     lines = [f"note {refs[i % 3]} n{i}" for i in range(30)]
     # A rule changed on one line holds on the next.
     lines += ["config get reply.hours", "config set reply.hours 12", "config get reply.hours"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
-    env["COMPLAINTCTL_LANG"] = "en"
-    r = subprocess.run(
-        [sys.executable, "-m", "complaintctl", "--store", str(store.path), "--actor", MANAGER,
-         "batch"],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    r = run_cli(store.path, "batch", actor=MANAGER, input="\n".join(lines) + "\n", timeout=600)
     assert r.returncode == 0, r.stderr
     out = outcomes(r.stdout)
     assert len(out) == 33 and all(o["exit"] == 0 for o in out), out

@@ -11,22 +11,13 @@ real store.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
-from conftest import MANAGER, Store
+from conftest import MANAGER, Store, run_cli
 
 
 def batch(store: Store, lines: list[str]) -> list[dict[str, Any]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
-    env["COMPLAINTCTL_LANG"] = "en"
-    r = subprocess.run(
-        [sys.executable, "-m", "complaintctl", "--store", str(store.path), "--actor", MANAGER,
-         "batch"],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    r = run_cli(store.path, "batch", actor=MANAGER, input="\n".join(lines) + "\n", timeout=600)
     assert r.returncode == 0, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines()]
 

@@ -34,69 +34,58 @@ from complaintctl.config import load
 from events.errors import ConcurrentChange
 from events.intake import NewCase
 
-store, tag = Path({store!r}), sys.argv[1]
+store, backend, tag, cases, actor = sys.argv[1:]
+store, cases = Path(store), int(cases)
 cfg = load(store / "complaintctl.toml")
 out = []
-for i in range({cases}):  # one-shot writers: open the store, receive one case, close
-    app = open_app(store, policy=cfg.policy, backend="file", settings=cfg.store,
-                   encrypt_personal=cfg.encrypt_personal)
+for i in range(cases):  # one-shot writers: open the store, receive one case, close
     try:
-        out.append(app.receive(NewCase(customer=f"客户{{tag}}{{i}}", contact=f"139{{tag}}{{i:04d}}",
+        app = open_app(store, policy=cfg.policy, backend=backend, settings=cfg.store,
+                       encrypt_personal=cfg.encrypt_personal)
+    except Exception as e:  # opening a brand-new schema at once must not fail
+        out.append(f"could not open: {type(e).__name__}: {e}")
+        continue
+    try:
+        out.append(app.receive(NewCase(customer=f"客户{tag}{i}", contact=f"139{tag}{i:04d}",
                                        channel="phone", category="misquote", summary="忙时"),
-                               {actor!r}))
+                               actor))
     except ConcurrentChange as e:
-        out.append(f"gave up: {{e}}")
+        out.append(f"gave up: {e}")
     finally:
         app.close()
 print(json.dumps(out))
 """
 
 
-def test_writers_numbering_at_once_all_succeed_without_gaps(store: Store) -> None:
-    code = SCRIPT.format(cases=CASES, store=str(store.path), actor=ADVISER)
+def writers(stores: list[Path], backend: str, cases: int) -> list[str]:
+    """The references (or failures) of ``WRITERS`` processes at once, spread over ``stores``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
     env["COMPLAINTCTL_LANG"] = "en"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, f"{n:02d}"], stdout=subprocess.PIPE, text=True, env=env
+            [
+                sys.executable,
+                "-c",
+                SCRIPT,
+                str(stores[n % len(stores)]),
+                backend,
+                f"{n:02d}",
+                str(cases),
+                ADVISER,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for n in range(WRITERS)
     ]
-    results = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
-    refs = sorted(r for res in results for r in res)
-    assert [r for r in refs if r.startswith("gave up")] == []
-    assert all(re.fullmatch(r"C-\d{4}-\d{5}", ref) for ref in refs)
+    return sorted(r for p in procs for r in json.loads(p.communicate(timeout=300)[0]))
+
+
+def test_writers_numbering_at_once_all_succeed_without_gaps(store: Store) -> None:
+    refs = writers([store.path], "file", CASES)
+    assert [r for r in refs if not re.fullmatch(r"C-\d{4}-\d{5}", r)] == []
     assert [int(ref[-5:]) for ref in refs] == list(range(1, WRITERS * CASES + 1))
-
-
-PG_SCRIPT = """
-import json, sys
-from pathlib import Path
-from complaintctl.app import open_app
-from complaintctl.config import load
-from events.errors import ConcurrentChange
-from events.intake import NewCase
-
-store, tag = Path(sys.argv[1]), sys.argv[2]
-cfg = load(store / "complaintctl.toml")
-out = []
-for i in range({cases}):  # one-shot writers: open the store, receive one case, close
-    try:
-        app = open_app(store, policy=cfg.policy, backend="postgres", settings=cfg.store,
-                       encrypt_personal=cfg.encrypt_personal)
-    except Exception as e:  # opening a brand-new schema at once must not fail
-        out.append(f"could not open: {{type(e).__name__}}: {{e}}")
-        continue
-    try:
-        out.append(app.receive(NewCase(customer=f"客户{{tag}}{{i}}", contact=f"139{{tag}}{{i:04d}}",
-                                       channel="phone", category="misquote", summary="忙时"),
-                               {actor!r}))
-    except ConcurrentChange as e:
-        out.append(f"gave up: {{e}}")
-    finally:
-        app.close()
-print(json.dumps(out))
-"""
 
 
 def test_sixteen_writers_on_two_desks_open_a_brand_new_schema_at_once(
@@ -115,19 +104,6 @@ def test_sixteen_writers_on_two_desks_open_a_brand_new_schema_at_once(
         data["store"] = {"backend": "postgres", **pg_schema}
         (desk / configuration.CONFIG_NAME).write_text(tomli_w.dumps(data), "utf-8")
         desks.append(desk)
-    code = PG_SCRIPT.format(cases=2, actor=ADVISER)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTCTL_")}
-    env["COMPLAINTCTL_LANG"] = "en"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(desks[n % 2]), f"{n:02d}"],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for n in range(WRITERS)
-    ]
-    results = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
-    refs = sorted(r for res in results for r in res)
+    refs = writers(desks, "postgres", 2)
     assert [r for r in refs if not re.fullmatch(r"C-\d{4}-\d{5}", r)] == []
     assert [int(ref[-5:]) for ref in refs] == list(range(1, WRITERS * 2 + 1))
