@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import ADVISER, DIRECTOR, MANAGER, Store
-from shoptime import ago, iso, utc
+from shoptime import ZONE, ago, iso, utc
 
 
 def test_relative_times_count_from_at(any_store: Store) -> None:
@@ -161,7 +161,9 @@ def test_sla_clocks_use_the_targets_in_force_when_each_case_was_received(
 def test_a_back_dated_handover_lists_the_cases_as_they_stood_then(any_store: Store) -> None:
     """``handover --record --at T``: the items of T, not of now (resolved and received since)."""
     s = any_store
-    t0 = ago(hours=10)
+    # Yesterday 09:00 in the shop: T and the call-back fall inside the day shift
+    # (08:00-20:00) whatever the hour the test runs at (ten hours ago failed after 19:00).
+    t0 = (datetime.now(ZONE) - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     done = s.new("--at", iso(t0), customer="王先生", contact="13800000000")
     still = s.new("--at", iso(t0), customer="李女士", contact="13700000000")
     s.ok("ack", done, "--reply-by", iso(t0 + timedelta(hours=2)), "--at", iso(t0))
